@@ -1,0 +1,26 @@
+"""Liveness and readiness for load balancers and monitors."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, jsonify
+
+from bot.app import get_engine
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    engine = get_engine()
+    kb = engine.knowledge
+    if kb is None:
+        return jsonify(status="unavailable", reason="no knowledge base loaded"), 503
+    return jsonify(
+        status="ok",
+        knowledge_version=kb.version,
+        documents=len(kb.documents),
+        passages=len(kb.passages),
+        uptime_s=round(time.time() - engine.started_at, 1),
+    )

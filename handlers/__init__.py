@@ -1,0 +1,1 @@
+"""Message handlers, one module per family, found through one registry."""

@@ -1,0 +1,22 @@
+"""Turn Chinese text (documents and questions alike) into BM25 terms."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+
+class Tokenizer:
+    """A jieba tokenizer of its own, so each knowledge base can carry its own user words."""
+
+    def __init__(self, user_words: Iterable[str] = ()) -> None:
+        self._jieba = jieba.Tokenizer()
+        for word in user_words:
+            self._jieba.add_word(word)
+
+    def tokenize(self, text: str) -> list[str]:
+        return [t for t in (w.strip().lower() for w in self._jieba.lcut(text)) if t and t.isalnum()]

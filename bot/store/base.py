@@ -1,0 +1,21 @@
+"""The storage interface every backend implements."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class StateStore(Protocol):
+    """Keys are strings; values are JSON-serialisable; ``ttl`` is in seconds (None: no expiry)."""
+
+    def get(self, key: str) -> Any | None: ...
+
+    def set(self, key: str, value: Any, ttl: float | None = None) -> None: ...
+
+    def add(self, key: str, value: Any, ttl: float | None = None) -> bool:
+        """Set only when absent; True when this call set it (used to claim a retry)."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+
+    def close(self) -> None: ...

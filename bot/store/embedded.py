@@ -1,0 +1,30 @@
+"""An on-disk store shared by every process on one machine (SQLite underneath, via diskcache)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import diskcache
+
+
+class EmbeddedStore:
+    def __init__(self, data_dir: str | Path) -> None:
+        path = Path(data_dir) / "state"
+        path.mkdir(parents=True, exist_ok=True)
+        self._cache = diskcache.Cache(str(path))
+
+    def get(self, key: str) -> Any | None:
+        return self._cache.get(key)
+
+    def set(self, key: str, value: Any, ttl: float | None = None) -> None:
+        self._cache.set(key, value, expire=ttl)
+
+    def add(self, key: str, value: Any, ttl: float | None = None) -> bool:
+        return bool(self._cache.add(key, value, expire=ttl))
+
+    def delete(self, key: str) -> None:
+        self._cache.delete(key)
+
+    def close(self) -> None:
+        self._cache.close()

@@ -32,6 +32,8 @@ class Engine:
             self._kb = kb
             return kb
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, *, user: str | None = None, channel: str = "console") -> Answer:
+        """Answer one question. ``user`` is already a keyed hash (see bot.privacy), never an
+        OpenID; ``channel`` says where the question came from (wechat, console, admin)."""
         kb = self._kb or self.load()
         return compose_answer(kb, question)

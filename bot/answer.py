@@ -1,14 +1,51 @@
-"""The answer composer: ranked passages in, a short extractive reply with citations out."""
+"""The answer composer: ranked passages in, a short extractive reply with citations out.
+
+The reply quotes the report's own sentences (never generated text), most relevant first,
+followed by a ``出处`` block naming where each quoted sentence comes from. Whether to answer
+at all is decided by how much of what the question asks about the best passage covers.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
+import jieba.posseg
+
+from bot.question import Question, analyse, intent_bonus, is_greeting, strip_cues
 from knowledge.base import KnowledgeBase
 from knowledge.model import Passage
 
-MAX_REPLY_BYTES = 2048
+MAX_REPLY_BYTES = 2048  # WeChat's limit for a passive text reply
+MAX_QUESTION_CHARS = 200  # longer input is cut before tokenising: nobody asks in essays
+BODY_CHARS = 300  # target length of the quoted answer
 CITATION_MARKER = "出处"
+SEARCH_DEPTH = 8  # passages ranked per question
+QUOTE_DEPTH = 4  # of which this many are quoted from
+MAX_SENTENCES = 3
+
+# A question is answered when the best passage covers at least this share of the weight of
+# the question's own words (calibrated on the dev set: in-scope questions cover 0.6 or more,
+# out-of-scope ones 0.35 or less).
+MIN_COVERAGE = 0.5
+# A word the report never uses weighs this much of the heaviest weight, unless it names a
+# thing (a noun, a foreign word): "举办" may be worded "举行" in the report, "餐厅" can't.
+UNKNOWN_VERB_WEIGHT = 0.25
+
+EXAMPLES = ("论坛在哪里举行？", "杨学山的演讲题目是什么？", "智慧城市分委会主任是谁？")
+NOT_FOUND = (
+    "抱歉，论坛报道里没有找到与这个问题相关的内容。我只回答关于第十一届中国电子政务高峰论坛的问题，"
+    "可以试试：\n" + "\n".join(f"• {q}" for q in EXAMPLES)
+)
+INTRODUCTION = (
+    "你好！我是第十一届中国电子政务高峰论坛（2017年6月11日，北京）的问答助手，"
+    "回答都摘自论坛报道，并注明出处。可以这样问：\n" + "\n".join(f"• {q}" for q in EXAMPLES)
+)
+FOLLOW_UP_HINT = "回复数字（如 1）查看对应原文。"
+
+_SENTENCE = re.compile(r"[^。！？!?；]+(?:[。！？!?；]+[”’」』）)]*|$)")
+_CLAUSE = re.compile(r"[^，,、：:；]+[，,、：:；]?")
 
 
 @dataclass(frozen=True)
@@ -35,6 +72,7 @@ class Answer:
     text: str
     citations: list[Citation] = field(default_factory=list)
     top_score: float = 0.0
+    coverage: float = 0.0
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -45,14 +83,164 @@ class Answer:
         }
 
 
-NOT_FOUND = "抱歉，论坛报道里没有找到与这个问题相关的内容。可以试试：\n• 论坛在哪里举行？\n• 杨学山的演讲题目是什么？"
+@dataclass
+class _Candidate:
+    sentence: str
+    passage: Passage
+    passage_score: float
+    score: float
+
+
+def normalize_question(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)[:MAX_QUESTION_CHARS].strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text.replace("\n", "")) if s.strip()]
+
+
+def fit_bytes(text: str, limit: int = MAX_REPLY_BYTES) -> str:
+    """Cut at the last sentence boundary that fits; a single overlong sentence at a clause."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    out = ""
+    for piece in split_sentences(text) or [text]:
+        if len((out + piece).encode("utf-8")) > limit - 3:
+            break
+        out += piece
+    if not out:  # no sentence fits: fall back to clauses, then characters
+        for piece in _CLAUSE.findall(text):
+            if len((out + piece).encode("utf-8")) > limit - 3:
+                break
+            out += piece
+    while len((out + "…").encode("utf-8")) > limit:
+        out = out[:-1]
+    return out + ("…" if out != text else "")
+
+
+class Composer:
+    """Composes answers from one knowledge base; built once per base, reused per question."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self._pos = jieba.posseg.POSTokenizer(kb.tokenizer.jieba)
+        self._names = kb.speakers
+        self._max_weight = kb.term_weight("\0never a term\0")
+
+    # -- relevance -------------------------------------------------------------------
+    def _weight(self, term: str) -> float:
+        if self.kb.knows(term):
+            return self.kb.term_weight(term)
+        return self._max_weight * (1.0 if self._names_a_thing(term) else UNKNOWN_VERB_WEIGHT)
+
+    def _names_a_thing(self, term: str) -> bool:
+        if term.isascii():
+            return True
+        flags = [pair.flag for pair in self._pos.lcut(term)]
+        return any(flag[:1] in {"n", "e", "i", "l", "j"} or flag == "eng" for flag in flags)
+
+    def _content_terms(self, question: Question) -> dict[str, float]:
+        terms = self.kb.tokenizer.tokenize(strip_cues(question.text))
+        return {t: self._weight(t) for t in dict.fromkeys(terms)}
+
+    @staticmethod
+    def _coverage(weights: dict[str, float], terms: frozenset[str] | set[str]) -> float:
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
+
+    # -- extraction ------------------------------------------------------------------
+    def _sentence_terms(self, sentence: str, passage: Passage) -> set[str]:
+        terms = set(self.kb.tokenizer.tokenize(sentence))
+        if passage.speaker:  # the citation names the speaker, so the sentence "says" it
+            terms.update(self.kb.tokenizer.tokenize(passage.speaker))
+        return terms
+
+    def _clip(self, sentence: str, weights: dict[str, float], limit: int) -> str:
+        """A long sentence is cut to the run of clauses that matches the question best."""
+        if len(sentence) <= limit:
+            return sentence
+        clauses = _CLAUSE.findall(sentence)
+        best, best_score = sentence[:limit], -1.0
+        for start in range(len(clauses)):
+            text = ""
+            for clause in clauses[start:]:
+                if len(text) + len(clause) > limit:
+                    break
+                text += clause
+            score = self._coverage(weights, set(self.kb.tokenizer.tokenize(text)))
+            if score > best_score:
+                best, best_score = text, score
+        best = best.rstrip("，,、：:；")
+        prefix = "" if sentence.startswith(best) else "…"
+        suffix = "" if sentence.endswith(best) else "…"
+        return prefix + best + suffix
+
+    def _candidates(
+        self,
+        question: Question,
+        weights: dict[str, float],
+        hits: list[tuple[Passage, float]],
+    ) -> list[_Candidate]:
+        top = hits[0][1]
+        expansions = set(question.expansions)
+        out = []
+        for passage, score in hits[:QUOTE_DEPTH]:
+            for sentence in split_sentences(passage.text):
+                terms = self._sentence_terms(sentence, passage)
+                value = (
+                    self._coverage(weights, terms)
+                    + 0.4 * intent_bonus(question.intent, sentence, self._names)
+                    + 0.3 * score / top
+                    + 0.1 * (len(expansions & terms) / len(expansions) if expansions else 0.0)
+                )
+                out.append(_Candidate(sentence, passage, score, value))
+        return sorted(out, key=lambda c: -c.score)
+
+    # -- composition -----------------------------------------------------------------
+    def answer(self, raw_question: str) -> Answer:
+        text = normalize_question(raw_question)
+        if not text or is_greeting(text):
+            return Answer(raw_question, False, INTRODUCTION)
+        question = analyse(self.kb.tokenizer.normalize(text))
+        weights = self._content_terms(question)
+        if not weights:
+            return Answer(raw_question, False, NOT_FOUND)
+        hits = self.kb.search_terms([*weights, *question.expansions], SEARCH_DEPTH)
+        if not hits:
+            return Answer(raw_question, False, NOT_FOUND)
+        coverage = max(self._coverage(weights, self.kb.terms_of(p)) for p, _ in hits)
+        if coverage < MIN_COVERAGE:
+            return Answer(raw_question, False, NOT_FOUND, top_score=hits[0][1], coverage=coverage)
+
+        chosen: list[_Candidate] = []
+        used = 0
+        candidates = self._candidates(question, weights, hits)
+        best = candidates[0].score
+        for candidate in candidates:
+            if len(chosen) == MAX_SENTENCES or (chosen and candidate.score < 0.8 * best):
+                break
+            quote = self._clip(candidate.sentence, weights, BODY_CHARS - used)
+            if chosen and used + len(quote) > BODY_CHARS:
+                continue
+            chosen.append(_Candidate(quote, candidate.passage, candidate.passage_score, 0))
+            used += len(quote)
+
+        citations: list[Citation] = []
+        for candidate in chosen:
+            if all(c.passage.id != candidate.passage.id for c in citations):
+                citations.append(
+                    Citation(len(citations) + 1, candidate.passage, candidate.passage_score)
+                )
+        body = "".join(self._quote(c, citations) for c in chosen)
+        sources = "\n".join(f"[{c.n}] {c.passage.citation()}" for c in citations)
+        reply = fit_bytes(f"{body}\n\n{CITATION_MARKER}：\n{sources}\n{FOLLOW_UP_HINT}")
+        return Answer(raw_question, True, reply, citations, hits[0][1], coverage)
+
+    @staticmethod
+    def _quote(candidate: _Candidate, citations: list[Citation]) -> str:
+        n = next(c.n for c in citations if c.passage.id == candidate.passage.id)
+        return f"{candidate.sentence}[{n}]"
 
 
 def compose_answer(kb: KnowledgeBase, question: str) -> Answer:
-    hits = kb.search(question, k=3)
-    if not hits:
-        return Answer(question, False, NOT_FOUND)
-    passage, score = hits[0]
-    citations = [Citation(1, passage, score)]
-    text = f"{passage.text}\n\n{CITATION_MARKER}：\n[1] {passage.citation()}"
-    return Answer(question, True, text, citations, score)
+    return Composer(kb).answer(question)

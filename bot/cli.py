@@ -53,7 +53,7 @@ def cmd_reload(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluation import run_evaluation
 
-    return run_evaluation(args.file)
+    return run_evaluation(args.file, verbose=args.verbose)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reload)
 
     p = sub.add_parser("eval", help="run the QA evaluation set")
-    p.add_argument("--file", default=None)
+    p.add_argument("--file", default=None, help="a JSONL QA set (default: the dev set)")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every reply")
     p.set_defaults(func=cmd_eval)
     return parser
 

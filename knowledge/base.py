@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import time
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,21 +19,50 @@ from knowledge.repair import repair_text
 from knowledge.tokenizer import Tokenizer
 
 
+def indexed_text(passage: Passage) -> str:
+    """What a passage is found by: its text plus who said it and where it stands, so that
+    "宋刚讲了什么" finds every passage of his talk, not only those that repeat his name."""
+    extras = [passage.speaker or "", passage.talk_title or "", passage.section]
+    return "\n".join([passage.text, *filter(None, extras)])
+
+
 @dataclass
 class KnowledgeBase:
     documents: list[Document]
     passages: list[Passage]
     tokenizer: Tokenizer
     index: BM25Index
+    passage_terms: list[frozenset[str]]
     version: str
     built_at: float = field(default_factory=time.time)
     warnings: list[str] = field(default_factory=list)
+    document_frequency: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        if not self.document_frequency:
+            for terms in self.passage_terms:
+                self.document_frequency.update(terms)
+        self._position = {p.id: i for i, p in enumerate(self.passages)}
+        self.speakers = frozenset(p.speaker for p in self.passages if p.speaker)
+
+    def terms_of(self, passage: Passage) -> frozenset[str]:
+        return self.passage_terms[self._position[passage.id]]
 
     def search(self, question: str, k: int = 5) -> list[tuple[Passage, float]]:
-        return [
-            (self.passages[i], s)
-            for i, s in self.index.search(self.tokenizer.tokenize(question), k)
-        ]
+        return self.search_terms(self.tokenizer.tokenize(question), k)
+
+    def search_terms(self, terms: Sequence[str], k: int = 5) -> list[tuple[Passage, float]]:
+        return [(self.passages[i], s) for i, s in self.index.search(list(terms), k)]
+
+    def term_weight(self, term: str) -> float:
+        """How much finding this term says about relevance: a smoothed idf, always positive;
+        a term the knowledge never uses gets the largest weight."""
+        n = len(self.passages)
+        df = self.document_frequency.get(term, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def knows(self, term: str) -> bool:
+        return term in self.document_frequency
 
 
 def build_knowledge_base(folder: str | Path) -> KnowledgeBase:
@@ -51,6 +83,15 @@ def build_knowledge_base(folder: str | Path) -> KnowledgeBase:
     if not passages:
         raise KnowledgeError("the knowledge folder yields no passages", str(folder))
     tokenizer = Tokenizer()
-    index = BM25Index([tokenizer.tokenize(p.text) for p in passages])
+    token_lists = [tokenizer.tokenize(indexed_text(p)) for p in passages]
+    index = BM25Index(token_lists)
     version = hashlib.sha256("".join(d.sha256 for d in documents).encode()).hexdigest()[:12]
-    return KnowledgeBase(documents, passages, tokenizer, index, version, warnings=warnings)
+    return KnowledgeBase(
+        documents,
+        passages,
+        tokenizer,
+        index,
+        [frozenset(t) for t in token_lists],
+        version,
+        warnings=warnings,
+    )

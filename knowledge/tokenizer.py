@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Iterable
 
 import jieba
@@ -14,9 +15,12 @@ class Tokenizer:
     """A jieba tokenizer of its own, so each knowledge base can carry its own user words."""
 
     def __init__(self, user_words: Iterable[str] = ()) -> None:
-        self._jieba = jieba.Tokenizer()
+        self.jieba = jieba.Tokenizer()
         for word in user_words:
-            self._jieba.add_word(word)
+            self.jieba.add_word(word)
+
+    def normalize(self, text: str) -> str:
+        return unicodedata.normalize("NFKC", text)
 
     def tokenize(self, text: str) -> list[str]:
-        return [t for t in (w.strip().lower() for w in self._jieba.lcut(text)) if t and t.isalnum()]
+        return [t for t in (w.strip().lower() for w in self.jieba.lcut(text)) if t and t.isalnum()]

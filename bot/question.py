@@ -1,0 +1,129 @@
+"""What a question asks for: its kind (who, when, where, …) and the words the report uses for it.
+
+Users ask in their own words (会场设在哪, 杨学山讲啥了); the report says 举行, 演讲, 指出. The
+composer ranks with the user's words plus these expansions, and prefers sentences that carry
+the kind of fact asked for (a date for "when", a place for "where", a name for "who").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Intent(Enum):
+    WHO = "who"
+    WHEN = "when"
+    WHERE = "where"
+    COUNT = "count"
+    TITLE = "title"
+    WHAT = "what"
+
+
+# Cue phrases per intent, checked in this order (the first match wins).
+_INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
+    (
+        Intent.WHEN,
+        ("什么时候", "何时", "哪天", "哪一天", "几月", "哪年", "哪一年", "日期", "时间", "几号"),
+    ),
+    (
+        Intent.WHERE,
+        ("哪里", "哪儿", "在哪", "什么地方", "何处", "地点", "会场", "场地", "哪个城市", "地址"),
+    ),
+    (Intent.COUNT, ("多少", "几个", "几位", "几名", "几家", "人数", "规模")),
+    (Intent.TITLE, ("题目", "标题", "题为", "叫什么名字")),
+    (Intent.WHO, ("谁", "哪位", "哪些人", "什么人", "哪个人", "哪些嘉宾", "哪些专家", "何人")),
+)
+
+# User wording → the report's wording. Expansions help ranking only; they never count as
+# words the question asked for, so they cannot make an unrelated question look answered.
+_EXPANSIONS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("会场", "地点", "地方", "在哪", "哪里", "哪儿", "何处", "场地"), ("举行", "举办")),
+    (("什么时候", "何时", "哪天", "哪一天", "日期", "时间", "几号"), ("年", "月", "日", "举行")),
+    (
+        (
+            "讲了什么",
+            "讲啥",
+            "讲了啥",
+            "说了什么",
+            "说了啥",
+            "谈了什么",
+            "观点",
+            "讲了哪些",
+            "讲什么",
+        ),
+        ("演讲", "指出", "强调", "提出"),
+    ),
+    (("题目", "标题", "题为"), ("题为", "主题演讲")),
+    (("主办方", "主办单位", "组织者", "谁办的", "举办方"), ("主办", "联合主办")),
+    (("协办方", "协办单位"), ("协办",)),
+    (("承办方", "承办单位"), ("承办",)),
+    (("多少人", "人数", "规模", "多少嘉宾"), ("名", "嘉宾")),
+    (("奖项", "获奖", "奖"), ("奖", "授予")),
+    (("主持人", "主持"), ("主持",)),
+    (("开幕", "召开"), ("举行",)),
+)
+
+_GREETINGS = {
+    "你好", "您好", "hi", "hello", "嗨", "哈喽", "在吗", "在么", "帮助", "help", "?", "？",
+    "/help", "菜单", "你是谁", "你能做什么", "怎么用", "使用说明",
+}  # fmt: skip
+
+_TRAILING = re.compile(r"[\s?？!！。.,，~～]+$")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str  # as normalised for matching (simplified Chinese, half-width)
+    intent: Intent
+    expansions: tuple[str, ...] = field(default_factory=tuple)
+
+
+def is_greeting(text: str) -> bool:
+    stripped = text.strip().lower()
+    return stripped in _GREETINGS or _TRAILING.sub("", stripped) in _GREETINGS
+
+
+_ALL_CUES = sorted({cue for _, cues in _INTENT_CUES for cue in cues}, key=len, reverse=True)
+
+
+def strip_cues(text: str) -> str:
+    """The question without the words that only say what kind of fact is wanted: what is
+    left is what the fact must be about."""
+    for cue in _ALL_CUES:
+        text = text.replace(cue, " ")
+    return text
+
+
+def analyse(text: str) -> Question:
+    intent = next(
+        (intent for intent, cues in _INTENT_CUES if any(cue in text for cue in cues)), Intent.WHAT
+    )
+    expansions = tuple(
+        word for cues, words in _EXPANSIONS if any(cue in text for cue in cues) for word in words
+    )
+    return Question(text=text, intent=intent, expansions=expansions)
+
+
+_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日")
+_PLACE = re.compile(r"在[^，。；]{2,20}(举行|举办|召开|成立)|(举行|举办)于")
+_COUNT = re.compile(r"\d+\s*(名|位|家|个|人|强)")
+_TITLE = re.compile(r"《[^》]+》|题为")
+_WHO = re.compile(r"主持|担任|代表|颁奖|发表|主任|院长|部长|秘书长|专家|教授|总经理|书记")
+
+
+def intent_bonus(intent: Intent, sentence: str, names: frozenset[str]) -> float:
+    """How well a sentence carries the kind of fact asked for (0 … 1)."""
+    if intent is Intent.WHEN:
+        return 1.0 if _DATE.search(sentence) else 0.0
+    if intent is Intent.WHERE:
+        return 1.0 if _PLACE.search(sentence) else 0.0
+    if intent is Intent.COUNT:
+        return 1.0 if _COUNT.search(sentence) else 0.0
+    if intent is Intent.TITLE:
+        return 1.0 if _TITLE.search(sentence) else 0.0
+    if intent is Intent.WHO:
+        named = any(name in sentence for name in names)
+        return (0.6 if named else 0.0) + (0.4 if _WHO.search(sentence) else 0.0)
+    return 0.0

@@ -40,7 +40,7 @@ NOT_FOUND = (
 )
 INTRODUCTION = (
     "你好！我是第十一届中国电子政务高峰论坛（2017年6月11日，北京）的问答助手，"
-    "回答都摘自论坛报道，并注明出处。可以这样问：\n" + "\n".join(f"• {q}" for q in EXAMPLES)
+    "回答都摘自论坛报道原文，并注明来源。可以这样问：\n" + "\n".join(f"• {q}" for q in EXAMPLES)
 )
 FOLLOW_UP_HINT = "回复数字（如 1）查看对应原文。"
 

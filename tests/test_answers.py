@@ -1,0 +1,88 @@
+"""How the bot answers: quoted sentences first, then 出处 with numbered citations."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import CITATION_MARKER, MAX_REPLY_BYTES, compose_answer, fit_bytes, split_sentences
+from knowledge import build_knowledge_base
+from tests.conftest import REPORT
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return build_knowledge_base(REPORT.parent)
+
+
+def body(reply: str) -> str:
+    return reply.split(CITATION_MARKER, 1)[0]
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_an_answer_quotes_the_report_then_cites_it(kb):
+    answer = compose_answer(kb, "论坛在哪里举行？")
+    assert answer.answered
+    assert "中关新园" in body(answer.text)
+    assert f"\n{CITATION_MARKER}" in answer.text
+    assert "[1] " in answer.text.split(CITATION_MARKER, 1)[1]
+    assert answer.citations[0].n == 1
+
+
+def test_a_speech_is_cited_with_speaker_role_and_talk_title(kb):
+    answer = compose_answer(kb, "杨学山的演讲题目是什么？")
+    sources = answer.text.split(CITATION_MARKER, 1)[1]
+    assert "杨学山（北京大学兼职教授、原工业和信息化部副部长）" in sources
+    assert "《创新驱动的新型智慧城市建设》" in sources
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("會場設在什麼地方？", "中关新园"),  # traditional characters, words the text doesn't use
+        ("论坛哪天开的", "6月11日"),
+        ("杨学山讲啥了", "杨学山"),
+        ("来了多少人", "200"),
+        ("分委会的秘书长是哪位", "邱建中"),
+    ],
+)
+def test_questions_in_other_words_still_find_the_fact(kb, question, fact):
+    answer = compose_answer(kb, question)
+    assert answer.answered, answer.text
+    assert fact in squash(answer.text)
+
+
+@pytest.mark.parametrize("question", ["今天天气怎么样？", "帮我写一首诗", "上海有什么好玩的", "股票怎么买"])
+def test_questions_the_report_cannot_answer_are_declined_honestly(kb, question):
+    answer = compose_answer(kb, question)
+    assert not answer.answered
+    assert CITATION_MARKER not in answer.text
+    assert "没有找到" in answer.text
+
+
+@pytest.mark.parametrize("greeting", ["你好", "帮助", "?", "help", "  您好！ "])
+def test_greetings_and_help_get_an_introduction_with_examples(kb, greeting):
+    answer = compose_answer(kb, greeting)
+    assert not answer.answered
+    assert CITATION_MARKER not in answer.text
+    assert "可以这样问" in answer.text
+
+
+def test_a_huge_question_is_cut_and_still_answered_within_the_byte_limit(kb):
+    answer = compose_answer(kb, "孟庆国提出了哪三种社会管理范式？" * 500)
+    assert len(answer.text.encode("utf-8")) <= MAX_REPLY_BYTES
+    assert answer.answered
+
+
+def test_fit_bytes_cuts_only_at_sentence_boundaries():
+    text = "第一句话。" * 300
+    cut = fit_bytes(text, 100)
+    assert len(cut.encode("utf-8")) <= 100
+    assert cut.endswith("。…")
+    assert split_sentences(cut.rstrip("…")) == ["第一句话。"] * (len(cut) // 5)
+
+
+def test_fit_bytes_leaves_short_text_alone():
+    assert fit_bytes("短。", 100) == "短。"

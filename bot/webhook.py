@@ -9,6 +9,8 @@ stack trace; every message leaves one structured log line with the user's keyed 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import secrets
 import time
@@ -178,12 +180,16 @@ def _message(xml: bytes | str) -> tuple[Any, dict[str, str]]:
         _refuse(400, "malformed message")
 
 
-def _retry_key(user: str, key: str, fields: dict[str, str]) -> str:
-    """Retries carry the same MsgId; events have none and are known by sender and time."""
+def _retry_key(user: str, fields: dict[str, str]) -> str:
+    """Retries carry the same MsgId. Events have none: WeChat's advice is sender plus
+    CreateTime; the rest of the event is added so two different clicks within one second
+    stay two messages (a retry repeats every field)."""
     msg_id = fields.get("MsgId", "")
     if msg_id.isdigit():
         return f"wechat:msg:{user}:{msg_id}"
-    return f"wechat:event:{user}:{fields['CreateTime']}:{key}"
+    event = sorted((k, v) for k, v in fields.items() if k != "FromUserName")  # user: hashed
+    digest = hashlib.sha256(json.dumps(event).encode()).hexdigest()[:16]
+    return f"wechat:event:{user}:{fields['CreateTime']}:{digest}"
 
 
 # -- replying ----------------------------------------------------------------------------
@@ -233,7 +239,7 @@ def receive() -> Response:
     try:
         reply, retry = reply_once(
             settings.store,
-            _retry_key(user, key, fields),
+            _retry_key(user, fields),
             lambda: dispatch(key, message, ctx),
             wait=RETRY_WAIT,
         )

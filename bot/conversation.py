@@ -43,7 +43,7 @@ _POINTER = re.compile(
     r"|(?<![A-Za-z])[Tt][Aa](?![A-Za-z])"
 )
 # A question with the subject left out: 还讲了什么？ means "what else did <speaker> say?".
-_ELLIPTIC = re.compile(r"^(?:那)?还(?:讲|说|谈|提|强调|指出|介绍|分享|表示)")
+_ELLIPTIC = re.compile(r"^(那|那么)?(?=还(?:讲|说|谈|提|强调|指出|介绍|分享|表示))")
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,9 @@ def rewrite_follow_up(question: str, speaker: str | None, names: Iterable[str] =
     rewritten, count = _POINTER.subn(speaker, question, count=1)
     if count:
         return rewritten
-    if _ELLIPTIC.match(question):
-        return speaker + question
+    elliptic = _ELLIPTIC.match(question)
+    if elliptic:
+        return question[: elliptic.end()] + speaker + question[elliptic.end() :]
     return question
 
 

@@ -139,9 +139,7 @@ def test_an_empty_text_gets_the_introduction_not_an_error(wechat, engine):
 
 
 def test_voice_with_recognition_is_answered_like_text(wechat, engine):
-    sent = wechat.message(
-        "voice", media_id="m1", format="amr", recognition="论坛在哪里举行？"
-    )
+    sent = wechat.message("voice", media_id="m1", format="amr", recognition="论坛在哪里举行？")
     assert sent.text == engine.ask("论坛在哪里举行？").text
 
 
@@ -196,7 +194,10 @@ def test_an_unknown_menu_key_gets_the_polite_note(wechat):
     ("msg_type", "fields"),
     [
         ("image", {"media_id": "m", "image": "https://example.org/p.jpg"}),
-        ("location", {"location_x": "39.99", "location_y": "116.31", "scale": "15", "label": "北大"}),
+        (
+            "location",
+            {"location_x": "39.99", "location_y": "116.31", "scale": "15", "label": "北大"},
+        ),
         ("link", {"title": "报道", "description": "全文", "url": "https://example.org"}),
         ("video", {"media_id": "m", "thumb_media_id": "t"}),
         ("shortvideo", {"media_id": "m", "thumb_media_id": "t"}),

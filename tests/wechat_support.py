@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 from wechatpy.replies import BaseReply
+from werkzeug.test import TestResponse
 
 from bot.config import Config
 from bot.wechat_client import WeChatClient, render_message

@@ -16,4 +16,7 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 # WeChat puts the user's OpenID (and the signatures) in the query string: log the path only.
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s" pid=%(p)s'
+# gunicorn's runtime control socket defaults to one path per user ($HOME/.gunicorn), which a
+# second instance on the machine would take over; the bot does not use it.
+control_socket_disable = True

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 REQUIRED_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
 USER_KEY = "forumbot:user-hash-key"
 SORRY = "抱歉，系统暂时出了点问题，请稍后再试。"
+DRAIN_CHUNKS = 64  # up to 4 MiB of an oversized chunked body is read and dropped
 RETRY_WAIT = 4.0  # a retry waits this long for the first run's reply (WeChat waits 5 s)
 
 
@@ -148,6 +149,38 @@ def _decrypt(settings: WebhookSettings, body: bytes) -> str:
 # -- parsing -----------------------------------------------------------------------------
 
 
+def _body() -> bytes:
+    """The request body, refused with 413 beyond MAX_CONTENT_LENGTH, chunked or not.
+
+    Werkzeug refuses a too-long Content-Length at once, but silently cuts a chunked body at
+    the limit; so when the limit is reached, one more byte decides.
+    """
+    try:
+        body = request.get_data(cache=False)
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        if limit is not None and len(body) >= limit and _more_input():
+            raise RequestEntityTooLarge()
+        return body
+    except HTTPException:
+        raise
+    except Exception:  # the server could not read it, e.g. broken chunked framing
+        _refuse(400, "unreadable request body")
+
+
+def _more_input() -> bool:
+    """Whether a server-terminated (chunked) body goes on past what was read. What is left is
+    drained, up to a bound, so the client can read the 413 before the connection closes."""
+    if not request.environ.get("wsgi.input_terminated"):
+        return False
+    stream = request.environ["wsgi.input"]
+    if not stream.read(1):
+        return False
+    for _ in range(DRAIN_CHUNKS):
+        if not stream.read(64 * 1024):
+            break
+    return True
+
+
 def _fields(xml: bytes | str) -> dict[str, str]:
     """The top-level fields of a WeChat XML document, parsed without any DTD processing:
     WeChat never sends a DOCTYPE, so one (entity bombs, external entities) is refused at
@@ -228,7 +261,7 @@ def receive() -> Response:
     if not encrypted or "signature" in request.args:
         _check_signature(settings)
     _check_timestamp(settings, request.args.get("timestamp", ""))
-    body = request.get_data(cache=False)
+    body = _body()
     xml = _decrypt(settings, body) if encrypted else body
     message, fields = _message(xml)
 

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answer import MAX_REPLY_BYTES
+from bot.config import ConfigError
 
 DEFAULT_MENU_FILE = Path(__file__).with_name("menu.toml")
 _KEY = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
 
 
-class MenuError(ValueError):
+class MenuError(ConfigError):
     """The menu file is missing or malformed; raised at startup, never per request."""
 
 

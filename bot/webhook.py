@@ -29,6 +29,7 @@ from wechatpy.utils import check_signature
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bot.answer import fit_bytes
+from bot.app import get_engine, get_store
 from bot.conversation import Conversation, Reply
 from bot.privacy import hash_user
 from bot.retries import reply_once
@@ -55,7 +56,6 @@ class WebhookSettings:
     replay_window: int
     user_key: str
     menu: Menu
-    store: StateStore
 
 
 def init_app(app: Flask) -> None:
@@ -71,7 +71,6 @@ def init_app(app: Flask) -> None:
         replay_window=config.replay_window,
         user_key=user_hash_key(store),
         menu=load_menu(config.menu_file),
-        store=store,
     )
     app.register_blueprint(bp)
     app.register_error_handler(RequestEntityTooLarge, _plain_error)
@@ -267,11 +266,11 @@ def receive() -> Response:
 
     key = message_key(fields["MsgType"], fields.get("Event"))
     user = hash_user(fields["FromUserName"], settings.user_key)
-    engine = current_app.extensions["forumbot"]
-    ctx = Context(engine, Conversation(settings.store, user), settings.menu)
+    store = get_store()
+    ctx = Context(get_engine(), Conversation(store, user), settings.menu)
     try:
         reply, retry = reply_once(
-            settings.store,
+            store,
             _retry_key(user, fields),
             lambda: dispatch(key, message, ctx),
             wait=RETRY_WAIT,

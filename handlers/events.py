@@ -8,9 +8,10 @@ from wechatpy.events import BaseEvent, ClickEvent
 
 from bot.conversation import NO_REPLY, Reply
 from handlers.context import Context
-from handlers.media import CAN_ONLY_READ_TEXT
 
 log = logging.getLogger(__name__)
+
+MENU_KEY_UNKNOWN = "这个菜单按钮还没有设置对应的问题。可以直接发文字提问，例如：论坛在哪里举行？"
 
 
 def on_subscribe(event: BaseEvent, ctx: Context) -> Reply:
@@ -30,7 +31,7 @@ def on_click(event: ClickEvent, ctx: Context) -> Reply:
     question = ctx.menu.questions.get(event.key or "")
     if question is None:
         log.warning("menu key %r is not in the menu file", event.key)
-        return Reply(CAN_ONLY_READ_TEXT, "unsupported")
+        return Reply(MENU_KEY_UNKNOWN, "hint")
     return ctx.conversation.respond(ctx.engine, question)
 
 

@@ -15,6 +15,7 @@ from bot import create_app
 from bot.answer import MAX_REPLY_BYTES
 from bot.privacy import hash_user
 from bot.wechat_client import render_message, sign
+from handlers.events import MENU_KEY_UNKNOWN
 from handlers.media import CAN_ONLY_READ_TEXT
 from handlers.text import VOICE_NOT_RECOGNISED
 from tests.wechat_support import (
@@ -185,9 +186,9 @@ def test_a_menu_click_asks_its_preset_question(wechat, engine, menu):
     assert sent.text == engine.ask(question).text
 
 
-def test_an_unknown_menu_key_gets_the_polite_note(wechat):
+def test_an_unknown_menu_key_says_so_and_suggests_asking(wechat):
     sent = wechat.message("event", event="click", key="NOT_IN_THE_MENU")
-    assert sent.text == CAN_ONLY_READ_TEXT
+    assert sent.text == MENU_KEY_UNKNOWN
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@ stack trace, never an expanded entity."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from wechatpy import parse_message
 
 from bot import create_app
@@ -186,3 +188,27 @@ def test_an_encrypted_request_without_encrypt_is_a_bad_request(app, text_xml):
 
 def test_only_get_and_post_are_allowed(app):
     assert app.test_client().put("/wechat").status_code == 405
+
+
+# -- anything at all ---------------------------------------------------------------------
+
+_FIELD = st.sampled_from(
+    ["ToUserName", "FromUserName", "CreateTime", "MsgType", "Content", "Event", "MsgId", "x"]
+)
+_XMLISH = st.lists(st.tuples(_FIELD, st.text(max_size=30)), max_size=8).map(
+    lambda items: "<xml>" + "".join(f"<{k}>{v}</{k}>" for k, v in items) + "</xml>"
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.one_of(st.binary(max_size=300), st.text(max_size=300), _XMLISH))
+def test_no_body_makes_the_server_fail(app, body):
+    wechat = WeChat(app, "plain")
+    query, _ = wechat.wechat.prepare("<xml/>", openid=OPENID)
+    data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    response = wechat.client.post("/wechat", query_string=query, data=data)
+    assert response.status_code in {200, 400}, response.text
+    if response.status_code == 400:
+        assert response.mimetype == "text/plain" and len(response.data) < 200

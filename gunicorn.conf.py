@@ -1,4 +1,8 @@
-"""gunicorn settings used by ``make run``; every value can be overridden from the environment."""
+"""gunicorn settings used by ``make run``; every value can be overridden from the environment.
+
+WeChat gives up on a request after 5 s, so nothing here needs long timeouts; the app is
+preloaded so jieba's dictionary and the index are built once, before the workers fork.
+"""
 
 import os
 
@@ -11,3 +15,8 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
+# WeChat puts the user's OpenID (and the signatures) in the query string: log the path only.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s" pid=%(p)s'
+# gunicorn's runtime control socket defaults to one path per user ($HOME/.gunicorn), which a
+# second instance on the machine would take over; the bot does not use it.
+control_socket_disable = True

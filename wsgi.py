@@ -1,5 +1,12 @@
 """WSGI entry point for gunicorn: ``gunicorn wsgi:app``."""
 
 from bot import create_app
+from bot.config import ConfigError
+from bot.log import setup_logging
+from knowledge.errors import KnowledgeError
 
-app = create_app()
+setup_logging()
+try:
+    app = create_app()
+except (ConfigError, KnowledgeError) as exc:  # one clear line instead of a traceback
+    raise SystemExit(f"forumbot cannot start: {exc}") from None

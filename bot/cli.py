@@ -32,6 +32,23 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    if args.url:
+        from bot.wechat_client import WeChatClient, run_remote_console
+
+        config = Config.from_env()
+        try:
+            client = WeChatClient(
+                args.url,
+                config.wechat_token,
+                aes_key=config.wechat_aes_key,
+                appid=config.wechat_appid,
+                mode=args.mode,
+            )
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return run_remote_console(client)
+
     from bot.console import run_console
 
     return run_console(_engine())
@@ -61,6 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("chat", help="interactive console")
+    p.add_argument(
+        "--url",
+        help="play WeChat against a running server (e.g. http://HOST:PORT/wechat): sign with "
+        "WECHAT_TOKEN, encrypt when WECHAT_AES_KEY is set",
+    )
+    p.add_argument(
+        "--mode",
+        choices=["plain", "compatible", "safe"],
+        help="with --url: message mode (default: safe when WECHAT_AES_KEY is set, else plain)",
+    )
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("ask", help="answer one question, or one per stdin line")

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_TOKEN = "forumbot-dev-token"
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(ValueError):
+    """A setting the app cannot start with; the message says which and what to do."""
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,7 @@ class Config:
     redis_url: str = ""
     replay_window: int = 300  # seconds a signed timestamp stays valid; 0 disables the check
     max_body_bytes: int = 1024 * 1024
+    menu_file: Path = PROJECT_ROOT / "handlers" / "menu.toml"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -38,4 +48,39 @@ class Config:
             data_dir=Path(env.get("BOT_DATA_DIR") or PROJECT_ROOT / "data"),
             redis_url=env.get("BOT_REDIS_URL", ""),
             replay_window=int(env.get("BOT_REPLAY_WINDOW", "300")),
+            menu_file=Path(env.get("BOT_MENU_FILE") or PROJECT_ROOT / "handlers" / "menu.toml"),
+        )
+
+
+def check_config(config: Config) -> None:
+    """Refuse settings that would make the bot unsafe or unable to answer; warn, loudly, when
+    the development token is in use."""
+    if config.env == "production":
+        missing = [
+            name
+            for name, value in (
+                ("WECHAT_TOKEN", config.wechat_token != DEV_TOKEN),
+                ("BOT_ADMIN_TOKEN", bool(config.admin_token)),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(f"BOT_ENV=production needs {' and '.join(missing)} to be set")
+    if config.wechat_aes_key:
+        try:
+            key = base64.b64decode(config.wechat_aes_key + "=", validate=True)
+        except binascii.Error:
+            key = b""
+        if len(config.wechat_aes_key) != 43 or len(key) != 32:
+            raise ConfigError("WECHAT_AES_KEY must be the 43-character EncodingAESKey")
+        if not config.wechat_appid:
+            raise ConfigError("WECHAT_AES_KEY is set but WECHAT_APPID is not")
+    if config.replay_window < 0:
+        raise ConfigError("BOT_REPLAY_WINDOW must be 0 (off) or a number of seconds")
+    if config.wechat_token == DEV_TOKEN:
+        log.warning(
+            "*** WECHAT_TOKEN is not set: using the public development token %r. Anyone can "
+            "sign requests to /wechat. Set WECHAT_TOKEN (and BOT_ENV=production) before "
+            "pointing a real public account at this server. ***",
+            DEV_TOKEN,
         )

@@ -1,43 +1,297 @@
-"""The /wechat endpoint: verify, parse, dispatch to a handler, reply (first cut: plaintext text)."""
+"""The /wechat endpoint: WeChat's passive-reply protocol, in plaintext, compatible or safe mode.
+
+A request goes: signature and timestamp check → decryption when ``encrypt_type=aes`` →
+XML checks (no DOCTYPE/entities, required fields) → wechatpy parses → the message is claimed
+once across workers (retries get the first reply) → a handler → reply XML with To/From
+swapped, encrypted when the request was. Bad requests get a short plain-text 4xx, never a
+stack trace; every message leaves one structured log line with the user's keyed hash.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+import hashlib
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any, NoReturn
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from flask import Blueprint, Flask, Response, abort, current_app, request
 from wechatpy import parse_message
-from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from bot.app import get_engine
+from bot.answer import fit_bytes
+from bot.app import get_engine, get_store
+from bot.conversation import Conversation, Reply
+from bot.privacy import hash_user
+from bot.retries import reply_once
+from bot.store.base import StateStore
+from handlers import Context, dispatch, message_key
+from handlers.menu import Menu, load_menu
 
 bp = Blueprint("wechat", __name__)
+log = logging.getLogger(__name__)
+
+REQUIRED_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
+USER_KEY = "forumbot:user-hash-key"
+SORRY = "抱歉，系统暂时出了点问题，请稍后再试。"
+DRAIN_CHUNKS = 64  # up to 4 MiB of an oversized chunked body is read and dropped
+RETRY_WAIT = 4.0  # a retry waits this long for the first run's reply (WeChat waits 5 s)
 
 
-def _verify() -> None:
-    engine = get_engine()
+@dataclass(frozen=True)
+class WebhookSettings:
+    """What the endpoint needs besides the engine, prepared once per app."""
+
+    token: str
+    crypto: WeChatCrypto | None  # None: encrypted requests are refused
+    replay_window: int
+    user_key: str
+    menu: Menu
+
+
+def init_app(app: Flask) -> None:
+    engine = app.extensions["forumbot"]
+    store = app.extensions["forumbot.store"]
+    config = engine.config
+    crypto = None
+    if config.wechat_aes_key:
+        crypto = WeChatCrypto(config.wechat_token, config.wechat_aes_key, config.wechat_appid)
+    app.extensions["forumbot.webhook"] = WebhookSettings(
+        token=config.wechat_token,
+        crypto=crypto,
+        replay_window=config.replay_window,
+        user_key=user_hash_key(store),
+        menu=load_menu(config.menu_file),
+    )
+    app.register_blueprint(bp)
+    app.register_error_handler(RequestEntityTooLarge, _plain_error)
+
+
+def user_hash_key(store: StateStore) -> str:
+    """The key OpenIDs are hashed with: random, made once and kept in the shared store, so
+    every worker (and, with Redis, every machine) maps a user to the same pseudonym."""
+    store.add(USER_KEY, secrets.token_hex(32))
+    return store.get(USER_KEY)
+
+
+def _settings() -> WebhookSettings:
+    return current_app.extensions["forumbot.webhook"]
+
+
+def _refuse(status: int, reason: str) -> NoReturn:
+    abort(status, reason)
+
+
+@bp.errorhandler(HTTPException)
+def _plain_error(exc: HTTPException) -> Response:
+    """A short plain-text reason; WeChat only looks at the status, an admin reads the text."""
+    reason = "request body too large" if exc.code == 413 else exc.description
+    log.warning("wechat request refused", extra={"fields": {"status": exc.code, "reason": reason}})
+    return Response(f"{exc.code} {exc.name}: {reason}\n", exc.code, mimetype="text/plain")
+
+
+# -- authentication ----------------------------------------------------------------------
+
+
+def _check_timestamp(settings: WebhookSettings, timestamp: str) -> None:
+    """Signed requests stay valid for ``replay_window`` seconds either side of now."""
+    if not settings.replay_window:
+        return
     try:
-        check_signature(
-            engine.config.wechat_token,
-            request.args.get("signature", ""),
-            request.args.get("timestamp", ""),
-            request.args.get("nonce", ""),
+        age = abs(time.time() - int(timestamp))
+    except ValueError:
+        _refuse(403, "missing or invalid timestamp")
+    if age > settings.replay_window:
+        _refuse(403, "timestamp outside the replay window")
+
+
+def _check_signature(settings: WebhookSettings) -> None:
+    args = request.args
+    try:
+        check_signature(settings.token, args.get("signature", ""), args["timestamp"], args["nonce"])
+    except (InvalidSignatureException, KeyError):
+        _refuse(403, "invalid signature")
+
+
+def _decrypt(settings: WebhookSettings, body: bytes) -> str:
+    """The inner message of an encrypted request, after checking ``msg_signature``."""
+    if settings.crypto is None:
+        _refuse(400, "encrypted message, but WECHAT_AES_KEY is not configured")
+    encrypt = _fields(body).get("Encrypt")
+    if not encrypt:
+        _refuse(400, "encrypted message without an Encrypt field")
+    args = request.args
+    try:
+        return settings.crypto.decrypt_message(
+            {"Encrypt": encrypt},
+            args.get("msg_signature", ""),
+            args.get("timestamp", ""),
+            args.get("nonce", ""),
         )
     except InvalidSignatureException:
-        abort(403)
+        _refuse(403, "invalid msg_signature")
+    except InvalidAppIdException:
+        _refuse(403, "message encrypted for another AppID")
+    except Exception:  # corrupt ciphertext: base64, padding, length or encoding errors
+        _refuse(400, "cannot decrypt the message")
+
+
+# -- parsing -----------------------------------------------------------------------------
+
+
+def _body() -> bytes:
+    """The request body, refused with 413 beyond MAX_CONTENT_LENGTH, chunked or not.
+
+    Werkzeug refuses a too-long Content-Length at once, but silently cuts a chunked body at
+    the limit; so when the limit is reached, one more byte decides.
+    """
+    try:
+        body = request.get_data(cache=False)
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        if limit is not None and len(body) >= limit and _more_input():
+            raise RequestEntityTooLarge()
+        return body
+    except HTTPException:
+        raise
+    except Exception:  # the server could not read it, e.g. broken chunked framing
+        _refuse(400, "unreadable request body")
+
+
+def _more_input() -> bool:
+    """Whether a server-terminated (chunked) body goes on past what was read. What is left is
+    drained, up to a bound, so the client can read the 413 before the connection closes."""
+    if not request.environ.get("wsgi.input_terminated"):
+        return False
+    stream = request.environ["wsgi.input"]
+    if not stream.read(1):
+        return False
+    for _ in range(DRAIN_CHUNKS):
+        if not stream.read(64 * 1024):
+            break
+    return True
+
+
+def _fields(xml: bytes | str) -> dict[str, str]:
+    """The top-level fields of a WeChat XML document, parsed without any DTD processing:
+    WeChat never sends a DOCTYPE, so one (entity bombs, external entities) is refused at
+    once, before anything is expanded."""
+    try:
+        root = fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        _refuse(400, "XML with a DOCTYPE or entity declaration is refused")
+    except (ParseError, ValueError):
+        _refuse(400, "malformed XML")
+    if root.tag != "xml":
+        _refuse(400, "not a WeChat message (root element must be <xml>)")
+    return {child.tag: (child.text or "").strip() for child in root}
+
+
+def _message(xml: bytes | str) -> tuple[Any, dict[str, str]]:
+    fields = _fields(xml)
+    missing = [name for name in REQUIRED_FIELDS if not fields.get(name)]
+    if missing:
+        _refuse(400, f"missing field: {', '.join(missing)}")
+    if not fields["CreateTime"].isdigit():
+        _refuse(400, "CreateTime is not a number")
+    if fields["MsgType"].lower() == "text" and "Content" not in fields:
+        _refuse(400, "missing field: Content")
+    if fields["MsgType"].lower() == "event" and not fields.get("Event"):
+        _refuse(400, "missing field: Event")
+    try:
+        return parse_message(xml), fields
+    except Exception:  # wechatpy trusts its input; any surprise in it is a bad request
+        _refuse(400, "malformed message")
+
+
+def _retry_key(user: str, fields: dict[str, str]) -> str:
+    """Retries carry the same MsgId. Events have none: WeChat's advice is sender plus
+    CreateTime; the rest of the event is added so two different clicks within one second
+    stay two messages (a retry repeats every field)."""
+    msg_id = fields.get("MsgId", "")
+    if msg_id.isdigit():
+        return f"wechat:msg:{user}:{msg_id}"
+    event = sorted((k, v) for k, v in fields.items() if k != "FromUserName")  # user: hashed
+    digest = hashlib.sha256(json.dumps(event).encode()).hexdigest()[:16]
+    return f"wechat:event:{user}:{fields['CreateTime']}:{digest}"
+
+
+# -- replying ----------------------------------------------------------------------------
+
+
+def _render(settings: WebhookSettings, message: Any, reply: Reply, encrypted: bool) -> Response:
+    if reply.text is None:  # WeChat's "no reply": neither shown to the user nor retried
+        return Response("success", mimetype="text/plain")
+    content = fit_bytes(reply.text).replace("]]>", "]]]]><![CDATA[>")
+    xml = TextReply(content=content, message=message).render()
+    if encrypted:
+        assert settings.crypto is not None
+        xml = settings.crypto.encrypt_message(xml, request.args.get("nonce", ""))
+    return Response(xml, mimetype="application/xml")
 
 
 @bp.get("/wechat")
-def verify_server():
-    _verify()
-    return Response(request.args.get("echostr", ""), mimetype="text/plain")
+def verify_server() -> Response:
+    """WeChat's URL check when the server is configured: echo ``echostr`` if signed by us."""
+    settings = _settings()
+    _check_signature(settings)
+    _check_timestamp(settings, request.args.get("timestamp", ""))
+    echostr = request.args.get("echostr")
+    if echostr is None:
+        _refuse(400, "missing echostr")
+    return Response(echostr, mimetype="text/plain")
 
 
 @bp.post("/wechat")
-def receive():
-    _verify()
-    message = parse_message(request.get_data())
-    if message.type != "text":
-        return Response("success", mimetype="text/plain")
-    answer = get_engine().ask(message.content)
-    reply = TextReply(content=answer.text, message=message)
-    return Response(reply.render(), mimetype="application/xml")
+def receive() -> Response:
+    started = time.perf_counter()
+    settings = _settings()
+    encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
+    # Plaintext requests are signed with `signature`; encrypted ones with `msg_signature`
+    # (checked on decryption), and WeChat adds `signature` too.
+    if not encrypted or "signature" in request.args:
+        _check_signature(settings)
+    _check_timestamp(settings, request.args.get("timestamp", ""))
+    body = _body()
+    xml = _decrypt(settings, body) if encrypted else body
+    message, fields = _message(xml)
+
+    key = message_key(fields["MsgType"], fields.get("Event"))
+    user = hash_user(fields["FromUserName"], settings.user_key)
+    store = get_store()
+    ctx = Context(get_engine(), Conversation(store, user), settings.menu)
+    try:
+        reply, retry = reply_once(
+            store,
+            _retry_key(user, fields),
+            lambda: dispatch(key, message, ctx),
+            wait=RETRY_WAIT,
+        )
+    except Exception:
+        log.exception("wechat message failed", extra={"fields": {"type": key, "user": user}})
+        reply, retry = Reply(SORRY, "error"), False
+
+    log.info(
+        "wechat message",
+        extra={
+            "fields": {
+                "type": key,
+                "reply": reply.kind,
+                "answered": reply.answered,
+                "top_score": None if reply.top_score is None else round(reply.top_score, 3),
+                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user": user,
+                "retry": retry,
+                "encrypted": encrypted,
+            }
+        },
+    )
+    return _render(settings, message, reply, encrypted)

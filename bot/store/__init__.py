@@ -6,8 +6,9 @@ every gunicorn worker on one machine; a Redis backend serves several machines.
 
 from bot.store.base import StateStore
 from bot.store.embedded import EmbeddedStore
+from bot.store.memory import MemoryStore
 
-__all__ = ["EmbeddedStore", "StateStore", "open_store"]
+__all__ = ["EmbeddedStore", "MemoryStore", "StateStore", "open_store"]
 
 
 def open_store(data_dir, redis_url: str = "") -> StateStore:

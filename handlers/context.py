@@ -1,0 +1,19 @@
+"""What every handler gets besides the message: the engine, the user's conversation, the menu."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.conversation import Conversation
+from handlers.menu import Menu
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+
+
+@dataclass(frozen=True)
+class Context:
+    engine: Engine
+    conversation: Conversation
+    menu: Menu

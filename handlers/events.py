@@ -1,0 +1,40 @@
+"""Events: following, unfollowing, menu clicks. Only what a user did on purpose gets a reply."""
+
+from __future__ import annotations
+
+import logging
+
+from wechatpy.events import BaseEvent, ClickEvent
+
+from bot.conversation import NO_REPLY, Reply
+from handlers.context import Context
+
+log = logging.getLogger(__name__)
+
+MENU_KEY_UNKNOWN = "这个菜单按钮还没有设置对应的问题。可以直接发文字提问，例如：论坛在哪里举行？"
+
+
+def on_subscribe(event: BaseEvent, ctx: Context) -> Reply:
+    """A new follower (also one who followed by scanning a QR code, and a follower scanning
+    one again): the welcome with example questions."""
+    return Reply(ctx.menu.welcome, "welcome")
+
+
+def on_unsubscribe(event: BaseEvent, ctx: Context) -> Reply:
+    """Nobody reads a reply to an unfollow; drop what we kept about the user instead."""
+    ctx.conversation.forget()
+    return NO_REPLY
+
+
+def on_click(event: ClickEvent, ctx: Context) -> Reply:
+    """A menu button asks its preset question, exactly as if the user had typed it."""
+    question = ctx.menu.questions.get(event.key or "")
+    if question is None:
+        log.warning("menu key %r is not in the menu file", event.key)
+        return Reply(MENU_KEY_UNKNOWN, "hint")
+    return ctx.conversation.respond(ctx.engine, question)
+
+
+def on_other_event(event: BaseEvent, ctx: Context) -> Reply:
+    """VIEW (a menu link was opened), LOCATION reports, template/mass-send results, …"""
+    return NO_REPLY

@@ -1,0 +1,266 @@
+"""End to end: the real gunicorn, started as ``make run`` starts it (gunicorn.conf.py,
+wsgi:app, two workers, production settings), on a free port, spoken to over HTTP as WeChat
+speaks to it, then stopped with SIGTERM."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from wechatpy.replies import TextReply
+
+from bot.answer import MAX_REPLY_BYTES
+from bot.config import PROJECT_ROOT, Config
+from bot.conversation import show_passage
+from bot.engine import Engine
+from bot.wechat_client import WeChatClient, render_message, sign
+from tests.wechat_support import AES_KEY, APPID, TOKEN
+
+OPENID = "oE2eUser1a2b3c4d5e6f7g8h9i0jk"
+STARTUP_DEADLINE = 120  # seconds; generous for a slow CI machine, normally ~2 s
+
+
+def make_run_command() -> list[str]:
+    """The command of the Makefile's ``run`` target, with its venv's gunicorn taken from the
+    interpreter running the tests."""
+    makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^run:.*\n\t(.+)$", makefile, re.MULTILINE)
+    assert recipe, "the Makefile has no run target"
+    command = shlex.split(recipe.group(1))
+    assert command[0].endswith("/bin/gunicorn"), command
+    return [sys.executable, "-m", "gunicorn", *command[1:]]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(data_dir: Path, port: int, **settings: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BOT_", "WECHAT_", "GUNICORN_")) and k != "WEB_CONCURRENCY"
+    }
+    env |= {"HOST": "127.0.0.1", "PORT": str(port), "BOT_DATA_DIR": str(data_dir)}
+    env |= settings
+    return env
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("gunicorn-data")
+    port = free_port()
+    env = server_env(
+        data_dir,
+        port,
+        WEB_CONCURRENCY="2",
+        BOT_ENV="production",
+        WECHAT_TOKEN=TOKEN,
+        WECHAT_AES_KEY=AES_KEY,
+        WECHAT_APPID=APPID,
+        BOT_ADMIN_TOKEN="e2e-admin-token",
+    )
+    log = data_dir / "gunicorn.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            make_run_command(), cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+    try:
+        wait_until_healthy(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def wait_until_healthy(server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_DEADLINE
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"gunicorn exited with {server.process.returncode}:\n{server.output()}")
+        try:
+            with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"gunicorn was not healthy within {STARTUP_DEADLINE} s:\n{server.output()}")
+
+
+@pytest.fixture(scope="module")
+def engine():
+    """The same knowledge, loaded here, to know what the server should say."""
+    engine = Engine(Config())
+    engine.load()
+    return engine
+
+
+def client(server: Server, mode: str) -> WeChatClient:
+    return WeChatClient(server.url + "/wechat", TOKEN, aes_key=AES_KEY, appid=APPID, mode=mode)
+
+
+def test_healthz_reports_the_loaded_knowledge(server, engine):
+    with urllib.request.urlopen(server.url + "/healthz") as response:
+        health = json.load(response)
+    assert health["status"] == "ok"
+    assert health["knowledge_version"] == engine.knowledge.version
+    assert health["passages"] == len(engine.knowledge.passages)
+    assert health["uptime_s"] >= 0
+
+
+def test_server_verification_echoes_echostr(server):
+    timestamp, nonce = str(int(time.time())), "42"
+    query = f"signature={sign(TOKEN, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}"
+    with urllib.request.urlopen(f"{server.url}/wechat?{query}&echostr=hello-wechat") as response:
+        assert response.read() == b"hello-wechat"
+
+
+@pytest.mark.parametrize("mode", ["plain", "compatible", "safe"])
+def test_a_question_is_answered_in_every_mode(server, engine, mode):
+    exchange = client(server, mode).send_text(OPENID, "论坛在哪里举行？")
+    assert exchange.status == 200
+    assert isinstance(exchange.reply, TextReply)
+    assert exchange.reply.target == OPENID
+    assert exchange.text == engine.ask("论坛在哪里举行？").text
+    assert len(exchange.text.encode("utf-8")) <= MAX_REPLY_BYTES
+
+
+def test_follow_ups_and_retries_are_consistent_whichever_worker_answers(server, engine):
+    wechat = client(server, "safe")
+    openid = OPENID + "-followup"
+    wechat.send_text(openid, "论坛在哪里举行？")
+    first = engine.ask("论坛在哪里举行？").citations[0]
+    expected = show_passage(1, first.passage.citation(), first.passage.text)
+    # Each request is a new connection, so either worker may take it.
+    for _ in range(6):
+        assert wechat.send_text(openid, "1").text == expected
+    msg_id = wechat.next_msg_id()
+    replies = {wechat.send_text(openid, "1", msg_id=msg_id).text for _ in range(4)}
+    assert replies == {expected}
+
+
+def test_events_and_other_types(server):
+    wechat = client(server, "safe")
+    welcome = wechat.post(render_message("event", source=OPENID, event="subscribe"), openid=OPENID)
+    assert "论坛" in welcome.text
+    view = wechat.post(
+        render_message("event", source=OPENID, event="view", url="https://example.org"),
+        openid=OPENID,
+    )
+    assert (view.status, view.body, view.text) == (200, b"success", None)
+    image = wechat.post(
+        render_message("image", source=OPENID, msg_id=wechat.next_msg_id(), media_id="m"),
+        openid=OPENID,
+    )
+    assert image.status == 200 and "文字" in image.text
+
+
+def test_forged_and_malformed_requests_are_refused(server):
+    wechat = client(server, "plain")
+    xml = render_message("text", source=OPENID, msg_id=wechat.next_msg_id(), content="hi")
+    forged = WeChatClient(server.url + "/wechat", "not-the-token").post(xml, openid=OPENID)
+    assert forged.status == 403
+    malformed = wechat.post("<xml><MsgType>text", openid=OPENID)
+    assert (malformed.status, malformed.body) == (400, b"400 Bad Request: malformed XML\n")
+
+
+def signed_path() -> str:
+    timestamp, nonce = str(int(time.time())), "7"
+    return f"/wechat?signature={sign(TOKEN, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}"
+
+
+def connect(server: Server) -> http.client.HTTPConnection:
+    host, port = server.url.removeprefix("http://").split(":")
+    return http.client.HTTPConnection(host, int(port), timeout=30)
+
+
+def test_a_body_over_one_mebibyte_is_refused_with_413_before_it_is_read(server):
+    connection = connect(server)
+    try:  # announce 1 MiB + 1 and wait: the server must answer without reading any of it
+        connection.putrequest("POST", signed_path())
+        connection.putheader("Content-Type", "text/xml")
+        connection.putheader("Content-Length", str(1024 * 1024 + 1))
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == 413
+        assert response.read() == b"413 Request Entity Too Large: request body too large\n"
+    finally:
+        connection.close()
+
+
+def test_a_chunked_body_over_one_mebibyte_is_refused_with_413(server):
+    connection = connect(server)
+    try:  # an iterable body without Content-Length goes chunked
+        chunks = iter([b"<xml>", *[b"x" * 65536] * 17])  # 1.06 MiB
+        connection.request("POST", signed_path(), body=chunks, encode_chunked=True)
+        response = connection.getresponse()
+        assert response.status == 413
+        assert response.read() == b"413 Request Entity Too Large: request body too large\n"
+    finally:
+        connection.close()
+
+
+def test_a_body_with_broken_chunked_framing_is_a_bad_request(server):
+    connection = connect(server)
+    try:  # claims to be chunked, but "zz" is no chunk size
+        headers = {"Transfer-Encoding": "chunked"}
+        connection.request(
+            "POST", signed_path(), body=b"zz\r\n<xml/>\r\n0\r\n\r\n", headers=headers
+        )
+        response = connection.getresponse()
+        assert (response.status, response.read()) == (
+            400,
+            b"400 Bad Request: unreadable request body\n",
+        )
+    finally:
+        connection.close()
+
+
+def test_sigterm_stops_the_server_and_the_logs_keep_no_openid(server):
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=60) == 0
+    output = server.output()
+    assert "POST /wechat HTTP/1.1" in output  # the access log is on
+    assert OPENID not in output
+    assert "openid=" not in output and "signature=" not in output
+    messages = [json.loads(line) for line in output.splitlines() if '"wechat message"' in line]
+    assert messages, output
+    assert all(set(m) >= {"type", "answered", "top_score", "latency_ms", "user"} for m in messages)
+    assert "Traceback" not in output
+
+
+def test_production_refuses_to_start_without_its_secrets(tmp_path):
+    env = server_env(tmp_path, free_port(), BOT_ENV="production")
+    result = subprocess.run(
+        make_run_command(), cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "needs WECHAT_TOKEN and BOT_ADMIN_TOKEN" in result.stdout + result.stderr

@@ -1,0 +1,214 @@
+"""Forged, malformed and hostile requests get a short plain-text 4xx: never a 500, never a
+stack trace, never an expanded entity."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from wechatpy import parse_message
+
+from bot import create_app
+from bot.wechat_client import render_message, sign
+from tests.wechat_support import APPID, OPENID, TOKEN, Sent, WeChat, webhook_config
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE xml [
+  <!ENTITY lol "lol">
+  <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+  <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+  <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+  <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+  <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+  <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+  <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<xml><ToUserName><![CDATA[gh_forumbot00000]]></ToUserName>
+<FromUserName><![CDATA[oZx1Y2w3V4u5T6s7R8q9P0onmlkj]]></FromUserName>
+<CreateTime>1500000000</CreateTime><MsgType><![CDATA[text]]></MsgType>
+<Content>&lol9;</Content><MsgId>1</MsgId></xml>"""
+
+EXTERNAL_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<xml><ToUserName><![CDATA[gh_forumbot00000]]></ToUserName>
+<FromUserName><![CDATA[oZx1Y2w3V4u5T6s7R8q9P0onmlkj]]></FromUserName>
+<CreateTime>1500000000</CreateTime><MsgType><![CDATA[text]]></MsgType>
+<Content>&xxe;</Content><MsgId>2</MsgId></xml>"""
+
+PARAMETER_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE xml [<!ENTITY % remote SYSTEM "http://127.0.0.1:9/evil.dtd"> %remote;]>
+<xml><MsgType>text</MsgType></xml>"""
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    return create_app(webhook_config(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture(params=["plain", "safe"])
+def wechat(request, app) -> WeChat:
+    return WeChat(app, request.param)
+
+
+def assert_refused(sent, status: int, reason: str = "") -> None:
+    response = sent.response if isinstance(sent, Sent) else sent
+    assert response.status_code == status, response.text
+    assert response.mimetype == "text/plain"
+    assert len(response.data) < 200
+    assert "Traceback" not in response.text
+    assert reason in response.text
+
+
+# -- hostile XML -------------------------------------------------------------------------
+
+
+def test_wechatpys_own_parser_refuses_entity_declarations_without_expanding_them():
+    with pytest.raises(ValueError, match="entities are disabled"):
+        parse_message(BILLION_LAUGHS)
+    with pytest.raises(ValueError, match="entities are disabled"):
+        parse_message(EXTERNAL_ENTITY)
+
+
+@pytest.mark.parametrize("xml", [BILLION_LAUGHS, EXTERNAL_ENTITY, PARAMETER_ENTITY])
+def test_entity_declarations_are_refused_before_expansion(wechat, xml):
+    """In plaintext mode as sent; in safe mode inside the (correctly signed) ciphertext."""
+    assert_refused(wechat.post(xml), 400, "DOCTYPE")
+
+
+def test_a_body_over_one_mebibyte_is_too_large(wechat):
+    xml = render_message("text", source=OPENID, msg_id=3, content="问" * 400_000)  # 1.2 MB
+    sent = wechat.post(xml)
+    assert_refused(sent, 413, "too large")
+
+
+# -- malformed or incomplete messages ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("", "malformed XML"),
+        ("hello", "malformed XML"),
+        ('{"MsgType": "text", "Content": "hi"}', "malformed XML"),
+        ("<xml><ToUserName>gh</ToUserName>", "malformed XML"),
+        ("<xml><MsgType>text</MsgType></xml><xml/>", "malformed XML"),
+        ("<message><MsgType>text</MsgType></message>", "root element"),
+        (
+            "<xml><ToUserName>gh</ToUserName><CreateTime>1</CreateTime>"
+            "<MsgType>text</MsgType><Content>hi</Content></xml>",
+            "FromUserName",
+        ),
+        (
+            "<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName>"
+            "<CreateTime>1</CreateTime><MsgType>text</MsgType></xml>",
+            "Content",
+        ),
+        (
+            "<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName>"
+            "<CreateTime>1</CreateTime><MsgType>event</MsgType></xml>",
+            "Event",
+        ),
+        (
+            "<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName>"
+            "<CreateTime>yesterday</CreateTime><MsgType>text</MsgType><Content>hi</Content></xml>",
+            "CreateTime",
+        ),
+        (
+            "<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName>"
+            "<CreateTime>1</CreateTime><MsgType><a>text</a></MsgType><Content>hi</Content></xml>",
+            "MsgType",
+        ),
+    ],
+)
+def test_malformed_messages_are_bad_requests(wechat, body, reason):
+    assert_refused(wechat.post(body), 400, reason)
+
+
+def test_a_non_utf8_body_is_a_bad_request(app):
+    wechat = WeChat(app, "plain")
+    query, _ = wechat.wechat.prepare("<xml/>", openid=OPENID)
+    body = render_message("text", source=OPENID, msg_id=4, content="论坛").encode("gb18030")
+    response = wechat.client.post("/wechat", query_string=query, data=body)
+    assert_refused(response, 400)
+
+
+# -- forged requests ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def text_xml() -> str:
+    return render_message("text", source=OPENID, msg_id=5, content="论坛在哪里举行？")
+
+
+def test_a_bad_signature_is_forbidden(wechat, text_xml):
+    assert_refused(wechat.post(text_xml, signature="0" * 40), 403, "signature")
+
+
+def test_a_missing_signature_is_forbidden(app, text_xml):
+    response = app.test_client().post("/wechat", data=text_xml)
+    assert_refused(response, 403, "signature")
+
+
+def test_a_bad_msg_signature_is_forbidden(app, text_xml):
+    sent = WeChat(app, "safe").post(text_xml, msg_signature="0" * 40)
+    assert_refused(sent, 403, "msg_signature")
+
+
+def test_a_message_encrypted_for_another_appid_is_forbidden(tmp_path, text_xml):
+    other = create_app(webhook_config(tmp_path, wechat_appid="wx0000000000000000"))
+    sent = WeChat(other, "safe").post(text_xml)  # our client encrypts for APPID
+    assert APPID != "wx0000000000000000"
+    assert_refused(sent, 403, "AppID")
+
+
+def test_an_encrypted_message_without_a_configured_key_is_refused(tmp_path, text_xml):
+    plain_only = create_app(webhook_config(tmp_path, wechat_aes_key="", wechat_appid=""))
+    sent = WeChat(plain_only, "plain").post(
+        text_xml.replace("</xml>", "<Encrypt>abc</Encrypt></xml>"), encrypt_type="aes"
+    )
+    assert_refused(sent, 400, "WECHAT_AES_KEY")
+
+
+def test_a_corrupt_ciphertext_is_a_bad_request(app):
+    wechat = WeChat(app, "safe")
+    query, _ = wechat.wechat.prepare("<xml/>", openid=OPENID)
+    garbage = "bm90IGEgcmVhbCBjaXBoZXJ0ZXh0"  # base64, not a whole number of AES blocks
+    query["msg_signature"] = sign(TOKEN, query["timestamp"], query["nonce"], garbage)
+    body = f"<xml><ToUserName>gh</ToUserName><Encrypt>{garbage}</Encrypt></xml>"
+    response = wechat.client.post("/wechat", query_string=query, data=body)
+    assert_refused(response, 400, "decrypt")
+
+
+def test_an_encrypted_request_without_encrypt_is_a_bad_request(app, text_xml):
+    sent = WeChat(app, "plain").post(text_xml, encrypt_type="aes")
+    assert_refused(sent, 400, "Encrypt")
+
+
+def test_only_get_and_post_are_allowed(app):
+    assert app.test_client().put("/wechat").status_code == 405
+
+
+# -- anything at all ---------------------------------------------------------------------
+
+_FIELD = st.sampled_from(
+    ["ToUserName", "FromUserName", "CreateTime", "MsgType", "Content", "Event", "MsgId", "x"]
+)
+_XMLISH = st.lists(st.tuples(_FIELD, st.text(max_size=30)), max_size=8).map(
+    lambda items: "<xml>" + "".join(f"<{k}>{v}</{k}>" for k, v in items) + "</xml>"
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.one_of(st.binary(max_size=300), st.text(max_size=300), _XMLISH))
+def test_no_body_makes_the_server_fail(app, body):
+    wechat = WeChat(app, "plain")
+    query, _ = wechat.wechat.prepare("<xml/>", openid=OPENID)
+    data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    response = wechat.client.post("/wechat", query_string=query, data=data)
+    assert response.status_code in {200, 400}, response.text
+    if response.status_code == 400:
+        assert response.mimetype == "text/plain" and len(response.data) < 200

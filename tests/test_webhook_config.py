@@ -1,0 +1,54 @@
+"""Starting up: production needs its secrets, the development token warns loudly."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import create_app
+from bot.config import DEV_TOKEN, Config, ConfigError, check_config
+
+AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
+
+
+@pytest.mark.parametrize(
+    ("environ", "missing"),
+    [
+        ({}, "WECHAT_TOKEN and BOT_ADMIN_TOKEN"),
+        ({"WECHAT_TOKEN": "t0ken"}, "BOT_ADMIN_TOKEN"),
+        ({"BOT_ADMIN_TOKEN": "adm1n"}, "WECHAT_TOKEN"),
+    ],
+)
+def test_production_refuses_to_start_without_its_tokens(environ, missing, tmp_path):
+    config = Config.from_env({"BOT_ENV": "production", "BOT_DATA_DIR": str(tmp_path), **environ})
+    with pytest.raises(ConfigError, match=f"needs {missing} to be set"):
+        create_app(config)
+
+
+def test_production_starts_with_both_tokens(caplog):
+    config = Config.from_env(
+        {"BOT_ENV": "production", "WECHAT_TOKEN": "t0ken", "BOT_ADMIN_TOKEN": "adm1n"}
+    )
+    check_config(config)
+    assert "development token" not in caplog.text
+
+
+def test_the_development_token_comes_with_a_loud_warning(caplog):
+    check_config(Config())
+    assert Config().wechat_token == DEV_TOKEN
+    (record,) = [r for r in caplog.records if "development token" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert "WECHAT_TOKEN" in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("settings", "error"),
+    [
+        ({"wechat_aes_key": "too-short", "wechat_appid": "wx1"}, "43-character"),
+        ({"wechat_aes_key": "!" * 43, "wechat_appid": "wx1"}, "43-character"),
+        ({"wechat_aes_key": AES_KEY}, "WECHAT_APPID"),
+        ({"replay_window": -5}, "BOT_REPLAY_WINDOW"),
+    ],
+)
+def test_unusable_encryption_settings_are_refused(settings, error):
+    with pytest.raises(ConfigError, match=error):
+        check_config(Config(**settings))

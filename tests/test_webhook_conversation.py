@@ -1,0 +1,200 @@
+"""Conversation state, follow-up rewriting and retry claims, on both local stores."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import MAX_REPLY_BYTES, Answer, Citation
+from bot.config import Config
+from bot.conversation import (
+    NO_PREVIOUS,
+    NO_SOURCES,
+    Conversation,
+    Reply,
+    citation_number,
+    rewrite_follow_up,
+    show_passage,
+    speaker_of,
+)
+from bot.engine import Engine
+from bot.retries import BUSY, reply_once
+from bot.store import EmbeddedStore, MemoryStore
+from knowledge.model import Passage
+
+SPEAKERS = frozenset({"杨学山", "孟庆国", "宋刚"})
+
+
+@pytest.fixture(params=["memory", "embedded"])
+def store(request, tmp_path):
+    store = MemoryStore() if request.param == "memory" else EmbeddedStore(tmp_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def engine():
+    engine = Engine(Config())
+    engine.load()
+    return engine
+
+
+def speech(speaker: str | None, text: str = "他指出，创新驱动是智慧城市的主题。") -> Passage:
+    return Passage(
+        id=f"report:{speaker}",
+        document="报道",
+        source="report.txt",
+        section="主题演讲",
+        text=text,
+        kind="speech" if speaker else "body",
+        speaker=speaker,
+    )
+
+
+# -- the store interface -----------------------------------------------------------------
+
+
+def test_stores_get_set_add_delete_and_expire(store):
+    assert store.get("k") is None
+    store.set("k", {"a": [1, 2]})
+    assert store.get("k") == {"a": [1, 2]}
+    assert store.add("k", "other") is False
+    store.delete("k")
+    assert store.add("k", "mine") is True
+    store.set("gone", 1, ttl=-1)  # already expired
+    assert store.get("gone") is None
+    assert store.add("gone", 2) is True
+
+
+# -- which message is a follow-up --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [("1", 1), (" 2 ", 2), ("２", 2), ("[3]", 3), ("【1】", 1), ("（2）", 2), ("12", 12)],
+)
+def test_a_bare_number_asks_for_a_citation(text, n):
+    assert citation_number(text) == n
+
+
+@pytest.mark.parametrize("text", ["2017", "1个人", "第1条是什么", "", "一"])
+def test_anything_else_is_a_question(text):
+    assert citation_number(text) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "rewritten"),
+    [
+        ("他还讲了什么？", "杨学山还讲了什么？"),
+        ("她是谁？", "杨学山是谁？"),
+        ("他的演讲题目是什么", "杨学山的演讲题目是什么"),
+        ("这位嘉宾的职务是什么？", "杨学山的职务是什么？"),
+        ("TA提出了什么观点", "杨学山提出了什么观点"),
+        ("还讲了什么？", "杨学山还讲了什么？"),
+        ("那还强调了什么", "那杨学山还强调了什么"),
+        ("其他嘉宾有哪些？", "其他嘉宾有哪些？"),  # 其他 is not a pronoun
+        ("他们讲了什么？", "他们讲了什么？"),  # plural: not one speaker
+        ("孟庆国讲了什么？", "孟庆国讲了什么？"),  # names someone already
+        ("论坛在哪里举行？", "论坛在哪里举行？"),
+    ],
+)
+def test_a_question_pointing_back_gets_the_previous_speakers_name(question, rewritten):
+    assert rewrite_follow_up(question, "杨学山", SPEAKERS) == rewritten
+
+
+def test_without_a_previous_speaker_the_question_is_asked_as_is():
+    assert rewrite_follow_up("他还讲了什么？", None, SPEAKERS) == "他还讲了什么？"
+
+
+def test_the_speaker_is_the_one_the_question_named_else_the_cited_speechs():
+    cited = Answer(
+        "q", True, "…", [Citation(1, speech(None), 2.0), Citation(2, speech("宋刚"), 1.0)]
+    )
+    assert speaker_of("孟庆国的观点是什么？", cited, SPEAKERS) == "孟庆国"
+    assert speaker_of("智慧城管是什么？", cited, SPEAKERS) == "宋刚"
+    assert speaker_of("论坛在哪里举行？", Answer("q", False, "…"), SPEAKERS) is None
+
+
+# -- conversation state ------------------------------------------------------------------
+
+
+def test_a_number_before_any_question_explains_what_to_do(store, engine):
+    assert Conversation(store, "u1").respond(engine, "1").text == NO_PREVIOUS
+
+
+def test_a_number_after_an_unanswered_question_says_there_were_no_sources(store, engine):
+    conversation = Conversation(store, "u1")
+    conversation.remember("q", Answer("q", False, "not found"))
+    assert conversation.respond(engine, "1").text == NO_SOURCES
+
+
+def test_a_number_shows_the_remembered_passage_even_after_a_reload(store, engine):
+    """The text to show is kept with the citation, so reloading the knowledge in between
+    (passage ids renumbered, text changed) still shows what the user was shown."""
+    conversation = Conversation(store, "u1")
+    passage = speech("宋刚", "宋刚主任提出，理解新型智慧城市需要把握创新2.0。" * 3)
+    conversation.remember("宋刚讲了什么？", Answer("q", True, "…", [Citation(1, passage, 2.0)]))
+    reply = conversation.respond(engine, "1")
+    assert reply.kind == "passage"
+    assert reply.text == f"[1] {passage.citation()}\n{passage.text}"
+
+
+def test_a_long_passage_is_cut_at_a_sentence_within_the_byte_limit():
+    text = "".join(f"第{i}句讲的是智慧城市建设中的一个具体问题。" for i in range(200))
+    shown = show_passage(1, "《报道》", text)
+    assert len(shown.encode("utf-8")) <= MAX_REPLY_BYTES
+    assert shown.startswith("[1] 《报道》\n第0句")
+    assert shown.endswith("。…")
+
+
+def test_a_real_answer_is_remembered_for_its_numbers(store, engine):
+    conversation = Conversation(store, "u2")
+    reply = conversation.respond(engine, "论坛在哪里举行？")
+    answer = engine.ask("论坛在哪里举行？")
+    assert reply == Reply(
+        answer.text, "answer", answer.answered, answer.top_score, "论坛在哪里举行？"
+    )
+    first = answer.citations[0].passage
+    assert conversation.respond(engine, "1").text == show_passage(1, first.citation(), first.text)
+
+
+def test_forgetting_drops_the_users_state(store, engine):
+    conversation = Conversation(store, "u3")
+    conversation.respond(engine, "论坛在哪里举行？")
+    conversation.forget()
+    assert conversation.respond(engine, "1").text == NO_PREVIOUS
+
+
+def test_conversation_state_expires(store, engine):
+    conversation = Conversation(store, "u4", ttl=-1)  # expired as soon as written
+    conversation.respond(engine, "论坛在哪里举行？")
+    assert conversation.respond(engine, "1").text == NO_PREVIOUS
+
+
+# -- retry claims ------------------------------------------------------------------------
+
+
+def test_the_first_claim_computes_and_retries_get_its_reply(store):
+    calls = []
+
+    def compute() -> Reply:
+        calls.append(1)
+        return Reply(f"reply {len(calls)}", "answer", True, 1.5)
+
+    assert reply_once(store, "m1", compute) == (Reply("reply 1", "answer", True, 1.5), False)
+    assert reply_once(store, "m1", compute) == (Reply("reply 1", "answer", True, 1.5), True)
+    assert len(calls) == 1
+
+
+def test_a_retry_while_the_first_run_is_still_working_waits_then_says_busy(store):
+    store.add("m2", {"pending": True})  # another worker claimed it and has not finished
+    reply, retry = reply_once(store, "m2", lambda: Reply("never", "answer"), wait=0.1)
+    assert (reply.text, reply.kind, retry) == (BUSY, "busy", True)
+
+
+def test_a_failed_run_releases_its_claim_for_the_next_retry(store):
+    def fail() -> Reply:
+        raise RuntimeError("engine failed")
+
+    with pytest.raises(RuntimeError):
+        reply_once(store, "m3", fail)
+    assert reply_once(store, "m3", lambda: Reply("ok", "answer")) == (Reply("ok", "answer"), False)

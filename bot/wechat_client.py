@@ -224,27 +224,19 @@ def _console_message(client: WeChatClient, openid: str, line: str) -> str:
 
 def run_remote_console(client: WeChatClient, openid: str | None = None) -> int:
     """A prompt that sends each line to the server as a WeChat message and prints the reply."""
+    from bot.console import prompt_loop
+
     openid = openid or "console-" + secrets.token_hex(10)
-    print(f"forumbot console → {client.url} ({client.mode} mode). /help for commands.")
-    while True:
-        try:
-            line = input("> ").strip()
-        except (EOFError, KeyboardInterrupt):
-            print()
-            return 0
-        if line in {"/quit", "/exit"}:
-            return 0
-        if line == "/help":
-            print(_HELP)
-            continue
-        if not line:
-            continue
+
+    def respond(line: str) -> str | None:
         try:
             exchange = client.post(_console_message(client, openid, line), openid=openid)
         except (OSError, ValueError) as exc:
-            print(f"error: {exc}\n")
-            continue
+            return f"error: {exc}"
         if exchange.status != 200:
-            print(f"HTTP {exchange.status}: {exchange.body.decode('utf-8', 'replace').strip()}\n")
-        else:
-            print(exchange.text if exchange.text is not None else "(no reply)", end="\n\n")
+            return f"HTTP {exchange.status}: {exchange.body.decode('utf-8', 'replace').strip()}"
+        return exchange.text
+
+    return prompt_loop(
+        respond, f"forumbot console → {client.url} ({client.mode} mode). /help for commands.", _HELP
+    )

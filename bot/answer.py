@@ -11,8 +11,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-import jieba.posseg
-
 from bot.question import Question, analyse, intent_bonus, is_greeting, strip_cues
 from knowledge.base import KnowledgeBase
 from knowledge.model import Passage
@@ -123,7 +121,6 @@ class Composer:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self._pos = jieba.posseg.POSTokenizer(kb.tokenizer.jieba)
         self._names = kb.speakers
         self._max_weight = kb.term_weight("\0never a term\0")
 
@@ -136,7 +133,7 @@ class Composer:
     def _names_a_thing(self, term: str) -> bool:
         if term.isascii():
             return True
-        flags = [pair.flag for pair in self._pos.lcut(term)]
+        flags = [flag for _, flag in self.kb.tokenizer.tag(term)]
         return any(flag[:1] in {"n", "e", "i", "l", "j"} or flag == "eng" for flag in flags)
 
     def _content_terms(self, question: Question) -> dict[str, float]:

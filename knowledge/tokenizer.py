@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 
 import jieba
+import jieba.posseg
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -16,8 +17,15 @@ class Tokenizer:
 
     def __init__(self, user_words: Iterable[str] = ()) -> None:
         self.jieba = jieba.Tokenizer()
+        self._tagger: jieba.posseg.POSTokenizer | None = None
         for word in user_words:
             self.jieba.add_word(word)
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """(word, part of speech) pairs; the tagger loads its tables once, on first use."""
+        if self._tagger is None:
+            self._tagger = jieba.posseg.POSTokenizer(self.jieba)
+        return [(pair.word, pair.flag) for pair in self._tagger.lcut(text)]
 
     def normalize(self, text: str) -> str:
         return unicodedata.normalize("NFKC", text)

@@ -34,11 +34,10 @@ def list_sources(folder: Path) -> list[Path]:
 
 def decode(raw: bytes, name: str) -> tuple[str, list[str]]:
     """The text of a file and any warnings; KnowledgeError naming the file if it is not text."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise KnowledgeError("saved as UTF-16 (byte-order mark); save it as UTF-8", name)
     if b"\x00" in raw:
-        raise KnowledgeError(
-            "not a text file (it contains NUL bytes; UTF-16 is not supported); save it as UTF-8",
-            name,
-        )
+        raise KnowledgeError("not a text file (it contains NUL bytes); save it as UTF-8", name)
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:

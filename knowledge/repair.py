@@ -206,8 +206,10 @@ _CLOSING = "”’」』）》】〕〉〗\"')]"
 _CJK_PUNCTUATION_CLASS = "".join(sorted(CHINESE_PUNCTUATION))
 _SPACE_AROUND_PUNCTUATION = re.compile(rf"[ \t\u3000]*([{_CJK_PUNCTUATION_CLASS}])[ \t\u3000]*")
 _STRAIGHT_QUOTED = re.compile(r'"([^"\n]*)"')
-# A heading line is set apart from running text by being well short of the column.
+# A heading line is set apart from running text by being well short of the column; a
+# wrapped line reaches close to it.
 _HEADING_WIDTH = 0.6
+_WRAPPED_WIDTH = 0.8
 # Lines this many characters either side of a page break are enough to see a split word.
 _JOIN_WINDOW = 4
 
@@ -248,7 +250,7 @@ def _reads_like_caption(text: str) -> bool:
 def _is_label_row(text: str) -> bool:
     """Several short Hanzi labels on one line, side by side: a row of photo captions."""
     parts = text.split(" ")
-    return len(parts) > 1 and all(2 <= len(p) <= 12 and all(_is_han(c) for c in p) for p in parts)
+    return len(parts) > 1 and all(3 <= len(p) <= 12 and all(_is_han(c) for c in p) for p in parts)
 
 
 def _forms_word_across(left: str, right: str) -> bool:
@@ -354,64 +356,98 @@ def _layout_text(lines: Sequence[str], report: _LayoutReport) -> list[Block]:
     texts = [line for line in lines if line.strip()]
     if not texts:
         return []
-    column = statistics.median(_width(t.strip()) for t in texts)
-    followed_by_blank = sum(
-        1 for i, line in enumerate(lines[:-1]) if line.strip() and not lines[i + 1].strip()
-    )
-    # Text extracted from a PDF may put a blank line after every line; then blank lines say
-    # nothing about paragraphs and sentence ends must.
-    double_spaced = followed_by_blank > len(texts) / 2
+    widths = [_width(t.strip()) for t in texts]
+    # Wrapped lines end at the column's edge, so the widest lines (a high percentile, not
+    # the maximum, which one odd line could set) give the column width.
+    column = statistics.quantiles(widths, n=10)[-1] if len(widths) > 1 else widths[0]
+    before_blank = [
+        line.strip()
+        for i, line in enumerate(lines[:-1])
+        if line.strip() and not lines[i + 1].strip()
+    ]
+    # Text extracted from a PDF may put a blank line after every wrapped line; then blank
+    # lines say nothing about paragraphs (many lines before them run to the column's edge
+    # and stop mid-sentence), and sentence ends must say where paragraphs end.
+    wrapped = [
+        line
+        for line in before_blank
+        if not _is_finished(line) and _width(line) >= _WRAPPED_WIDTH * column
+    ]
+    double_spaced = len(before_blank) > len(texts) / 2 and len(wrapped) >= len(before_blank) / 4
 
     blocks: list[Block] = []
     paragraph: list[str] = []
+    glued: list[bool] = []  # per paragraph line: did it follow the line before without a gap?
     lifted: list[str] = []
 
-    def set_apart(text: str) -> None:
-        kind = "caption" if _is_label_row(text) else "heading"
-        if kind == "heading" and blocks and blocks[-1].kind == "heading" and not paragraph:
-            blocks[-1] = Block("heading", joiner.join([blocks[-1].text, text]))
-            return
-        blocks.append(Block(kind, text if kind == "caption" else joiner.tidy(text)))
+    def set_apart(text: str, follows_heading: bool) -> None:
+        if _is_label_row(text):
+            blocks.append(Block("caption", text))
+        elif follows_heading and blocks and blocks[-1].kind == "heading":
+            # A title and its subtitle set on consecutive lines are one heading.
+            title = blocks[-1].text
+            gap = " " if _is_han(title[-1:]) and _is_han(text[:1]) else ""
+            blocks[-1] = Block("heading", joiner.tidy(f"{title}{gap}{text}"))
+        else:
+            blocks.append(Block("heading", joiner.tidy(text)))
 
     def close() -> None:
+        if len(paragraph) == 1 and not double_spaced and _reads_like_caption(paragraph[0]):
+            # A lone line without sentence punctuation between blank lines is a heading.
+            set_apart(paragraph[0], glued[0])
+            paragraph.clear()
+            glued.clear()
         if paragraph:
             blocks.append(Block("paragraph", joiner.join(paragraph)))
             report.paragraphs += 1
             report.paragraph_lines += len(paragraph)
             paragraph.clear()
+            glued.clear()
         for group in _caption_groups(lifted):
             blocks.append(Block("caption", joiner.join(group)))
         lifted.clear()
 
-    for raw in lines:
+    following = [""] * len(lines)  # the next non-blank line after each line
+    upcoming = ""
+    for i in range(len(lines) - 1, -1, -1):
+        following[i] = upcoming
+        upcoming = lines[i].strip() or upcoming
+
+    previous_blank = True
+    for raw, after in zip(lines, following, strict=True):
         if not raw.strip():
+            previous_blank = True
             if not double_spaced:
                 close()
             continue
-        text = raw.strip()
+        text, follows = raw.strip(), not previous_blank
+        previous_blank = False
         if paragraph and raw[0].isspace():
             # Text resumes after something set into it on the page.
             cut = _insertion_start(paragraph, text)
-            inserted = paragraph[cut:]
-            del paragraph[cut:]
+            inserted, inserted_glued = paragraph[cut:], glued[cut:]
+            del paragraph[cut:], glued[cut:]
             if paragraph and inserted:
                 lifted.extend(inserted)
                 report.captions_lifted += len(inserted)
                 report.interrupted_sentences += 1
             else:
-                for line in inserted:
-                    set_apart(line)
+                for line, line_glued in zip(inserted, inserted_glued, strict=True):
+                    set_apart(line, line_glued)
         if not paragraph and (
             _is_label_row(text)
             or (
                 _width(text) < _HEADING_WIDTH * column
                 and not _ends_open(text)
                 and not _is_finished(text)
+                # the first line of a narrow box of text goes on mid-word (激 | 发)
+                and not _forms_word_across(text, after)
             )
         ):
-            set_apart(text)
+            set_apart(text, follows)
             continue
         paragraph.append(text)
+        glued.append(follows)
         if _is_finished(text):
             close()
     close()

@@ -233,3 +233,13 @@ def test_markdown_keeps_its_own_structure():
         ("paragraph", "要点二：参见报告。", 0),
         ("caption", "市长在会上讲话", 0),
     ]
+
+
+def test_a_plain_document_keeps_its_paragraphs_and_headings():
+    raw = "会议纪要\n\n第一段讲背景，\n接着说明情况。\n\n第二段讲结论。\n第三段只有一行。\n"
+    assert [(b.kind, b.text) for b in repair_text(raw).blocks] == [
+        ("heading", "会议纪要"),
+        ("paragraph", "第一段讲背景，接着说明情况。"),
+        ("paragraph", "第二段讲结论。"),
+        ("paragraph", "第三段只有一行。"),
+    ]

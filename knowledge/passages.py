@@ -17,11 +17,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import jieba.posseg as posseg
 
 from knowledge.model import Block, Document, Passage
+from knowledge.repair import markdown_blocks
 
 # Passage size, in characters: enough context to answer from, short enough to quote.
 MIN_CHARS = 60
@@ -172,7 +173,6 @@ class _Section:
     role: str | None = None
     talk_title: str | None = None
     talk_kind: str = ""
-    paragraphs: list[list[str]] = field(default_factory=list)  # sentences per paragraph
 
 
 @dataclass
@@ -287,21 +287,18 @@ def split_passages(document: Document, content: str | Sequence[Block]) -> list[P
     ``content`` is the repaired document: its blocks (which know captions and headings), or
     plain text with blank lines between paragraphs (``#`` lines are headings).
     """
-    blocks = _blocks_from_text(content) if isinstance(content, str) else list(content)
+    blocks = markdown_blocks(content) if isinstance(content, str) else list(content)
     parts, sections = _read_parts(blocks)
     _name_speakers(sections, parts)
     passages: list[Passage] = []
     for part in parts:
-        if not part.sentences:
-            continue
-        if part.kind == "caption":
-            texts, section_name = part.sentences, CAPTION_SECTION
-        elif part.kind == "heading":
-            texts, section_name = part.sentences, HEADING_SECTION
-        else:
-            texts, section_name = _pack(part.sentences), part.section.name if part.section else ""
         section = part.section
-        speech = section is not None and section.kind == "speech"
+        if section is None:  # a caption or a heading set apart on the page
+            texts = part.sentences
+            section_name = CAPTION_SECTION if part.kind == "caption" else HEADING_SECTION
+        else:
+            texts, section_name = _pack(part.sentences), section.name
+        speech = section if section is not None and section.kind == "speech" else None
         for text in texts:
             passages.append(
                 Passage(
@@ -310,26 +307,13 @@ def split_passages(document: Document, content: str | Sequence[Block]) -> list[P
                     source=document.name,
                     section=section_name,
                     text=text,
-                    kind="speech" if speech and part.kind == "body" else part.kind,
-                    speaker=section.speaker if speech and section else None,
-                    speaker_role=section.role if speech and section else None,
-                    talk_title=section.talk_title if speech and section else None,
+                    kind="speech" if speech else part.kind,
+                    speaker=speech.speaker if speech else None,
+                    speaker_role=speech.role if speech else None,
+                    talk_title=speech.talk_title if speech else None,
                 )
             )
     return passages
-
-
-def _blocks_from_text(text: str) -> list[Block]:
-    blocks = []
-    for chunk in re.split(r"\n\s*\n", text):
-        chunk = chunk.strip()
-        if not chunk:
-            continue
-        if heading := re.fullmatch(r"(#{1,6})\s+(.*)", chunk):
-            blocks.append(Block("heading", heading.group(2).strip(), len(heading.group(1))))
-        else:
-            blocks.append(Block("paragraph", " ".join(chunk.split("\n"))))
-    return blocks
 
 
 def knowledge_terms(passages: Iterable[Passage]) -> set[str]:

@@ -486,6 +486,11 @@ def _plain_markdown(text: str) -> str:
     return text
 
 
+def markdown_blocks(text: str) -> list[Block]:
+    """The blocks of clean text with blank lines between paragraphs and ``#`` headings."""
+    return _layout_markdown(text.split("\n"), _LayoutReport())
+
+
 def _layout_markdown(lines: Sequence[str], report: _LayoutReport) -> list[Block]:
     """Markdown already says where paragraphs, headings and images are."""
     joiner = _Joiner(lines, report)

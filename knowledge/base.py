@@ -14,7 +14,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.index import BM25Index
 from knowledge.loader import list_sources, load_document
 from knowledge.model import Document, Passage
-from knowledge.passages import split_passages
+from knowledge.passages import knowledge_terms, split_passages
 from knowledge.repair import repair_text
 from knowledge.tokenizer import Tokenizer
 
@@ -73,16 +73,17 @@ def build_knowledge_base(folder: str | Path) -> KnowledgeBase:
     warnings: list[str] = []
     for path in list_sources(folder):
         document = load_document(path)
-        repaired = repair_text(document.text)
-        warnings.extend(f"{document.name}: {note}" for note in repaired.notes)
-        found = split_passages(document, repaired.text)
+        repaired = repair_text(document.text, markdown=document.format == "markdown")
+        notes = (*document.notes, *repaired.notes)
+        warnings.extend(f"{document.name}: {note}" for note in notes)
+        found = split_passages(document, repaired.blocks)
         if not found:
             warnings.append(f"{document.name}: no passages")
         documents.append(document)
         passages.extend(found)
     if not passages:
         raise KnowledgeError("the knowledge folder yields no passages", str(folder))
-    tokenizer = Tokenizer()
+    tokenizer = Tokenizer(sorted(knowledge_terms(passages)))
     token_lists = [tokenizer.tokenize(indexed_text(p)) for p in passages]
     index = BM25Index(token_lists)
     version = hashlib.sha256("".join(d.sha256 for d in documents).encode()).hexdigest()[:12]

@@ -14,6 +14,21 @@ class Document:
     text: str
     sha256: str
     meta: dict[str, str] = field(default_factory=dict)  # front matter (source, date, ...)
+    format: str = "text"  # "text" (plain, often PDF-extracted) or "markdown"
+    notes: tuple[str, ...] = ()  # loading warnings, e.g. a legacy encoding that was accepted
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of a repaired document's layout, in reading order.
+
+    Repair decides what is running text and what was set apart on the page (a heading,
+    a photo caption), so that passage splitting can attribute each without guessing again.
+    """
+
+    kind: str  # paragraph | heading | caption
+    text: str
+    level: int = 0  # markdown heading level (1-6); 0 when not a markdown heading
 
 
 @dataclass(frozen=True)

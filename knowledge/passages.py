@@ -1,29 +1,341 @@
-"""Split a repaired document into sentence-aware, attributed passages."""
+"""Split a repaired document into sentence-aware, attributed passages.
+
+A passage is what gets ranked, quoted and cited, so it is a few whole sentences that belong
+together, labelled with the part of the document they come from. Parts are found from the
+text itself: markdown headings, or in a plain report the sentences that open a part (a
+keynote introduced as ``<role><name>发表了题为《…》的主题演讲``, a host ``…主持大会论坛``, a
+dialogue panel ``组织了“…”的对话研讨``, a result ``…在论坛揭晓``, an organisation ``…联盟是``,
+a founding ``…在论坛正式成立``). A part runs until the next one starts, so every sentence of
+a keynote is attributed to its speaker. Roles and names are told apart by the job title that
+ends a role (主任, 副部长, 教授 ...); when an introduction gives only the role, the speaker's
+name comes from a photo caption carrying the same role, or from how the speech text itself
+refers to the speaker (宋刚主任提出).
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from knowledge.model import Document, Passage
+import jieba.posseg as posseg
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；])")
+from knowledge.model import Block, Document, Passage
+from knowledge.repair import markdown_blocks
+
+# Passage size, in characters: enough context to answer from, short enough to quote.
+MIN_CHARS = 60
+MAX_CHARS = 250
+MAX_SENTENCES = 4
+
+LEAD_SECTION = "导语"  # the part of a report before its first recognisable part
+CAPTION_SECTION = "图片说明"
+HEADING_SECTION = "标题"
+
+# Job titles that end a role; longest first so 副部长 wins over 部长.
+TITLES = sorted(
+    """副总编辑 总编辑 副秘书长 秘书长 执行院长 副院长 院长特别助理 院长助理 院长 副部长 部长
+    副主任 主任 兼职教授 副教授 教授 副处长 处长 副局长 局长 副社长 社长 副总经理 总经理
+    首席专家 资深专家 专家 合伙人 技术顾问 顾问 副市长 市长 副省长 省长 总书记 书记 副主席
+    主席 董事长 总裁 研究员 主编 助理 CEO CTO""".split(),  # noqa: SIM905
+    key=len,
+    reverse=True,
+)
+_TITLE = "|".join(TITLES)
+TITLE_RE = re.compile(_TITLE)
+NAME_RE = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_HONORIFIC = re.compile(r"(先生|女士)$")
+# Suffixes that end an organisation's name inside a role.
+ORG_RE = re.compile(
+    r"^(.*(?:大学|学院|研究院|研究所|研究中心|中心|实验室|委员会|分委会|联盟|协会|学会"
+    r"|办公室|局|部|厅|报社|杂志社|公司|集团|政府|网))"
+)
+# A person mentioned in running text: a job title, then a name, then a word that shows the
+# name has ended (a list separator, an honorific, or what the person did).
+MENTION_RE = re.compile(
+    rf"(?:{_TITLE})\s?([\u4e00-\u9fff]{{2,3}})"
+    r"(?=$|[、，。；和]|先生|女士|教授|主任|主持|作为|发表|担任|一起|代表|分别|提出|强调|指出)"
+)
+
+SPEECH_RE = re.compile(
+    r"(?P<intro>[^，。；！？]*?)(?:作|发表)了?(?:题为)?\s*《(?P<title>[^》]+)》的?"
+    r"(?P<what>(?:主题|特邀|专题)?(?:演讲|报告|发言|致辞))"
+)
+# The sentences that open a part of a report, and how the part is named from them.
+CUES: list[tuple[str, re.Pattern[str], str]] = [
+    ("host", re.compile(r"主持(?P<name>大会论坛|大会|论坛|会议|开幕式|闭幕式)"), "{name}"),
+    (
+        "panel",
+        re.compile(r"“(?P<topic>[^”]+)”的?(?P<kind>对话研讨|圆桌对话|圆桌论坛|分论坛|专题研讨)"),
+        "{kind}：{topic}",
+    ),
+    ("result", re.compile(r"(?P<name>[^，。；]+?)在(?:论坛|会上|大会上|现场)?揭晓"), "{name}"),
+    (
+        "organisation",
+        re.compile(r"^(?P<name>[^，。；]{2,}?(?:联盟|协会|学会|研究会|委员会|基金会|分委会))是"),
+        "{name}",
+    ),
+    (
+        "founding",
+        re.compile(r"(?P<name>[^，。；]{2,}?)在(?:论坛|会上|大会上|现场)?(?:正式)?成立"),
+        "{name}成立",
+    ),
+    (
+        "opening",
+        re.compile(r"“(?P<name>[^”]+)”(?:活动|会议|论坛|大会)?在[^，。；]+?(?:举行|召开|开幕)"),
+        "{name}",
+    ),
+]
+
+_OPENING_MARKS = dict(zip("“‘《（「『【〔(", "”’》）」』】〕)", strict=True))
+_CLOSING_MARKS = set(_OPENING_MARKS.values())
+_SENTENCE_END = set("。！？!?")
 
 
 def slug(name: str) -> str:
     return re.sub(r"\s+", "-", name.rsplit(".", 1)[0])
 
 
-def split_passages(document: Document, text: str) -> list[Passage]:
-    # Naive first cut: join lines, one passage per sentence.
-    joined = "".join(line.strip() for line in text.splitlines())
-    sentences = [s for s in _SENTENCE_END.split(joined) if s.strip()]
-    return [
-        Passage(
-            id=f"{slug(document.name)}:{i:04d}",
-            document=document.title,
-            source=document.name,
-            section=document.title,
-            text=s.strip(),
+def split_sentences(text: str) -> list[str]:
+    """Whole sentences: split after 。！？ (and an English full stop before a space), never
+    inside quotes or brackets, keeping closing quotes with their sentence."""
+    sentences = _split(text, respect_quotes=True)
+    if any(len(s) > 2 * MAX_CHARS for s in sentences):  # unbalanced quotes swallowed text
+        sentences = _split(text, respect_quotes=False)
+    return sentences
+
+
+def _split(text: str, *, respect_quotes: bool) -> list[str]:
+    sentences: list[str] = []
+    depth = 0
+    start = 0
+    ended = False  # a sentence-end mark was seen; the sentence ends when quotes close
+    for i, char in enumerate(text):
+        if respect_quotes and char in _OPENING_MARKS:
+            depth += 1
+        elif respect_quotes and char in _CLOSING_MARKS:
+            depth = max(0, depth - 1)
+        elif char in _SENTENCE_END or (
+            char == "." and text[i + 1 : i + 2] == " " and text[i - 1 : i].isalpha()
+        ):
+            ended = True
+            if depth == 0 and text[i + 1 : i + 2] not in _CLOSING_MARKS:
+                sentences.append(text[start : i + 1])
+                start, ended = i + 1, False
+            continue
+        if ended and depth == 0 and char in _CLOSING_MARKS:
+            if text[i + 1 : i + 2] not in _CLOSING_MARKS:
+                sentences.append(text[start : i + 1])
+                start, ended = i + 1, False
+        elif char not in _CLOSING_MARKS:
+            ended = False
+    sentences.append(text[start:])
+    return [s.strip() for s in sentences if s.strip()]
+
+
+def split_role_name(text: str) -> tuple[str, str] | None:
+    """``(role, name)`` when ``text`` is a role ending in a job title, optionally followed by
+    a name: 原工业和信息化部副部长杨学山 -> (原工业和信息化部副部长, 杨学山). The name is
+    empty when the text ends with the title. None when it is not a role."""
+    titles = list(TITLE_RE.finditer(text))
+    if not titles:
+        return None
+    last = titles[-1]
+    rest = _HONORIFIC.sub("", text[last.end() :].strip())
+    if rest and not NAME_RE.fullmatch(rest):
+        return None
+    return text[: last.end()].strip(), rest
+
+
+def organisations(role: str) -> list[str]:
+    """Organisations named in a role: 北京大学兼职教授、原工业和信息化部副部长 ->
+    [北京大学, 工业和信息化部]."""
+    found = []
+    for part in re.split(r"[、，,]|兼(?!职)", role):
+        part = part.strip().removeprefix("原")
+        while (title := TITLE_RE.search(part)) and title.end() == len(part):
+            part = part[: title.start()]
+        if match := ORG_RE.match(part):
+            found.append(match.group(1).strip())
+    return found
+
+
+def _same_role(a: str, b: str) -> bool:
+    return re.sub(r"\s+", "", a) == re.sub(r"\s+", "", b)
+
+
+@dataclass
+class _Section:
+    name: str
+    kind: str  # lead | heading | speech | host | panel | result | organisation | ...
+    speaker: str | None = None
+    role: str | None = None
+    talk_title: str | None = None
+    talk_kind: str = ""
+
+
+@dataclass
+class _Part:
+    """A run of the document in reading order: a section's sentences, or a standalone block."""
+
+    section: _Section | None
+    kind: str  # body | caption | heading
+    sentences: list[str]
+
+
+def _cue(sentence: str) -> _Section | None:
+    if speech := SPEECH_RE.search(sentence):
+        role_name = split_role_name(speech.group("intro").strip())
+        role, name = role_name if role_name else (speech.group("intro").strip() or None, "")
+        return _Section(
+            name="",  # named once the speaker is known
+            kind="speech",
+            speaker=name or None,
+            role=role,
+            talk_title=speech.group("title").strip(),
+            talk_kind=speech.group("what"),
         )
-        for i, s in enumerate(sentences)
-    ]
+    for kind, pattern, template in CUES:
+        if match := pattern.search(sentence):
+            return _Section(template.format(**match.groupdict()).strip(), kind)
+    return None
+
+
+def _read_parts(blocks: Sequence[Block]) -> tuple[list[_Part], list[_Section]]:
+    parts: list[_Part] = []
+    sections: list[_Section] = []
+    current = _Section(LEAD_SECTION, "lead")
+    for block in blocks:
+        if block.kind == "caption":
+            parts.append(_Part(None, "caption", [block.text]))
+            continue
+        if block.kind == "heading":
+            if block.level:  # a markdown heading names the part that follows
+                current = _Section(block.text, "heading")
+            else:  # a heading set apart on a page (page header, title)
+                parts.append(_Part(None, "heading", [block.text]))
+            continue
+        sentences = split_sentences(block.text)
+        start = 0
+        opened = False
+        for i, sentence in enumerate(sentences):
+            section = _cue(sentence)
+            if section is None:
+                continue
+            # The first part announced in a paragraph takes the whole paragraph (its lead-in
+            # sentences introduce it); a second one starts at its own sentence.
+            if opened:
+                parts.append(_Part(current, "body", sentences[start:i]))
+                start = i
+            opened = True
+            current = section
+            sections.append(section)
+        parts.append(_Part(current, "body", sentences[start:]))
+    return parts, sections
+
+
+def _name_speakers(sections: Iterable[_Section], parts: Sequence[_Part]) -> None:
+    """Give every keynote its speaker's name, and its section a name."""
+    captions = [split_role_name(p.sentences[0]) for p in parts if p.kind == "caption"]
+    for section in sections:
+        if section.kind != "speech":
+            continue
+        if not section.speaker and section.role:
+            from_caption = [rn[1] for rn in captions if rn and _same_role(rn[0], section.role)]
+            section.speaker = next(filter(None, from_caption), None) or _name_from_speech(
+                section, parts
+            )
+        section.name = f"{section.speaker or ''}{section.talk_kind}《{section.talk_title}》"
+
+
+def _name_from_speech(section: _Section, parts: Sequence[_Part]) -> str | None:
+    """How a report refers to its speaker after the introduction: <name><title>提出."""
+    titles = "|".join(re.escape(t.group()) for t in TITLE_RE.finditer(section.role or ""))
+    if not titles:
+        return None
+    pattern = re.compile(
+        rf"(?:^|[。，；！？\s])([\u4e00-\u9fff]{{2,3}}?)(?:{titles})(?:提出|强调|指出|认为|表示|介绍|说)"
+    )
+    text = "".join(s for p in parts if p.section is section for s in p.sentences)
+    found = Counter(pattern.findall(text))
+    return found.most_common(1)[0][0] if found else None
+
+
+def _pack(sentences: Sequence[str]) -> list[str]:
+    """Group consecutive sentences into passages of MIN..MAX characters, at most
+    MAX_SENTENCES sentences; a sentence longer than MAX stays whole."""
+    chunks: list[list[str]] = []
+    for sentence in sentences:
+        current = chunks[-1] if chunks else None
+        size = sum(map(len, current)) if current else 0
+        if current is not None and (
+            size < MIN_CHARS or (size + len(sentence) <= MAX_CHARS and len(current) < MAX_SENTENCES)
+        ):
+            current.append(sentence)
+        else:
+            chunks.append([sentence])
+    if len(chunks) > 1 and sum(map(len, chunks[-1])) < MIN_CHARS:
+        tail = chunks.pop()
+        chunks[-1].extend(tail)
+    return ["".join(chunk) for chunk in chunks]
+
+
+def split_passages(document: Document, content: str | Sequence[Block]) -> list[Passage]:
+    """Passages of one document, in reading order, with stable ids ``<slug>:<ordinal>``.
+
+    ``content`` is the repaired document: its blocks (which know captions and headings), or
+    plain text with blank lines between paragraphs (``#`` lines are headings).
+    """
+    blocks = markdown_blocks(content) if isinstance(content, str) else list(content)
+    parts, sections = _read_parts(blocks)
+    _name_speakers(sections, parts)
+    passages: list[Passage] = []
+    for part in parts:
+        section = part.section
+        if section is None:  # a caption or a heading set apart on the page
+            texts = part.sentences
+            section_name = CAPTION_SECTION if part.kind == "caption" else HEADING_SECTION
+        else:
+            texts, section_name = _pack(part.sentences), section.name
+        speech = section if section is not None and section.kind == "speech" else None
+        for text in texts:
+            passages.append(
+                Passage(
+                    id=f"{slug(document.name)}:{len(passages):04d}",
+                    document=document.title,
+                    source=document.name,
+                    section=section_name,
+                    text=text,
+                    kind="speech" if speech else part.kind,
+                    speaker=speech.speaker if speech else None,
+                    speaker_role=speech.role if speech else None,
+                    talk_title=speech.talk_title if speech else None,
+                )
+            )
+    return passages
+
+
+def knowledge_terms(passages: Iterable[Passage]) -> set[str]:
+    """Names and organisations the documents mention, for the tokenizer's user words:
+    speakers and their organisations, people and organisations in captions, and people
+    named with a job title in running text. Terms may contain spaces (CIO 时代学院)."""
+    terms: set[str] = set()
+    for passage in passages:
+        if passage.speaker:
+            terms.add(passage.speaker)
+        if passage.speaker_role:
+            terms.update(organisations(passage.speaker_role))
+        if passage.kind == "caption" and (role_name := split_role_name(passage.text)):
+            role, name = role_name
+            terms.update(organisations(role))
+            if name:
+                terms.add(name)
+        terms.update(name for name in MENTION_RE.findall(passage.text) if _may_be_name(name))
+    return {t for t in terms if len(t) >= 2}
+
+
+def _may_be_name(word: str) -> bool:
+    """A word the dictionary knows as something other than a person (强调, 多次) is not a name."""
+    tag = posseg.dt.word_tag_tab.get(word)
+    return tag is None or tag.startswith("nr")

@@ -11,7 +11,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from bot.question import Question, analyse, intent_bonus, is_greeting, strip_cues
+from bot.question import (
+    Question,
+    analyse,
+    answer_type_words,
+    intent_bonus,
+    is_greeting,
+    strip_cues,
+)
 from knowledge.base import KnowledgeBase
 from knowledge.model import Passage
 
@@ -125,10 +132,12 @@ class Composer:
         self._max_weight = kb.term_weight("\0never a term\0")
 
     # -- relevance -------------------------------------------------------------------
-    def _weight(self, term: str) -> float:
+    def _weight(self, term: str, answer_types: set[str]) -> float:
         if self.kb.knows(term):
             return self.kb.term_weight(term)
-        return self._max_weight * (1.0 if self._names_a_thing(term) else UNKNOWN_VERB_WEIGHT)
+        if term in answer_types or not self._names_a_thing(term):
+            return self._max_weight * UNKNOWN_VERB_WEIGHT
+        return self._max_weight
 
     def _names_a_thing(self, term: str) -> bool:
         if term.isascii():
@@ -137,8 +146,10 @@ class Composer:
         return any(flag[:1] in {"n", "e", "i", "l", "j"} or flag == "eng" for flag in flags)
 
     def _content_terms(self, question: Question) -> dict[str, float]:
-        terms = self.kb.tokenizer.tokenize(strip_cues(question.text))
-        return {t: self._weight(t) for t in dict.fromkeys(terms)}
+        text = strip_cues(question.text)
+        answer_types = answer_type_words(self.kb.tokenizer.tag(text))
+        terms = self.kb.tokenizer.tokenize(text)
+        return {t: self._weight(t, answer_types) for t in dict.fromkeys(terms)}
 
     @staticmethod
     def _coverage(weights: dict[str, float], terms: frozenset[str] | set[str]) -> float:

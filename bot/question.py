@@ -7,6 +7,7 @@ the kind of fact asked for (a date for "when", a place for "where", a name for "
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from enum import Enum
@@ -18,6 +19,7 @@ class Intent(Enum):
     WHERE = "where"
     COUNT = "count"
     TITLE = "title"
+    LATIN = "latin"  # the English (or other Latin-script) name of something
     WHAT = "what"
 
 
@@ -33,6 +35,7 @@ _INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
     ),
     (Intent.COUNT, ("多少", "几个", "几位", "几名", "几家", "人数", "规模")),
     (Intent.TITLE, ("题目", "标题", "题为", "叫什么名字")),
+    (Intent.LATIN, ("英文名", "英文", "英语", "english", "外文", "缩写")),
     (Intent.WHO, ("谁", "哪位", "哪些人", "什么人", "哪个人", "哪些嘉宾", "哪些专家", "何人")),
 )
 
@@ -110,6 +113,7 @@ _DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日")
 _PLACE = re.compile(r"在[^，。；]{2,20}(举行|举办|召开|成立)|(举行|举办)于")
 _COUNT = re.compile(r"\d+\s*(名|位|家|个|人|强)")
 _TITLE = re.compile(r"《[^》]+》|题为")
+_LATIN = re.compile(r"[A-Za-z]{2,}(?:[ -]+[A-Za-z]{2,})+")
 _WHO = re.compile(r"主持|担任|代表|颁奖|发表|主任|院长|部长|秘书长|专家|教授|总经理|书记")
 
 
@@ -123,7 +127,25 @@ def intent_bonus(intent: Intent, sentence: str, names: frozenset[str]) -> float:
         return 1.0 if _COUNT.search(sentence) else 0.0
     if intent is Intent.TITLE:
         return 1.0 if _TITLE.search(sentence) else 0.0
+    if intent is Intent.LATIN:
+        return 1.0 if _LATIN.search(sentence) else 0.0
     if intent is Intent.WHO:
         named = any(name in sentence for name in names)
         return (0.6 if named else 0.0) + (0.4 if _WHO.search(sentence) else 0.0)
     return 0.0
+
+
+# 哪些 / 什么 / 哪三种 / 几个 …: the noun right after one of these names the kind of answer
+# wanted (哪些单位, 什么奖项), which the report need not spell out.
+_ASKING_FOR = re.compile(
+    r"^(?:哪|什么|何|啥|几|多少)[一二三四五六七八九十两几\d]*[种个类项家位条些样名]?$"
+)
+
+
+def answer_type_words(tagged: list[tuple[str, str]]) -> set[str]:
+    """Nouns that only say what kind of thing the answer is, given (word, tag) pairs."""
+    return {
+        word
+        for (before, _), (word, flag) in itertools.pairwise(tagged)
+        if _ASKING_FOR.match(before) and flag.startswith("n")
+    }

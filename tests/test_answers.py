@@ -54,7 +54,9 @@ def test_questions_in_other_words_still_find_the_fact(kb, question, fact):
     assert fact in squash(answer.text)
 
 
-@pytest.mark.parametrize("question", ["今天天气怎么样？", "帮我写一首诗", "上海有什么好玩的", "股票怎么买"])
+@pytest.mark.parametrize(
+    "question", ["今天天气怎么样？", "帮我写一首诗", "上海有什么好玩的", "股票怎么买"]
+)
 def test_questions_the_report_cannot_answer_are_declined_honestly(kb, question):
     answer = compose_answer(kb, question)
     assert not answer.answered

@@ -19,7 +19,9 @@ def report():
 
 
 def failures(report):
-    return "\n".join(f"{c.id} {c.question}: {c.reason}\n{c.reply}" for c in report.cases if not c.ok)
+    return "\n".join(
+        f"{c.id} {c.question}: {c.reason}\n{c.reply}" for c in report.cases if not c.ok
+    )
 
 
 def test_every_in_scope_question_is_answered_with_the_expected_fact(report):

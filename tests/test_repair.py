@@ -243,3 +243,9 @@ def test_a_plain_document_keeps_its_paragraphs_and_headings():
         ("paragraph", "第二段讲结论。"),
         ("paragraph", "第三段只有一行。"),
     ]
+
+
+def test_repairing_repaired_text_changes_nothing(repaired):
+    again = repair_text(repaired.text)
+    assert again.text == repaired.text
+    assert again.notes == []

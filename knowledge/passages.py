@@ -62,6 +62,8 @@ SPEECH_RE = re.compile(
     r"(?P<intro>[^，。；！？]*?)(?:作|发表)了?(?:题为)?\s*《(?P<title>[^》]+)》的?"
     r"(?P<what>(?:主题|特邀|专题)?(?:演讲|报告|发言|致辞))"
 )
+# Words that order a report's events, not part of a speaker's role: 随后 清华大学…主任.
+_SEQUENCE_WORD = re.compile(r"^(?:随后|接着|之后|然后|最后|首先|其后|会上|会议期间)[，,\s]*")
 # The sentences that open a part of a report, and how the part is named from them.
 CUES: list[tuple[str, re.Pattern[str], str]] = [
     ("host", re.compile(r"主持(?P<name>大会论坛|大会|论坛|会议|开幕式|闭幕式)"), "{name}"),
@@ -186,8 +188,9 @@ class _Part:
 
 def _cue(sentence: str) -> _Section | None:
     if speech := SPEECH_RE.search(sentence):
-        role_name = split_role_name(speech.group("intro").strip())
-        role, name = role_name if role_name else (speech.group("intro").strip() or None, "")
+        intro = _SEQUENCE_WORD.sub("", speech.group("intro").strip())
+        role_name = split_role_name(intro)
+        role, name = role_name if role_name else (intro or None, "")
         return _Section(
             name="",  # named once the speaker is known
             kind="speech",

@@ -9,10 +9,11 @@ Two kinds of damage are repaired, in this order because the second needs the fir
    occurrence is judged in context: only runs of lines that hold no real punctuation at all
    are suspects, and inside them only glyphs that stand alone in the word segmentation, sit
    where the punctuation mark could sit, and (for brackets and quotes) pair up, count as
-   damage. A run is repaired when at least two such glyphs agree.
+   damage. A run is repaired when at least two such glyphs agree, or when another run of
+   the same document has already shown the shift.
 
-2. Layout. Extraction breaks lines at the page's column edge (here with a blank line after
-   every line), lets photo captions and page headers fall into the middle of sentences, and
+2. Layout. Extraction breaks lines at the page's column edge (sometimes with a blank line
+   after every line), lets photo captions and page headers fall into the middle of sentences, and
    leaves stray heading fragments. Lines are rejoined into paragraphs; a caption block that
    interrupts a sentence is recognised by its shape (the sentence is unfinished, the lines
    after it read like labels, and the text resumes on a line indented by a space whose first
@@ -48,7 +49,7 @@ CHINESE_PUNCTUATION = frozenset("、。·“”‘’《》〈〉「」『』〔
 DOUBLED_MARKS = frozenset("—…")
 PAUSE_MARKS = frozenset("、，：；")
 SENTENCE_END_MARKS = frozenset("。！？!?…")
-# Fewer agreeing glyphs than this in a run of lines is not evidence of damage.
+# Fewer agreeing glyphs than this in a run of lines is not, on its own, evidence of damage.
 MIN_EVIDENCE = 2
 
 
@@ -176,8 +177,14 @@ def _runs_without_punctuation(lines: Sequence[str]) -> Iterator[list[int]]:
 
 
 def _repair_glyphs(lines: list[str]) -> _GlyphReport:
-    """Repair shifted punctuation in place, run by run."""
+    """Repair shifted punctuation in place, run by run.
+
+    Evidence adds up over the document: once one run shows the shift beyond doubt, the
+    document is known to have been set in the broken font, and a run with a single agreeing
+    glyph (a one-line caption 教授尧原…副部长) is repaired too.
+    """
     report = _GlyphReport()
+    runs = []
     for run in _runs_without_punctuation(lines):
         suspects: list[_Glyph] = []
         in_words: Counter[str] = Counter()
@@ -185,8 +192,11 @@ def _repair_glyphs(lines: list[str]) -> _GlyphReport:
             found, kept = _suspect_glyphs(i, lines[i])
             suspects.extend(found)
             in_words.update(kept)
-        evidence = _agreeing(suspects)
-        if len(evidence) < MIN_EVIDENCE:
+        runs.append((_agreeing(suspects), in_words))
+    if not any(len(evidence) >= MIN_EVIDENCE for evidence, _ in runs):
+        return report
+    for evidence, in_words in runs:
+        if not evidence:
             continue
         report.blocks += 1
         report.kept_in_words.update(in_words)

@@ -247,3 +247,9 @@ def test_plain_text_is_accepted_too():
         ("标题", "第一段。第二句。"),
         ("标题", "第二段。"),
     ]
+
+
+def test_words_that_order_events_are_not_part_of_a_role():
+    blocks = [Block("paragraph", "随后市规划院院长钱七发表了题为《城市更新》的主题演讲。")]
+    (passage,) = split_passages(doc(), blocks)
+    assert (passage.speaker, passage.speaker_role) == ("钱七", "市规划院院长")

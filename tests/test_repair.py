@@ -243,3 +243,18 @@ def test_a_plain_document_keeps_its_paragraphs_and_headings():
         ("paragraph", "第二段讲结论。"),
         ("paragraph", "第三段只有一行。"),
     ]
+
+
+def test_repairing_repaired_text_changes_nothing(repaired):
+    again = repair_text(repaired.text)
+    assert again.text == repaired.text
+    assert again.notes == []
+
+
+def test_once_a_document_shows_the_shift_a_single_glyph_is_enough():
+    caption = "北京大学兼职教授尧原工业和信息化部副部长杨学山"
+    damaged = "今天的会议讨论了城市交通问题袁与会专家认为袁\n公共交通是解决拥堵的关键遥\n"
+    clean = "会议在北京举行，代表们进行了讨论。\n"
+    assert repair_text(clean + caption + "\n" + clean).text.count("尧") == 1
+    repaired = repair_text(damaged + clean + caption + "\n" + clean).text
+    assert "北京大学兼职教授、原工业和信息化部副部长杨学山" in repaired

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bot.question import (
+    Intent,
     Question,
     analyse,
     answer_type_words,
@@ -36,8 +37,9 @@ MAX_SENTENCES = 3
 MIN_COVERAGE = 0.5
 # A word the report never uses weighs this much of the heaviest weight, unless it names a
 # thing (a noun, a foreign word): "举办" may be worded "举行" in the report, "餐厅" can't.
-UNKNOWN_VERB_WEIGHT = 0.25
+LIGHT_WEIGHT = 0.25
 
+SUBJECT = "第十一届中国电子政务高峰论坛"  # what a question that names no subject is about
 EXAMPLES = ("论坛在哪里举行？", "杨学山的演讲题目是什么？", "智慧城市分委会主任是谁？")
 NOT_FOUND = (
     "抱歉，论坛报道里没有找到与这个问题相关的内容。我只回答关于第十一届中国电子政务高峰论坛的问题，"
@@ -133,10 +135,14 @@ class Composer:
 
     # -- relevance -------------------------------------------------------------------
     def _weight(self, term: str, answer_types: set[str]) -> float:
+        light = self._max_weight * LIGHT_WEIGHT
+        if len(term) == 1 and not term.isascii():
+            # a lone Hanzi is what jieba leaves of function words and light verbs (来, 开)
+            return min(light, self.kb.term_weight(term))
         if self.kb.knows(term):
             return self.kb.term_weight(term)
         if term in answer_types or not self._names_a_thing(term):
-            return self._max_weight * UNKNOWN_VERB_WEIGHT
+            return light
         return self._max_weight
 
     def _names_a_thing(self, term: str) -> bool:
@@ -145,11 +151,19 @@ class Composer:
         flags = [flag for _, flag in self.kb.tokenizer.tag(term)]
         return any(flag[:1] in {"n", "e", "i", "l", "j"} or flag == "eng" for flag in flags)
 
-    def _content_terms(self, question: Question) -> dict[str, float]:
-        text = strip_cues(question.text)
-        answer_types = answer_type_words(self.kb.tokenizer.tag(text))
-        terms = self.kb.tokenizer.tokenize(text)
-        return {t: self._weight(t, answer_types) for t in dict.fromkeys(terms)}
+    def _content_terms(self, question: Question) -> tuple[dict[str, float], frozenset[str]]:
+        """The question's terms with their weights, and which of them it only implies."""
+        answer_types = answer_type_words(self.kb.tokenizer.tag(question.text))
+        terms = self.kb.tokenizer.tokenize(strip_cues(question.text))
+        weights = {t: self._weight(t, answer_types) for t in dict.fromkeys(terms)}
+        if question.intent is not Intent.WHAT and all(
+            w <= self._max_weight * LIGHT_WEIGHT for w in weights.values()
+        ):
+            # 会场设在哪？ names no subject: asked of this bot, it means the forum.
+            implied = frozenset(self.kb.tokenizer.tokenize(SUBJECT)) - weights.keys()
+            weights.update({t: self.kb.term_weight(t) for t in implied})
+            return weights, implied
+        return weights, frozenset()
 
     @staticmethod
     def _coverage(weights: dict[str, float], terms: frozenset[str] | set[str]) -> float:
@@ -157,8 +171,9 @@ class Composer:
         return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
 
     # -- extraction ------------------------------------------------------------------
-    def _sentence_terms(self, sentence: str, passage: Passage) -> set[str]:
+    def _sentence_terms(self, sentence: str, passage: Passage, implied: frozenset[str]) -> set[str]:
         terms = set(self.kb.tokenizer.tokenize(sentence))
+        terms.update(self.kb.terms_of(passage) & implied)  # what the passage is about
         if passage.speaker:  # the citation names the speaker, so the sentence "says" it
             terms.update(self.kb.tokenizer.tokenize(passage.speaker))
         return terms
@@ -187,6 +202,7 @@ class Composer:
         self,
         question: Question,
         weights: dict[str, float],
+        implied: frozenset[str],
         hits: list[tuple[Passage, float]],
     ) -> list[_Candidate]:
         top = hits[0][1]
@@ -194,7 +210,7 @@ class Composer:
         out = []
         for passage, score in hits[:QUOTE_DEPTH]:
             for sentence in split_sentences(passage.text):
-                terms = self._sentence_terms(sentence, passage)
+                terms = self._sentence_terms(sentence, passage, implied)
                 value = (
                     self._coverage(weights, terms)
                     + 0.4 * intent_bonus(question.intent, sentence, self._names)
@@ -210,7 +226,7 @@ class Composer:
         if not text or is_greeting(text):
             return Answer(raw_question, False, INTRODUCTION)
         question = analyse(self.kb.tokenizer.normalize(text))
-        weights = self._content_terms(question)
+        weights, implied = self._content_terms(question)
         if not weights:
             return Answer(raw_question, False, NOT_FOUND)
         hits = self.kb.search_terms([*weights, *question.expansions], SEARCH_DEPTH)
@@ -222,7 +238,7 @@ class Composer:
 
         chosen: list[_Candidate] = []
         used = 0
-        candidates = self._candidates(question, weights, hits)
+        candidates = self._candidates(question, weights, implied, hits)
         best = candidates[0].score
         for candidate in candidates:
             if len(chosen) == MAX_SENTENCES or (chosen and candidate.score < 0.8 * best):

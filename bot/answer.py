@@ -18,6 +18,7 @@ from bot.question import (
     answer_type_words,
     intent_bonus,
     is_greeting,
+    is_thanks,
     strip_cues,
 )
 from knowledge.base import KnowledgeBase
@@ -49,6 +50,7 @@ INTRODUCTION = (
     "你好！我是第十一届中国电子政务高峰论坛（2017年6月11日，北京）的问答助手，"
     "回答都摘自论坛报道原文，并注明来源。可以这样问：\n" + "\n".join(f"• {q}" for q in EXAMPLES)
 )
+YOU_ARE_WELCOME = "不客气！关于论坛还有什么想了解的，随时问我。"
 FOLLOW_UP_HINT = "回复数字（如 1）查看对应原文。"
 
 _SENTENCE = re.compile(r"[^。！？!?；]+(?:[。！？!?；]+[”’」』）)]*|$)")
@@ -125,6 +127,26 @@ def fit_bytes(text: str, limit: int = MAX_REPLY_BYTES) -> str:
     return out + ("…" if out != text else "")
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What a question asks about: its terms and their weights, the terms it only implies
+    (the forum, when it names no subject), and report words that stand in for a term."""
+
+    weights: dict[str, float]
+    implied: frozenset[str]
+    alternatives: dict[str, frozenset[str]]
+
+    def coverage(self, terms: frozenset[str] | set[str]) -> float:
+        """The share of the question's weight that ``terms`` account for."""
+        total = sum(self.weights.values())
+        found = sum(
+            w
+            for t, w in self.weights.items()
+            if t in terms or not self.alternatives.get(t, frozenset()).isdisjoint(terms)
+        )
+        return found / total if total else 0.0
+
+
 class Composer:
     """Composes answers from one knowledge base; built once per base, reused per question."""
 
@@ -151,34 +173,38 @@ class Composer:
         flags = [flag for _, flag in self.kb.tokenizer.tag(term)]
         return any(flag[:1] in {"n", "e", "i", "l", "j"} or flag == "eng" for flag in flags)
 
-    def _content_terms(self, question: Question) -> tuple[dict[str, float], frozenset[str]]:
-        """The question's terms with their weights, and which of them it only implies."""
+    def _asked(self, question: Question) -> _Asked:
+        tokenize = self.kb.tokenizer.tokenize
         answer_types = answer_type_words(self.kb.tokenizer.tag(question.text))
-        terms = self.kb.tokenizer.tokenize(strip_cues(question.text))
+        terms = tokenize(strip_cues(question.text))
         weights = {t: self._weight(t, answer_types) for t in dict.fromkeys(terms)}
+        alternatives: dict[str, frozenset[str]] = {}
+        for phrase, words in question.synonyms:
+            report_words = frozenset(tokenize(" ".join(words)))
+            for term in tokenize(phrase):
+                alternatives[term] = alternatives.get(term, frozenset()) | report_words
+        subject = frozenset(tokenize(SUBJECT))
+        light = self._max_weight * LIGHT_WEIGHT
         if question.intent is not Intent.WHAT and all(
-            w <= self._max_weight * LIGHT_WEIGHT for w in weights.values()
+            w <= light or t in subject for t, w in weights.items()
         ):
-            # 会场设在哪？ names no subject: asked of this bot, it means the forum.
-            implied = frozenset(self.kb.tokenizer.tokenize(SUBJECT)) - weights.keys()
+            # 会场设在哪？ names nothing but the forum, if that: asked of this bot, it is
+            # about the forum, so every passage that is about the forum counts as found.
+            implied = subject - weights.keys()
             weights.update({t: self.kb.term_weight(t) for t in implied})
-            return weights, implied
-        return weights, frozenset()
-
-    @staticmethod
-    def _coverage(weights: dict[str, float], terms: frozenset[str] | set[str]) -> float:
-        total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
+            return _Asked(weights, subject, alternatives)
+        return _Asked(weights, frozenset(), alternatives)
 
     # -- extraction ------------------------------------------------------------------
     def _sentence_terms(self, sentence: str, passage: Passage, implied: frozenset[str]) -> set[str]:
+        """What a sentence says, read in its context."""
         terms = set(self.kb.tokenizer.tokenize(sentence))
         terms.update(self.kb.terms_of(passage) & implied)  # what the passage is about
         if passage.speaker:  # the citation names the speaker, so the sentence "says" it
             terms.update(self.kb.tokenizer.tokenize(passage.speaker))
         return terms
 
-    def _clip(self, sentence: str, weights: dict[str, float], limit: int) -> str:
+    def _clip(self, sentence: str, asked: _Asked, limit: int) -> str:
         """A long sentence is cut to the run of clauses that matches the question best."""
         if len(sentence) <= limit:
             return sentence
@@ -190,7 +216,7 @@ class Composer:
                 if len(text) + len(clause) > limit:
                     break
                 text += clause
-            score = self._coverage(weights, set(self.kb.tokenizer.tokenize(text)))
+            score = asked.coverage(set(self.kb.tokenizer.tokenize(text)))
             if score > best_score:
                 best, best_score = text, score
         best = best.rstrip("，,、：:；")
@@ -201,8 +227,7 @@ class Composer:
     def _candidates(
         self,
         question: Question,
-        weights: dict[str, float],
-        implied: frozenset[str],
+        asked: _Asked,
         hits: list[tuple[Passage, float]],
     ) -> list[_Candidate]:
         top = hits[0][1]
@@ -210,9 +235,9 @@ class Composer:
         out = []
         for passage, score in hits[:QUOTE_DEPTH]:
             for sentence in split_sentences(passage.text):
-                terms = self._sentence_terms(sentence, passage, implied)
+                terms = self._sentence_terms(sentence, passage, asked.implied)
                 value = (
-                    self._coverage(weights, terms)
+                    asked.coverage(terms)
                     + 0.4 * intent_bonus(question.intent, sentence, self._names)
                     + 0.3 * score / top
                     + 0.1 * (len(expansions & terms) / len(expansions) if expansions else 0.0)
@@ -225,25 +250,27 @@ class Composer:
         text = normalize_question(raw_question)
         if not text or is_greeting(text):
             return Answer(raw_question, False, INTRODUCTION)
+        if is_thanks(text):
+            return Answer(raw_question, False, YOU_ARE_WELCOME)
         question = analyse(self.kb.tokenizer.normalize(text))
-        weights, implied = self._content_terms(question)
-        if not weights:
+        asked = self._asked(question)
+        if not asked.weights:
             return Answer(raw_question, False, NOT_FOUND)
-        hits = self.kb.search_terms([*weights, *question.expansions], SEARCH_DEPTH)
+        hits = self.kb.search_terms([*asked.weights, *question.expansions], SEARCH_DEPTH)
         if not hits:
             return Answer(raw_question, False, NOT_FOUND)
-        coverage = max(self._coverage(weights, self.kb.terms_of(p)) for p, _ in hits)
+        coverage = max(asked.coverage(self.kb.terms_of(p)) for p, _ in hits)
         if coverage < MIN_COVERAGE:
             return Answer(raw_question, False, NOT_FOUND, top_score=hits[0][1], coverage=coverage)
 
         chosen: list[_Candidate] = []
         used = 0
-        candidates = self._candidates(question, weights, implied, hits)
+        candidates = self._candidates(question, asked, hits)
         best = candidates[0].score
         for candidate in candidates:
             if len(chosen) == MAX_SENTENCES or (chosen and candidate.score < 0.8 * best):
                 break
-            quote = self._clip(candidate.sentence, weights, BODY_CHARS - used)
+            quote = self._clip(candidate.sentence, asked, BODY_CHARS - used)
             if chosen and used + len(quote) > BODY_CHARS:
                 continue
             chosen.append(_Candidate(quote, candidate.passage, candidate.passage_score, 0))

@@ -27,7 +27,21 @@ class Intent(Enum):
 _INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
     (
         Intent.WHEN,
-        ("什么时候", "何时", "哪天", "哪一天", "几月", "哪年", "哪一年", "日期", "时间", "几号"),
+        (
+            "什么时候",
+            "啥时候",
+            "啥时",
+            "何时",
+            "几时",
+            "哪天",
+            "哪一天",
+            "几月",
+            "哪年",
+            "哪一年",
+            "日期",
+            "时间",
+            "几号",
+        ),
     ),
     (
         Intent.WHERE,
@@ -43,7 +57,15 @@ _INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
 # words the question asked for, so they cannot make an unrelated question look answered.
 _EXPANSIONS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("会场", "地点", "地方", "在哪", "哪里", "哪儿", "何处", "场地"), ("举行", "举办")),
-    (("什么时候", "何时", "哪天", "哪一天", "日期", "时间", "几号"), ("年", "月", "日", "举行")),
+    (
+        ("什么时候", "啥时候", "何时", "几时", "哪天", "哪一天", "日期", "时间", "几号"),
+        ("年", "月", "日", "举行"),
+    ),
+    (
+        ("职务", "职位", "头衔", "身份", "做什么的", "干什么的", "什么人"),
+        ("主任", "院长", "教授", "部长"),
+    ),
+    (("开会", "开的", "开幕", "召开", "举办"), ("举行",)),
     (
         (
             "讲了什么",
@@ -70,8 +92,24 @@ _EXPANSIONS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 
 _GREETINGS = {
     "你好", "您好", "hi", "hello", "嗨", "哈喽", "在吗", "在么", "帮助", "help", "?", "？",
-    "/help", "菜单", "你是谁", "你能做什么", "怎么用", "使用说明",
+    "/help", "菜单", "你是谁", "你能做什么", "怎么用", "使用说明", "你叫什么", "你叫什么名字",
+    "你会什么", "你好吗", "介绍一下你自己",
 }  # fmt: skip
+
+_THANKS = {
+    "谢谢",
+    "多谢",
+    "谢了",
+    "感谢",
+    "谢谢你",
+    "thanks",
+    "thank you",
+    "好的",
+    "ok",
+    "知道了",
+    "再见",
+    "拜拜",
+}
 
 _TRAILING = re.compile(r"[\s?？!！。.,，~～]+$")
 
@@ -81,6 +119,13 @@ class Question:
     text: str  # as normalised for matching (simplified Chinese, half-width)
     intent: Intent
     expansions: tuple[str, ...] = field(default_factory=tuple)
+    # (the user's phrase, the report's words for it): the phrase's words count as found
+    # where one of the report's words is
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
+
+
+def is_thanks(text: str) -> bool:
+    return _TRAILING.sub("", text.strip().lower()) in _THANKS
 
 
 def is_greeting(text: str) -> bool:
@@ -103,10 +148,9 @@ def analyse(text: str) -> Question:
     intent = next(
         (intent for intent, cues in _INTENT_CUES if any(cue in text for cue in cues)), Intent.WHAT
     )
-    expansions = tuple(
-        word for cues, words in _EXPANSIONS if any(cue in text for cue in cues) for word in words
-    )
-    return Question(text=text, intent=intent, expansions=expansions)
+    synonyms = tuple((cue, words) for cues, words in _EXPANSIONS for cue in cues if cue in text)
+    expansions = tuple(dict.fromkeys(word for _, words in synonyms for word in words))
+    return Question(text=text, intent=intent, expansions=expansions, synonyms=synonyms)
 
 
 _DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日")

@@ -88,3 +88,9 @@ def test_fit_bytes_cuts_only_at_sentence_boundaries():
 
 def test_fit_bytes_leaves_short_text_alone():
     assert fit_bytes("短。", 100) == "短。"
+
+
+def test_thanks_get_a_short_reply_without_sources(kb):
+    answer = compose_answer(kb, "谢谢！")
+    assert not answer.answered
+    assert "不客气" in answer.text

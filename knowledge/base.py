@@ -86,6 +86,7 @@ def build_knowledge_base(folder: str | Path) -> KnowledgeBase:
     tokenizer = Tokenizer(sorted(knowledge_terms(passages)))
     token_lists = [tokenizer.tokenize(indexed_text(p)) for p in passages]
     index = BM25Index(token_lists)
+    tokenizer.tag("")  # load the tagger's tables now, before gunicorn forks workers
     version = hashlib.sha256("".join(d.sha256 for d in documents).encode()).hexdigest()[:12]
     return KnowledgeBase(
         documents,

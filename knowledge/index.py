@@ -32,32 +32,55 @@ class BM25Index:
 
     def __init__(self, corpus: Sequence[Sequence[str]]) -> None:
         vocabulary: dict[str, int] = {}
+        n_docs = len(corpus)
+        doc_len = np.fromiter((len(doc) for doc in corpus), dtype=np.int64, count=n_docs)
         # Term ids in first-seen order: the order rank-bm25 sums idf in, for the same average.
-        token_ids = [[vocabulary.setdefault(t, len(vocabulary)) for t in doc] for doc in corpus]
-        n_docs = len(token_ids)
-        doc_len = np.fromiter((len(doc) for doc in token_ids), dtype=np.int64, count=n_docs)
+        terms = np.fromiter(
+            (vocabulary.setdefault(t, len(vocabulary)) for doc in corpus for t in doc),
+            dtype=np.int64,
+            count=int(doc_len.sum()),
+        )
         self._vocabulary = vocabulary
         self._n_docs = n_docs
         if not vocabulary:  # no documents, or only empty ones: nothing can match
-            self._indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+            self._indptr = np.zeros(1, dtype=np.int64)
             self._doc_ids = np.zeros(0, dtype=np.int32)
             self._weights = np.zeros(0, dtype=np.float64)
             return
 
-        # One (term, doc) key per token; unique keys with counts give tf, sorted by term.
-        terms = np.fromiter((t for doc in token_ids for t in doc), np.int64, int(doc_len.sum()))
-        docs = np.repeat(np.arange(n_docs, dtype=np.int64), doc_len)
-        keys, tf = np.unique(terms * n_docs + docs, return_counts=True)
-        posting_terms, posting_docs = np.divmod(keys, n_docs)
+        # One (term, doc) key per token, sorted: runs of equal keys are postings, their
+        # lengths the term frequencies. Built in place to keep the peak memory down.
+        keys = terms
+        keys *= n_docs
+        keys += np.repeat(np.arange(n_docs, dtype=np.int64), doc_len)
+        keys.sort()
+        run_start = np.empty(len(keys), dtype=bool)
+        run_start[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=run_start[1:])
+        starts = np.flatnonzero(run_start)
+        del run_start
+        tf = np.diff(starts, append=len(keys))
+        posting_terms, posting_docs = np.divmod(keys[starts], n_docs)
+        del keys, starts
         df = np.bincount(posting_terms, minlength=len(vocabulary))
 
         idf = self._idf(df.tolist(), n_docs)
         avgdl = int(doc_len.sum()) / n_docs
-        tf = tf.astype(np.float64)
-        dl = doc_len[posting_docs]
         k1, b = self.k1, self.b
-        # Exactly rank-bm25's expression, operation by operation.
-        self._weights = idf[posting_terms] * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl)))
+        # rank-bm25's idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))), one
+        # operation at a time in its order (in place, to spare memory): the same float64
+        # roundings, so the same scores to the last bit.
+        tf = tf.astype(np.float64)
+        denominator = np.multiply(b, doc_len[posting_docs], dtype=np.float64)
+        denominator /= avgdl
+        denominator += 1 - b
+        denominator *= k1
+        denominator += tf
+        weights = tf * (k1 + 1)
+        weights /= denominator
+        del denominator, tf
+        weights *= idf[posting_terms]
+        self._weights = weights
         self._doc_ids = posting_docs.astype(np.int32)
         self._indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
         np.cumsum(df, out=self._indptr[1:])

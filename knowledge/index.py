@@ -15,6 +15,7 @@ import json
 import math
 import os
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -171,10 +172,10 @@ class BM25Index:
                 meta = json.loads(data["meta"].tobytes())
                 terms = json.loads(data["vocabulary"].tobytes())
                 indptr, doc_ids, weights = data["indptr"], data["doc_ids"], data["weights"]
-        except (KeyError, ValueError, EOFError, OSError) as exc:
+        except (KeyError, ValueError, EOFError, OSError, zipfile.BadZipFile) as exc:
             raise ValueError(f"not a saved BM25 index: {path} ({exc})") from exc
         expected = {"format": FORMAT, "k1": cls.k1, "b": cls.b, "epsilon": cls.epsilon}
-        if {key: meta.get(key) for key in expected} != expected:
+        if not isinstance(meta, dict) or {key: meta.get(key) for key in expected} != expected:
             raise ValueError(f"saved BM25 index has another format or parameters: {path}")
         n_docs = meta.get("n_docs")
         if not (

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
+import json
 import os
 import platform
 import subprocess
@@ -29,7 +30,9 @@ import jieba
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from knowledge import build_knowledge_base
 from knowledge.index import BM25Index
+from knowledge.tokenizer import Tokenizer
 
 SIZES = (1_000, 10_000, 100_000)
 QUERIES = 200
@@ -37,6 +40,7 @@ K = 5
 # A full rank-bm25 scan costs ~0.1 s a query at 100k passages; a sample is enough there.
 RANK_BM25_MAX_QUERIES = 30
 SEED = 20170611
+DEV_FILE = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev.jsonl"
 
 Corpus = list[list[str]]
 
@@ -162,6 +166,44 @@ def tokenizer_startup() -> list[str]:
     return lines
 
 
+def dev_recall(dev_file: Path) -> list[str]:
+    """Share of in-domain dev questions with an expected answer in the top 3, per tokenizer.
+
+    A passage counts when it contains one of ``expect_any`` (whitespace ignored, since the
+    report's PDF text is spaced irregularly). Documents and questions share the tokenizer.
+    """
+    questions = [json.loads(line) for line in dev_file.read_text(encoding="utf-8").splitlines()]
+    questions = [q for q in questions if is_answerable(q)]
+    passages = build_knowledge_base(
+        Path(__file__).resolve().parent.parent / "knowledge" / "sources"
+    ).passages
+    texts = ["".join(p.text.split()) for p in passages]
+    lines = []
+    for label, tokenizer in (
+        ("jieba words only", Tokenizer(subwords=False)),
+        ("jieba words + dictionary sub-words (used)", Tokenizer()),
+    ):
+        index = BM25Index([tokenizer.tokenize(p.text) for p in passages])
+        top1 = top3 = 0
+        for q in questions:
+            expected = ["".join(e.split()) for e in q["expect_any"]]
+            found = [
+                any(e in texts[i] for e in expected)
+                for i, _ in index.search(tokenizer.tokenize(q["q"]), 3)
+            ]
+            top1 += bool(found) and found[0]
+            top3 += any(found)
+        lines.append(
+            f"- {label}: top-1 {top1}/{len(questions)}, top-3 {top3}/{len(questions)} "
+            f"({len(passages)} passages)"
+        )
+    return lines
+
+
+def is_answerable(question: dict[str, object]) -> bool:
+    return not question.get("ood") and bool(question.get("expect_any"))
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -172,6 +214,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench retrieval")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--queries", type=int, default=QUERIES)
+    parser.add_argument("--dev", default=str(DEV_FILE), help="dev QA set for top-3 recall")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
@@ -212,4 +255,10 @@ def main(argv: list[str]) -> int:
     print(table(header, rows))
     print()
     print("\n".join(tokenizer_startup()))
+    dev_file = Path(args.dev)
+    if dev_file.exists():
+        print(f"\nDev set ({dev_file.name}): an expected answer among the top passages")
+        print("\n".join(dev_recall(dev_file)))
+    else:
+        print(f"\n(no dev set at {dev_file}: top-3 recall skipped)")
     return 0

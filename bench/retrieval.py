@@ -118,9 +118,18 @@ def run_size(corpus: Corpus, queries: Corpus) -> tuple[list[list[str]], str]:
         expected = okapi.get_scores(query)
         max_diff = max(max_diff, float(np.abs(ours.scores(query) - expected).max()))
         same_top += [i for i, _ in ours.search(query, K)] == reference_top(expected, K)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "index.npz"
+        start = time.perf_counter()
+        ours.save(path)
+        saved = time.perf_counter()
+        BM25Index.load(path)
+        loaded = time.perf_counter()
+        size_mib = path.stat().st_size / 2**20
     check = (
         f"{n:,} passages: max |score - rank-bm25| = {max_diff:.1e} over {len(sample)} queries; "
-        f"top-{K} identical for {same_top}/{len(sample)}"
+        f"top-{K} identical for {same_top}/{len(sample)}; "
+        f"save {saved - start:.2f} s, load {loaded - saved:.2f} s, file {size_mib:.0f} MiB"
     )
 
     def row(engine: str, build_s: float, mib: float, ms: np.ndarray) -> list[str]:

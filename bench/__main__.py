@@ -1,0 +1,36 @@
+"""Run every benchmark in this package, or the ones named on the command line."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import bench
+
+
+def available() -> list[str]:
+    return sorted(
+        m.name for m in pkgutil.iter_modules(bench.__path__) if not m.name.startswith("_")
+    )
+
+
+def main(argv: list[str]) -> int:
+    names = available()
+    if argv and argv[0] in ("-h", "--help"):
+        print("usage: python -m bench [NAME [options]]   benchmarks: " + ", ".join(names))
+        return 0
+    if argv and argv[0] not in names:
+        print(f"unknown benchmark {argv[0]!r}; choose from: {', '.join(names)}", file=sys.stderr)
+        return 2
+    if argv:  # one benchmark, the rest of the command line is its options
+        return importlib.import_module(f"bench.{argv[0]}").main(argv[1:]) or 0
+    status = 0
+    for name in names:
+        print(f"\n## {name}\n", flush=True)
+        status = importlib.import_module(f"bench.{name}").main([]) or status
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -54,6 +54,7 @@ YOU_ARE_WELCOME = "不客气！关于论坛还有什么想了解的，随时问�
 FOLLOW_UP_HINT = "回复数字（如 1）查看对应原文。"
 
 _SENTENCE = re.compile(r"[^。！？!?；]+(?:[。！？!?；]+[”’」』）)]*|$)")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _CLAUSE = re.compile(r"[^，,、：:；]+[，,、：:；]?")
 
 
@@ -254,7 +255,10 @@ class Composer:
             return Answer(raw_question, False, YOU_ARE_WELCOME)
         question = analyse(self.kb.tokenizer.normalize(text))
         asked = self._asked(question)
-        if not asked.weights:
+        if not asked.weights or any(
+            _NUMBER.fullmatch(t) and not self.kb.knows(t) for t in asked.weights
+        ):
+            # a number the report never mentions (2018年的论坛) is a fact it cannot give
             return Answer(raw_question, False, NOT_FOUND)
         hits = self.kb.search_terms([*asked.weights, *question.expansions], SEARCH_DEPTH)
         if not hits:

@@ -55,7 +55,14 @@ def test_questions_in_other_words_still_find_the_fact(kb, question, fact):
 
 
 @pytest.mark.parametrize(
-    "question", ["今天天气怎么样？", "帮我写一首诗", "上海有什么好玩的", "股票怎么买"]
+    "question",
+    [
+        "今天天气怎么样？",
+        "帮我写一首诗",
+        "上海有什么好玩的",
+        "股票怎么买",
+        "2018年的论坛在哪里举行？",
+    ],
 )
 def test_questions_the_report_cannot_answer_are_declined_honestly(kb, question):
     answer = compose_answer(kb, question)

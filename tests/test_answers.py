@@ -46,6 +46,12 @@ def test_a_speech_is_cited_with_speaker_role_and_talk_title(kb):
         ("杨学山讲啥了", "杨学山"),
         ("来了多少人", "200"),
         ("分委会的秘书长是哪位", "邱建中"),
+        ("论坛啥时候开的", "6月11日"),
+        ("承办单位是谁", "CIO时代APP承办"),
+        ("这次会议有多少人参加", "200"),
+        ("杨学山的职务", "副部长"),
+        ("宋刚是做什么的", "主任"),
+        ("徐绍荣是谁", "副市长"),
     ],
 )
 def test_questions_in_other_words_still_find_the_fact(kb, question, fact):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge.cache import BuildCache, Built, cache_key
 from knowledge.errors import KnowledgeError
 from knowledge.index import BM25Index
 from knowledge.loader import list_sources, load_document
@@ -17,6 +17,8 @@ from knowledge.model import Document, Passage
 from knowledge.passages import knowledge_terms, split_passages
 from knowledge.repair import repair_text
 from knowledge.tokenizer import Tokenizer
+
+TERMS_CACHE_SIZE = 4096  # passages whose term sets are kept between questions
 
 
 def indexed_text(passage: Passage) -> str:
@@ -32,21 +34,28 @@ class KnowledgeBase:
     passages: list[Passage]
     tokenizer: Tokenizer
     index: BM25Index
-    passage_terms: list[frozenset[str]]
     version: str
     built_at: float = field(default_factory=time.time)
     warnings: list[str] = field(default_factory=list)
-    document_frequency: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        if not self.document_frequency:
-            for terms in self.passage_terms:
-                self.document_frequency.update(terms)
         self._position = {p.id: i for i, p in enumerate(self.passages)}
         self.speakers = frozenset(p.speaker for p in self.passages if p.speaker)
+        # Terms of the passages answers are composed from, tokenized on demand: holding
+        # every passage's term set would cost more memory than the index at 100k passages.
+        self._terms: dict[str, frozenset[str]] = {}
 
     def terms_of(self, passage: Passage) -> frozenset[str]:
-        return self.passage_terms[self._position[passage.id]]
+        terms = self._terms.get(passage.id)
+        if terms is None:
+            terms = frozenset(self.tokenizer.tokenize(indexed_text(passage)))
+            if len(self._terms) >= TERMS_CACHE_SIZE:
+                self._terms.clear()
+            self._terms[passage.id] = terms
+        return terms
+
+    def passage_count(self, document: Document) -> int:
+        return sum(1 for p in self.passages if p.source == document.name)
 
     def search(self, question: str, k: int = 5) -> list[tuple[Passage, float]]:
         return self.search_terms(self.tokenizer.tokenize(question), k)
@@ -58,42 +67,51 @@ class KnowledgeBase:
         """How much finding this term says about relevance: a smoothed idf, always positive;
         a term the knowledge never uses gets the largest weight."""
         n = len(self.passages)
-        df = self.document_frequency.get(term, 0)
+        df = self.index.document_frequency(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def knows(self, term: str) -> bool:
-        return term in self.document_frequency
+        return term in self.index
 
 
-def build_knowledge_base(folder: str | Path) -> KnowledgeBase:
-    """Load, repair, split and index every source; raises KnowledgeError naming the bad file."""
+def build_knowledge_base(folder: str | Path, cache_dir: str | Path | None = None) -> KnowledgeBase:
+    """Load, repair, split and index every source; raises KnowledgeError naming the bad file.
+
+    With ``cache_dir``, a build of the same sources by the same pipeline is read from disk.
+    The files are read and hashed either way: that is what finds a broken or changed file.
+    """
     folder = Path(folder)
-    documents: list[Document] = []
+    documents = [load_document(path) for path in list_sources(folder)]
+    cache = BuildCache(cache_dir) if cache_dir is not None else None
+    key = cache_key(documents)
+    built = cache.load(key) if cache else None
+    if built is None:
+        built = build(documents)
+        if not built.passages:
+            raise KnowledgeError("the knowledge folder yields no passages", str(folder))
+        if cache:
+            cache.save(key, built)
+    tokenizer = Tokenizer(built.words)
+    tokenizer.tag("")  # load the tagger's tables now, before gunicorn forks workers
+    version = hashlib.sha256("".join(d.sha256 for d in documents).encode()).hexdigest()[:12]
+    return KnowledgeBase(
+        documents, built.passages, tokenizer, built.index, version, warnings=built.warnings
+    )
+
+
+def build(documents: Sequence[Document]) -> Built:
+    """Repair, split, attribute and index: everything that depends only on the documents."""
     passages: list[Passage] = []
     warnings: list[str] = []
-    for path in list_sources(folder):
-        document = load_document(path)
+    for document in documents:
         repaired = repair_text(document.text, markdown=document.format == "markdown")
         notes = (*document.notes, *repaired.notes)
         warnings.extend(f"{document.name}: {note}" for note in notes)
         found = split_passages(document, repaired.blocks)
         if not found:
             warnings.append(f"{document.name}: no passages")
-        documents.append(document)
         passages.extend(found)
-    if not passages:
-        raise KnowledgeError("the knowledge folder yields no passages", str(folder))
-    tokenizer = Tokenizer(sorted(knowledge_terms(passages)))
-    token_lists = [tokenizer.tokenize(indexed_text(p)) for p in passages]
-    index = BM25Index(token_lists)
-    tokenizer.tag("")  # load the tagger's tables now, before gunicorn forks workers
-    version = hashlib.sha256("".join(d.sha256 for d in documents).encode()).hexdigest()[:12]
-    return KnowledgeBase(
-        documents,
-        passages,
-        tokenizer,
-        index,
-        [frozenset(t) for t in token_lists],
-        version,
-        warnings=warnings,
-    )
+    words = sorted(knowledge_terms(passages))
+    tokenizer = Tokenizer(words)
+    index = BM25Index([tokenizer.tokenize(indexed_text(p)) for p in passages])
+    return Built(passages, words, index, warnings)

@@ -98,6 +98,14 @@ class BM25Index:
     def __len__(self) -> int:
         return self._n_docs
 
+    def __contains__(self, term: object) -> bool:
+        return term in self._vocabulary
+
+    def document_frequency(self, term: str) -> int:
+        """How many documents contain ``term``: the length of its postings list."""
+        t = self._vocabulary.get(term)
+        return 0 if t is None else int(self._indptr[t + 1] - self._indptr[t])
+
     def scores(self, query: Sequence[str]) -> np.ndarray:
         """Every document's score: the same numbers as ``BM25Okapi.get_scores(query)``."""
         docs, weights = self._postings(query)

@@ -181,3 +181,9 @@ def test_loading_a_damaged_or_foreign_file_fails_clearly(tmp_path: Path):
             BM25Index.load(tmp_path / f"{name}.npz")
     with pytest.raises(ValueError, match="index"):
         BM25Index.load(tmp_path / "missing.npz")
+
+
+def test_document_frequency_is_the_number_of_documents_holding_a_term():
+    index = BM25Index([["a", "b", "a"], ["b"], ["c"]])
+    assert [index.document_frequency(t) for t in ("a", "b", "c", "zzz")] == [1, 2, 1, 0]
+    assert "b" in index and "zzz" not in index

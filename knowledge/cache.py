@@ -1,0 +1,115 @@
+"""Built knowledge bases on disk, keyed by what they were built from.
+
+Repairing, splitting and indexing is the slow part of a start or a reload (seconds at
+100,000 passages); loading the result is not. An entry is keyed by the sources' hashes and a
+fingerprint of the pipeline itself (its code and word lists), so editing a document or
+upgrading the bot builds afresh, while a restart or a reload of unchanged files, in any
+worker, reads what the first build wrote. Entries are written to a temporary folder and
+renamed into place, so a reader never sees half of one; a damaged entry is rebuilt.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import jieba
+
+from knowledge.index import BM25Index
+from knowledge.model import Document, Passage
+
+FORMAT = 1
+KEEP = 3  # entries kept: the serving one and a couple to switch back to
+PIPELINE_FILES = ("*.py", "terms.txt", "stopwords.txt")
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build computes from the documents; the tokenizer is rebuilt from ``words``."""
+
+    passages: list[Passage]
+    words: list[str]  # user dictionary words found in the knowledge
+    index: BM25Index
+    warnings: list[str]
+
+
+@functools.cache
+def pipeline_fingerprint() -> str:
+    """A hash of everything besides the sources that decides what a build produces."""
+    digest = hashlib.sha256(f"format {FORMAT} jieba {jieba.__version__}".encode())
+    folder = Path(__file__).parent
+    for pattern in PIPELINE_FILES:
+        for path in sorted(folder.glob(pattern)):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(documents: Sequence[Document]) -> str:
+    digest = hashlib.sha256(pipeline_fingerprint().encode())
+    for document in documents:
+        digest.update(f"\n{document.name}\0{document.sha256}".encode())
+    return digest.hexdigest()[:32]
+
+
+class BuildCache:
+    def __init__(self, root: str | Path, keep: int = KEEP) -> None:
+        self.root = Path(root)
+        self.keep = keep
+
+    def load(self, key: str) -> Built | None:
+        entry = self.root / key
+        if not entry.is_dir():
+            return None
+        try:
+            meta = json.loads((entry / "meta.json").read_text("utf-8"))
+            passages = [Passage(**p) for p in meta["passages"]]
+            index = BM25Index.load(entry / "index.npz")
+            if len(index) != len(passages):
+                raise ValueError("index and passages disagree")
+            built = Built(passages, list(meta["words"]), index, list(meta["warnings"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring a damaged knowledge cache entry %s: %s", entry, exc)
+            shutil.rmtree(entry, ignore_errors=True)
+            return None
+        os.utime(entry)  # recently used: pruned last
+        return built
+
+    def save(self, key: str, built: Built) -> None:
+        """Best effort: a cache that cannot be written only makes the next start slower."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=f".{key}."))
+            meta = {
+                "format": FORMAT,
+                "passages": [asdict(p) for p in built.passages],
+                "words": built.words,
+                "warnings": built.warnings,
+            }
+            (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+            built.index.save(tmp / "index.npz")
+            try:
+                tmp.rename(self.root / key)
+            except OSError:  # another process wrote the same entry first: keep theirs
+                shutil.rmtree(tmp, ignore_errors=True)
+            self._prune()
+        except OSError as exc:
+            log.warning("cannot write the knowledge cache in %s: %s", self.root, exc)
+
+    def _prune(self) -> None:
+        entries = sorted(
+            (p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        for stale in entries[self.keep :]:
+            shutil.rmtree(stale, ignore_errors=True)

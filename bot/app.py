@@ -6,6 +6,7 @@ from flask import Flask
 
 from bot.config import Config, check_config
 from bot.engine import Engine
+from bot.querylog import QueryLog
 from bot.store import StateStore, open_store
 
 
@@ -14,16 +15,21 @@ def create_app(config: Config | None = None) -> Flask:
     check_config(config)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    engine = Engine(config)
+    store = open_store(config.data_dir, config.redis_url)
+    querylog = QueryLog(config.data_dir / "queries.sqlite3", config.query_log_days)
+    engine = Engine(config, store, querylog)
     engine.load()
     app.extensions["forumbot"] = engine
-    app.extensions["forumbot.store"] = open_store(config.data_dir, config.redis_url)
+    app.extensions["forumbot.store"] = store
 
-    from bot import webhook
+    from bot import admin, webhook
     from bot.health import bp as health_bp
 
+    # Before anything answers: catch up with a reload another worker or instance made.
+    app.before_request(engine.sync)
     app.register_blueprint(health_bp)
     webhook.init_app(app)
+    admin.init_app(app)
     return app
 
 

@@ -32,6 +32,7 @@ class Config:
     replay_window: int = 300  # seconds a signed timestamp stays valid; 0 disables the check
     max_body_bytes: int = 1024 * 1024
     menu_file: Path = PROJECT_ROOT / "handlers" / "menu.toml"
+    query_log_days: float = 90  # questions are kept this long; 0 keeps none
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -49,6 +50,7 @@ class Config:
             redis_url=env.get("BOT_REDIS_URL", ""),
             replay_window=int(env.get("BOT_REPLAY_WINDOW", "300")),
             menu_file=Path(env.get("BOT_MENU_FILE") or PROJECT_ROOT / "handlers" / "menu.toml"),
+            query_log_days=float(env.get("BOT_QUERY_LOG_DAYS", "90")),
         )
 
 
@@ -75,6 +77,8 @@ def check_config(config: Config) -> None:
             raise ConfigError("WECHAT_AES_KEY must be the 43-character EncodingAESKey")
         if not config.wechat_appid:
             raise ConfigError("WECHAT_AES_KEY is set but WECHAT_APPID is not")
+    if config.query_log_days < 0:
+        raise ConfigError("BOT_QUERY_LOG_DAYS must be 0 (keep no questions) or a number of days")
     if config.replay_window < 0:
         raise ConfigError("BOT_REPLAY_WINDOW must be 0 (off) or a number of seconds")
     if config.wechat_token == DEV_TOKEN:

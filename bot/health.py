@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from flask import Blueprint, jsonify
@@ -23,4 +24,5 @@ def healthz():
         documents=len(kb.documents),
         passages=len(kb.passages),
         uptime_s=round(time.time() - engine.started_at, 1),
+        pid=os.getpid(),  # which worker answered: reloads must reach every one
     )

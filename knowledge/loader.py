@@ -29,7 +29,13 @@ _META_LINE = re.compile(r"(?P<key>[A-Za-z_][\w-]*)[ \t]*:[ \t]*(?P<value>.*)")
 def list_sources(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise KnowledgeError("knowledge folder does not exist", str(folder))
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+    # A link that leads nowhere is listed too: loading it then names it as unreadable,
+    # instead of the document silently dropping out of the knowledge.
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in SUFFIXES and (p.is_file() or (p.is_symlink() and not p.exists()))
+    )
 
 
 def decode(raw: bytes, name: str) -> tuple[str, list[str]]:

@@ -1,0 +1,306 @@
+"""What users ask and how the bot fared, in SQLite under ``BOT_DATA_DIR``, for admins.
+
+The reply must not wait for the disk: ``record`` only puts the entry on a queue, and a
+writer thread per process commits the queue in batches. The writer starts on first use in
+each process (gunicorn forks workers after the app is built, and threads do not survive a
+fork) and is drained at exit, so a graceful restart (SIGTERM) loses nothing. Entries older
+than the retention period are deleted as the log is written; ``retention_days = 0`` keeps
+no questions at all.
+
+Every worker writes the same file (WAL mode lets readers and one writer overlap), so the
+admin page sees the questions of all workers.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import queue
+import re
+import sqlite3
+import threading
+import time
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FLUSH_INTERVAL = 0.5  # seconds between batches
+BATCH = 500  # entries per transaction at most
+PRUNE_INTERVAL = 3600  # seconds between deletions of expired entries
+LOW_CONFIDENCE = 0.7  # an answer covering less of the question than this is worth a look
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS questions (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    user TEXT,
+    channel TEXT NOT NULL,
+    question TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    answered INTEGER NOT NULL,
+    confident INTEGER NOT NULL,
+    top_score REAL,
+    coverage REAL,
+    cited TEXT NOT NULL,
+    latency_ms REAL NOT NULL,
+    version TEXT
+);
+CREATE INDEX IF NOT EXISTS questions_at ON questions (at);
+CREATE TABLE IF NOT EXISTS reloads (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    ok INTEGER NOT NULL,
+    version TEXT,
+    previous TEXT,
+    documents INTEGER,
+    passages INTEGER,
+    took_ms REAL,
+    error TEXT,
+    origin TEXT
+);
+"""
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def topic(question: str) -> str:
+    """The form questions are grouped by: width, case, spacing and punctuation ignored."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", question).lower())
+
+
+@dataclass(frozen=True)
+class QueryRecord:
+    question: str
+    channel: str
+    answered: bool
+    latency_ms: float
+    user: str | None = None
+    top_score: float | None = None
+    coverage: float | None = None
+    cited: Sequence[str] = ()
+    version: str | None = None
+    at: float = field(default_factory=time.time)
+
+    @property
+    def confident(self) -> bool:
+        return self.answered and (self.coverage is None or self.coverage >= LOW_CONFIDENCE)
+
+
+class QueryLog:
+    def __init__(self, path: str | Path, retention_days: float = 90) -> None:
+        self.path = Path(path)
+        self.retention_days = retention_days
+        self._queue: queue.SimpleQueue[QueryRecord | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._writer_pid = 0
+        self._start_lock = threading.Lock()
+        self._pending = 0  # entries put on the queue and not yet committed
+        self._pending_lock = threading.Condition()
+        self._last_prune = 0.0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(SCHEMA)
+
+    @property
+    def enabled(self) -> bool:
+        return self.retention_days > 0
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=10)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    # -- writing -----------------------------------------------------------------------
+    def record(self, entry: QueryRecord) -> None:
+        """Queue one question for the writer; never blocks on the disk."""
+        if not self.enabled:
+            return
+        self._ensure_writer()
+        with self._pending_lock:
+            self._pending += 1
+        self._queue.put(entry)
+
+    def _ensure_writer(self) -> None:
+        if self._writer is not None and self._writer_pid == os.getpid():
+            return
+        with self._start_lock:
+            if self._writer is not None and self._writer_pid == os.getpid():
+                return
+            # In a forked child the parent's queue may hold entries the parent will write.
+            self._queue = queue.SimpleQueue()
+            self._pending = 0
+            self._writer_pid = os.getpid()
+            self._writer = threading.Thread(target=self._write_loop, name="querylog", daemon=True)
+            self._writer.start()
+            atexit.register(self.close)
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is not None:
+                time.sleep(FLUSH_INTERVAL)  # let a batch gather: one commit per interval
+            batch: list[QueryRecord] = []
+            stop = False
+            while True:
+                if item is None:
+                    stop = True
+                else:
+                    batch.append(item)
+                if len(batch) >= BATCH:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                self._write(batch)
+            if stop:
+                return
+
+    def _prune_due(self) -> bool:
+        return time.time() - self._last_prune >= PRUNE_INTERVAL
+
+    def _write(self, batch: list[QueryRecord]) -> None:
+        try:
+            with self._connect() as db:
+                db.executemany(
+                    "INSERT INTO questions (at, user, channel, question, topic, answered,"
+                    " confident, top_score, coverage, cited, latency_ms, version)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            e.at,
+                            e.user,
+                            e.channel,
+                            e.question,
+                            topic(e.question),
+                            int(e.answered),
+                            int(e.confident),
+                            e.top_score,
+                            e.coverage,
+                            json.dumps(list(e.cited), ensure_ascii=False),
+                            e.latency_ms,
+                            e.version,
+                        )
+                        for e in batch
+                    ],
+                )
+                if self._prune_due():
+                    cutoff = time.time() - self.retention_days * 86400
+                    db.execute("DELETE FROM questions WHERE at < ?", (cutoff,))
+                    self._last_prune = time.time()
+        except sqlite3.Error:
+            log.exception("query log: %d entries could not be written", len(batch))
+        finally:
+            with self._pending_lock:
+                self._pending -= len(batch)
+                self._pending_lock.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything recorded so far is committed; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._pending_lock:
+            while self._pending > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._pending_lock.wait(left)
+        return True
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Write what is queued and stop the writer (at exit, and on a graceful shutdown)."""
+        writer = self._writer
+        if writer is None or self._writer_pid != os.getpid() or not writer.is_alive():
+            return
+        self._queue.put(None)
+        writer.join(timeout)
+        self._writer = None
+
+    def record_reload(self, **fields: Any) -> None:
+        """Reloads are rare and admins look for them at once: written straight away."""
+        columns = ("ok", "version", "previous", "documents", "passages", "took_ms", "error")
+        values = [fields.get(c) for c in columns]
+        with self._connect() as db:
+            db.execute(
+                f"INSERT INTO reloads (at, origin, {', '.join(columns)})"
+                f" VALUES (?, ?, {', '.join('?' * len(columns))})",
+                [time.time(), fields.get("origin"), *values],
+            )
+
+    # -- reading -----------------------------------------------------------------------
+    def summary(self, days: float = 7) -> dict[str, Any]:
+        since = time.time() - days * 86400
+        with self._connect() as db:
+            total, answered, confident = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(answered), 0), COALESCE(SUM(confident), 0)"
+                " FROM questions WHERE at >= ?",
+                (since,),
+            ).fetchone()
+            latencies = [
+                row[0]
+                for row in db.execute(
+                    "SELECT latency_ms FROM questions WHERE at >= ? ORDER BY at DESC LIMIT 100000",
+                    (since,),
+                )
+            ]
+        percentiles = {}
+        if latencies:
+            values = np.percentile(latencies, [50, 90, 99])
+            percentiles = {
+                f"p{q}": round(float(v), 2) for q, v in zip((50, 90, 99), values, strict=True)
+            }
+        return {
+            "days": days,
+            "questions": total,
+            "answered": answered,
+            "unanswered": total - answered,
+            "low_confidence": answered - confident,
+            "latency_ms": percentiles,
+        }
+
+    def unanswered(self, limit: int = 50, days: float = 30) -> list[dict[str, Any]]:
+        """Questions not answered, or answered with low confidence, grouped by wording and
+        counted: the most asked first, so admins know what to add."""
+        since = time.time() - days * 86400
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT topic, COUNT(*) AS n, SUM(answered = 0), MAX(at),"
+                " (SELECT question FROM questions q2 WHERE q2.topic = q.topic"
+                "  ORDER BY at DESC LIMIT 1),"
+                " MAX(top_score)"
+                " FROM questions q WHERE at >= ? AND confident = 0"
+                " GROUP BY topic ORDER BY n DESC, MAX(at) DESC LIMIT ?",
+                (since, limit),
+            ).fetchall()
+        return [
+            {
+                "question": question,
+                "count": n,
+                "unanswered": not_answered,
+                "low_confidence": n - not_answered,
+                "last_asked": last,
+                "top_score": None if score is None else round(score, 3),
+            }
+            for _, n, not_answered, last, question, score in rows
+        ]
+
+    def reloads(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute("SELECT * FROM reloads ORDER BY id DESC LIMIT ?", (limit,))
+            return [{**dict(row), "ok": bool(row["ok"])} for row in rows]

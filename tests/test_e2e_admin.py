@@ -1,0 +1,137 @@
+"""End to end with the real gunicorn and two workers: a reload through the CLI reaches
+both workers, and a graceful stop keeps every question in the query log."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.wechat_client import WeChatClient
+from tests.conftest import REPORT
+from tests.test_e2e_gunicorn import (
+    Server,
+    free_port,
+    make_run_command,
+    server_env,
+    wait_until_healthy,
+)
+from tests.wechat_support import TOKEN
+
+ADMIN_TOKEN = "e2e-admin-token"
+AGENDA = "# 议程\n\n论坛茶歇安排在上午十点半，地点是二层咖啡厅。\n"
+
+
+@pytest.fixture
+def server(tmp_path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(REPORT, folder)
+    data_dir = tmp_path / "data"
+    port = free_port()
+    env = server_env(
+        data_dir,
+        port,
+        WEB_CONCURRENCY="2",
+        WECHAT_TOKEN=TOKEN,
+        BOT_ADMIN_TOKEN=ADMIN_TOKEN,
+        BOT_KNOWLEDGE_DIR=str(folder),
+    )
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            make_run_command(), cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+    server.folder, server.data_dir = folder, data_dir  # type: ignore[attr-defined]
+    try:
+        wait_until_healthy(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def health(server) -> dict:
+    with urllib.request.urlopen(server.url + "/healthz", timeout=10) as response:
+        return json.load(response)
+
+
+def versions_by_worker(server, tries: int = 60) -> dict[int, str]:
+    """Concurrent requests, so that both workers take some (one idle worker alone would
+    take them all one after the other)."""
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: health(server), range(tries)))
+    seen: dict[int, set[str]] = {}
+    for h in answers:
+        seen.setdefault(h["pid"], set()).add(h["knowledge_version"])
+    assert all(len(v) == 1 for v in seen.values()), seen
+    return {pid: v.pop() for pid, v in seen.items()}
+
+
+def test_a_cli_reload_reaches_every_worker(server):
+    before = versions_by_worker(server)
+    assert len(before) == 2, "both workers should have answered"
+    (server.folder / "agenda.md").write_text(AGENDA, "utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "reload", "--url", server.url],
+        cwd=PROJECT_ROOT,
+        env={"BOT_ADMIN_TOKEN": ADMIN_TOKEN, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: reloaded, version ")
+    new = result.stdout.split("version ")[1].split(",")[0]
+    after = versions_by_worker(server)
+    assert set(after.values()) == {new} and len(after) == 2
+    wechat = WeChatClient(server.url + "/wechat", TOKEN)
+    for n in range(10):
+        assert "十点半" in wechat.send_text(f"oE2eAdmin{n:020d}", "茶歇安排在几点？").text
+
+
+def test_a_refused_cli_reload_names_the_file_and_fails(server):
+    (server.folder / "broken.txt").write_bytes(b"\x00\x01binary")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "reload", "--url", server.url],
+        cwd=PROJECT_ROOT,
+        env={"BOT_ADMIN_TOKEN": ADMIN_TOKEN, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "422" in result.stderr and "broken.txt" in result.stderr
+    wrong = subprocess.run(
+        [sys.executable, "-m", "bot", "reload", "--url", server.url],
+        cwd=PROJECT_ROOT,
+        env={"BOT_ADMIN_TOKEN": "wrong", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert wrong.returncode == 1 and "401" in wrong.stderr
+
+
+def test_sigterm_keeps_every_answered_question_in_the_log(server):
+    wechat = WeChatClient(server.url + "/wechat", TOKEN)
+    asked = 0
+    for n in range(30):
+        reply = wechat.send_text(f"oE2eLog{n:022d}", "杨学山的演讲题目是什么？")
+        assert "出处" in reply.text
+        asked += 1
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=60) == 0
+    with sqlite3.connect(server.data_dir / "queries.sqlite3") as db:
+        logged = db.execute("SELECT COUNT(*) FROM questions WHERE answered").fetchone()[0]
+    assert logged == asked

@@ -32,6 +32,7 @@ class Config:
     replay_window: int = 300  # seconds a signed timestamp stays valid; 0 disables the check
     max_body_bytes: int = 1024 * 1024
     menu_file: Path = PROJECT_ROOT / "handlers" / "menu.toml"
+    rate_limit: str = "20/minute"  # messages per user (limits notation); "0" or "" disables
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -49,6 +50,7 @@ class Config:
             redis_url=env.get("BOT_REDIS_URL", ""),
             replay_window=int(env.get("BOT_REPLAY_WINDOW", "300")),
             menu_file=Path(env.get("BOT_MENU_FILE") or PROJECT_ROOT / "handlers" / "menu.toml"),
+            rate_limit=env.get("BOT_RATE_LIMIT", "20/minute"),
         )
 
 
@@ -77,6 +79,12 @@ def check_config(config: Config) -> None:
             raise ConfigError("WECHAT_AES_KEY is set but WECHAT_APPID is not")
     if config.replay_window < 0:
         raise ConfigError("BOT_REPLAY_WINDOW must be 0 (off) or a number of seconds")
+    from bot.ratelimit import parse_rate_limit
+
+    try:
+        parse_rate_limit(config.rate_limit)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if config.wechat_token == DEV_TOKEN:
         log.warning(
             "*** WECHAT_TOKEN is not set: using the public development token %r. Anyone can "

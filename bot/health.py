@@ -6,7 +6,7 @@ import time
 
 from flask import Blueprint, jsonify
 
-from bot.app import get_engine
+from bot.app import get_engine, get_store
 
 bp = Blueprint("health", __name__)
 
@@ -23,4 +23,5 @@ def healthz():
         documents=len(kb.documents),
         passages=len(kb.passages),
         uptime_s=round(time.time() - engine.started_at, 1),
+        store=get_store().backend,  # redis, redis-down(local) or embedded
     )

@@ -38,7 +38,7 @@ def redis_client(url: str, timeout: float = SOCKET_TIMEOUT) -> redis.Redis:
 
 
 @contextmanager
-def _unavailable_as_store_error() -> Iterator[None]:
+def unavailable_as_store_error() -> Iterator[None]:
     try:
         yield
     except (redis.ConnectionError, redis.TimeoutError) as exc:
@@ -57,7 +57,7 @@ class RedisStore:
         return self.prefix + key
 
     def _run(self, command: Callable[[], T]) -> T:
-        with _unavailable_as_store_error():
+        with unavailable_as_store_error():
             return command()
 
     def get(self, key: str) -> Any | None:

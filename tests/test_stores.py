@@ -10,7 +10,7 @@ from bot.store import EmbeddedStore, MemoryStore, RedisStore, StoreUnavailable, 
 from bot.store.resilient import ResilientStore
 from tests.redis_support import free_port
 
-VALUE = {"citations": [{"n": 1, "label": "孟庆国（清华大学）", "text": "引号\"与]]>"}], "x": None}
+VALUE = {"citations": [{"n": 1, "label": "孟庆国（清华大学）", "text": '引号"与]]>'}], "x": None}
 
 
 @pytest.fixture(params=["memory", "embedded", "redis"])

@@ -40,7 +40,7 @@ class CircuitBreaker:
         self.cooldown = cooldown
         self._lock = threading.Lock()
         self._down_since: float | None = None  # monotonic time the outage started
-        self._retry_at = 0.0
+        self._failed_at = 0.0  # monotonic time of the last failure
 
     @property
     def down(self) -> bool:
@@ -48,15 +48,14 @@ class CircuitBreaker:
 
     def allows(self) -> bool:
         """True while closed, and again once the cooldown is over (the call is a probe)."""
-        return self._down_since is None or time.monotonic() >= self._retry_at
+        return self._down_since is None or time.monotonic() - self._failed_at >= self.cooldown
 
     def failed(self, exc: BaseException) -> None:
         with self._lock:
-            now = time.monotonic()
-            self._retry_at = now + self.cooldown
+            self._failed_at = time.monotonic()
             if self._down_since is not None:
                 return  # a failed probe: still the same outage
-            self._down_since = now
+            self._down_since = self._failed_at
         log.warning(
             "%s is unreachable: using this machine's local store; shared behaviour across "
             "machines is suspended until it is back",

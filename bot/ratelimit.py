@@ -6,6 +6,11 @@ Counts live where the rest of the shared state lives: in Redis when BOT_REDIS_UR
 locally and the outage is reported once), else in diskcache in BOT_DATA_DIR, shared by every
 worker of the machine. A fixed window, started by the user's first message: the cheapest
 strategy every backend does atomically, and exact enough for a limit meant to stop floods.
+
+``limits`` is used directly rather than through flask-limiter's decorators: those key a
+request by what Flask sees (address, route), while here the key is the hashed OpenID inside
+the (possibly encrypted) XML body, and the count must happen inside the message's first
+claim so that WeChat's retries are not counted again (bot.webhook).
 """
 
 from __future__ import annotations

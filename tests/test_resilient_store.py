@@ -12,7 +12,7 @@ import pytest
 
 from bot.ratelimit import RateLimiter, open_rate_limiter
 from bot.store import EmbeddedStore, RedisStore, ResilientStore, open_store
-from tests.redis_support import RedisServer
+from tests.redis_support import RedisServer, free_port
 
 LOGGER = "bot.store.resilient"
 
@@ -118,3 +118,21 @@ def test_a_fixed_window_ends(tmp_path):
     assert [limiter.allow("u"), limiter.allow("u")] == [True, False]
     time.sleep(1.1)
     assert limiter.allow("u") is True
+
+
+def test_a_redis_refusing_writes_counts_as_an_outage(store, server, caplog):
+    """After a failover, a client may still be pointed at a node that became a replica:
+    READONLY on every write is no bug of the bot's, and the local store takes over."""
+    caplog.set_level("INFO", logger=LOGGER)
+    admin = server.client()
+    admin.replicaof("127.0.0.1", free_port())  # a master that does not exist: read-only
+    try:
+        store.set("k", "local")
+        assert store.get("k") == "local" and store.backend == "redis-down(local)"
+    finally:
+        admin.replicaof("NO", "ONE")
+    store.breaker.cooldown = 0
+    store.set("k", "shared")
+    assert admin.get("forumbot:k") == b'"shared"'
+    assert (logged(caplog, "WARNING"), logged(caplog, "INFO")) == (1, 1)
+    admin.close()

@@ -37,12 +37,24 @@ def redis_client(url: str, timeout: float = SOCKET_TIMEOUT) -> redis.Redis:
     )
 
 
+# Redis cannot serve now: down, hung, refusing the password, loading its data, out of
+# memory, or a replica refusing writes after a failover. Other errors are bugs, not outages.
+UNAVAILABLE = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.MasterDownError,
+    redis.exceptions.TryAgainError,
+)
+
+
 @contextmanager
 def unavailable_as_store_error() -> Iterator[None]:
     try:
         yield
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
-        raise StoreUnavailable(f"Redis is unreachable: {exc}") from exc
+    except UNAVAILABLE as exc:
+        raise StoreUnavailable(f"Redis is unavailable: {type(exc).__name__}: {exc}") from exc
 
 
 class RedisStore:

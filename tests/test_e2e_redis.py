@@ -103,7 +103,7 @@ def test_the_machines_stop_cleanly_and_never_lost_redis(machines):
         assert server.process.wait(timeout=60) == 0
         output = server.output()
         assert "Traceback" not in output, output
-        assert "unreachable" not in output, output
+        assert "unavailable" not in output, output
         lines = [json.loads(line) for line in output.splitlines() if '"wechat message"' in line]
         replies += [line["reply"] for line in lines]
     assert replies.count("limited") == 1, replies

@@ -57,7 +57,7 @@ class CircuitBreaker:
                 return  # a failed probe: still the same outage
             self._down_since = self._failed_at
         log.warning(
-            "%s is unreachable: using this machine's local store; shared behaviour across "
+            "%s is unavailable: using this machine's local store; shared behaviour across "
             "machines is suspended until it is back",
             self.name,
             extra={"fields": {"error": str(exc), "retry_after_s": self.cooldown}},

@@ -33,6 +33,7 @@ class Config:
     max_body_bytes: int = 1024 * 1024
     menu_file: Path = PROJECT_ROOT / "handlers" / "menu.toml"
     query_log_days: float = 90  # questions are kept this long; 0 keeps none
+    rate_limit: str = "20/minute"  # messages per user (limits notation); "0" or "" disables
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -51,6 +52,7 @@ class Config:
             replay_window=int(env.get("BOT_REPLAY_WINDOW", "300")),
             menu_file=Path(env.get("BOT_MENU_FILE") or PROJECT_ROOT / "handlers" / "menu.toml"),
             query_log_days=float(env.get("BOT_QUERY_LOG_DAYS", "90")),
+            rate_limit=env.get("BOT_RATE_LIMIT", "20/minute"),
         )
 
 
@@ -81,6 +83,12 @@ def check_config(config: Config) -> None:
         raise ConfigError("BOT_QUERY_LOG_DAYS must be 0 (keep no questions) or a number of days")
     if config.replay_window < 0:
         raise ConfigError("BOT_REPLAY_WINDOW must be 0 (off) or a number of seconds")
+    from bot.ratelimit import parse_rate_limit
+
+    try:
+        parse_rate_limit(config.rate_limit)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if config.wechat_token == DEV_TOKEN:
         log.warning(
             "*** WECHAT_TOKEN is not set: using the public development token %r. Anyone can "

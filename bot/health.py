@@ -7,7 +7,7 @@ import time
 
 from flask import Blueprint, jsonify
 
-from bot.app import get_engine
+from bot.app import get_engine, get_store
 
 bp = Blueprint("health", __name__)
 
@@ -25,4 +25,5 @@ def healthz():
         passages=len(kb.passages),
         uptime_s=round(time.time() - engine.started_at, 1),
         pid=os.getpid(),  # which worker answered: reloads must reach every one
+        store=get_store().backend,  # redis, redis-down(local) or embedded
     )

@@ -32,6 +32,7 @@ from bot.answer import fit_bytes
 from bot.app import get_engine, get_store
 from bot.conversation import Conversation, Reply
 from bot.privacy import hash_user
+from bot.ratelimit import TOO_FAST, RateLimiter, open_rate_limiter
 from bot.retries import reply_once
 from bot.store.base import StateStore
 from handlers import Context, dispatch, message_key
@@ -45,6 +46,7 @@ USER_KEY = "forumbot:user-hash-key"
 SORRY = "抱歉，系统暂时出了点问题，请稍后再试。"
 DRAIN_CHUNKS = 64  # up to 4 MiB of an oversized chunked body is read and dropped
 RETRY_WAIT = 4.0  # a retry waits this long for the first run's reply (WeChat waits 5 s)
+RATE_LIMITED = frozenset({"text", "voice", "event:click"})  # the messages that ask a question
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class WebhookSettings:
     replay_window: int
     user_key: str
     menu: Menu
+    limiter: RateLimiter | None = None  # None: BOT_RATE_LIMIT is off
 
 
 def init_app(app: Flask) -> None:
@@ -71,6 +74,7 @@ def init_app(app: Flask) -> None:
         replay_window=config.replay_window,
         user_key=user_hash_key(store),
         menu=load_menu(config.menu_file),
+        limiter=open_rate_limiter(config.rate_limit, config.data_dir, store),
     )
     app.register_blueprint(bp)
     app.register_error_handler(RequestEntityTooLarge, _plain_error)
@@ -224,6 +228,21 @@ def _retry_key(user: str, fields: dict[str, str]) -> str:
     return f"wechat:event:{user}:{fields['CreateTime']}:{digest}"
 
 
+def _too_fast(settings: WebhookSettings, key: str, user: str) -> Reply | None:
+    """A polite refusal when ``user`` is over BOT_RATE_LIMIT, else None. Called only by the
+    run that claimed the message, so WeChat's retries are not counted again (and get the
+    same reply). Only questions count: the other messages cost nothing to answer, and some
+    (unsubscribe, which drops the user's state) must never be refused."""
+    if settings.limiter is None or key not in RATE_LIMITED:
+        return None
+    try:
+        allowed = settings.limiter.allow(user)
+    except Exception:  # a broken counter must not silence the bot: let the message through
+        log.exception("rate limit check failed", extra={"fields": {"user": user}})
+        return None
+    return None if allowed else Reply(TOO_FAST, "limited")
+
+
 # -- replying ----------------------------------------------------------------------------
 
 
@@ -272,7 +291,7 @@ def receive() -> Response:
         reply, retry = reply_once(
             store,
             _retry_key(user, fields),
-            lambda: dispatch(key, message, ctx),
+            lambda: _too_fast(settings, key, user) or dispatch(key, message, ctx),
             wait=RETRY_WAIT,
         )
     except Exception:

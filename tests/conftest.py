@@ -13,3 +13,14 @@ REPORT = next((PROJECT_ROOT / "knowledge" / "sources").glob("*.txt"))
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return Config(data_dir=tmp_path / "data", admin_token="test-admin-token")
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A real redis-server shared by one test module (tests keep apart by key or user);
+    skipped, with the reason, when redis-server is not installed."""
+    from tests.redis_support import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()

@@ -6,3 +6,4 @@ def test_healthz_reports_loaded_knowledge(config):
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok"
     assert body["passages"] > 10
+    assert body["store"] == "embedded"

@@ -1,4 +1,4 @@
-"""Conversation state, follow-up rewriting and retry claims, on both local stores."""
+"""Conversation state, follow-up rewriting and retry claims, on every store backend."""
 
 from __future__ import annotations
 
@@ -18,15 +18,19 @@ from bot.conversation import (
 )
 from bot.engine import Engine
 from bot.retries import BUSY, reply_once
-from bot.store import EmbeddedStore, MemoryStore
+from bot.store import EmbeddedStore, MemoryStore, RedisStore
 from knowledge.model import Passage
 
 SPEAKERS = frozenset({"杨学山", "孟庆国", "宋刚"})
 
 
-@pytest.fixture(params=["memory", "embedded"])
+@pytest.fixture(params=["memory", "embedded", "redis"])
 def store(request, tmp_path):
-    store = MemoryStore() if request.param == "memory" else EmbeddedStore(tmp_path)
+    if request.param == "redis":  # one server per module; a prefix of its own per test
+        server = request.getfixturevalue("redis_server")
+        store = RedisStore(server.url, prefix=f"test:{tmp_path.name}:")
+    else:
+        store = MemoryStore() if request.param == "memory" else EmbeddedStore(tmp_path)
     yield store
     store.close()
 

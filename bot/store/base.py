@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 
+class StoreUnavailable(ConnectionError):
+    """A networked backend could not be reached in time (down, restarting, partitioned).
+
+    Backends raise it instead of their client library's errors, so the fallback logic
+    (bot.store.resilient) does not depend on which network store is behind it.
+    """
+
+
 class StateStore(Protocol):
     """Keys are strings; values are JSON-serialisable; ``ttl`` is in seconds (None: no expiry)."""
 

@@ -9,6 +9,8 @@ import diskcache
 
 
 class EmbeddedStore:
+    backend = "embedded"
+
     def __init__(self, data_dir: str | Path) -> None:
         path = Path(data_dir) / "state"
         path.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ from typing import Any
 
 
 class MemoryStore:
+    backend = "memory"
+
     def __init__(self) -> None:
         self._items: dict[str, tuple[Any, float | None]] = {}
         self._lock = threading.Lock()

@@ -1,0 +1,109 @@
+"""End to end with Redis: two machines, each the real gunicorn with two workers and its own
+BOT_DATA_DIR, sharing one real redis-server, as two servers behind WeChat's load balancing
+would. Either machine's workers answer a user's follow-ups and retries alike, and the rate
+limit counts across all four workers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.request
+
+import pytest
+
+from bot.config import PROJECT_ROOT, Config
+from bot.conversation import show_passage
+from bot.engine import Engine
+from bot.ratelimit import TOO_FAST
+from tests.test_e2e_gunicorn import (
+    Server,
+    client,
+    free_port,
+    make_run_command,
+    server_env,
+    wait_until_healthy,
+)
+from tests.wechat_support import AES_KEY, APPID, TOKEN
+
+QUESTION = "论坛在哪里举行？"
+LIMIT = 6  # per hour: no window ends during the test
+
+
+@pytest.fixture(scope="module")
+def machines(tmp_path_factory, redis_server):
+    servers: list[Server] = []
+    try:
+        for name in ("a", "b"):
+            data_dir = tmp_path_factory.mktemp(f"gunicorn-{name}")
+            port = free_port()
+            env = server_env(
+                data_dir,
+                port,
+                WEB_CONCURRENCY="2",
+                BOT_ENV="production",
+                WECHAT_TOKEN=TOKEN,
+                WECHAT_AES_KEY=AES_KEY,
+                WECHAT_APPID=APPID,
+                BOT_ADMIN_TOKEN="e2e-admin-token",
+                BOT_REDIS_URL=redis_server.url,
+                BOT_RATE_LIMIT=f"{LIMIT}/hour",
+            )
+            log = data_dir / "gunicorn.log"
+            with log.open("wb") as out:
+                process = subprocess.Popen(
+                    make_run_command(),
+                    cwd=PROJECT_ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            servers.append(Server(process, f"http://127.0.0.1:{port}", log))
+            wait_until_healthy(servers[-1])
+        yield servers
+    finally:
+        for server in servers:
+            if server.process.poll() is None:
+                server.process.terminate()
+                server.process.wait(timeout=60)
+
+
+def test_both_machines_report_redis(machines):
+    for server in machines:
+        with urllib.request.urlopen(server.url + "/healthz") as response:
+            assert json.load(response)["store"] == "redis"
+
+
+def test_follow_ups_retries_and_the_rate_limit_span_both_machines(machines):
+    engine = Engine(Config())
+    engine.load()
+    a, b = (client(server, "safe") for server in machines)
+    openid = "oE2eRedisUser0000000000000001"
+    first = engine.ask(QUESTION).citations[0]
+    passage = show_passage(1, first.passage.citation(), first.passage.text)
+
+    def send(wechat, text: str, msg_id: int | None = None) -> str | None:
+        """One MsgId sequence for both machines, as WeChat has."""
+        return wechat.send_text(openid, text, msg_id=msg_id or a.next_msg_id()).text
+
+    assert send(a, QUESTION) == engine.ask(QUESTION).text
+    assert [send(b, "1") for _ in range(3)] == [passage] * 3
+    msg_id = a.next_msg_id()
+    assert [send(wechat, "1", msg_id) for wechat in (a, b, a, b)] == [passage] * 4
+    # 1 question + 3 numbers + 1 message (its 3 retries not counted) = 5 of 6
+    assert send(a, "1") == passage
+    assert send(b, QUESTION) == TOO_FAST
+    other = a.send_text(openid + "-other", QUESTION, msg_id=a.next_msg_id())
+    assert other.text == engine.ask(QUESTION).text
+
+
+def test_the_machines_stop_cleanly_and_never_lost_redis(machines):
+    replies = []
+    for server in machines:
+        server.process.terminate()
+        assert server.process.wait(timeout=60) == 0
+        output = server.output()
+        assert "Traceback" not in output, output
+        assert "unavailable" not in output, output
+        lines = [json.loads(line) for line in output.splitlines() if '"wechat message"' in line]
+        replies += [line["reply"] for line in lines]
+    assert replies.count("limited") == 1, replies

@@ -173,8 +173,9 @@ def test_questions_asked_while_reloading_all_get_right_answers(app, folder):
     def ask(n: int):
         chat = WeChat(app)
         while not stop.is_set():
-            sent = chat.text("杨学山的演讲题目是什么？", openid=f"oLoadUser{n:020d}")
-            asked[0] += 1
+            asked[0] += 1  # a new user each time: this is not about the rate limit
+            openid = f"oLoadUser{n:02d}{asked[0]:018d}"
+            sent = chat.text("杨学山的演讲题目是什么？", openid=openid)
             if sent.response.status_code != 200 or "创新驱动的新型智慧城市建设" not in sent.text:
                 failures.append(f"{sent.response.status_code} {sent.text!r}")
 
@@ -201,6 +202,20 @@ def test_every_worker_switches_to_the_reloaded_knowledge(tmp_path, folder):
     config = webhook_config(tmp_path / "data", knowledge_dir=folder)
     first, second = create_app(config), create_app(config)
     assert version(first) == version(second)
+    (folder / "agenda.md").write_text(AGENDA, "utf-8")
+    new = reload(first).get_json()["version"]
+    assert version(second) == new
+    assert "十点半" in WeChat(second).text(AGENDA_QUESTION).text
+
+
+def test_a_reload_reaches_another_machine_through_redis(tmp_path, folder, redis_server):
+    """Two machines: their own data folders, one Redis, the same knowledge folder."""
+    first, second = (
+        create_app(
+            webhook_config(tmp_path / name, knowledge_dir=folder, redis_url=redis_server.url)
+        )
+        for name in ("machine-a", "machine-b")
+    )
     (folder / "agenda.md").write_text(AGENDA, "utf-8")
     new = reload(first).get_json()["version"]
     assert version(second) == new

@@ -72,3 +72,15 @@ def test_an_unwritable_cache_only_costs_time(tmp_path, caplog):
     blocker.write_text("a file where the cache folder should be")
     kb = build_knowledge_base(folder, blocker)
     assert kb.passages and "cannot write the knowledge cache" in caplog.text
+
+
+def test_a_large_build_tokenizes_on_every_core_with_the_same_result(monkeypatch):
+    import knowledge.base as base
+    from knowledge.tokenizer import Tokenizer
+
+    tokenizer = Tokenizer(["杨学山"])
+    texts = [f"杨学山在第{n}届论坛上谈新型智慧城市建设。" for n in range(300)]
+    serial = base.tokenize_all(tokenizer, texts)
+    monkeypatch.setattr(base, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(base.os, "cpu_count", lambda: 2)
+    assert base.tokenize_all(tokenizer, texts) == serial

@@ -187,3 +187,23 @@ def test_document_frequency_is_the_number_of_documents_holding_a_term():
     index = BM25Index([["a", "b", "a"], ["b"], ["c"]])
     assert [index.document_frequency(t) for t in ("a", "b", "c", "zzz")] == [1, 2, 1, 0]
     assert "b" in index and "zzz" not in index
+
+
+def test_scores_equal_rank_bm25_on_the_benchmark_corpus_and_queries():
+    """The benchmark's own generator (words by frequency from jieba's dictionary), at a size
+    a test can afford: every query's scores within 1e-9 of get_scores, the same top 5."""
+    import numpy as np
+
+    from bench.retrieval import SEED, dictionary, draw
+
+    rng = np.random.default_rng(SEED)
+    words, p = dictionary()
+    corpus = draw(rng, words, p, rng.integers(40, 81, size=3000))
+    queries = draw(rng, words, p, rng.integers(2, 7, size=200))
+    index, reference = BM25Index(corpus), BM25Okapi(corpus)
+    for query in queries:
+        expected = reference.get_scores(query)
+        assert np.abs(index.scores(query) - expected).max() <= 1e-9
+        order = np.lexsort((np.arange(len(expected)), -expected))[:5]
+        top = [int(i) for i in order if expected[i] > 0]
+        assert [i for i, _ in index.search(query, 5)] == top

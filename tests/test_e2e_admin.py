@@ -78,18 +78,23 @@ def versions_by_worker(server, tries: int = 60) -> dict[int, str]:
     return {pid: v.pop() for pid, v in seen.items()}
 
 
-def test_a_cli_reload_reaches_every_worker(server):
-    before = versions_by_worker(server)
-    assert len(before) == 2, "both workers should have answered"
-    (server.folder / "agenda.md").write_text(AGENDA, "utf-8")
-    result = subprocess.run(
+def cli_reload(server, token: str = ADMIN_TOKEN) -> subprocess.CompletedProcess:
+    """``python -m bot reload --url``, as an admin runs it from another shell."""
+    return subprocess.run(
         [sys.executable, "-m", "bot", "reload", "--url", server.url],
         cwd=PROJECT_ROOT,
-        env={"BOT_ADMIN_TOKEN": ADMIN_TOKEN, "PATH": "/usr/bin:/bin"},
+        env={"BOT_ADMIN_TOKEN": token, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_a_cli_reload_reaches_every_worker(server):
+    before = versions_by_worker(server)
+    assert len(before) == 2, "both workers should have answered"
+    (server.folder / "agenda.md").write_text(AGENDA, "utf-8")
+    result = cli_reload(server)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok: reloaded, version ")
     new = result.stdout.split("version ")[1].split(",")[0]
@@ -102,24 +107,10 @@ def test_a_cli_reload_reaches_every_worker(server):
 
 def test_a_refused_cli_reload_names_the_file_and_fails(server):
     (server.folder / "broken.txt").write_bytes(b"\x00\x01binary")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "reload", "--url", server.url],
-        cwd=PROJECT_ROOT,
-        env={"BOT_ADMIN_TOKEN": ADMIN_TOKEN, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = cli_reload(server)
     assert result.returncode == 1
     assert "422" in result.stderr and "broken.txt" in result.stderr
-    wrong = subprocess.run(
-        [sys.executable, "-m", "bot", "reload", "--url", server.url],
-        cwd=PROJECT_ROOT,
-        env={"BOT_ADMIN_TOKEN": "wrong", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    wrong = cli_reload(server, token="wrong")
     assert wrong.returncode == 1 and "401" in wrong.stderr
 
 

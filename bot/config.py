@@ -33,6 +33,8 @@ class Config:
     max_body_bytes: int = 1024 * 1024
     menu_file: Path = PROJECT_ROOT / "handlers" / "menu.toml"
     query_log_days: float = 90  # questions are kept this long; 0 keeps none
+    secret_key: str = ""  # signs the admin page's session; empty: one made and kept in the store
+    secure_cookies: bool = False  # admin session cookie only over HTTPS (always in production)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -51,6 +53,8 @@ class Config:
             replay_window=int(env.get("BOT_REPLAY_WINDOW", "300")),
             menu_file=Path(env.get("BOT_MENU_FILE") or PROJECT_ROOT / "handlers" / "menu.toml"),
             query_log_days=float(env.get("BOT_QUERY_LOG_DAYS", "90")),
+            secret_key=env.get("BOT_SECRET_KEY", ""),
+            secure_cookies=env.get("BOT_SECURE_COOKIES", "") == "1",
         )
 
 

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from bot import create_app
 from bot.admin_page import PAGE_SIZE
+from bot.config import Config
 from tests.conftest import REPORT
 from tests.wechat_support import WeChat, webhook_config
 
@@ -329,3 +330,10 @@ def test_questions_are_shown_as_text_never_as_markup(app, admin):
     page = admin.get("/admin/unanswered").text
     assert "<script>" not in page
     assert question in [html.unescape(q) for q in re.findall(r'class="question">(.*?)</td>', page)]
+
+
+def test_the_cookie_settings_come_from_the_environment():
+    config = Config.from_env({"BOT_SECRET_KEY": "from-env", "BOT_SECURE_COOKIES": "1"})
+    assert config.secret_key == "from-env" and config.secure_cookies
+    default = Config.from_env({})
+    assert default.secret_key == "" and not default.secure_cookies

@@ -15,7 +15,6 @@ import hmac
 import logging
 import math
 import secrets
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -258,14 +257,3 @@ def admin_time(timestamp: float | None) -> str:
     if not timestamp:
         return "–"
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-@bp.app_template_global("admin_ago")
-def admin_ago(timestamp: float | None) -> str:
-    if not timestamp:
-        return ""
-    seconds = max(0, int(time.time() - timestamp))
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds // size} {unit} ago"
-    return f"{seconds} s ago"

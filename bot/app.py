@@ -22,7 +22,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["forumbot"] = engine
     app.extensions["forumbot.store"] = store
 
-    from bot import admin, webhook
+    from bot import admin, admin_page, webhook
     from bot.health import bp as health_bp
 
     # Before anything answers: catch up with a reload another worker or instance made.
@@ -30,6 +30,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(health_bp)
     webhook.init_app(app)
     admin.init_app(app)
+    admin_page.init_app(app)
     return app
 
 

@@ -34,6 +34,8 @@ class Config:
     menu_file: Path = PROJECT_ROOT / "handlers" / "menu.toml"
     query_log_days: float = 90  # questions are kept this long; 0 keeps none
     rate_limit: str = "20/minute"  # messages per user (limits notation); "0" or "" disables
+    secret_key: str = ""  # signs the admin page's session; empty: one made and kept in the store
+    secure_cookies: bool = False  # admin session cookie only over HTTPS (always in production)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -53,6 +55,8 @@ class Config:
             menu_file=Path(env.get("BOT_MENU_FILE") or PROJECT_ROOT / "handlers" / "menu.toml"),
             query_log_days=float(env.get("BOT_QUERY_LOG_DAYS", "90")),
             rate_limit=env.get("BOT_RATE_LIMIT", "20/minute"),
+            secret_key=env.get("BOT_SECRET_KEY", ""),
+            secure_cookies=env.get("BOT_SECURE_COOKIES", "") == "1",
         )
 
 

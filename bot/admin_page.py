@@ -1,0 +1,259 @@
+"""The admin page: the knowledge, its passages, a hit test, reloads and the questions the bot
+could not answer, in a browser, behind the same admin token as the JSON API.
+
+The token is typed once into a login form and kept as a signed session cookie (HttpOnly,
+SameSite=Strict, Secure in production), so it never sits in the browser's history or in a
+bookmark. Every POST carries a CSRF token. The JSON API (bot.admin) keeps its own Bearer check:
+its ``before_request`` runs for its blueprint only, so these routes avoid its paths
+(``/admin/reload``, ``/admin/stats``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import math
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from bot.admin import knowledge_stats, token_matches
+from bot.app import get_engine
+from bot.store.base import StateStore
+from knowledge.errors import KnowledgeError
+
+bp = Blueprint("admin_page", __name__)
+csrf = CSRFProtect()
+log = logging.getLogger(__name__)
+
+SECRET_KEY = "forumbot:flask-secret-key"
+SESSION_HOURS = 12
+PAGE_SIZE = 20  # passages per page
+HITS = 10  # passages shown by the hit test
+MAX_QUESTION = 500  # characters; longer is not a question a WeChat user types
+HEADERS = {
+    # Inline CSS only, no scripts, no frames: the page shows text from the knowledge folder
+    # and from users' questions, so nothing it shows may ever run.
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",  # CSRF's HTTPS check needs a same-origin Referer
+    "Cache-Control": "no-store",
+}
+
+
+def init_app(app: Flask) -> None:
+    config = app.extensions["forumbot"].config
+    app.secret_key = config.secret_key or shared_secret(app.extensions["forumbot.store"])
+    app.config.update(
+        SESSION_COOKIE_NAME="forumbot_admin",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=config.env == "production" or config.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        # The webhook and the JSON API are POSTed to by machines without a session: only
+        # this blueprint asks for the CSRF token (see _guard).
+        WTF_CSRF_CHECK_DEFAULT=False,
+    )
+    csrf.init_app(app)
+    app.register_blueprint(bp)
+
+
+def shared_secret(store: StateStore) -> str:
+    """Flask's SECRET_KEY when BOT_SECRET_KEY is not set: random, made once and kept in the
+    shared store, so a session signed by one worker is accepted by every other."""
+    store.add(SECRET_KEY, secrets.token_hex(32))
+    return store.get(SECRET_KEY)
+
+
+# -- login -------------------------------------------------------------------------------
+
+
+def _login_tag() -> str:
+    """What a logged-in session holds: bound to the current admin token, so changing
+    BOT_ADMIN_TOKEN logs every browser out."""
+    token = get_engine().config.admin_token
+    key = str(current_app.secret_key).encode()
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+
+
+def logged_in() -> bool:
+    tag = session.get("admin")
+    return isinstance(tag, str) and hmac.compare_digest(tag, _login_tag())
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a page of this admin area: a login link must not send the admin elsewhere."""
+    if target and target.startswith("/admin") and "\\" not in target:
+        return target
+    return url_for(".status")
+
+
+@bp.before_request
+def _guard() -> Any:
+    if not get_engine().config.admin_token:
+        return _page("admin/error.html", 403, message="管理页未启用：请设置 BOT_ADMIN_TOKEN。")
+    if request.endpoint != "admin_page.login" and not logged_in():
+        wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for(".login", next=wanted))
+    if request.method == "POST":
+        csrf.protect()  # raises CSRFError (400) without a valid token
+    return None
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers.update(HEADERS)
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError) -> Response:
+    log.warning("admin form refused", extra={"fields": {"reason": exc.description}})
+    message = f"表单已过期或无效，请返回刷新后重试。 ({exc.description})"
+    return _page("admin/error.html", 400, message=message)
+
+
+@bp.route("/admin/login", methods=["GET", "POST"])
+def login() -> Any:
+    target = request.values.get("next")
+    if request.method == "POST":
+        if token_matches(request.form.get("token", "")):
+            session.clear()  # a fresh session: nothing from before the login survives it
+            session.permanent = True
+            session["admin"] = _login_tag()
+            log.info("admin logged in", extra={"fields": {"remote": request.remote_addr}})
+            return redirect(_safe_next(target))
+        log.warning("admin login refused", extra={"fields": {"remote": request.remote_addr}})
+        return _page("admin/login.html", 401, error="令牌错误 Wrong token", next=target)
+    if logged_in():
+        return redirect(_safe_next(target))
+    return _page("admin/login.html", next=target)
+
+
+@bp.post("/admin/logout")
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for(".login"))
+
+
+# -- pages -------------------------------------------------------------------------------
+
+
+@bp.get("/admin")
+def status() -> Any:
+    return _status_page()
+
+
+@bp.post("/admin/reload-now")
+def reload_now() -> Any:
+    try:
+        result = get_engine().reload(origin="admin-page")
+    except KnowledgeError as exc:
+        log.warning("reload refused", extra={"fields": {"file": exc.path, "reason": exc.reason}})
+        refusal = {"file": exc.path, "reason": exc.reason, "message": str(exc)}
+        return _status_page(422, refusal=refusal)
+    return _status_page(reloaded=result.to_json())
+
+
+def _status_page(status: int = 200, **extra: Any) -> Any:
+    engine = get_engine()
+    stats = knowledge_stats()
+    return _page(
+        "admin/status.html",
+        status,
+        kb=stats["knowledge"],
+        reloads=stats.get("reloads", [])[:5],
+        questions=stats.get("questions"),
+        unanswered=engine.querylog.unanswered(limit=5) if engine.querylog else None,
+        **extra,
+    )
+
+
+@bp.get("/admin/passages")
+def passages() -> Any:
+    kb = get_engine().knowledge
+    if kb is None:
+        return _page("admin/error.html", 503, message="知识库未加载 No knowledge loaded.")
+    names = [d.name for d in kb.documents]
+    name = request.args.get("doc") or names[0]
+    if name not in names:
+        return _page("admin/error.html", 404, message=f"没有这个文档 No document named {name!r}.")
+    document = kb.documents[names.index(name)]
+    chosen = [p for p in kb.passages if p.source == name]
+    pages = max(1, math.ceil(len(chosen) / PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    start = (page - 1) * PAGE_SIZE
+    return _page(
+        "admin/passages.html",
+        documents=kb.documents,
+        document=document,
+        passages=chosen[start : start + PAGE_SIZE],
+        first=start + 1,
+        total=len(chosen),
+        page=page,
+        pages=pages,
+    )
+
+
+@bp.get("/admin/hit-test")
+def hit_test() -> Any:
+    """Read only, so a GET form: what a user asking ``q`` gets, and the passages behind it.
+    Asked on the admin channel, which the query log leaves out."""
+    question = request.args.get("q", "").strip()
+    if not question:
+        return _page("admin/hit_test.html", question="")
+    if len(question) > MAX_QUESTION:
+        return _page(
+            "admin/hit_test.html",
+            400,
+            question=question[:MAX_QUESTION],
+            error=f"问题太长：最多 {MAX_QUESTION} 个字符 (got {len(question)}).",
+        )
+    engine = get_engine()
+    answer = engine.ask(question, channel="admin")
+    kb = engine.knowledge
+    hits = kb.search(question, k=HITS) if kb is not None else []
+    return _page("admin/hit_test.html", question=question, answer=answer, hits=hits)
+
+
+@bp.get("/admin/unanswered")
+def unanswered() -> Any:
+    engine = get_engine()
+    days = min(max(request.args.get("days", 30, type=int) or 30, 1), 3650)
+    if engine.querylog is None:
+        return _page("admin/unanswered.html", rows=None, days=days, summary=None)
+    return _page(
+        "admin/unanswered.html",
+        rows=engine.querylog.unanswered(limit=200, days=days),
+        days=days,
+        summary=engine.querylog.summary(days=days),
+    )
+
+
+def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    return render_template(template, logged_in=logged_in(), **context), status
+
+
+@bp.app_template_filter("admin_time")
+def admin_time(timestamp: float | None) -> str:
+    if not timestamp:
+        return "–"
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -30,10 +30,13 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from limits import parse
+from limits.strategies import FixedWindowRateLimiter
 
 from bot.admin import knowledge_stats, token_matches
 from bot.app import get_engine
 from bot.store.base import StateStore
+from bot.store.counters import DiskcacheStorage
 from knowledge.errors import KnowledgeError
 
 bp = Blueprint("admin_page", __name__)
@@ -44,6 +47,9 @@ SECRET_KEY = "forumbot:flask-secret-key"
 SESSION_HOURS = 12
 PAGE_SIZE = 20  # passages per page
 HITS = 10  # passages shown by the hit test
+# Failed logins allowed per client address: the token is long and random, but guessing
+# should still be slow, and logged.
+FAILED_LOGINS = parse("10/15minutes")
 MAX_QUESTION = 500  # characters; longer is not a question a WeChat user types
 HEADERS = {
     # Inline CSS only, no scripts, no frames: the page shows text from the knowledge folder
@@ -73,6 +79,9 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,
     )
     csrf.init_app(app)
+    # Counted on disk, so every worker of the machine sees the same attempts.
+    storage = DiskcacheStorage(config.data_dir / "ratelimit")
+    app.extensions["forumbot.failed_logins"] = FixedWindowRateLimiter(storage)
     app.register_blueprint(bp)
 
 
@@ -135,13 +144,20 @@ def _csrf_error(exc: CSRFError) -> Response:
 def login() -> Any:
     target = request.values.get("next")
     if request.method == "POST":
+        failures = current_app.extensions["forumbot.failed_logins"]
+        remote = request.remote_addr or "unknown"
+        if not failures.test(FAILED_LOGINS, "admin-login", remote):
+            log.warning("admin login throttled", extra={"fields": {"remote": remote}})
+            message = "登录失败次数过多，请 15 分钟后再试。 Too many failed logins."
+            return _page("admin/login.html", 429, error=message, next=target)
         if token_matches(request.form.get("token", "")):
             session.clear()  # a fresh session: nothing from before the login survives it
             session.permanent = True
             session["admin"] = _login_tag()
             log.info("admin logged in", extra={"fields": {"remote": request.remote_addr}})
             return redirect(_safe_next(target))
-        log.warning("admin login refused", extra={"fields": {"remote": request.remote_addr}})
+        failures.hit(FAILED_LOGINS, "admin-login", remote)
+        log.warning("admin login refused", extra={"fields": {"remote": remote}})
         return _page("admin/login.html", 401, error="令牌错误 Wrong token", next=target)
     if logged_in():
         return redirect(_safe_next(target))

@@ -337,3 +337,18 @@ def test_the_cookie_settings_come_from_the_environment():
     assert config.secret_key == "from-env" and config.secure_cookies
     default = Config.from_env({})
     assert default.secret_key == "" and not default.secure_cookies
+
+
+def test_repeated_wrong_tokens_are_throttled_per_address(app):
+    client = app.test_client()
+    statuses = [login(client, f"guess-{n}").status_code for n in range(10)]
+    assert statuses == [401] * 10
+    throttled = login(client, TOKEN)  # even the right token waits now
+    assert throttled.status_code == 429 and "Too many failed logins" in throttled.text
+    other = app.test_client()
+    response = other.post(
+        "/admin/login",
+        data={"token": TOKEN, "csrf_token": csrf_token(other)},
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
+    assert response.status_code == 302  # another address is not held up

@@ -8,7 +8,6 @@ Needs Debian's ``chromium`` and ``chromium-driver`` (CI installs them); nothing 
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,13 +22,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from bot.config import PROJECT_ROOT
 from bot.wechat_client import WeChatClient
-from tests.test_e2e_gunicorn import (
-    Server,
-    free_port,
-    make_run_command,
-    server_env,
-    wait_until_healthy,
-)
+from tests.gunicorn_support import Server, running_server
 from tests.wechat_support import TOKEN as WECHAT_TOKEN
 
 CHROMIUM = shutil.which("chromium")
@@ -54,34 +47,15 @@ def knowledge_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, knowledge_dir) -> Iterator[Server]:
-    data_dir = tmp_path_factory.mktemp("browser-data")
-    port = free_port()
-    env = server_env(
-        data_dir,
-        port,
+    settings = dict(
         WEB_CONCURRENCY="2",
         BOT_ENV="production",
         WECHAT_TOKEN=WECHAT_TOKEN,
         BOT_ADMIN_TOKEN=ADMIN_TOKEN,
         BOT_KNOWLEDGE_DIR=str(knowledge_dir),
     )
-    log = data_dir / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            make_run_command(), cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", log)
-    try:
-        wait_until_healthy(server)
+    with running_server(tmp_path_factory.mktemp("browser-data"), **settings) as server:
         yield server
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,7 @@ import pytest
 from bot.config import PROJECT_ROOT
 from bot.wechat_client import WeChatClient
 from tests.conftest import REPORT
-from tests.test_e2e_gunicorn import (
-    Server,
-    free_port,
-    make_run_command,
-    server_env,
-    wait_until_healthy,
-)
+from tests.gunicorn_support import running_server
 from tests.wechat_support import TOKEN
 
 ADMIN_TOKEN = "e2e-admin-token"
@@ -36,29 +30,15 @@ def server(tmp_path):
     folder.mkdir()
     shutil.copy(REPORT, folder)
     data_dir = tmp_path / "data"
-    port = free_port()
-    env = server_env(
-        data_dir,
-        port,
+    settings = dict(
         WEB_CONCURRENCY="2",
         WECHAT_TOKEN=TOKEN,
         BOT_ADMIN_TOKEN=ADMIN_TOKEN,
         BOT_KNOWLEDGE_DIR=str(folder),
     )
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            make_run_command(), cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", log)
-    server.folder, server.data_dir = folder, data_dir  # type: ignore[attr-defined]
-    try:
-        wait_until_healthy(server)
+    with running_server(data_dir, **settings) as server:
+        server.folder, server.data_dir = folder, data_dir  # type: ignore[attr-defined]
         yield server
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def health(server) -> dict:
@@ -66,14 +46,17 @@ def health(server) -> dict:
         return json.load(response)
 
 
-def versions_by_worker(server, tries: int = 60) -> dict[int, str]:
-    """Concurrent requests, so that both workers take some (one idle worker alone would
-    take them all one after the other)."""
-    with ThreadPoolExecutor(6) as pool:
-        answers = list(pool.map(lambda _: health(server), range(tries)))
+def versions_by_worker(server, workers: int = 2, rounds: int = 20) -> dict[int, str]:
+    """The knowledge version each worker serves. Requests go in concurrent batches until
+    every worker has answered some (one idle worker alone could take them all); every
+    answer of a worker must give the same version."""
     seen: dict[int, set[str]] = {}
-    for h in answers:
-        seen.setdefault(h["pid"], set()).add(h["knowledge_version"])
+    for _ in range(rounds):
+        with ThreadPoolExecutor(8) as pool:
+            for h in pool.map(lambda _: health(server), range(24)):
+                seen.setdefault(h["pid"], set()).add(h["knowledge_version"])
+        if len(seen) >= workers:
+            break
     assert all(len(v) == 1 for v in seen.values()), seen
     return {pid: v.pop() for pid, v in seen.items()}
 

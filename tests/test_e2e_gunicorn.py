@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import re
-import shlex
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from wechatpy.replies import TextReply
@@ -27,57 +20,22 @@ from bot.config import PROJECT_ROOT, Config
 from bot.conversation import show_passage
 from bot.engine import Engine
 from bot.wechat_client import WeChatClient, render_message, sign
+from tests.gunicorn_support import (  # noqa: F401 (used by other end-to-end modules)
+    Server,
+    free_port,
+    make_run_command,
+    server_env,
+    start_server,
+    wait_until_healthy,
+)
 from tests.wechat_support import AES_KEY, APPID, TOKEN
 
 OPENID = "oE2eUser1a2b3c4d5e6f7g8h9i0jk"
-STARTUP_DEADLINE = 120  # seconds; generous for a slow CI machine, normally ~2 s
-
-
-def make_run_command() -> list[str]:
-    """The command of the Makefile's ``run`` target, with its venv's gunicorn taken from the
-    interpreter running the tests."""
-    makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
-    recipe = re.search(r"^run:.*\n\t(.+)$", makefile, re.MULTILINE)
-    assert recipe, "the Makefile has no run target"
-    command = shlex.split(recipe.group(1))
-    assert command[0].endswith("/bin/gunicorn"), command
-    return [sys.executable, "-m", "gunicorn", *command[1:]]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_env(data_dir: Path, port: int, **settings: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("BOT_", "WECHAT_", "GUNICORN_")) and k != "WEB_CONCURRENCY"
-    }
-    env |= {"HOST": "127.0.0.1", "PORT": str(port), "BOT_DATA_DIR": str(data_dir)}
-    env |= settings
-    return env
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen
-    url: str
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("gunicorn-data")
-    port = free_port()
-    env = server_env(
-        data_dir,
-        port,
+    settings = dict(
         WEB_CONCURRENCY="2",
         BOT_ENV="production",
         WECHAT_TOKEN=TOKEN,
@@ -85,34 +43,13 @@ def server(tmp_path_factory):
         WECHAT_APPID=APPID,
         BOT_ADMIN_TOKEN="e2e-admin-token",
     )
-    log = data_dir / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            make_run_command(), cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", log)
+    server = start_server(tmp_path_factory.mktemp("gunicorn-data"), **settings)
     try:
-        wait_until_healthy(server)
         yield server
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def wait_until_healthy(server: Server) -> None:
-    deadline = time.monotonic() + STARTUP_DEADLINE
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {server.process.returncode}:\n{server.output()}")
-        try:
-            with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn was not healthy within {STARTUP_DEADLINE} s:\n{server.output()}")
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
 
 
 @pytest.fixture(scope="module")

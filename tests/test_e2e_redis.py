@@ -6,23 +6,16 @@ limit counts across all four workers."""
 from __future__ import annotations
 
 import json
-import subprocess
 import urllib.request
 
 import pytest
 
-from bot.config import PROJECT_ROOT, Config
+from bot.config import Config
 from bot.conversation import show_passage
 from bot.engine import Engine
 from bot.ratelimit import TOO_FAST
-from tests.test_e2e_gunicorn import (
-    Server,
-    client,
-    free_port,
-    make_run_command,
-    server_env,
-    wait_until_healthy,
-)
+from tests.gunicorn_support import Server, start_server
+from tests.test_e2e_gunicorn import client
 from tests.wechat_support import AES_KEY, APPID, TOKEN
 
 QUESTION = "论坛在哪里举行？"
@@ -34,11 +27,7 @@ def machines(tmp_path_factory, redis_server):
     servers: list[Server] = []
     try:
         for name in ("a", "b"):
-            data_dir = tmp_path_factory.mktemp(f"gunicorn-{name}")
-            port = free_port()
-            env = server_env(
-                data_dir,
-                port,
+            settings = dict(
                 WEB_CONCURRENCY="2",
                 BOT_ENV="production",
                 WECHAT_TOKEN=TOKEN,
@@ -48,23 +37,11 @@ def machines(tmp_path_factory, redis_server):
                 BOT_REDIS_URL=redis_server.url,
                 BOT_RATE_LIMIT=f"{LIMIT}/hour",
             )
-            log = data_dir / "gunicorn.log"
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    make_run_command(),
-                    cwd=PROJECT_ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            servers.append(Server(process, f"http://127.0.0.1:{port}", log))
-            wait_until_healthy(servers[-1])
+            servers.append(start_server(tmp_path_factory.mktemp(f"gunicorn-{name}"), **settings))
         yield servers
     finally:
         for server in servers:
-            if server.process.poll() is None:
-                server.process.terminate()
-                server.process.wait(timeout=60)
+            server.stop()
 
 
 def test_both_machines_report_redis(machines):

@@ -12,7 +12,6 @@ import sys
 
 import bench
 
-
 NOT_BENCHMARKS = {"floor"}  # the floor app, served by gunicorn, measured by webhook
 ONLY_WHEN_NAMED = {"loadtest"}  # kills workers and stops Redis: not part of ``make bench``
 

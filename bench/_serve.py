@@ -103,7 +103,9 @@ def wait_ready(server: Server, deadline_s: float = 120.0) -> float:
             pass
         time.sleep(0.02)
     server.stop()
-    raise RuntimeError(f"{server.app} not ready after {deadline_s:.0f} s:\n{server.output()[-3000:]}")
+    raise RuntimeError(
+        f"{server.app} not ready after {deadline_s:.0f} s:\n{server.output()[-3000:]}"
+    )
 
 
 def children(pid: int) -> list[int]:

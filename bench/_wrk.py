@@ -92,9 +92,7 @@ def write_config(path: Path, token: str, asked: Sequence[str], users: int = 200)
     return path
 
 
-def command(
-    url: str, config: Path, seconds: float, connections: int, threads: int
-) -> list[str]:
+def command(url: str, config: Path, seconds: float, connections: int, threads: int) -> list[str]:
     wrk = wrk_path()
     if wrk is None:
         raise WrkError("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
@@ -183,9 +181,7 @@ def parse_text(out: str) -> dict[str, object]:
     match = re.search(r"^\s*Non-2xx or 3xx responses:\s+(\d+)", out, re.MULTILINE)
     if match:
         found["non_2xx"] = int(match.group(1))
-    match = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
-    )
+    match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if match:
         found["socket_errors"] = dict(
             zip(("connect", "read", "write", "timeout"), map(int, match.groups()), strict=True)

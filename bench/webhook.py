@@ -103,16 +103,19 @@ def start_times(folder: Path, workers: int) -> list[str]:
         seconds = time.perf_counter() - started
         if done.returncode != 0 or _wrk.ANSWER_MARKER not in done.stdout:
             raise RuntimeError(f"python -m bot ask failed:\n{done.stdout}\n{done.stderr}")
-        lines.append(f"- `python -m bot ask {START_QUESTION}` → answer printed, {label}: "
-                     f"{seconds:.2f} s")
+        lines.append(
+            f"- `python -m bot ask {START_QUESTION}` → answer printed, {label}: {seconds:.2f} s"
+        )
     for label in ("fresh BOT_DATA_DIR", "second start, same BOT_DATA_DIR"):
         server = _serve.start(REAL, data_dir / "gunicorn", folder / "start.log", workers)
         try:
             seconds = first_answer(server)
         finally:
             server.stop()
-        lines.append(f"- gunicorn spawn → first answered POST /wechat ({workers} workers), "
-                     f"{label}: {seconds:.2f} s")
+        lines.append(
+            f"- gunicorn spawn → first answered POST /wechat ({workers} workers), "
+            f"{label}: {seconds:.2f} s"
+        )
     return lines
 
 
@@ -193,8 +196,11 @@ def main(argv: list[str]) -> int:
                 for name in servers:
                     results[name].append(load(name, args.seconds))
                     r = results[name][-1]
-                    print(f"round {i + 1} {name}: {r.rps:,.0f} req/s, p50 {r.p50_ms:.1f} ms, "
-                          f"p99 {r.p99_ms:.1f} ms, errors {r.errors}", flush=True)
+                    print(
+                        f"round {i + 1} {name}: {r.rps:,.0f} req/s, p50 {r.p50_ms:.1f} ms, "
+                        f"p99 {r.p99_ms:.1f} ms, errors {r.errors}",
+                        flush=True,
+                    )
         finally:
             for server in servers.values():
                 server.stop()

@@ -28,7 +28,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import _serve, _wrk
+from bench import _cpu, _serve, _wrk
 from bench.retrieval import table
 
 REAL = "wsgi:app"
@@ -119,7 +119,7 @@ def start_times(folder: Path, workers: int) -> list[str]:
     return lines
 
 
-def row(app: str, label: str, r: _wrk.WrkResult) -> list[str]:
+def row(app: str, label: str, r: _wrk.WrkResult, cpu: _cpu.CpuShare) -> list[str]:
     return [
         app,
         label,
@@ -129,6 +129,10 @@ def row(app: str, label: str, r: _wrk.WrkResult) -> list[str]:
         str(r.non_2xx),
         str(sum(r.socket_errors.values())),
         f"{r.answered}/{r.requests}",
+        f"{cpu.server:.2f}",
+        f"{cpu.wrk:.2f}",
+        f"{cpu.other:.2f}",
+        f"{1000 * cpu.server / r.rps:.2f}" if r.rps else "-",
     ]
 
 
@@ -173,6 +177,7 @@ def main(argv: list[str]) -> int:
             "floor": _serve.start(FLOOR, folder / "floor-data", folder / "floor.log", args.workers),
         }
         results: dict[str, list[_wrk.WrkResult]] = {name: [] for name in servers}
+        shares: dict[str, list[_cpu.CpuShare]] = {name: [] for name in servers}
         try:
             for server in servers.values():
                 _serve.wait_ready(server)
@@ -183,22 +188,26 @@ def main(argv: list[str]) -> int:
                 return 1
             config = _wrk.write_config(folder / "wechat-config.lua", _serve.TOKEN, asked)
 
-            def load(name: str, seconds: float) -> _wrk.WrkResult:
-                result = _wrk.run(
-                    servers[name].url, config, seconds, args.connections, args.threads
+            def load(name: str, seconds: float) -> tuple[_wrk.WrkResult, _cpu.CpuShare]:
+                server = servers[name]
+                result, cpu = _cpu.measure(
+                    lambda: [server.process.pid, *server.workers()],
+                    lambda: _wrk.run(server.url, config, seconds, args.connections, args.threads),
                 )
                 _wrk.pause(1)
-                return result
+                return result, cpu
 
             for name in servers:
                 load(name, args.warmup)
             for i in range(args.rounds):
                 for name in servers:
-                    results[name].append(load(name, args.seconds))
-                    r = results[name][-1]
+                    r, cpu = load(name, args.seconds)
+                    results[name].append(r)
+                    shares[name].append(cpu)
                     print(
                         f"round {i + 1} {name}: {r.rps:,.0f} req/s, p50 {r.p50_ms:.1f} ms, "
-                        f"p99 {r.p99_ms:.1f} ms, errors {r.errors}",
+                        f"p99 {r.p99_ms:.1f} ms, errors {r.errors}; CPU s/s: server "
+                        f"{cpu.server:.2f}, wrk {cpu.wrk:.2f}, other {cpu.other:.2f}",
                         flush=True,
                     )
         finally:
@@ -207,8 +216,24 @@ def main(argv: list[str]) -> int:
 
     rows = []
     for name, runs in results.items():
-        rows += [row(name, f"round {i + 1}", r) for i, r in enumerate(runs)]
-    header = ["app", "run", "req/s", "p50 ms", "p99 ms", "non-2xx", "socket errors", "出处"]
+        rows += [
+            row(name, f"round {i + 1}", r, cpu)
+            for i, (r, cpu) in enumerate(zip(runs, shares[name], strict=True))
+        ]
+    header = [
+        "app",
+        "run",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "non-2xx",
+        "socket errors",
+        "出处",
+        "server CPU",
+        "wrk CPU",
+        "other CPU",
+        "ms CPU/req",
+    ]
     print()
     print(table(header, rows))
 
@@ -225,6 +250,21 @@ def main(argv: list[str]) -> int:
         f"real/floor throughput {throughput:.2f} (target ≥ {THROUGHPUT_TARGET}: "
         f"{'met' if throughput >= THROUGHPUT_TARGET else 'MISSED'}); "
         f"p99 {p99:.2f} (target ≤ {P99_TARGET}: {'met' if p99 <= P99_TARGET else 'MISSED'})"
+    )
+    cost = {
+        name: statistics.median(
+            1000 * c.server / r.rps for r, c in zip(runs, shares[name], strict=True)
+        )
+        for name, runs in results.items()
+    }
+    print(
+        f"server CPU per request (median): real {cost['real']:.2f} ms, floor "
+        f"{cost['floor']:.2f} ms; floor/real = {cost['floor'] / cost['real']:.2f}, the "
+        f"throughput ratio to expect when the server has the CPU to itself"
+    )
+    print(
+        "CPU columns: CPU seconds per second during the run (2.00 = both cores); other = "
+        "the rest of the machine. ms CPU/req = server CPU per request, all gunicorn processes."
     )
     if startup:
         print("\nStart-up:\n" + "\n".join(startup))

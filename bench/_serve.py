@@ -6,6 +6,7 @@ very same command, settings and worker count, so the only difference is the app.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,7 @@ def clean_env(**settings: str) -> dict[str, str]:
         if not k.startswith(("BOT_", "WECHAT_", "GUNICORN_")) and k != "WEB_CONCURRENCY"
     }
     env["WECHAT_TOKEN"] = TOKEN
+    env["LOG_LEVEL"] = "info"  # the default; the per-message lines are counted (messages())
     return env | settings
 
 
@@ -56,6 +59,23 @@ class Server:
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def messages(self) -> Counter[str]:
+        """What the app logged per message (one JSON line each): how many were handled, and
+        how many were taken for WeChat retries (answered from the store, no work done)."""
+        seen: Counter[str] = Counter()
+        for line in self.output().splitlines():
+            if not line.startswith("{"):
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("msg") == "wechat message":
+                seen["handled"] += 1
+                seen["retry"] += bool(entry.get("retry"))
+                seen[f"reply:{entry.get('reply')}"] += 1
+        return seen
 
     def workers(self) -> list[int]:
         return children(self.process.pid)

@@ -9,7 +9,6 @@ authoritative and the text is checked against it.
 from __future__ import annotations
 
 import json
-import random
 import re
 import shutil
 import subprocess
@@ -71,15 +70,26 @@ def lua_string(text: str) -> str:
     return "[==[" + text + LUA_CLOSE
 
 
+_last_prefix = 0
+
+
+def run_prefix() -> str:
+    """The first digits of every MsgId of one wrk run: seconds since the epoch (mod 10^7),
+    never the same twice in a process. wrk's counters start again at 0 every run, so a
+    prefix shared by two runs would make the second one's messages retries, answered from
+    the store without any work."""
+    global _last_prefix
+    _last_prefix = max(_last_prefix + 1, int(time.time()) % 10**7)
+    return f"{_last_prefix:07d}"
+
+
 def write_config(path: Path, token: str, asked: Sequence[str], users: int = 200) -> Path:
-    """The settings file wechat.lua loads. MsgIds start with a random run prefix so two runs
-    against the same data directory never collide either."""
-    prefix = str(random.randint(10**6, 10**7 - 1))
+    """The settings file wechat.lua loads, with a fresh MsgId prefix: write one per run."""
     lines = [
         "return {",
         f"  token = {lua_string(token)},",
         f"  account = {lua_string(ACCOUNT)},",
-        f'  prefix = "{prefix}",',
+        f'  prefix = "{run_prefix()}",',
         f"  users = {users},",
         f"  answer_marker = {lua_string(ANSWER_MARKER)},",
         f"  sorry_marker = {lua_string(SORRY_MARKER)},",
@@ -90,6 +100,19 @@ def write_config(path: Path, token: str, asked: Sequence[str], users: int = 200)
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@dataclass(frozen=True)
+class Load:
+    """What wrk sends: signed with ``token``, ``questions`` in turn; settings files go to
+    ``folder``, a new one for every run."""
+
+    folder: Path
+    token: str
+    questions: Sequence[str]
+
+    def config(self) -> Path:
+        return write_config(self.folder / f"wechat-{run_prefix()}.lua", self.token, self.questions)
 
 
 def command(url: str, config: Path, seconds: float, connections: int, threads: int) -> list[str]:
@@ -110,10 +133,10 @@ def command(url: str, config: Path, seconds: float, connections: int, threads: i
     ]
 
 
-def start(url: str, config: Path, seconds: float, connections: int, threads: int):
+def start(url: str, load: Load, seconds: float, connections: int, threads: int):
     """wrk in the background, for scenarios that do something while it runs."""
     return subprocess.Popen(
-        command(url, config, seconds, connections, threads),
+        command(url, load.config(), seconds, connections, threads),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -127,8 +150,8 @@ def finish(process: subprocess.Popen) -> WrkResult:
     return parse(out)
 
 
-def run(url: str, config: Path, seconds: float, connections: int, threads: int) -> WrkResult:
-    return finish(start(url, config, seconds, connections, threads))
+def run(url: str, load: Load, seconds: float, connections: int, threads: int) -> WrkResult:
+    return finish(start(url, load, seconds, connections, threads))
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}

@@ -64,10 +64,10 @@ class Scenario:
     def load(
         self, server: _serve.Server, midway: Callable[[], None] | None = None
     ) -> _wrk.WrkResult:
-        config = _wrk.write_config(self.folder / "wechat-config.lua", _serve.TOKEN, self.asked)
-        _wrk.run(server.url, config, self.args.warmup, self.args.connections, self.args.threads)
+        messages = _wrk.Load(self.folder, _serve.TOKEN, self.asked)
+        _wrk.run(server.url, messages, self.args.warmup, self.args.connections, self.args.threads)
         process = _wrk.start(
-            server.url, config, self.args.seconds, self.args.connections, self.args.threads
+            server.url, messages, self.args.seconds, self.args.connections, self.args.threads
         )
         if midway is not None:
             time.sleep(self.args.seconds / 2)

@@ -186,13 +186,13 @@ def main(argv: list[str]) -> int:
             if problems:
                 print("FAILED: the apps do not answer as expected:\n" + "\n".join(problems))
                 return 1
-            config = _wrk.write_config(folder / "wechat-config.lua", _serve.TOKEN, asked)
+            messages = _wrk.Load(folder, _serve.TOKEN, asked)
 
             def load(name: str, seconds: float) -> tuple[_wrk.WrkResult, _cpu.CpuShare]:
                 server = servers[name]
                 result, cpu = _cpu.measure(
                     lambda: [server.process.pid, *server.workers()],
-                    lambda: _wrk.run(server.url, config, seconds, args.connections, args.threads),
+                    lambda: _wrk.run(server.url, messages, seconds, args.connections, args.threads),
                 )
                 _wrk.pause(1)
                 return result, cpu
@@ -213,6 +213,7 @@ def main(argv: list[str]) -> int:
         finally:
             for server in servers.values():
                 server.stop()
+        logged = servers["real"].messages()
 
     rows = []
     for name, runs in results.items():
@@ -266,12 +267,19 @@ def main(argv: list[str]) -> int:
         "CPU columns: CPU seconds per second during the run (2.00 = both cores); other = "
         "the rest of the machine. ms CPU/req = server CPU per request, all gunicorn processes."
     )
+    print(
+        f"real app's log: {logged['handled']} messages handled, {logged['retry']} taken for "
+        f"WeChat retries (must be 0: every MsgId is fresh)"
+    )
     if startup:
         print("\nStart-up:\n" + "\n".join(startup))
 
     errors = sum(r.errors for r in real + floor)
     unanswered = sum(r.requests - r.answered for r in real)
-    if errors or unanswered:
-        print(f"\nFAILED: {errors} errors; {unanswered} real replies without {_wrk.ANSWER_MARKER}")
+    if errors or unanswered or logged["retry"]:
+        print(
+            f"\nFAILED: {errors} errors; {unanswered} real replies without "
+            f"{_wrk.ANSWER_MARKER}; {logged['retry']} messages taken for retries"
+        )
         return 1
     return 0

@@ -109,6 +109,19 @@ def test_the_lua_settings_file_refuses_text_it_cannot_quote(tmp_path):
         _wrk.write_config(tmp_path / "d.lua", "tok", ["a]==]b"])
 
 
+def test_every_wrk_run_gets_fresh_msgids(tmp_path):
+    """wrk's counters restart at 0 each run: without a new prefix the second run's messages
+    would be retries of the first's, answered from the store without work."""
+    load = _wrk.Load(tmp_path, "tok", ["q"])
+    first, second = load.config().read_text(), load.config().read_text()
+    assert first != second
+    assert first.replace(_prefix(first), "") == second.replace(_prefix(second), "")
+
+
+def _prefix(config: str) -> str:
+    return next(line for line in config.splitlines() if "prefix" in line)
+
+
 def test_questions_are_the_dev_sets_answerable_ones(tmp_path):
     dev = tmp_path / "dev.jsonl"
     dev.write_text(
@@ -131,8 +144,8 @@ def test_the_wrk_script_signs_as_wechat_does(tmp_path):
     server = _serve.start("bench.floor:app", tmp_path / "data", tmp_path / "floor.log", 1)
     try:
         _serve.wait_ready(server)
-        config = _wrk.write_config(tmp_path / "c.lua", _serve.TOKEN, ["论坛在哪里举行？"])
-        result = _wrk.run(server.url, config, 1, 2, 1)
+        load = _wrk.Load(tmp_path, _serve.TOKEN, ["论坛在哪里举行？"])
+        result = _wrk.run(server.url, load, 1, 2, 1)
     finally:
         server.stop()
     assert result.requests > 0

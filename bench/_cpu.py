@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import resource
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,16 +34,22 @@ def machine() -> tuple[float, float]:
     return (user + nice + system + irq + softirq) / TICK, steal / TICK
 
 
-def process(pids: Iterable[int]) -> float:
-    """CPU seconds used so far by these live processes."""
-    total = 0
-    for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(stat[11]) + int(stat[12])  # utime, stime
-    return total / TICK
+def process(pid: int, reaped: bool = False) -> float:
+    """CPU seconds used so far by a live process (and, with ``reaped``, by its children that
+    have exited and been waited for: gunicorn's master reaps a killed worker)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(stat[11]) + int(stat[12])  # utime, stime
+    if reaped:
+        ticks += int(stat[13]) + int(stat[14])  # cutime, cstime
+    return ticks / TICK
+
+
+def server_cpu(master: int, workers: Callable[[], list[int]]) -> float:
+    """A gunicorn's CPU seconds so far: the master, its live workers, its reaped ones."""
+    return process(master, reaped=True) + sum(process(pid) for pid in workers())
 
 
 def children_cpu() -> float:
@@ -51,17 +57,18 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(pids: Callable[[], list[int]], run: Callable[[], object]) -> tuple[object, CpuShare]:
+def measure(
+    master: int, workers: Callable[[], list[int]], run: Callable[[], object]
+) -> tuple[object, CpuShare]:
     """Run ``run()`` (which starts and reaps wrk) and split the machine's CPU meanwhile."""
     if not Path("/proc/stat").exists():
         return run(), CpuShare(float("nan"), float("nan"), float("nan"), float("nan"))
-    before_pids = pids()
     busy0, steal0 = machine()
-    server0, wrk0, wall0 = process(before_pids), children_cpu(), time.perf_counter()
+    server0, wrk0, wall0 = server_cpu(master, workers), children_cpu(), time.perf_counter()
     result = run()
     wall = time.perf_counter() - wall0
     busy1, steal1 = machine()
-    server = process(before_pids) - server0  # the same processes (workers may be replaced)
+    server = server_cpu(master, workers) - server0
     wrk = children_cpu() - wrk0
     other = max(0.0, (busy1 - busy0) - server - wrk)
     return result, CpuShare(server / wall, wrk / wall, other / wall, (steal1 - steal0) / wall)

@@ -48,6 +48,7 @@ class Server:
     port: int
     log: Path
     started: float  # time.perf_counter() when the process was spawned
+    worker_count: int
 
     @property
     def base(self) -> str:
@@ -104,7 +105,7 @@ def start(app: str, data_dir: Path, log: Path, workers: int = 2, **settings: str
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
     handle.close()
-    return Server(app, process, port, log, started)
+    return Server(app, process, port, log, started, workers)
 
 
 def wait_ready(server: Server, deadline_s: float = 120.0) -> float:
@@ -117,7 +118,7 @@ def wait_ready(server: Server, deadline_s: float = 120.0) -> float:
             )
         try:
             with urllib.request.urlopen(server.base + "/healthz", timeout=2) as response:
-                if response.status == 200:
+                if response.status == 200 and len(server.workers()) == server.worker_count:
                     return time.perf_counter() - server.started
         except (urllib.error.URLError, OSError):
             pass

@@ -27,8 +27,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from bench import _serve, _wrk
+from bench import _cpu, _serve, _wrk
 from bench.retrieval import table
 from bench.webhook import REAL, check_replies, machine
 
@@ -49,6 +50,7 @@ class Scenario:
         self.asked = asked
         self.notes: list[str] = []
         self.failures: list[str] = []
+        self.cpu: _cpu.CpuShare | None = None
 
     def serve(self, name: str, **settings: str) -> _serve.Server:
         server = _serve.start(
@@ -66,13 +68,18 @@ class Scenario:
     ) -> _wrk.WrkResult:
         messages = _wrk.Load(self.folder, _serve.TOKEN, self.asked)
         _wrk.run(server.url, messages, self.args.warmup, self.args.connections, self.args.threads)
-        process = _wrk.start(
-            server.url, messages, self.args.seconds, self.args.connections, self.args.threads
-        )
-        if midway is not None:
-            time.sleep(self.args.seconds / 2)
-            midway()
-        return _wrk.finish(process)
+
+        def run() -> _wrk.WrkResult:
+            process = _wrk.start(
+                server.url, messages, self.args.seconds, self.args.connections, self.args.threads
+            )
+            if midway is not None:
+                time.sleep(self.args.seconds / 2)
+                midway()
+            return _wrk.finish(process)
+
+        result, self.cpu = _cpu.measure(server.process.pid, server.workers, run)
+        return result
 
 
 def plain(s: Scenario) -> _wrk.WrkResult:
@@ -88,7 +95,7 @@ def plain(s: Scenario) -> _wrk.WrkResult:
 
 def kill(s: Scenario) -> _wrk.WrkResult:
     server = s.serve("kill")
-    killed: dict[str, float | int | None] = {}
+    killed: dict[str, Any] = {}
 
     def kill_one() -> None:
         workers = server.workers()
@@ -97,12 +104,14 @@ def kill(s: Scenario) -> _wrk.WrkResult:
         victim = workers[0]
         os.kill(victim, signal.SIGKILL)
         killed["pid"] = victim
+        killed["before"] = workers
         killed["back_s"] = _serve.wait_workers(server, s.args.workers, gone=victim)
 
     try:
         result = s.load(server, kill_one)
         after = server.workers()
         problems = check_replies(server, s.asked[:5], echo=False)
+        log = server.output()
     finally:
         server.stop()
     back = killed.get("back_s")
@@ -113,6 +122,13 @@ def kill(s: Scenario) -> _wrk.WrkResult:
             f"killed worker {killed['pid']} (SIGKILL) at {s.args.seconds / 2:g} s; "
             f"{s.args.workers} workers again after {back:.2f} s: {after}"
         )
+    for pid in sorted(set(after) - set(killed.get("before") or after)):
+        served = log.count(f"pid=<{pid}>")  # gunicorn.conf.py's access log names the worker
+        s.notes.append(f"replacement worker {pid} served {served} requests")
+        if not served:
+            s.failures.append(f"the replacement worker {pid} served nothing")
+    s.notes.append("per second [s, 200, 出处, 抱歉, non-200]:")
+    s.notes.append("  " + " ".join(str(list(x)) for x in result.timeline))
     # With sync workers a worker serves one request at a time; the connections waiting in the
     # shared listen queue are not its own, so only the request it was handling may be lost.
     if result.errors > 1:
@@ -253,7 +269,7 @@ def main(argv: list[str]) -> int:
                 r = RUNNERS[name](scenario)
             except Skip as exc:
                 print(f"{name}: skipped: {exc}", flush=True)
-                rows.append([name, "skipped", "", "", "", "", "", ""])
+                rows.append([name, "skipped", *[""] * 8])
                 continue
         errors = r.socket_errors
         rows.append(
@@ -265,6 +281,8 @@ def main(argv: list[str]) -> int:
                 str(r.non_2xx),
                 ", ".join(f"{k} {v}" for k, v in errors.items() if v) or "0",
                 f"{r.answered}/{r.requests}",
+                f"{scenario.cpu.server:.2f}" if scenario.cpu else "",
+                f"{scenario.cpu.other:.2f}" if scenario.cpu else "",
                 "FAILED" if scenario.failures else "ok",
             ]
         )
@@ -286,8 +304,14 @@ def main(argv: list[str]) -> int:
         "non-2xx",
         "socket errors",
         "出处",
+        "server CPU",
+        "other CPU",
         "verdict",
     ]
     print()
     print(table(header, rows))
+    print(
+        "CPU columns: CPU seconds per second during the load (2.00 = both cores); other = the "
+        "rest of the machine, wrk excluded."
+    )
     return 1 if failed else 0

@@ -191,7 +191,8 @@ def main(argv: list[str]) -> int:
             def load(name: str, seconds: float) -> tuple[_wrk.WrkResult, _cpu.CpuShare]:
                 server = servers[name]
                 result, cpu = _cpu.measure(
-                    lambda: [server.process.pid, *server.workers()],
+                    server.process.pid,
+                    server.workers,
                     lambda: _wrk.run(server.url, messages, seconds, args.connections, args.threads),
                 )
                 _wrk.pause(1)

@@ -206,6 +206,11 @@ def redis_scenario(s: Scenario) -> _wrk.WrkResult:
         f"Redis stopped (SIGTERM) at {half:g} s; per second [s, 200, 出处, 抱歉, non-200]:"
     )
     s.notes.append("  " + " ".join(str(list(x)) for x in result.timeline))
+    after = [sum(x[i] for x in result.timeline if x[0] > half) for i in range(1, 5)]
+    s.notes.append(
+        f"from {int(half) + 1} s on: {after[1]} answers, {after[2]} apologies, "
+        f"{after[3]} non-200 (socket errors: {sum(result.socket_errors.values())} in all)"
+    )
     if recovered is None:
         s.failures.append(f"no answer within {RECOVERY_DEADLINE:g} s of Redis coming back")
     else:

@@ -150,6 +150,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY")
     parser.add_argument("--dev", default=str(_wrk.DEV_FILE), help="questions (dev QA set)")
     parser.add_argument("--no-start", action="store_true", help="skip the start-up timings")
+    parser.add_argument(
+        "--real", default=REAL, help=f"the app to measure against the floor (default {REAL})"
+    )
     args = parser.parse_args(argv)
 
     if _wrk.wrk_path() is None:
@@ -162,7 +165,8 @@ def main(argv: list[str]) -> int:
     asked = _wrk.questions(dev)
     print(machine())
     print(
-        f"gunicorn --config gunicorn.conf.py APP, WEB_CONCURRENCY={args.workers}; "
+        f"gunicorn --config gunicorn.conf.py APP (real: {args.real}, floor: {FLOOR}), "
+        f"WEB_CONCURRENCY={args.workers}; "
         f"wrk {args.threads} threads, {args.connections} connections; {len(asked)} questions "
         f"from {dev.name}; {args.rounds} rounds x {args.seconds:g} s per app, alternated, "
         f"after {args.warmup:g} s warm-up each\n",
@@ -173,7 +177,9 @@ def main(argv: list[str]) -> int:
         folder = Path(tmp)
         startup = [] if args.no_start else start_times(folder, args.workers)
         servers = {
-            "real": _serve.start(REAL, folder / "real-data", folder / "real.log", args.workers),
+            "real": _serve.start(
+                args.real, folder / "real-data", folder / "real.log", args.workers
+            ),
             "floor": _serve.start(FLOOR, folder / "floor-data", folder / "floor.log", args.workers),
         }
         results: dict[str, list[_wrk.WrkResult]] = {name: [] for name in servers}

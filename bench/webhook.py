@@ -86,8 +86,9 @@ def first_answer(server: _serve.Server, deadline_s: float = 120.0) -> float:
 
 
 def start_times(folder: Path, workers: int) -> list[str]:
-    """Start-up, from a fresh data directory (the index cache is built) and then again with
-    the cache present: the CLI to its printed answer, gunicorn to its first answered POST."""
+    """Start-up, with a fresh data directory and then again with the same one: the CLI to
+    its printed answer, gunicorn to its first answered POST. (jieba's dictionary cache lives
+    in the system temp directory, so it is usually present in both.)"""
     lines = []
     data_dir = folder / "start-data"
     env = _serve.clean_env(BOT_DATA_DIR=str(data_dir))

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test chat eval bench lint fmt clean
+.PHONY: run test chat eval bench loadtest lint fmt clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ eval: $(VENV)/.runtime
 
 bench: $(VENV)/.dev
 	$(PY) -m bench
+
+# wrk's WeChat load on the real app: plain, a worker SIGKILLed, Redis stopped (needs wrk;
+# LOADTEST_SECONDS=60 for longer runs)
+loadtest: $(VENV)/.dev
+	$(PY) -m bench loadtest --seconds $(or $(LOADTEST_SECONDS),20)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

@@ -1,4 +1,8 @@
-"""Run every benchmark in this package, or the ones named on the command line."""
+"""Run every benchmark in this package, or the one named on the command line.
+
+A benchmark is a module with a ``main(argv)``; helpers start with an underscore, the floor
+app (``floor``) has no ``main``, and the load test runs only when named (``make loadtest``).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,15 @@ import sys
 
 import bench
 
+NOT_BENCHMARKS = {"floor"}  # the floor app, served by gunicorn, measured by webhook
+ONLY_WHEN_NAMED = {"loadtest"}  # kills workers and stops Redis: not part of ``make bench``
+
 
 def available() -> list[str]:
     return sorted(
-        m.name for m in pkgutil.iter_modules(bench.__path__) if not m.name.startswith("_")
+        m.name
+        for m in pkgutil.iter_modules(bench.__path__)
+        if not m.name.startswith("_") and m.name not in NOT_BENCHMARKS
     )
 
 
@@ -26,7 +35,7 @@ def main(argv: list[str]) -> int:
     if argv:  # one benchmark, the rest of the command line is its options
         return importlib.import_module(f"bench.{argv[0]}").main(argv[1:]) or 0
     status = 0
-    for name in names:
+    for name in (n for n in names if n not in ONLY_WHEN_NAMED):
         print(f"\n## {name}\n", flush=True)
         status = importlib.import_module(f"bench.{name}").main([]) or status
     return status

@@ -1,0 +1,78 @@
+"""Profile: where one POST /wechat spends its time, in process, without gunicorn or wrk.
+
+The real app (``create_app``, a temporary data directory) gets the dev set's questions as
+WeChat sends them (signed plaintext text messages from bot.wechat_client, fresh MsgIds,
+200 users) through Flask's test client; pyinstrument samples the loop. Printed: CPU time
+per request, with and without the profiler, and the call tree of the costs above 2 %.
+
+Usage: ``python -m bench profile [--requests 1000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from bench import _wrk
+
+USERS = 200
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench profile")
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--dev", default=str(_wrk.DEV_FILE), help="questions (dev QA set)")
+    args = parser.parse_args(argv)
+    dev = Path(args.dev)
+    if not dev.exists():
+        print(f"skipped: no question set at {dev}")
+        return 0
+    from pyinstrument import Profiler
+
+    from bot import create_app
+    from bot.config import Config
+    from bot.wechat_client import WeChatClient, render_message
+
+    asked = _wrk.questions(dev)
+    token = "bench-profile-token"
+    with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
+        app = create_app(Config(data_dir=Path(tmp), wechat_token=token, admin_token="x"))
+        client = app.test_client()
+        wechat = WeChatClient("/wechat", token, mode="plain")
+
+        def post(i: int) -> None:
+            openid = f"oBenchProfile{i % USERS:04d}"
+            xml = render_message(
+                "text", source=openid, msg_id=wechat.next_msg_id(), content=asked[i % len(asked)]
+            )
+            query, body = wechat.prepare(xml, openid=openid)
+            response = client.post(
+                "/wechat", query_string=query, data=body, content_type="text/xml"
+            )
+            if response.status_code != 200 or _wrk.ANSWER_MARKER.encode() not in response.data:
+                raise SystemExit(f"not an answer: {response.status_code} {response.data[:200]!r}")
+
+        def loop(first: int) -> float:
+            start = time.process_time()
+            for i in range(first, first + args.requests):
+                post(i)
+            return (time.process_time() - start) / args.requests * 1000
+
+        loop(0)  # warm-up: the tagger's tables load on first use
+        plain_ms = loop(args.requests)
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        profiled_ms = loop(2 * args.requests)
+        profiler.stop()
+    print(
+        f"{args.requests} requests through Flask's test client: {plain_ms:.2f} ms CPU a request "
+        f"({profiled_ms:.2f} ms under the profiler)\n"
+    )
+    print(
+        profiler.output_text(unicode=True, color=False, show_all=False, time="percent_of_total")
+        .split("\n", 6)[-1]  # pyinstrument's banner
+        .rstrip()
+    )
+    return 0

@@ -36,6 +36,19 @@ FLOOR = "bench.floor:app"
 THROUGHPUT_TARGET = 0.9  # real/floor requests per second, at least
 P99_TARGET = 2.0  # real/floor p99 latency, at most
 START_QUESTION = "论坛在哪里举行？"
+SCALED = "real-scaled"
+SCALE_P99_TARGET = 2.0  # p99 with 100k passages / p99 with the report alone, at most
+
+
+def scaled_knowledge(folder: Path, passages: int) -> Path:
+    """The report plus ``passages`` synthetic passages (bench.knowledge's generator)."""
+    from bench.knowledge import write_folder
+    from bot.config import PROJECT_ROOT
+
+    write_folder(folder, passages)
+    for source in (PROJECT_ROOT / "knowledge" / "sources").iterdir():
+        (folder / source.name).write_bytes(source.read_bytes())
+    return folder
 
 
 def machine() -> str:
@@ -154,6 +167,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--real", default=REAL, help=f"the app to measure against the floor (default {REAL})"
     )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=100_000,
+        help="also load the real app on the report plus this many synthetic passages, "
+        "to compare with the report alone (0: skip; default 100000)",
+    )
     args = parser.parse_args(argv)
 
     if _wrk.wrk_path() is None:
@@ -183,12 +203,23 @@ def main(argv: list[str]) -> int:
             ),
             "floor": _serve.start(FLOOR, folder / "floor-data", folder / "floor.log", args.workers),
         }
+        if args.scale:
+            big = scaled_knowledge(folder / "knowledge", args.scale)
+            servers[SCALED] = _serve.start(
+                args.real,
+                folder / "scaled-data",
+                folder / "scaled.log",
+                args.workers,
+                BOT_KNOWLEDGE_DIR=str(big),
+            )
         results: dict[str, list[_wrk.WrkResult]] = {name: [] for name in servers}
         shares: dict[str, list[_cpu.CpuShare]] = {name: [] for name in servers}
         try:
             for server in servers.values():
-                _serve.wait_ready(server)
+                _serve.wait_ready(server, deadline_s=600)
             problems = check_replies(servers["real"], asked, echo=False)
+            if SCALED in servers:
+                problems += check_replies(servers[SCALED], asked, echo=False)
             problems += check_replies(servers["floor"], asked, echo=True)
             if problems:
                 print("FAILED: the apps do not answer as expected:\n" + "\n".join(problems))
@@ -260,6 +291,15 @@ def main(argv: list[str]) -> int:
         f"{'met' if throughput >= THROUGHPUT_TARGET else 'MISSED'}); "
         f"p99 {p99:.2f} (target ≤ {P99_TARGET}: {'met' if p99 <= P99_TARGET else 'MISSED'})"
     )
+    if SCALED in results:
+        scaled = results[SCALED]
+        ratio = median(scaled, "p99_ms") / median(real, "p99_ms")
+        print(
+            f"{args.scale:,} more passages: {median(scaled, 'rps'):,.0f} req/s, p50 "
+            f"{median(scaled, 'p50_ms'):.1f} ms, p99 {median(scaled, 'p99_ms'):.1f} ms; "
+            f"p99 ratio to the report alone {ratio:.2f} (target ≤ {SCALE_P99_TARGET}: "
+            f"{'met' if ratio <= SCALE_P99_TARGET else 'MISSED'})"
+        )
     cost = {
         name: statistics.median(
             1000 * c.server / r.rps for r, c in zip(runs, shares[name], strict=True)
@@ -282,8 +322,8 @@ def main(argv: list[str]) -> int:
     if startup:
         print("\nStart-up:\n" + "\n".join(startup))
 
-    errors = sum(r.errors for r in real + floor)
-    unanswered = sum(r.requests - r.answered for r in real)
+    errors = sum(r.errors for runs in results.values() for r in runs)
+    unanswered = sum(r.requests - r.answered for r in real + results.get(SCALED, []))
     if errors or unanswered or logged["retry"]:
         print(
             f"\nFAILED: {errors} errors; {unanswered} real replies without "

@@ -79,7 +79,7 @@ function request()
   local parts = {cfg.token, timestamp, nonce}
   table.sort(parts)
   local signature = sha1(table.concat(parts))
-  local openid = string.format("oBench%02d%06d", id, counter % cfg.users)
+  local openid = string.format("oBench%02d%07d", id, counter % cfg.users)
   local question = cfg.questions[(counter * 7 + id) % #cfg.questions + 1]
   local msgid = string.format("%s%02d%09d", cfg.prefix, id, counter)
   local body = "<xml><ToUserName><![CDATA[" .. cfg.account .. "]]></ToUserName>"

@@ -181,10 +181,10 @@ class Composer:
         weights = {t: self._weight(t, answer_types) for t in dict.fromkeys(terms)}
         alternatives: dict[str, frozenset[str]] = {}
         for phrase, words in question.synonyms:
-            report_words = frozenset(tokenize(" ".join(words)))
-            for term in tokenize(phrase):
+            report_words = self.kb.terms_in(" ".join(words))
+            for term in self.kb.terms_in(phrase):
                 alternatives[term] = alternatives.get(term, frozenset()) | report_words
-        subject = frozenset(tokenize(SUBJECT))
+        subject = self.kb.terms_in(SUBJECT)
         light = self._max_weight * LIGHT_WEIGHT
         if question.intent is not Intent.WHAT and all(
             w <= light or t in subject for t, w in weights.items()
@@ -199,10 +199,10 @@ class Composer:
     # -- extraction ------------------------------------------------------------------
     def _sentence_terms(self, sentence: str, passage: Passage, implied: frozenset[str]) -> set[str]:
         """What a sentence says, read in its context."""
-        terms = set(self.kb.tokenizer.tokenize(sentence))
+        terms = set(self.kb.terms_in(sentence))
         terms.update(self.kb.terms_of(passage) & implied)  # what the passage is about
         if passage.speaker:  # the citation names the speaker, so the sentence "says" it
-            terms.update(self.kb.tokenizer.tokenize(passage.speaker))
+            terms.update(self.kb.terms_in(passage.speaker))
         return terms
 
     def _clip(self, sentence: str, asked: _Asked, limit: int) -> str:
@@ -217,7 +217,7 @@ class Composer:
                 if len(text) + len(clause) > limit:
                     break
                 text += clause
-            score = asked.coverage(set(self.kb.tokenizer.tokenize(text)))
+            score = asked.coverage(self.kb.terms_in(text))
             if score > best_score:
                 best, best_score = text, score
         best = best.rstrip("，,、：:；")

@@ -29,6 +29,7 @@ from bot.store.base import StateStore
 from knowledge.base import KnowledgeBase, build_knowledge_base
 
 STAMP_KEY = "knowledge:stamp"
+ANSWER_CACHE_SIZE = 4096  # answers kept per process
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class Engine:
         self._kb: KnowledgeBase | None = None
         self._reload_lock = threading.Lock()
         self._seen_stamp: Any = None
+        self._answers: dict[tuple[str, str], Answer] = {}
 
     @property
     def knowledge(self) -> KnowledgeBase | None:
@@ -152,7 +154,7 @@ class Engine:
         OpenID; ``channel`` says where the question came from (wechat, console, admin)."""
         started = time.perf_counter()
         kb = self._kb or self.load()
-        answer = compose_answer(kb, question)
+        answer = self._answer(kb, question)
         if self.querylog is not None and channel != "admin":
             self.querylog.record(
                 QueryRecord(
@@ -167,6 +169,20 @@ class Engine:
                     version=kb.version,
                 )
             )
+        return answer
+
+    def _answer(self, kb: KnowledgeBase, question: str) -> Answer:
+        """The answer from ``kb``, remembered per knowledge version: many users ask the same
+        few questions, and an answer depends on nothing but the question and the base."""
+        if ANSWER_CACHE_SIZE <= 0:
+            return compose_answer(kb, question)
+        key = (kb.version, question)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = compose_answer(kb, question)
+            if len(self._answers) >= ANSWER_CACHE_SIZE:
+                self._answers.clear()
+            self._answers[key] = answer
         return answer
 
     # -- shared stamp ------------------------------------------------------------------

@@ -23,7 +23,7 @@ from knowledge.tokenizer import Tokenizer
 
 PARALLEL_FROM = 5000  # passages from which a build tokenizes on every core
 MAX_BUILD_PROCESSES = 8
-TERMS_CACHE_SIZE = 4096  # passages whose term sets are kept between questions
+TERMS_CACHE_SIZE = 20_000  # texts whose term sets are kept between questions
 
 
 def indexed_text(passage: Passage) -> str:
@@ -51,12 +51,18 @@ class KnowledgeBase:
         self._terms: dict[str, frozenset[str]] = {}
 
     def terms_of(self, passage: Passage) -> frozenset[str]:
-        terms = self._terms.get(passage.id)
+        return self.terms_in(indexed_text(passage))
+
+    def terms_in(self, text: str) -> frozenset[str]:
+        """The terms of a passage, sentence or clause, remembered: answers quote the same
+        few hundred sentences over and over, and tokenizing them is most of an answer's
+        cost. Bounded, and dropped with the base on a reload."""
+        terms = self._terms.get(text)
         if terms is None:
-            terms = frozenset(self.tokenizer.tokenize(indexed_text(passage)))
+            terms = frozenset(self.tokenizer.tokenize(text))
             if len(self._terms) >= TERMS_CACHE_SIZE:
                 self._terms.clear()
-            self._terms[passage.id] = terms
+            self._terms[text] = terms
         return terms
 
     def passage_count(self, document: Document) -> int:

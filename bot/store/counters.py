@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import zlib
 from pathlib import Path
 
 import diskcache
 from limits.storage import Storage
+
+SHARDS = 8
 
 
 class DiskcacheStorage(Storage):
@@ -23,10 +26,14 @@ class DiskcacheStorage(Storage):
 
     STORAGE_SCHEME = None  # built directly, never from a URI
 
-    def __init__(self, directory: str | Path) -> None:
+    def __init__(self, directory: str | Path, shards: int = SHARDS) -> None:
         super().__init__()
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        self._cache = diskcache.Cache(str(directory))
+        # Sharded by key, as diskcache's FanoutCache is (which has no transactions): two
+        # workers counting two users rarely wait for the same SQLite write lock.
+        self._shards = [diskcache.Cache(str(Path(directory) / f"{n:03d}")) for n in range(shards)]
+
+    def _cache(self, key: str) -> diskcache.Cache:
+        return self._shards[zlib.crc32(key.encode()) % len(self._shards)]
 
     @property
     def base_exceptions(self) -> tuple[type[Exception], ...]:
@@ -34,25 +41,27 @@ class DiskcacheStorage(Storage):
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         """The count after adding ``amount``; the window (expiry) starts with the first hit."""
-        with self._cache.transact(retry=True):
-            self._cache.add(key, 0, expire=expiry, retry=True)
-            return self._cache.incr(key, amount, retry=True)
+        cache = self._cache(key)
+        with cache.transact(retry=True):
+            cache.add(key, 0, expire=expiry, retry=True)
+            return cache.incr(key, amount, retry=True)
 
     def get(self, key: str) -> int:
-        return self._cache.get(key, 0, retry=True)
+        return self._cache(key).get(key, 0, retry=True)
 
     def get_expiry(self, key: str) -> float:
-        value, expire_time = self._cache.get(key, expire_time=True, retry=True)
+        value, expire_time = self._cache(key).get(key, expire_time=True, retry=True)
         return time.time() if value is None or expire_time is None else expire_time
 
     def check(self) -> bool:
         return True
 
     def reset(self) -> int | None:
-        return self._cache.clear(retry=True)
+        return sum(cache.clear(retry=True) for cache in self._shards)
 
     def clear(self, key: str) -> None:
-        self._cache.delete(key, retry=True)
+        self._cache(key).delete(key, retry=True)
 
     def close(self) -> None:
-        self._cache.close()
+        for cache in self._shards:
+            cache.close()

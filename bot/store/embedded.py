@@ -7,6 +7,9 @@ from typing import Any
 
 import diskcache
 
+SHARDS = 8
+WAIT = 1.0  # seconds a write waits for a shard's lock before trying again
+
 
 class EmbeddedStore:
     backend = "embedded"
@@ -14,19 +17,19 @@ class EmbeddedStore:
     def __init__(self, data_dir: str | Path) -> None:
         path = Path(data_dir) / "state"
         path.mkdir(parents=True, exist_ok=True)
-        self._cache = diskcache.Cache(str(path))
+        self._cache = diskcache.FanoutCache(str(path), shards=SHARDS, timeout=WAIT)
 
     def get(self, key: str) -> Any | None:
-        return self._cache.get(key)
+        return self._cache.get(key, retry=True)
 
     def set(self, key: str, value: Any, ttl: float | None = None) -> None:
-        self._cache.set(key, value, expire=ttl)
+        self._cache.set(key, value, expire=ttl, retry=True)
 
     def add(self, key: str, value: Any, ttl: float | None = None) -> bool:
-        return bool(self._cache.add(key, value, expire=ttl))
+        return bool(self._cache.add(key, value, expire=ttl, retry=True))
 
     def delete(self, key: str) -> None:
-        self._cache.delete(key)
+        self._cache.delete(key, retry=True)
 
     def close(self) -> None:
         self._cache.close()

@@ -8,7 +8,6 @@ with ``error`` and, for a knowledge file at fault, ``file`` and ``reason``.
 from __future__ import annotations
 
 import hmac
-import logging
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
@@ -17,7 +16,6 @@ from bot.app import get_engine
 from knowledge.errors import KnowledgeError
 
 bp = Blueprint("admin_api", __name__, url_prefix="/admin")
-log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -52,7 +50,6 @@ def reload() -> Response:
     try:
         result = get_engine().reload(origin="api")
     except KnowledgeError as exc:
-        log.warning("reload refused", extra={"fields": {"file": exc.path, "reason": exc.reason}})
         return _error(422, f"reload refused: {exc}", file=exc.path, reason=exc.reason)
     return jsonify(result.to_json())
 

@@ -183,7 +183,6 @@ def reload_now() -> Any:
     try:
         result = get_engine().reload(origin="admin-page")
     except KnowledgeError as exc:
-        log.warning("reload refused", extra={"fields": {"file": exc.path, "reason": exc.reason}})
         refusal = {"file": exc.path, "reason": exc.reason, "message": str(exc)}
         return _status_page(422, refusal=refusal)
     return _status_page(reloaded=result.to_json())

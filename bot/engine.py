@@ -27,6 +27,7 @@ from bot.config import Config
 from bot.querylog import QueryLog, QueryRecord
 from bot.store.base import StateStore
 from knowledge.base import KnowledgeBase, build_knowledge_base
+from knowledge.errors import KnowledgeError
 
 STAMP_KEY = "knowledge:stamp"
 ANSWER_CACHE_SIZE = 4096  # answers kept per process
@@ -104,6 +105,10 @@ class Engine:
                 kb = self._build()
             except Exception as exc:
                 self._record_reload(origin, ok=False, previous=previous, error=str(exc))
+                fields = {"origin": origin, "error": str(exc)}
+                if isinstance(exc, KnowledgeError):
+                    fields |= {"file": exc.path, "reason": exc.reason}
+                log.warning("reload refused", extra={"fields": fields})
                 raise
             self._kb = kb
             self._seen_stamp = self._write_stamp(kb)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,15 @@ REPORT = next((PROJECT_ROOT / "knowledge" / "sources").glob("*.txt"))
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return Config(data_dir=tmp_path / "data", admin_token="test-admin-token")
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A knowledge folder holding a copy of the report, for tests that add or break files."""
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(REPORT, folder)
+    return folder
 
 
 @pytest.fixture(scope="module")

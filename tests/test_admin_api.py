@@ -19,14 +19,6 @@ AGENDA_QUESTION = "茶歇安排在几点？"
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "sources"
-    folder.mkdir()
-    shutil.copy(REPORT, folder)
-    return folder
-
-
-@pytest.fixture
 def app(tmp_path: Path, folder: Path):
     return create_app(webhook_config(tmp_path / "data", knowledge_dir=folder))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,14 +21,6 @@ TOKEN = "test-admin-token"
 AGENDA = "---\ntitle: 会议议程\n---\n# 议程\n\n论坛茶歇安排在上午十点半，地点是二层咖啡厅。\n"
 PAGES = ["/admin", "/admin/passages", "/admin/hit-test?q=论坛在哪里举行？", "/admin/unanswered"]
 FORMS = ["/admin/reload-now", "/admin/logout"]
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "sources"
-    folder.mkdir()
-    shutil.copy(REPORT, folder)
-    return folder
 
 
 @pytest.fixture

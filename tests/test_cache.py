@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 
 from knowledge import build_knowledge_base
 from knowledge.cache import BuildCache
-from tests.conftest import REPORT
-
-
-def _folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "sources"
-    folder.mkdir()
-    shutil.copy(REPORT, folder)
-    return folder
 
 
 def _entries(cache: Path) -> list[Path]:
     return [p for p in cache.iterdir() if not p.name.startswith(".")]
 
 
-def test_a_cached_build_is_the_same_knowledge_base(tmp_path):
-    folder, cache = _folder(tmp_path), tmp_path / "cache"
+def test_a_cached_build_is_the_same_knowledge_base(tmp_path, folder):
+    cache = tmp_path / "cache"
     fresh = build_knowledge_base(folder, cache)
     assert len(_entries(cache)) == 1
     cached = build_knowledge_base(folder, cache)
@@ -36,8 +27,8 @@ def test_a_cached_build_is_the_same_knowledge_base(tmp_path):
     assert np.array_equal(cached.index.scores(query), fresh.index.scores(query))
 
 
-def test_an_edited_document_is_built_afresh(tmp_path):
-    folder, cache = _folder(tmp_path), tmp_path / "cache"
+def test_an_edited_document_is_built_afresh(tmp_path, folder):
+    cache = tmp_path / "cache"
     before = build_knowledge_base(folder, cache)
     (folder / "补充.md").write_text("# 会议议程\n\n上午九点开幕，下午五点闭幕。\n", "utf-8")
     after = build_knowledge_base(folder, cache)
@@ -47,8 +38,8 @@ def test_an_edited_document_is_built_afresh(tmp_path):
     assert len(_entries(cache)) == 2
 
 
-def test_a_damaged_entry_is_rebuilt(tmp_path, caplog):
-    folder, cache = _folder(tmp_path), tmp_path / "cache"
+def test_a_damaged_entry_is_rebuilt(tmp_path, folder, caplog):
+    cache = tmp_path / "cache"
     fresh = build_knowledge_base(folder, cache)
     (entry,) = _entries(cache)
     (entry / "index.npz").write_bytes(b"not an index")
@@ -58,16 +49,15 @@ def test_a_damaged_entry_is_rebuilt(tmp_path, caplog):
     assert (entry / "index.npz").read_bytes() != b"not an index"
 
 
-def test_old_entries_are_pruned(tmp_path):
-    folder, cache = _folder(tmp_path), tmp_path / "cache"
+def test_old_entries_are_pruned(tmp_path, folder):
+    cache = tmp_path / "cache"
     for n in range(5):
         (folder / "extra.md").write_text(f"# 附录\n\n第{n}号附录的内容。\n", "utf-8")
         build_knowledge_base(folder, cache)
     assert len(_entries(cache)) == BuildCache(cache).keep
 
 
-def test_an_unwritable_cache_only_costs_time(tmp_path, caplog):
-    folder = _folder(tmp_path)
+def test_an_unwritable_cache_only_costs_time(tmp_path, folder, caplog):
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache folder should be")
     kb = build_knowledge_base(folder, blocker)

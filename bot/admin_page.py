@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import logging
 import math
-import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,7 +34,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from bot.admin import knowledge_stats, token_matches
 from bot.app import get_engine
-from bot.store.base import StateStore
+from bot.store.base import shared_secret
 from bot.store.counters import DiskcacheStorage
 from knowledge.errors import KnowledgeError
 
@@ -67,7 +66,11 @@ HEADERS = {
 
 def init_app(app: Flask) -> None:
     config = app.extensions["forumbot"].config
-    app.secret_key = config.secret_key or shared_secret(app.extensions["forumbot.store"])
+    # Without BOT_SECRET_KEY, one key kept in the shared store: a session signed by one
+    # worker is accepted by every other.
+    app.secret_key = config.secret_key or shared_secret(
+        app.extensions["forumbot.store"], SECRET_KEY
+    )
     app.config.update(
         SESSION_COOKIE_NAME="forumbot_admin",
         SESSION_COOKIE_HTTPONLY=True,
@@ -83,13 +86,6 @@ def init_app(app: Flask) -> None:
     storage = DiskcacheStorage(config.data_dir / "ratelimit")
     app.extensions["forumbot.failed_logins"] = FixedWindowRateLimiter(storage)
     app.register_blueprint(bp)
-
-
-def shared_secret(store: StateStore) -> str:
-    """Flask's SECRET_KEY when BOT_SECRET_KEY is not set: random, made once and kept in the
-    shared store, so a session signed by one worker is accepted by every other."""
-    store.add(SECRET_KEY, secrets.token_hex(32))
-    return store.get(SECRET_KEY)
 
 
 # -- login -------------------------------------------------------------------------------

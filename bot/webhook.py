@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import secrets
 import time
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -34,7 +33,7 @@ from bot.conversation import Conversation, Reply
 from bot.privacy import hash_user
 from bot.ratelimit import TOO_FAST, RateLimiter, open_rate_limiter
 from bot.retries import reply_once
-from bot.store.base import StateStore
+from bot.store.base import StateStore, shared_secret
 from handlers import Context, dispatch, message_key
 from handlers.menu import Menu, load_menu
 
@@ -83,8 +82,7 @@ def init_app(app: Flask) -> None:
 def user_hash_key(store: StateStore) -> str:
     """The key OpenIDs are hashed with: random, made once and kept in the shared store, so
     every worker (and, with Redis, every machine) maps a user to the same pseudonym."""
-    store.add(USER_KEY, secrets.token_hex(32))
-    return store.get(USER_KEY)
+    return shared_secret(store, USER_KEY)
 
 
 def _settings() -> WebhookSettings:

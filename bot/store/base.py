@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, Protocol
 
 
@@ -27,3 +28,10 @@ class StateStore(Protocol):
     def delete(self, key: str) -> None: ...
 
     def close(self) -> None: ...
+
+
+def shared_secret(store: StateStore, key: str) -> str:
+    """A random secret made once and kept in ``store``: the first process to ask makes it
+    (``add`` is atomic), every other worker, and with Redis every machine, reads the same."""
+    store.add(key, secrets.token_hex(32))
+    return store.get(key)

@@ -35,7 +35,7 @@ from limits.strategies import FixedWindowRateLimiter
 from bot.admin import knowledge_stats, token_matches
 from bot.app import get_engine
 from bot.store.base import shared_secret
-from bot.store.counters import DiskcacheStorage
+from bot.store.counters import machine_counters
 from knowledge.errors import KnowledgeError
 
 bp = Blueprint("admin_page", __name__)
@@ -83,8 +83,8 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     # Counted on disk, so every worker of the machine sees the same attempts.
-    storage = DiskcacheStorage(config.data_dir / "ratelimit")
-    app.extensions["forumbot.failed_logins"] = FixedWindowRateLimiter(storage)
+    failed_logins = FixedWindowRateLimiter(machine_counters(config.data_dir))
+    app.extensions["forumbot.failed_logins"] = failed_logins
     app.register_blueprint(bp)
 
 

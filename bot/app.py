@@ -16,7 +16,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     store = open_store(config.data_dir, config.redis_url)
-    querylog = QueryLog(config.data_dir / "queries.sqlite3", config.query_log_days)
+    querylog = QueryLog.in_data_dir(config.data_dir, config.query_log_days)
     engine = Engine(config, store, querylog)
     engine.load()
     app.extensions["forumbot"] = engine

@@ -24,7 +24,7 @@ def _engine(log_questions: bool = False) -> Engine:
     if log_questions:
         from bot.querylog import QueryLog
 
-        querylog = QueryLog(config.data_dir / "queries.sqlite3", config.query_log_days)
+        querylog = QueryLog.in_data_dir(config.data_dir, config.query_log_days)
     engine = Engine(config, querylog=querylog)
     engine.load()
     return engine
@@ -147,7 +147,7 @@ def cmd_log_unanswered(args: argparse.Namespace) -> int:
     from bot.querylog import QueryLog
 
     config = Config.from_env()
-    rows = QueryLog(config.data_dir / "queries.sqlite3").unanswered(args.limit, args.days)
+    rows = QueryLog.in_data_dir(config.data_dir).unanswered(args.limit, args.days)
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))

@@ -96,6 +96,13 @@ class QueryRecord:
 
 
 class QueryLog:
+    FILE_NAME = "queries.sqlite3"
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path, retention_days: float = 90) -> QueryLog:
+        """The log every process of a machine writes: one file in BOT_DATA_DIR."""
+        return cls(data_dir / cls.FILE_NAME, retention_days)
+
     def __init__(self, path: str | Path, retention_days: float = 90) -> None:
         self.path = Path(path)
         self.retention_days = retention_days

@@ -22,7 +22,7 @@ from limits.storage import RedisStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 
 from bot.store import RedisStore, ResilientStore, StateStore
-from bot.store.counters import DiskcacheStorage
+from bot.store.counters import machine_counters
 from bot.store.redis import KEY_PREFIX, unavailable_as_store_error
 from bot.store.resilient import CircuitBreaker
 
@@ -82,7 +82,7 @@ def open_rate_limiter(text: str, data_dir: str | Path, store: StateStore) -> Rat
     limit = parse_rate_limit(text)
     if limit is None:
         return None
-    local = DiskcacheStorage(Path(data_dir) / "ratelimit")
+    local = machine_counters(data_dir)
     if isinstance(store, ResilientStore) and isinstance(store.primary, RedisStore):
         redis_store = store.primary
         shared = RedisStorage(

@@ -65,3 +65,9 @@ class DiskcacheStorage(Storage):
     def close(self) -> None:
         for cache in self._shards:
             cache.close()
+
+
+def machine_counters(data_dir: str | Path) -> DiskcacheStorage:
+    """The counters every worker of this machine shares, in BOT_DATA_DIR (the per-user rate
+    limit, failed admin logins): one folder, whoever counts."""
+    return DiskcacheStorage(Path(data_dir) / "ratelimit")

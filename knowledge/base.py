@@ -110,15 +110,19 @@ def build_knowledge_base(folder: str | Path, cache_dir: str | Path | None = None
     )
 
 
+def split_document(document: Document) -> tuple[list[Passage], list[str]]:
+    """A document's passages, and the notes on it: loading warnings and the repairs made."""
+    repaired = repair_text(document.text, markdown=document.format == "markdown")
+    return split_passages(document, repaired.blocks), [*document.notes, *repaired.notes]
+
+
 def build(documents: Sequence[Document]) -> Built:
     """Repair, split, attribute and index: everything that depends only on the documents."""
     passages: list[Passage] = []
     warnings: list[str] = []
     for document in documents:
-        repaired = repair_text(document.text, markdown=document.format == "markdown")
-        notes = (*document.notes, *repaired.notes)
+        found, notes = split_document(document)
         warnings.extend(f"{document.name}: {note}" for note in notes)
-        found = split_passages(document, repaired.blocks)
         if not found:
             warnings.append(f"{document.name}: no passages")
         passages.extend(found)

@@ -10,10 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge.base import split_document
 from knowledge.errors import KnowledgeError
 from knowledge.loader import list_sources, load_document
-from knowledge.passages import split_passages
-from knowledge.repair import repair_text
 
 
 @dataclass
@@ -63,12 +62,10 @@ def check_file(path: Path) -> FileReport:
     except KnowledgeError as exc:
         report.error = exc.reason
         return report
-    repaired = repair_text(document.text, markdown=document.format == "markdown")
-    passages = split_passages(document, repaired.blocks)
+    passages, report.notes = split_document(document)
     report.passages = len(passages)
     report.kinds = Counter(p.kind for p in passages)
     report.speakers = list(dict.fromkeys(p.speaker for p in passages if p.speaker))
-    report.notes = [*document.notes, *repaired.notes]
     if not passages:
         report.notes.append("no passages: nothing in this file can be found")
     return report

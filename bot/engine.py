@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from bot.answer import Answer, compose_answer
@@ -73,7 +74,7 @@ class Engine:
         return self._kb
 
     @property
-    def cache_dir(self):
+    def cache_dir(self) -> Path:
         return self.config.data_dir / "knowledge-cache"
 
     def _build(self) -> KnowledgeBase:
@@ -116,15 +117,7 @@ class Engine:
         result = ReloadResult(
             kb.version, previous, len(kb.documents), len(kb.passages), took_ms, kb.warnings
         )
-        self._record_reload(
-            origin,
-            ok=True,
-            version=kb.version,
-            previous=previous,
-            documents=len(kb.documents),
-            passages=len(kb.passages),
-            took_ms=took_ms,
-        )
+        self._record_reload(origin, ok=True, **asdict(result))
         log.info("knowledge reloaded", extra={"fields": {**result.to_json(), "origin": origin}})
         return result
 

@@ -86,7 +86,8 @@ def _load_jieba(cache_dir: Path) -> jieba.Tokenizer:
             cache.unlink(missing_ok=True)
             tokenizer.initialize()
             freq, total = tokenizer.FREQ, tokenizer.total
-        base = _BASE_DICTIONARY[cache_dir] = (dict(freq), total)
+        # Kept as it is: the tokenizer below gets a copy, so nothing else holds this one.
+        base = _BASE_DICTIONARY[cache_dir] = (freq, total)
     tokenizer.FREQ, tokenizer.total = dict(base[0]), base[1]
     tokenizer.initialized = True
     return tokenizer

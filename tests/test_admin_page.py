@@ -140,30 +140,31 @@ def test_the_session_cookie_is_secure_in_production(tmp_path, folder, settings):
     assert "; Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
 
 
+def status_with_the_admins_cookie(app, admin) -> int:
+    """What /admin answers another app presenting the logged-in admin's session cookie."""
+    client = app.test_client()
+    client.set_cookie("forumbot_admin", admin.get_cookie("forumbot_admin").value)
+    return client.get("/admin").status_code
+
+
 def test_every_worker_accepts_a_session_made_by_another(tmp_path, folder, admin):
     """Two apps on one data folder stand for two gunicorn workers sharing the store."""
     other = create_app(webhook_config(tmp_path / "data", knowledge_dir=folder))
-    client = other.test_client()
-    client.set_cookie("forumbot_admin", admin.get_cookie("forumbot_admin").value)
-    assert client.get("/admin").status_code == 200
+    assert status_with_the_admins_cookie(other, admin) == 200
 
 
 def test_an_instance_with_another_secret_does_not(tmp_path, folder, admin):
     other = create_app(
         webhook_config(tmp_path / "other", knowledge_dir=folder, secret_key="set-by-env")
     )
-    client = other.test_client()
-    client.set_cookie("forumbot_admin", admin.get_cookie("forumbot_admin").value)
-    assert client.get("/admin").status_code == 302
+    assert status_with_the_admins_cookie(other, admin) == 302
 
 
 def test_changing_the_admin_token_logs_every_browser_out(tmp_path, folder, admin):
     rotated = create_app(
         webhook_config(tmp_path / "data", knowledge_dir=folder, admin_token="rotated-token")
     )
-    client = rotated.test_client()
-    client.set_cookie("forumbot_admin", admin.get_cookie("forumbot_admin").value)
-    assert client.get("/admin").status_code == 302
+    assert status_with_the_admins_cookie(rotated, admin) == 302
 
 
 # -- CSRF --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import math
 import multiprocessing
 import os
 import time
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -45,6 +46,9 @@ class KnowledgeBase:
 
     def __post_init__(self) -> None:
         self.speakers = frozenset(p.speaker for p in self.passages if p.speaker)
+        # Counted once: the stats list every document, and a pass over 100k passages per
+        # document would make that seconds.
+        self._per_source = Counter(p.source for p in self.passages)
         # Terms of the passages answers are composed from, tokenized on demand: holding
         # every passage's term set would cost more memory than the index at 100k passages.
         self._terms: dict[str, frozenset[str]] = {}
@@ -65,7 +69,7 @@ class KnowledgeBase:
         return terms
 
     def passage_count(self, document: Document) -> int:
-        return sum(1 for p in self.passages if p.source == document.name)
+        return self._per_source[document.name]
 
     def search(self, question: str, k: int = 5) -> list[tuple[Passage, float]]:
         return self.search_terms(self.tokenizer.tokenize(question), k)

@@ -4,13 +4,14 @@ persistence off, and stoppable and restartable on the same port to play an outag
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 import redis
+
+from tests.gunicorn_support import free_port
 
 START_TIMEOUT = 10.0  # seconds a starting server has to accept connections
 
@@ -21,12 +22,6 @@ def redis_server_path() -> str:
     if path is None:
         pytest.skip("redis-server is not installed (apt-get install redis-server); CI has it")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RedisServer:

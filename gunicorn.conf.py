@@ -20,3 +20,14 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"
 # gunicorn's runtime control socket defaults to one path per user ($HOME/.gunicorn), which a
 # second instance on the machine would take over; the bot does not use it.
 control_socket_disable = True
+
+
+def when_ready(server: object) -> None:
+    """In the master, after the preloaded app is built and before any worker forks: move
+    everything allocated so far (jieba's dictionary, the index) out of the garbage
+    collector's reach. Workers then neither scan those objects on every full collection nor
+    write to their pages, which stay shared with the master (Python's advice for fork)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

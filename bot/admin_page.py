@@ -28,6 +28,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from limits import parse
 from limits.strategies import FixedWindowRateLimiter
@@ -64,8 +65,20 @@ HEADERS = {
 }
 
 
+class AdminSessionInterface(SecureCookieSessionInterface):
+    """Sessions for the admin page only. Flask opens one for every request, which costs a
+    signing serializer each time: the webhook, POSTed to by WeChat at full rate and never
+    carrying the cookie, gets Flask's null session instead."""
+
+    def open_session(self, app: Flask, request: Any) -> SessionMixin | None:
+        if not request.path.startswith("/admin"):
+            return None  # Flask substitutes its null session, which is never saved
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     config = app.extensions["forumbot"].config
+    app.session_interface = AdminSessionInterface()
     # Without BOT_SECRET_KEY, one key kept in the shared store: a session signed by one
     # worker is accepted by every other.
     app.secret_key = config.secret_key or shared_secret(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.answer import MAX_REPLY_BYTES, Answer, fit_bytes
@@ -57,7 +57,14 @@ class Reply:
     asked: str | None = None  # the question sent to the engine, after any rewriting
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict, which deep-copies every field: this runs for every message.
+        return {
+            "text": self.text,
+            "kind": self.kind,
+            "answered": self.answered,
+            "top_score": self.top_score,
+            "asked": self.asked,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:

@@ -23,6 +23,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.messages import MESSAGE_TYPES, UnknownMessage
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -208,8 +209,14 @@ def _message(xml: bytes | str) -> tuple[Any, dict[str, str]]:
         _refuse(400, "missing field: Content")
     if fields["MsgType"].lower() == "event" and not fields.get("Event"):
         _refuse(400, "missing field: Event")
+    msg_type = fields["MsgType"].lower()
     try:
-        return parse_message(xml), fields
+        if msg_type == "event" or msg_type.startswith("device_"):
+            return parse_message(xml), fields  # events may nest elements; wechatpy sorts them
+        # Messages are flat: wechatpy's message class reads the fields parsed above, where
+        # parse_message would parse the same bytes a second time (a tenth of a request's CPU).
+        data = {name: value or None for name, value in fields.items()}  # as xmltodict has it
+        return MESSAGE_TYPES.get(msg_type, UnknownMessage)(data), fields
     except Exception:  # wechatpy trusts its input; any surprise in it is a bad request
         _refuse(400, "malformed message")
 

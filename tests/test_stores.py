@@ -100,3 +100,35 @@ def test_open_store_picks_the_backend(tmp_path, redis_server):
     assert isinstance(resilient, ResilientStore) and resilient.backend == "redis"
     embedded.close()
     resilient.close()
+
+
+# -- the machine's rate counters ----------------------------------------------------------
+
+
+def test_counters_of_one_machine_count_every_hit_of_every_worker(tmp_path):
+    """Two workers' counters on one folder, four threads each, all counting the same users:
+    no hit is lost between a window's first add and the increments racing it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.store.counters import machine_counters
+
+    workers = [machine_counters(tmp_path), machine_counters(tmp_path)]
+
+    def hit(n: int) -> int:
+        return workers[n % 2].incr(f"user/{n % 5}", expiry=60)
+
+    with ThreadPoolExecutor(8) as pool:
+        counts = list(pool.map(hit, range(400)))
+    assert [workers[0].get(f"user/{u}") for u in range(5)] == [80] * 5
+    assert sorted(counts) == sorted(c for c in range(1, 81) for _ in range(5))
+
+
+def test_a_counter_window_starts_with_its_first_hit_and_ends_after_expiry(tmp_path):
+    from bot.store.counters import machine_counters
+
+    counters = machine_counters(tmp_path)
+    assert [counters.incr("u", expiry=0.3) for _ in range(3)] == [1, 2, 3]
+    assert counters.get_expiry("u") > time.time()
+    time.sleep(0.4)
+    assert counters.get("u") == 0
+    assert counters.incr("u", expiry=0.3) == 1

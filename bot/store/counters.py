@@ -18,6 +18,8 @@ from pathlib import Path
 import diskcache
 from limits.storage import Storage
 
+from bot.store.embedded import SETTINGS
+
 SHARDS = 8
 
 
@@ -30,7 +32,9 @@ class DiskcacheStorage(Storage):
         super().__init__()
         # Sharded by key, as diskcache's FanoutCache is (which has no transactions): two
         # workers counting two users rarely wait for the same SQLite write lock.
-        self._shards = [diskcache.Cache(str(Path(directory) / f"{n:03d}")) for n in range(shards)]
+        self._shards = [
+            diskcache.Cache(str(Path(directory) / f"{n:03d}"), **SETTINGS) for n in range(shards)
+        ]
 
     def _cache(self, key: str) -> diskcache.Cache:
         return self._shards[zlib.crc32(key.encode()) % len(self._shards)]
@@ -42,9 +46,17 @@ class DiskcacheStorage(Storage):
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         """The count after adding ``amount``; the window (expiry) starts with the first hit."""
         cache = self._cache(key)
-        with cache.transact(retry=True):
-            cache.add(key, 0, expire=expiry, retry=True)
-            return cache.incr(key, amount, retry=True)
+        # Each call below is its own atomic transaction: a window's first hit takes one, a
+        # later hit two, and both cost less than one explicit transaction around add and
+        # incr (measured on one process: 33 and 25 µs against 45 and 26 µs).
+        for _ in range(3):
+            if cache.add(key, amount, expire=expiry, retry=True):
+                return amount
+            try:
+                return cache.incr(key, amount, default=None, retry=True)
+            except KeyError:  # the window ended between the two calls: start the next one
+                continue
+        raise diskcache.Timeout(f"rate counter {key!r} keeps expiring under us")
 
     def get(self, key: str) -> int:
         return self._cache(key).get(key, 0, retry=True)

@@ -1,13 +1,20 @@
-"""A gunicorn started as ``make run`` starts it (gunicorn.conf.py), for one app, on a free port.
+"""The real servers the benches and the end-to-end tests run, written once for both.
 
-The benches load the real app (``wsgi:app``) and the floor app (``bench.floor:app``) with the
-very same command, settings and worker count, so the only difference is the app.
+gunicorn is started with the command of the Makefile's ``run`` target (its config file,
+worker count and settings), for any app: the benches load the real app (``wsgi:app``) and
+the floor app (``bench.floor:app``) the very same way, so the only difference is the app.
+redis-server is started on a free port with persistence off, and can be stopped and started
+again on that port to play an outage. tests/gunicorn_support.py and tests/redis_support.py
+turn the errors below into pytest's skips and failures.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,8 +26,20 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
+APP = "wsgi:app"
 TOKEN = "bench-webhook-token"
+# What every bench server runs with: a known token to sign with, and the per-message log
+# lines on, since Server.messages() counts them.
+BENCH_SETTINGS = {"WECHAT_TOKEN": TOKEN, "LOG_LEVEL": "info"}
+DEFAULT_WORKERS = 2  # gunicorn.conf.py's, when WEB_CONCURRENCY is not set
+REDIS_START_S = 10.0  # seconds a starting redis-server has to accept connections
+
+
+class NotInstalled(RuntimeError):
+    """An executable a server needs is missing: callers skip, with this message."""
 
 
 def free_port() -> int:
@@ -36,9 +55,20 @@ def clean_env(**settings: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("BOT_", "WECHAT_", "GUNICORN_")) and k != "WEB_CONCURRENCY"
     }
-    env["WECHAT_TOKEN"] = TOKEN
-    env["LOG_LEVEL"] = "info"  # the default; the per-message lines are counted (messages())
     return env | settings
+
+
+def make_run_command(app: str = APP) -> list[str]:
+    """The command of the Makefile's ``run`` target serving ``app``, with gunicorn taken from
+    the interpreter running this (the same venv)."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^run:.*\n\t(.+)$", makefile, re.MULTILINE)
+    if recipe is None:
+        raise RuntimeError("the Makefile has no run target")
+    command = shlex.split(recipe.group(1))
+    if not command[0].endswith("/bin/gunicorn") or command[-1] != APP:
+        raise RuntimeError(f"the run target is not `gunicorn ... {APP}`: {command}")
+    return [sys.executable, "-m", "gunicorn", *command[1:-1], app]
 
 
 @dataclass
@@ -55,7 +85,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     @property
-    def url(self) -> str:
+    def webhook(self) -> str:
         return self.base + "/wechat"
 
     def output(self) -> str:
@@ -81,31 +111,35 @@ class Server:
     def workers(self) -> list[int]:
         return children(self.process.pid)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM (a graceful stop), then SIGKILL if it does not end in time."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(30)
+                self.process.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
 
 
-def start(app: str, data_dir: Path, log: Path, workers: int = 2, **settings: str) -> Server:
+def start(
+    app: str, data_dir: Path, log: Path, workers: int | None = None, **settings: str
+) -> Server:
+    """``make run``'s gunicorn serving ``app`` on a free port, with BOT_DATA_DIR=data_dir,
+    ``workers`` (WEB_CONCURRENCY, else the config's default) and ``settings``; not yet
+    ready (wait_ready)."""
     port = free_port()
-    env = clean_env(
-        HOST="127.0.0.1",
-        PORT=str(port),
-        WEB_CONCURRENCY=str(workers),
-        BOT_DATA_DIR=str(data_dir),
-        **settings,
-    )
-    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app]
+    if workers is not None:
+        settings["WEB_CONCURRENCY"] = str(workers)
+    env = clean_env(HOST="127.0.0.1", PORT=str(port), BOT_DATA_DIR=str(data_dir), **settings)
     handle = log.open("wb")
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        make_run_command(app), cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+    )
     handle.close()
-    return Server(app, process, port, log, started, workers)
+    count = int(env.get("WEB_CONCURRENCY", DEFAULT_WORKERS))
+    return Server(app, process, port, log, started, count)
 
 
 def wait_ready(server: Server, deadline_s: float = 120.0) -> float:
@@ -154,3 +188,78 @@ def wait_workers(server: Server, count: int, gone: int | None = None, deadline_s
             return time.perf_counter() - start_at
         time.sleep(0.01)
     return None
+
+
+class RedisServer:
+    """A throwaway redis-server on a free port in ``directory``; ``stop`` and ``start`` again
+    keep the port, so clients configured with ``url`` see an outage and a recovery."""
+
+    def __init__(self, directory: Path) -> None:
+        executable = shutil.which("redis-server")
+        if executable is None:
+            raise NotInstalled("redis-server is not installed (apt-get install redis-server)")
+        self.executable = executable
+        self.directory = directory
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def log(self) -> Path:
+        return self.directory / "redis.log"
+
+    def start(self) -> RedisServer:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    self.executable,
+                    "--port", str(self.port),
+                    "--bind", "127.0.0.1",
+                    "--save", "",
+                    "--appendonly", "no",
+                    "--dir", str(self.directory),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        self._wait_until_ready()
+        return self
+
+    def _wait_until_ready(self) -> None:
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2, socket_timeout=0.2)
+        deadline = time.monotonic() + REDIS_START_S
+        try:
+            while True:
+                assert self.process is not None
+                if self.process.poll() is not None:
+                    log = self.log.read_text(errors="replace")
+                    raise RuntimeError(f"redis-server exited at start:\n{log[-2000:]}")
+                try:
+                    if client.ping():
+                        return
+                except redis.RedisError:
+                    pass
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"redis-server did not start on port {self.port}")
+                time.sleep(0.05)
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port)

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -58,6 +56,7 @@ class Scenario:
             self.folder / f"{name}-data",
             self.folder / f"{name}.log",
             self.args.workers,
+            **_serve.BENCH_SETTINGS,
             **settings,
         )
         _serve.wait_ready(server)
@@ -67,11 +66,17 @@ class Scenario:
         self, server: _serve.Server, midway: Callable[[], None] | None = None
     ) -> _wrk.WrkResult:
         messages = _wrk.Load(self.folder, _serve.TOKEN, self.asked)
-        _wrk.run(server.url, messages, self.args.warmup, self.args.connections, self.args.threads)
+        _wrk.run(
+            server.webhook, messages, self.args.warmup, self.args.connections, self.args.threads
+        )
 
         def run() -> _wrk.WrkResult:
             process = _wrk.start(
-                server.url, messages, self.args.seconds, self.args.connections, self.args.threads
+                server.webhook,
+                messages,
+                self.args.seconds,
+                self.args.connections,
+                self.args.threads,
             )
             if midway is not None:
                 time.sleep(self.args.seconds / 2)
@@ -138,52 +143,14 @@ def kill(s: Scenario) -> _wrk.WrkResult:
     return result
 
 
-def start_redis(port: int, log: Path) -> subprocess.Popen:
-    redis_server = shutil.which("redis-server")
-    if redis_server is None:
-        raise Skip("redis-server is not installed (Debian/Ubuntu: apt-get install redis-server)")
-    process = subprocess.Popen(
-        [
-            redis_server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    import redis
-
-    client = redis.Redis(port=port)
-    end = time.monotonic() + 10
-    while time.monotonic() < end:
-        try:
-            if client.ping():
-                return process
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"redis-server did not start on port {port}")
-
-
-def stop_redis(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        process.wait(10)
-
-
 def redis_scenario(s: Scenario) -> _wrk.WrkResult:
-    port = _serve.free_port()
-    log = s.folder / "redis.log"
-    redis_process = start_redis(port, log)
+    try:
+        redis_server = _serve.RedisServer(s.folder / "redis").start()
+    except _serve.NotInstalled as exc:
+        raise Skip(str(exc)) from None
     try:
         try:
-            server = s.serve("redis", BOT_REDIS_URL=f"redis://127.0.0.1:{port}/0")
+            server = s.serve("redis", BOT_REDIS_URL=redis_server.url)
         except RuntimeError as exc:
             reason = next(
                 (line for line in reversed(str(exc).splitlines()) if "Error" in line),
@@ -191,16 +158,13 @@ def redis_scenario(s: Scenario) -> _wrk.WrkResult:
             )
             raise Skip(f"the app does not start with BOT_REDIS_URL: {reason.strip()}") from None
         try:
-            result = s.load(server, lambda: stop_redis(redis_process))
-            restarted = start_redis(port, log)
-            try:
-                recovered = _recovery(server, s.asked[0])
-            finally:
-                stop_redis(restarted)
+            result = s.load(server, redis_server.stop)
+            redis_server.start()  # on the same port, as a restarted Redis would be
+            recovered = _recovery(server, s.asked[0])
         finally:
             server.stop()
     finally:
-        stop_redis(redis_process)
+        redis_server.stop()
     half = s.args.seconds / 2
     s.notes.append(
         f"Redis stopped (SIGTERM) at {half:g} s; per second [s, 200, 出处, 抱歉, non-200]:"
@@ -221,7 +185,7 @@ def redis_scenario(s: Scenario) -> _wrk.WrkResult:
 def _recovery(server: _serve.Server, question: str) -> float | None:
     from bot.wechat_client import WeChatClient
 
-    client = WeChatClient(server.url, _serve.TOKEN, mode="plain", timeout=5)
+    client = WeChatClient(server.webhook, _serve.TOKEN, mode="plain", timeout=5)
     started = time.perf_counter()
     while time.perf_counter() - started < RECOVERY_DEADLINE:
         try:

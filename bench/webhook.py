@@ -65,7 +65,7 @@ def check_replies(server: _serve.Server, asked: Sequence[str], echo: bool) -> li
     """Send every question once as WeChat would; return what is wrong with the replies."""
     from bot.wechat_client import WeChatClient
 
-    client = WeChatClient(server.url, _serve.TOKEN, mode="plain")
+    client = WeChatClient(server.webhook, _serve.TOKEN, mode="plain")
     problems = []
     for i, question in enumerate(asked):
         exchange = client.send_text(f"oBenchCheck{i:04d}", question)
@@ -83,7 +83,7 @@ def first_answer(server: _serve.Server, deadline_s: float = 120.0) -> float:
     """Seconds from gunicorn's spawn to the first POST answered with sources."""
     from bot.wechat_client import WeChatClient
 
-    client = WeChatClient(server.url, _serve.TOKEN, mode="plain", timeout=5)
+    client = WeChatClient(server.webhook, _serve.TOKEN, mode="plain", timeout=5)
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         if server.process.poll() is not None:
@@ -104,7 +104,7 @@ def start_times(folder: Path, workers: int) -> list[str]:
     in the system temp directory, so it is usually present in both.)"""
     lines = []
     data_dir = folder / "start-data"
-    env = _serve.clean_env(BOT_DATA_DIR=str(data_dir))
+    env = _serve.clean_env(BOT_DATA_DIR=str(data_dir), **_serve.BENCH_SETTINGS)
     for label in ("fresh BOT_DATA_DIR", "second start, same BOT_DATA_DIR"):
         started = time.perf_counter()
         done = subprocess.run(
@@ -121,7 +121,9 @@ def start_times(folder: Path, workers: int) -> list[str]:
             f"- `python -m bot ask {START_QUESTION}` → answer printed, {label}: {seconds:.2f} s"
         )
     for label in ("fresh BOT_DATA_DIR", "second start, same BOT_DATA_DIR"):
-        server = _serve.start(REAL, data_dir / "gunicorn", folder / "start.log", workers)
+        server = _serve.start(
+            REAL, data_dir / "gunicorn", folder / "start.log", workers, **_serve.BENCH_SETTINGS
+        )
         try:
             seconds = first_answer(server)
         finally:
@@ -199,9 +201,19 @@ def main(argv: list[str]) -> int:
         startup = [] if args.no_start else start_times(folder, args.workers)
         servers = {
             "real": _serve.start(
-                args.real, folder / "real-data", folder / "real.log", args.workers
+                args.real,
+                folder / "real-data",
+                folder / "real.log",
+                args.workers,
+                **_serve.BENCH_SETTINGS,
             ),
-            "floor": _serve.start(FLOOR, folder / "floor-data", folder / "floor.log", args.workers),
+            "floor": _serve.start(
+                FLOOR,
+                folder / "floor-data",
+                folder / "floor.log",
+                args.workers,
+                **_serve.BENCH_SETTINGS,
+            ),
         }
         if args.scale:
             big = scaled_knowledge(folder / "knowledge", args.scale)
@@ -211,6 +223,7 @@ def main(argv: list[str]) -> int:
                 folder / "scaled.log",
                 args.workers,
                 BOT_KNOWLEDGE_DIR=str(big),
+                **_serve.BENCH_SETTINGS,
             )
         results: dict[str, list[_wrk.WrkResult]] = {name: [] for name in servers}
         shares: dict[str, list[_cpu.CpuShare]] = {name: [] for name in servers}
@@ -231,7 +244,9 @@ def main(argv: list[str]) -> int:
                 result, cpu = _cpu.measure(
                     server.process.pid,
                     server.workers,
-                    lambda: _wrk.run(server.url, messages, seconds, args.connections, args.threads),
+                    lambda: _wrk.run(
+                        server.webhook, messages, seconds, args.connections, args.threads
+                    ),
                 )
                 _wrk.pause(1)
                 return result, cpu

@@ -110,7 +110,7 @@ def text_of(browser: webdriver.Chrome, element_id: str) -> str:
 
 
 def hit_test(browser: webdriver.Chrome, server: Server, question: str) -> str:
-    browser.get(server.url + "/admin/hit-test")
+    browser.get(server.base + "/admin/hit-test")
     box = browser.find_element(By.ID, "q")
     box.send_keys(question)
     submit(browser, browser.find_element(By.ID, "ask"))
@@ -125,8 +125,8 @@ def shows_question(browser: webdriver.Chrome, question: str) -> bool:
 
 
 def test_an_admin_logs_in_tests_adds_a_document_and_reloads(browser, server, knowledge_dir):
-    browser.get(server.url + "/admin")
-    assert browser.current_url.startswith(server.url + "/admin/login")
+    browser.get(server.base + "/admin")
+    assert browser.current_url.startswith(server.base + "/admin/login")
 
     browser.find_element(By.ID, "token").send_keys("not-the-token")
     submit(browser, browser.find_element(By.ID, "login"))
@@ -134,7 +134,7 @@ def test_an_admin_logs_in_tests_adds_a_document_and_reloads(browser, server, kno
 
     browser.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
     submit(browser, browser.find_element(By.ID, "login"))
-    assert browser.current_url == server.url + "/admin"
+    assert browser.current_url == server.base + "/admin"
     before = text_of(browser, "version")
     documents = browser.find_elements(By.CSS_SELECTOR, "#documents tr")[1:]
     assert [row.find_element(By.TAG_NAME, "td").text for row in documents] == [
@@ -146,7 +146,7 @@ def test_an_admin_logs_in_tests_adds_a_document_and_reloads(browser, server, kno
     assert "十点半" not in hit_test(browser, server, "茶歇安排在几点？")
 
     (knowledge_dir / "agenda.md").write_text(AGENDA, "utf-8")
-    browser.get(server.url + "/admin")
+    browser.get(server.base + "/admin")
     submit(browser, browser.find_element(By.ID, "reload"))
     assert "Reloaded" in text_of(browser, "reload-result")
     after = text_of(browser, "version")
@@ -161,21 +161,21 @@ def test_an_admin_logs_in_tests_adds_a_document_and_reloads(browser, server, kno
         assert "十点半" in reply and "出处" in reply and "会议议程" in reply
 
     question = "火星上的天气怎么样？"
-    wechat = WeChatClient(server.url + "/wechat", WECHAT_TOKEN)
+    wechat = WeChatClient(server.webhook, WECHAT_TOKEN)
     assert "出处" not in wechat.send_text("oBrowserTestUser0000000000001", question).reply.content
-    browser.get(server.url + "/admin/unanswered")
+    browser.get(server.base + "/admin/unanswered")
     assert text_of(browser, "unanswered")
     wait(browser).until(lambda b: shows_question(b, question))
 
     submit(browser, browser.find_element(By.ID, "logout"))
-    browser.get(server.url + "/admin")
-    assert browser.current_url.startswith(server.url + "/admin/login")
+    browser.get(server.base + "/admin")
+    assert browser.current_url.startswith(server.base + "/admin/login")
     with pytest.raises(NoSuchElementException):
         browser.find_element(By.ID, "version")
 
 
 def test_a_broken_document_is_refused_in_the_browser(browser, server, knowledge_dir):
-    browser.get(server.url + "/admin/login")
+    browser.get(server.base + "/admin/login")
     browser.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
     submit(browser, browser.find_element(By.ID, "login"))
     serving = text_of(browser, "version")

@@ -141,11 +141,13 @@ def test_make_bench_runs_benchmarks_only():
 def test_the_wrk_script_signs_as_wechat_does(tmp_path):
     """Against the floor app under gunicorn: every request the Lua script signs (its own
     SHA-1) is accepted, and every reply echoes one of the questions."""
-    server = _serve.start("bench.floor:app", tmp_path / "data", tmp_path / "floor.log", 1)
+    server = _serve.start(
+        "bench.floor:app", tmp_path / "data", tmp_path / "floor.log", 1, **_serve.BENCH_SETTINGS
+    )
     try:
         _serve.wait_ready(server)
         load = _wrk.Load(tmp_path, _serve.TOKEN, ["论坛在哪里举行？"])
-        result = _wrk.run(server.url, load, 1, 2, 1)
+        result = _wrk.run(server.webhook, load, 1, 2, 1)
     finally:
         server.stop()
     assert result.requests > 0

@@ -42,7 +42,7 @@ def server(tmp_path):
 
 
 def health(server) -> dict:
-    with urllib.request.urlopen(server.url + "/healthz", timeout=10) as response:
+    with urllib.request.urlopen(server.base + "/healthz", timeout=10) as response:
         return json.load(response)
 
 
@@ -64,7 +64,7 @@ def versions_by_worker(server, workers: int = 2, rounds: int = 20) -> dict[int, 
 def cli_reload(server, token: str = ADMIN_TOKEN) -> subprocess.CompletedProcess:
     """``python -m bot reload --url``, as an admin runs it from another shell."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", "reload", "--url", server.url],
+        [sys.executable, "-m", "bot", "reload", "--url", server.base],
         cwd=PROJECT_ROOT,
         env={"BOT_ADMIN_TOKEN": token, "PATH": "/usr/bin:/bin"},
         capture_output=True,
@@ -83,7 +83,7 @@ def test_a_cli_reload_reaches_every_worker(server):
     new = result.stdout.split("version ")[1].split(",")[0]
     after = versions_by_worker(server)
     assert set(after.values()) == {new} and len(after) == 2
-    wechat = WeChatClient(server.url + "/wechat", TOKEN)
+    wechat = WeChatClient(server.webhook, TOKEN)
     for n in range(10):
         assert "十点半" in wechat.send_text(f"oE2eAdmin{n:020d}", "茶歇安排在几点？").text
 
@@ -98,7 +98,7 @@ def test_a_refused_cli_reload_names_the_file_and_fails(server):
 
 
 def test_sigterm_keeps_every_answered_question_in_the_log(server):
-    wechat = WeChatClient(server.url + "/wechat", TOKEN)
+    wechat = WeChatClient(server.webhook, TOKEN)
     asked = 0
     for n in range(30):
         reply = wechat.send_text(f"oE2eLog{n:022d}", "杨学山的演讲题目是什么？")

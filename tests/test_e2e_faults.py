@@ -23,7 +23,7 @@ def test_a_worker_killed_under_load_is_replaced(server):  # noqa: F811
     ok, failed = [0], [0]
 
     def load(n: int) -> None:
-        wechat = WeChatClient(server.url + "/wechat", TOKEN)
+        wechat = WeChatClient(server.webhook, TOKEN)
         i = 0
         while not stop.is_set():
             i += 1

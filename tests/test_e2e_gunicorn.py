@@ -20,14 +20,7 @@ from bot.config import PROJECT_ROOT, Config
 from bot.conversation import show_passage
 from bot.engine import Engine
 from bot.wechat_client import WeChatClient, render_message, sign
-from tests.gunicorn_support import (  # noqa: F401 (used by other end-to-end modules)
-    Server,
-    free_port,
-    make_run_command,
-    server_env,
-    start_server,
-    wait_until_healthy,
-)
+from tests.gunicorn_support import Server, clean_env, free_port, make_run_command, start_server
 from tests.wechat_support import AES_KEY, APPID, TOKEN
 
 OPENID = "oE2eUser1a2b3c4d5e6f7g8h9i0jk"
@@ -61,11 +54,11 @@ def engine():
 
 
 def client(server: Server, mode: str) -> WeChatClient:
-    return WeChatClient(server.url + "/wechat", TOKEN, aes_key=AES_KEY, appid=APPID, mode=mode)
+    return WeChatClient(server.webhook, TOKEN, aes_key=AES_KEY, appid=APPID, mode=mode)
 
 
 def test_healthz_reports_the_loaded_knowledge(server, engine):
-    with urllib.request.urlopen(server.url + "/healthz") as response:
+    with urllib.request.urlopen(server.base + "/healthz") as response:
         health = json.load(response)
     assert health["status"] == "ok"
     assert health["knowledge_version"] == engine.knowledge.version
@@ -76,7 +69,7 @@ def test_healthz_reports_the_loaded_knowledge(server, engine):
 def test_server_verification_echoes_echostr(server):
     timestamp, nonce = str(int(time.time())), "42"
     query = f"signature={sign(TOKEN, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}"
-    with urllib.request.urlopen(f"{server.url}/wechat?{query}&echostr=hello-wechat") as response:
+    with urllib.request.urlopen(f"{server.base}/wechat?{query}&echostr=hello-wechat") as response:
         assert response.read() == b"hello-wechat"
 
 
@@ -123,7 +116,7 @@ def test_events_and_other_types(server):
 def test_forged_and_malformed_requests_are_refused(server):
     wechat = client(server, "plain")
     xml = render_message("text", source=OPENID, msg_id=wechat.next_msg_id(), content="hi")
-    forged = WeChatClient(server.url + "/wechat", "not-the-token").post(xml, openid=OPENID)
+    forged = WeChatClient(server.webhook, "not-the-token").post(xml, openid=OPENID)
     assert forged.status == 403
     malformed = wechat.post("<xml><MsgType>text", openid=OPENID)
     assert (malformed.status, malformed.body) == (400, b"400 Bad Request: malformed XML\n")
@@ -135,7 +128,7 @@ def signed_path() -> str:
 
 
 def connect(server: Server) -> http.client.HTTPConnection:
-    host, port = server.url.removeprefix("http://").split(":")
+    host, port = server.base.removeprefix("http://").split(":")
     return http.client.HTTPConnection(host, int(port), timeout=30)
 
 
@@ -195,7 +188,9 @@ def test_sigterm_stops_the_server_and_the_logs_keep_no_openid(server):
 
 
 def test_production_refuses_to_start_without_its_secrets(tmp_path):
-    env = server_env(tmp_path, free_port(), BOT_ENV="production")
+    env = clean_env(
+        HOST="127.0.0.1", PORT=str(free_port()), BOT_DATA_DIR=str(tmp_path), BOT_ENV="production"
+    )
     result = subprocess.run(
         make_run_command(), cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
     )

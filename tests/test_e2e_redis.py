@@ -46,7 +46,7 @@ def machines(tmp_path_factory, redis_server):
 
 def test_both_machines_report_redis(machines):
     for server in machines:
-        with urllib.request.urlopen(server.url + "/healthz") as response:
+        with urllib.request.urlopen(server.base + "/healthz") as response:
             assert json.load(response)["store"] == "redis"
 
 

@@ -8,24 +8,28 @@ from wechatpy.events import BaseEvent, ClickEvent
 
 from bot.conversation import NO_REPLY, Reply
 from handlers.context import Context
+from handlers.registry import ANY_EVENT, handles
 
 log = logging.getLogger(__name__)
 
 MENU_KEY_UNKNOWN = "这个菜单按钮还没有设置对应的问题。可以直接发文字提问，例如：论坛在哪里举行？"
 
 
+@handles("event:subscribe", "event:scan")
 def on_subscribe(event: BaseEvent, ctx: Context) -> Reply:
     """A new follower (also one who followed by scanning a QR code, and a follower scanning
     one again): the welcome with example questions."""
     return Reply(ctx.menu.welcome, "welcome")
 
 
+@handles("event:unsubscribe")
 def on_unsubscribe(event: BaseEvent, ctx: Context) -> Reply:
     """Nobody reads a reply to an unfollow; drop what we kept about the user instead."""
     ctx.conversation.forget()
     return NO_REPLY
 
 
+@handles("event:click")
 def on_click(event: ClickEvent, ctx: Context) -> Reply:
     """A menu button asks its preset question, exactly as if the user had typed it."""
     question = ctx.menu.questions.get(event.key or "")
@@ -35,6 +39,7 @@ def on_click(event: ClickEvent, ctx: Context) -> Reply:
     return ctx.conversation.respond(ctx.engine, question)
 
 
+@handles("event:view", ANY_EVENT)
 def on_other_event(event: BaseEvent, ctx: Context) -> Reply:
     """VIEW (a menu link was opened), LOCATION reports, template/mass-send results, …"""
     return NO_REPLY

@@ -7,6 +7,7 @@ from wechatpy.messages import BaseMessage
 
 from bot.conversation import Reply
 from handlers.context import Context
+from handlers.registry import ANY_MESSAGE, handles
 
 CAN_ONLY_READ_TEXT = (
     "抱歉，我暂时看不懂这类消息。我回答关于第十一届中国电子政务高峰论坛的问题，"
@@ -14,5 +15,6 @@ CAN_ONLY_READ_TEXT = (
 )
 
 
+@handles("image", "location", "link", "video", "shortvideo", "file", ANY_MESSAGE)
 def on_unsupported(message: BaseMessage, ctx: Context) -> Reply:
     return Reply(CAN_ONLY_READ_TEXT, "unsupported")

@@ -6,6 +6,7 @@ from wechatpy.messages import TextMessage, VoiceMessage
 
 from bot.conversation import Reply
 from handlers.context import Context
+from handlers.registry import handles
 
 VOICE_NOT_RECOGNISED = (
     "收到了语音，但没有拿到识别出的文字。请直接发文字提问；"
@@ -13,10 +14,12 @@ VOICE_NOT_RECOGNISED = (
 )
 
 
+@handles("text")
 def on_text(message: TextMessage, ctx: Context) -> Reply:
     return ctx.conversation.respond(ctx.engine, message.content or "")
 
 
+@handles("voice")
 def on_voice(message: VoiceMessage, ctx: Context) -> Reply:
     """With recognition enabled WeChat sends the transcript in ``Recognition``; answer it like
     typed text."""

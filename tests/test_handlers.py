@@ -33,6 +33,8 @@ def test_every_family_has_its_handler():
 
 
 def test_unlisted_events_get_no_reply_and_unlisted_messages_the_polite_note():
+    assert REGISTRY["event:*"] is events.on_other_event
+    assert REGISTRY["*"] is media.on_unsupported
     assert find_handler("event:user_info_modified") is events.on_other_event
     assert find_handler("hologram") is media.on_unsupported
 
@@ -65,3 +67,11 @@ def test_a_broken_menu_file_is_reported_at_startup(tmp_path, content, error):
 def test_a_missing_menu_file_is_reported(tmp_path):
     with pytest.raises(MenuError, match="cannot read"):
         load_menu(tmp_path / "absent.toml")
+
+
+def test_a_message_key_claimed_twice_is_refused_when_the_handler_is_registered():
+    from handlers.registry import handles
+
+    with pytest.raises(ValueError, match="'text' is handled by on_text already"):
+        handles("text")(lambda message, ctx: None)
+    assert REGISTRY["text"] is text.on_text

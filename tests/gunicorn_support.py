@@ -10,10 +10,34 @@ from pathlib import Path
 import pytest
 
 from bench._serve import APP, Server, clean_env, free_port, make_run_command, start, wait_ready
+from tests.wechat_support import AES_KEY, APPID, TOKEN
 
 STARTUP_DEADLINE = 120  # seconds; generous for a slow CI machine, normally ~2 s
+ADMIN_TOKEN = "e2e-admin-token"
 
-__all__ = ["Server", "clean_env", "free_port", "make_run_command", "running_server", "start_server"]
+__all__ = [
+    "ADMIN_TOKEN",
+    "Server",
+    "clean_env",
+    "free_port",
+    "make_run_command",
+    "production_settings",
+    "running_server",
+    "start_server",
+]
+
+
+def production_settings(**settings: str) -> dict[str, str]:
+    """A production deployment's environment: the test account in safe mode, 2 workers."""
+    return {
+        "WEB_CONCURRENCY": "2",
+        "BOT_ENV": "production",
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_AES_KEY": AES_KEY,
+        "WECHAT_APPID": APPID,
+        "BOT_ADMIN_TOKEN": ADMIN_TOKEN,
+        **settings,
+    }
 
 
 def start_server(data_dir: Path, **settings: str) -> Server:

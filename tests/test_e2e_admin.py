@@ -17,10 +17,9 @@ import pytest
 from bot.config import PROJECT_ROOT
 from bot.wechat_client import WeChatClient
 from tests.conftest import REPORT
-from tests.gunicorn_support import running_server
+from tests.gunicorn_support import ADMIN_TOKEN, running_server
 from tests.wechat_support import TOKEN
 
-ADMIN_TOKEN = "e2e-admin-token"
 AGENDA = "# 议程\n\n论坛茶歇安排在上午十点半，地点是二层咖啡厅。\n"
 
 

@@ -20,7 +20,14 @@ from bot.config import PROJECT_ROOT, Config
 from bot.conversation import show_passage
 from bot.engine import Engine
 from bot.wechat_client import WeChatClient, render_message, sign
-from tests.gunicorn_support import Server, clean_env, free_port, make_run_command, start_server
+from tests.gunicorn_support import (
+    Server,
+    clean_env,
+    free_port,
+    make_run_command,
+    production_settings,
+    start_server,
+)
 from tests.wechat_support import AES_KEY, APPID, TOKEN
 
 OPENID = "oE2eUser1a2b3c4d5e6f7g8h9i0jk"
@@ -28,15 +35,7 @@ OPENID = "oE2eUser1a2b3c4d5e6f7g8h9i0jk"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    settings = dict(
-        WEB_CONCURRENCY="2",
-        BOT_ENV="production",
-        WECHAT_TOKEN=TOKEN,
-        WECHAT_AES_KEY=AES_KEY,
-        WECHAT_APPID=APPID,
-        BOT_ADMIN_TOKEN="e2e-admin-token",
-    )
-    server = start_server(tmp_path_factory.mktemp("gunicorn-data"), **settings)
+    server = start_server(tmp_path_factory.mktemp("gunicorn-data"), **production_settings())
     try:
         yield server
     finally:

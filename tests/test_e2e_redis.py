@@ -14,9 +14,8 @@ from bot.config import Config
 from bot.conversation import show_passage
 from bot.engine import Engine
 from bot.ratelimit import TOO_FAST
-from tests.gunicorn_support import Server, start_server
+from tests.gunicorn_support import Server, production_settings, start_server
 from tests.test_e2e_gunicorn import client
-from tests.wechat_support import AES_KEY, APPID, TOKEN
 
 QUESTION = "论坛在哪里举行？"
 LIMIT = 6  # per hour: no window ends during the test
@@ -27,15 +26,8 @@ def machines(tmp_path_factory, redis_server):
     servers: list[Server] = []
     try:
         for name in ("a", "b"):
-            settings = dict(
-                WEB_CONCURRENCY="2",
-                BOT_ENV="production",
-                WECHAT_TOKEN=TOKEN,
-                WECHAT_AES_KEY=AES_KEY,
-                WECHAT_APPID=APPID,
-                BOT_ADMIN_TOKEN="e2e-admin-token",
-                BOT_REDIS_URL=redis_server.url,
-                BOT_RATE_LIMIT=f"{LIMIT}/hour",
+            settings = production_settings(
+                BOT_REDIS_URL=redis_server.url, BOT_RATE_LIMIT=f"{LIMIT}/hour"
             )
             servers.append(start_server(tmp_path_factory.mktemp(f"gunicorn-{name}"), **settings))
         yield servers

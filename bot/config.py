@@ -6,6 +6,7 @@ import base64
 import binascii
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class Config:
     rate_limit: str = "20/minute"  # messages per user (limits notation); "0" or "" disables
     secret_key: str = ""  # signs the admin page's session; empty: one made and kept in the store
     secure_cookies: bool = False  # admin session cookie only over HTTPS (always in production)
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto count
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -57,7 +59,16 @@ class Config:
             rate_limit=env.get("BOT_RATE_LIMIT", "20/minute"),
             secret_key=env.get("BOT_SECRET_KEY", ""),
             secure_cookies=env.get("BOT_SECURE_COOKIES", "") == "1",
+            trusted_proxies=_count(env, "BOT_TRUSTED_PROXIES"),
         )
+
+
+def _count(env: Mapping[str, str], name: str) -> int:
+    """A whole-number setting, refused with its name when it is not one."""
+    value = env.get(name, "").strip() or "0"
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number (0, 1, 2, …): {value!r}")
+    return int(value)
 
 
 def check_config(config: Config) -> None:

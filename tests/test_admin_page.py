@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from bot import create_app
 from bot.admin_page import PAGE_SIZE
-from bot.config import Config
+from bot.config import Config, ConfigError
 from tests.conftest import REPORT
 from tests.wechat_support import WeChat, webhook_config
 
@@ -344,3 +344,36 @@ def test_repeated_wrong_tokens_are_throttled_per_address(app):
         environ_base={"REMOTE_ADDR": "192.0.2.7"},
     )
     assert response.status_code == 302  # another address is not held up
+
+
+def guess_through_a_proxy(app, forwarded_for: str, token: str) -> int:
+    """A login sent by a browser through nginx on this machine: every request comes from
+    127.0.0.1, with the client's address and scheme (HTTPS) in X-Forwarded-* headers."""
+    client = app.test_client()
+    client.environ_base.update(
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+        HTTP_X_FORWARDED_PROTO="https",
+        HTTP_REFERER="https://localhost/admin/login",  # CSRF's HTTPS check wants it
+    )
+    return login(client, token).status_code
+
+
+def test_behind_a_trusted_proxy_failed_logins_count_per_client(tmp_path, folder):
+    app = create_app(webhook_config(tmp_path / "data", knowledge_dir=folder, trusted_proxies=1))
+    assert [guess_through_a_proxy(app, "203.0.113.9", "guess") for _ in range(11)][-1] == 429
+    assert guess_through_a_proxy(app, "198.51.100.4", TOKEN) == 302  # another admin gets in
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_changes_nothing(tmp_path, folder):
+    app = create_app(webhook_config(tmp_path / "data", knowledge_dir=folder))
+    for n in range(10):  # an attacker sending a new X-Forwarded-For with every guess
+        assert guess_through_a_proxy(app, f"203.0.113.{n}", "guess") == 401
+    assert guess_through_a_proxy(app, "203.0.113.99", TOKEN) == 429  # still one address
+
+
+def test_the_number_of_trusted_proxies_is_read_from_the_environment():
+    assert Config.from_env({}).trusted_proxies == 0
+    assert Config.from_env({"BOT_TRUSTED_PROXIES": "1"}).trusted_proxies == 1
+    with pytest.raises(ConfigError, match="BOT_TRUSTED_PROXIES must be a whole number"):
+        Config.from_env({"BOT_TRUSTED_PROXIES": "yes"})

@@ -1,7 +1,8 @@
 """Run every benchmark in this package, or the one named on the command line.
 
-A benchmark is a module with a ``main(argv)``; helpers start with an underscore, the floor
-app (``floor``) has no ``main``, and the load test runs only when named (``make loadtest``).
+A benchmark is a module with a ``main(argv)``; helpers start with an underscore, the apps
+the webhook bench serves (``floor``, ``stateless``) have no ``main``, and the load test runs
+only when named (``make loadtest``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 
 import bench
 
-NOT_BENCHMARKS = {"floor"}  # the floor app, served by gunicorn, measured by webhook
+NOT_BENCHMARKS = {"floor", "stateless"}  # apps served by gunicorn, measured by webhook
 ONLY_WHEN_NAMED = {"loadtest"}  # kills workers and stops Redis: not part of ``make bench``
 
 

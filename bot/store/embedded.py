@@ -9,8 +9,9 @@ import diskcache
 
 SHARDS = 8
 WAIT = 1.0  # seconds a write waits for a shard's lock before trying again
-# Every key the bot writes expires, and diskcache culls expired keys as it writes: no size
-# limit to enforce, so no eviction bookkeeping (a quarter of each write's cost, measured).
+# Every key written per message expires (the few that do not are secrets and the knowledge
+# stamp), and diskcache culls expired keys as it writes: no size limit to enforce, so no
+# eviction bookkeeping (measured: a write took 43-44 µs with it, 32-35 µs without).
 SETTINGS = {"eviction_policy": "none"}
 
 

@@ -40,6 +40,15 @@ MIN_COVERAGE = 0.5
 # thing (a noun, a foreign word): "举办" may be worded "举行" in the report, "餐厅" can't.
 LIGHT_WEIGHT = 0.25
 
+# Time words that place the question itself (现在 = "as of now"), not a fact to look up.
+RELATIVE_TIME = frozenset(
+    {
+        "现在", "目前", "当前", "如今", "当今", "今天", "明天", "昨天", "后天", "前天", "今年",
+        "明年", "去年", "今后", "以后", "以前", "之前", "之后", "此前", "过去", "将来", "未来",
+        "最近", "近期", "当时", "那时", "刚才", "早上", "上午", "中午", "下午", "晚上",
+    }
+)  # fmt: skip
+
 SUBJECT = "第十一届中国电子政务高峰论坛"  # what a question that names no subject is about
 EXAMPLES = ("论坛在哪里举行？", "杨学山的演讲题目是什么？", "智慧城市分委会主任是谁？")
 NOT_FOUND = (
@@ -55,6 +64,9 @@ FOLLOW_UP_HINT = "回复数字（如 1）查看对应原文。"
 
 _SENTENCE = re.compile(r"[^。！？!?；]+(?:[。！？!?；]+[”’」』）)]*|$)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# 第十届, 第3次, 第二期: which occurrence of a recurring event. 第十 is a sub-word of 第十一届,
+# so the ordinal as a whole must be one the sources use.
+_ORDINAL = re.compile(r"第[零〇一二三四五六七八九十百两\d]+[届次期]")
 _CLAUSE = re.compile(r"[^，,、：:；]+[，,、：:；]?")
 
 
@@ -162,9 +174,12 @@ class Composer:
         if len(term) == 1 and not term.isascii():
             # a lone Hanzi is what jieba leaves of function words and light verbs (来, 开)
             return min(light, self.kb.term_weight(term))
+        if term in answer_types:
+            # 什么活动, 哪些单位: the kind of answer wanted, which the answer need not repeat
+            return min(light, self.kb.term_weight(term)) if self.kb.knows(term) else light
         if self.kb.knows(term):
             return self.kb.term_weight(term)
-        if term in answer_types or not self._names_a_thing(term):
+        if not self._names_a_thing(term):
             return light
         return self._max_weight
 
@@ -172,11 +187,13 @@ class Composer:
         if term.isascii():
             return True
         flags = [flag for _, flag in self.kb.tokenizer.tag(term)]
+        if flags == ["t"]:  # a time word: 生日 names a fact, 现在 only when the question is
+            return term not in RELATIVE_TIME
         return any(flag[:1] in {"n", "e", "i", "l", "j"} or flag == "eng" for flag in flags)
 
-    def _asked(self, question: Question) -> _Asked:
+    def _asked(self, question: Question, tagged: list[tuple[str, str]]) -> _Asked:
         tokenize = self.kb.tokenizer.tokenize
-        answer_types = answer_type_words(self.kb.tokenizer.tag(question.text))
+        answer_types = answer_type_words(tagged)
         terms = tokenize(strip_cues(question.text))
         weights = {t: self._weight(t, answer_types) for t in dict.fromkeys(terms)}
         alternatives: dict[str, frozenset[str]] = {}
@@ -225,16 +242,35 @@ class Composer:
         suffix = "" if sentence.endswith(best) else "…"
         return prefix + best + suffix
 
+    def _people(self, question: Question, tagged: list[tuple[str, str]]) -> frozenset[str]:
+        """The people a question names, as the sources spell them: the speakers, and the
+        names jieba tags as personal names that the sources use."""
+        speakers = {name for name in self._names if name in question.text}
+        named = {
+            word for word, flag in tagged if flag == "nr" and len(word) >= 2 and self.kb.knows(word)
+        }
+        return frozenset(speakers | named)
+
+    def _quotable(
+        self, people: frozenset[str], hits: list[tuple[Passage, float]]
+    ) -> list[tuple[Passage, float]]:
+        """The passages an answer may quote. A question that names someone is about them
+        (宋刚担任什么职务 is not answered by who else 担任 something), so only passages
+        that name them, or are their talk, qualify, however well the rest match."""
+        if people:
+            hits = [(p, s) for p, s in hits if not people.isdisjoint(self.kb.terms_of(p))]
+        return hits[:QUOTE_DEPTH]
+
     def _candidates(
         self,
         question: Question,
         asked: _Asked,
-        hits: list[tuple[Passage, float]],
+        quotable: list[tuple[Passage, float]],
+        top: float,
     ) -> list[_Candidate]:
-        top = hits[0][1]
         expansions = set(question.expansions)
         out = []
-        for passage, score in hits[:QUOTE_DEPTH]:
+        for passage, score in quotable:
             for sentence in split_sentences(passage.text):
                 terms = self._sentence_terms(sentence, passage, asked.implied)
                 value = (
@@ -254,22 +290,28 @@ class Composer:
         if is_thanks(text):
             return Answer(raw_question, False, YOU_ARE_WELCOME)
         question = analyse(self.kb.tokenizer.normalize(text))
-        asked = self._asked(question)
+        tagged = self.kb.tokenizer.tag(question.text)
+        asked = self._asked(question, tagged)
         if not asked.weights or any(
             _NUMBER.fullmatch(t) and not self.kb.knows(t) for t in asked.weights
         ):
             # a number the report never mentions (2018年的论坛) is a fact it cannot give
             return Answer(raw_question, False, NOT_FOUND)
+        if any(not self.kb.knows(o) for o in _ORDINAL.findall(question.text)):
+            return Answer(raw_question, False, NOT_FOUND)  # 第十届 of an 第十一届 report
         hits = self.kb.search_terms([*asked.weights, *question.expansions], SEARCH_DEPTH)
-        if not hits:
+        quotable = self._quotable(self._people(question, tagged), hits)
+        if not quotable:
             return Answer(raw_question, False, NOT_FOUND)
-        coverage = max(asked.coverage(self.kb.terms_of(p)) for p, _ in hits)
+        coverage = max(asked.coverage(self.kb.terms_of(p)) for p, _ in quotable)
         if coverage < MIN_COVERAGE:
+            return Answer(raw_question, False, NOT_FOUND, top_score=hits[0][1], coverage=coverage)
+        candidates = self._candidates(question, asked, quotable, hits[0][1])
+        if not candidates:
             return Answer(raw_question, False, NOT_FOUND, top_score=hits[0][1], coverage=coverage)
 
         chosen: list[_Candidate] = []
         used = 0
-        candidates = self._candidates(question, asked, hits)
         best = candidates[0].score
         for candidate in candidates:
             if len(chosen) == MAX_SENTENCES or (chosen and candidate.score < 0.8 * best):

@@ -47,7 +47,26 @@ _INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
         Intent.WHERE,
         ("哪里", "哪儿", "在哪", "什么地方", "何处", "地点", "会场", "场地", "哪个城市", "地址"),
     ),
-    (Intent.COUNT, ("多少", "几个", "几位", "几名", "几家", "人数", "规模")),
+    (
+        Intent.COUNT,
+        (
+            "多少",
+            "几个",
+            "几位",
+            "几名",
+            "几家",
+            "几类",
+            "几种",
+            "几项",
+            "人数",
+            "规模",
+            "一共",
+            "总共",
+            "第几",
+            "哪一届",
+            "哪届",
+        ),
+    ),
     (Intent.TITLE, ("题目", "标题", "题为", "叫什么名字")),
     (Intent.LATIN, ("英文名", "英文", "英语", "english", "外文", "缩写")),
     (Intent.WHO, ("谁", "哪位", "哪些人", "什么人", "哪个人", "哪些嘉宾", "哪些专家", "何人")),
@@ -62,8 +81,8 @@ _EXPANSIONS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
         ("年", "月", "日", "举行"),
     ),
     (
-        ("职务", "职位", "头衔", "身份", "做什么的", "干什么的", "什么人"),
-        ("主任", "院长", "教授", "部长"),
+        ("职务", "职位", "头衔", "身份", "担任", "做什么的", "干什么的", "什么人"),
+        ("主任", "院长", "教授", "部长", "秘书长"),
     ),
     (("开会", "开的", "开幕", "召开", "举办"), ("举行",)),
     (
@@ -155,7 +174,7 @@ def analyse(text: str) -> Question:
 
 _DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日")
 _PLACE = re.compile(r"在[^，。；]{2,20}(举行|举办|召开|成立)|(举行|举办)于")
-_COUNT = re.compile(r"\d+\s*(名|位|家|个|人|强)")
+_COUNT = re.compile(r"\d+\s*(名|位|家|个|人|强)|第[零〇一二三四五六七八九十百两\d]+[届次期]")
 _TITLE = re.compile(r"《[^》]+》|题为")
 _LATIN = re.compile(r"[A-Za-z]{2,}(?:[ -]+[A-Za-z]{2,})+")
 _WHO = re.compile(r"主持|担任|代表|颁奖|发表|主任|院长|部长|秘书长|专家|教授|总经理|书记")
@@ -191,5 +210,5 @@ def answer_type_words(tagged: list[tuple[str, str]]) -> set[str]:
     return {
         word
         for (before, _), (word, flag) in itertools.pairwise(tagged)
-        if _ASKING_FOR.match(before) and flag.startswith("n")
+        if _ASKING_FOR.match(before) and (flag.startswith("n") or flag == "vn")
     }

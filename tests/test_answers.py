@@ -52,6 +52,12 @@ def test_a_speech_is_cited_with_speaker_role_and_talk_title(kb):
         ("杨学山的职务", "副部长"),
         ("宋刚是做什么的", "主任"),
         ("徐绍荣是谁", "副市长"),
+        ("宋刚现在担任什么职务？", "科技信息中心主任"),  # 担任 asks for a post
+        ("创新50强一共设了几类奖？", "创新服务奖"),  # 一共/几类 only say "how many"
+        ("第十一届论坛在哪里举行？", "中关新园"),
+        ("论坛是第几届？", "第十一届"),
+        ("栾琳参加了什么活动？", "栾琳"),  # 活动 says what kind of answer is wanted
+        ("孟庆国什么时候担任分委会主任？", "担任分委会主任"),
     ],
 )
 def test_questions_in_other_words_still_find_the_fact(kb, question, fact):
@@ -68,6 +74,9 @@ def test_questions_in_other_words_still_find_the_fact(kb, question, fact):
         "上海有什么好玩的",
         "股票怎么买",
         "2018年的论坛在哪里举行？",
+        "第十届电子政务高峰论坛在哪里举行？",  # the report is of the 11th
+        "杨学山的生日是哪天？",  # 生日 names a fact; the report's dates are not his
+        "论坛在春节期间举行吗？",
     ],
 )
 def test_questions_the_report_cannot_answer_are_declined_honestly(kb, question):
@@ -107,3 +116,16 @@ def test_thanks_get_a_short_reply_without_sources(kb):
     answer = compose_answer(kb, "谢谢！")
     assert not answer.answered
     assert "不客气" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "person"),
+    [("宋刚现在担任什么职务？", "宋刚"), ("姚乐是谁？", "姚乐"), ("孟庆国提出了什么？", "孟庆国")],
+)
+def test_a_question_naming_someone_quotes_only_passages_about_them(kb, question, person):
+    """However well another passage matches the rest of the question (担任 is in the
+    sub-committee's passage, not in anything about 宋刚), it is not about that person."""
+    answer = compose_answer(kb, question)
+    assert answer.answered, answer.text
+    for citation in answer.citations:
+        assert person in citation.passage.text + (citation.passage.speaker or "")

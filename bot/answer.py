@@ -174,8 +174,9 @@ class Composer:
         if len(term) == 1 and not term.isascii():
             # a lone Hanzi is what jieba leaves of function words and light verbs (来, 开)
             return min(light, self.kb.term_weight(term))
-        if term in answer_types:
-            # 什么活动, 哪些单位: the kind of answer wanted, which the answer need not repeat
+        if any(term in kind for kind in answer_types):
+            # 什么活动, 哪些单位, 哪位科学家 (and its sub-words 科学, 学家): the kind of answer
+            # wanted, which the answer need not repeat
             return min(light, self.kb.term_weight(term)) if self.kb.knows(term) else light
         if self.kb.knows(term):
             return self.kb.term_weight(term)

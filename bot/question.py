@@ -96,6 +96,9 @@ _EXPANSIONS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
             "观点",
             "讲了哪些",
             "讲什么",
+            "提到",
+            "提及",
+            "谈到",
         ),
         ("演讲", "指出", "强调", "提出"),
     ),
@@ -199,7 +202,8 @@ def intent_bonus(intent: Intent, sentence: str, names: frozenset[str]) -> float:
 
 
 # 哪些 / 什么 / 哪三种 / 几个 …: the noun right after one of these names the kind of answer
-# wanted (哪些单位, 什么奖项), which the report need not spell out.
+# wanted (哪些单位, 什么奖项), which the report need not spell out. jieba tags some such nouns
+# as verbs (什么组织, 什么活动), so a verb reading counts too.
 _ASKING_FOR = re.compile(
     r"^(?:哪|什么|何|啥|几|多少)[一二三四五六七八九十两几\d]*[种个类项家位条些样名]?$"
 )
@@ -210,5 +214,5 @@ def answer_type_words(tagged: list[tuple[str, str]]) -> set[str]:
     return {
         word
         for (before, _), (word, flag) in itertools.pairwise(tagged)
-        if _ASKING_FOR.match(before) and (flag.startswith("n") or flag == "vn")
+        if _ASKING_FOR.match(before) and flag[:1] in ("n", "v")
     }

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 from bot.question import (
     Intent,
@@ -75,6 +76,10 @@ class Citation:
     n: int
     passage: Passage
     score: float
+    label: str = ""  # the line after [n]; empty: the passage's own citation
+
+    def line(self) -> str:
+        return self.label or self.passage.citation()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -329,10 +334,21 @@ class Composer:
                 citations.append(
                     Citation(len(citations) + 1, candidate.passage, candidate.passage_score)
                 )
+        citations = self._told_apart(citations)
         body = "".join(self._quote(c, citations) for c in chosen)
-        sources = "\n".join(f"[{c.n}] {c.passage.citation()}" for c in citations)
+        sources = "\n".join(f"[{c.n}] {c.line()}" for c in citations)
         reply = fit_bytes(f"{body}\n\n{CITATION_MARKER}：\n{sources}\n{FOLLOW_UP_HINT}")
         return Answer(raw_question, True, reply, citations, hits[0][1], coverage)
+
+    def _told_apart(self, citations: list[Citation]) -> list[Citation]:
+        """Two paragraphs of one talk would be cited by the same line: add each one's place."""
+        lines = Counter(c.passage.citation() for c in citations)
+        return [
+            replace(c, label=f"{c.line()}，第 {self.kb.place(c.passage)} 段")
+            if lines[c.passage.citation()] > 1
+            else c
+            for c in citations
+        ]
 
     @staticmethod
     def _quote(candidate: _Candidate, citations: list[Citation]) -> str:

@@ -177,7 +177,7 @@ class Conversation:
                     {
                         "n": c.n,
                         "id": c.passage.id,
-                        "label": c.passage.citation(),
+                        "label": c.line(),
                         "text": c.passage.text,
                     }
                     for c in answer.citations

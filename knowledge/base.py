@@ -49,9 +49,21 @@ class KnowledgeBase:
         # Counted once: the stats list every document, and a pass over 100k passages per
         # document would make that seconds.
         self._per_source = Counter(p.source for p in self.passages)
+        # Each passage's place among those cited alike (the paragraphs of one talk, of one
+        # section): an answer quoting two of them tells them apart by it.
+        self._place: dict[str, int] = {}
+        seen: Counter[str] = Counter()
+        for passage in self.passages:
+            label = passage.citation()
+            seen[label] += 1
+            self._place[passage.id] = seen[label]
         # Terms of the passages answers are composed from, tokenized on demand: holding
         # every passage's term set would cost more memory than the index at 100k passages.
         self._terms: dict[str, frozenset[str]] = {}
+
+    def place(self, passage: Passage) -> int:
+        """1 for the first paragraph of its talk or section, 2 for the next, …"""
+        return self._place.get(passage.id, 1)
 
     def terms_of(self, passage: Passage) -> frozenset[str]:
         return self.terms_in(indexed_text(passage))

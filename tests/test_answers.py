@@ -138,3 +138,11 @@ def test_the_kind_of_answer_asked_for_does_not_pull_in_its_homograph(kb):
     answer = compose_answer(kb, "论坛上成立了什么组织？")
     first = split_sentences(body(answer.text))[0]
     assert "分委会" in first and "组织了" not in first, answer.text
+
+
+def test_two_paragraphs_of_one_talk_are_cited_apart_by_their_place(kb):
+    answer = compose_answer(kb, "孟庆国讲了什么内容？")
+    lines = answer.text.split(CITATION_MARKER, 1)[1].splitlines()
+    cited = [line for line in lines if line.startswith("[")]
+    assert len(cited) == len(set(cited)) >= 2, answer.text
+    assert all("《智慧城市助力社会管理创新》，第" in line for line in cited)

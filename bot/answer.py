@@ -50,6 +50,8 @@ RELATIVE_TIME = frozenset(
     }
 )  # fmt: skip
 
+RESPECTIVELY = ("分别", "各自", "各是")  # asked of each person named, one by one
+
 SUBJECT = "第十一届中国电子政务高峰论坛"  # what a question that names no subject is about
 EXAMPLES = ("论坛在哪里举行？", "杨学山的演讲题目是什么？", "智慧城市分委会主任是谁？")
 NOT_FOUND = (
@@ -153,13 +155,22 @@ class _Asked:
     weights: dict[str, float]
     implied: frozenset[str]
     alternatives: dict[str, frozenset[str]]
+    # the people the question names, each with the terms of the name: asked about several
+    # (宋刚和孟庆国分别…), a text about one of them is not short of the others' names
+    people: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def coverage(self, terms: frozenset[str] | set[str]) -> float:
         """The share of the question's weight that ``terms`` account for."""
-        total = sum(self.weights.values())
+        weights = self.weights
+        if len(self.people) > 1 and any(name in terms for name in self.people):
+            others = frozenset().union(
+                *(parts for name, parts in self.people.items() if name not in terms)
+            )
+            weights = {t: w for t, w in weights.items() if t not in others}
+        total = sum(weights.values())
         found = sum(
             w
-            for t, w in self.weights.items()
+            for t, w in weights.items()
             if t in terms or not self.alternatives.get(t, frozenset()).isdisjoint(terms)
         )
         return found / total if total else 0.0
@@ -197,7 +208,9 @@ class Composer:
             return term not in RELATIVE_TIME
         return any(flag[:1] in {"n", "e", "i", "l", "j"} or flag == "eng" for flag in flags)
 
-    def _asked(self, question: Question, tagged: list[tuple[str, str]]) -> _Asked:
+    def _asked(
+        self, question: Question, tagged: list[tuple[str, str]], people: tuple[str, ...]
+    ) -> _Asked:
         tokenize = self.kb.tokenizer.tokenize
         answer_types = answer_type_words(tagged)
         terms = tokenize(strip_cues(question.text))
@@ -217,7 +230,8 @@ class Composer:
             implied = subject - weights.keys()
             weights.update({t: self.kb.term_weight(t) for t in implied})
             return _Asked(weights, subject, alternatives)
-        return _Asked(weights, frozenset(), alternatives)
+        names = {who: self.kb.terms_in(who) for who in people}
+        return _Asked(weights, frozenset(), alternatives, names)
 
     # -- extraction ------------------------------------------------------------------
     def _sentence_terms(self, sentence: str, passage: Passage, implied: frozenset[str]) -> set[str]:
@@ -248,24 +262,52 @@ class Composer:
         suffix = "" if sentence.endswith(best) else "…"
         return prefix + best + suffix
 
-    def _people(self, question: Question, tagged: list[tuple[str, str]]) -> frozenset[str]:
-        """The people a question names, as the sources spell them: the speakers, and the
-        names jieba tags as personal names that the sources use."""
+    def _people(self, question: Question, tagged: list[tuple[str, str]]) -> tuple[str, ...]:
+        """The people a question names, as the sources spell them, in the question's order:
+        the speakers, and the names jieba tags as personal names that the sources use."""
         speakers = {name for name in self._names if name in question.text}
         named = {
             word for word, flag in tagged if flag == "nr" and len(word) >= 2 and self.kb.knows(word)
         }
-        return frozenset(speakers | named)
+        return tuple(sorted(speakers | named, key=question.text.find))
+
+    def _about(self, passage: Passage, person: str) -> bool:
+        return person in self.kb.terms_of(passage)
 
     def _quotable(
-        self, people: frozenset[str], hits: list[tuple[Passage, float]]
+        self, people: tuple[str, ...], hits: list[tuple[Passage, float]]
     ) -> list[tuple[Passage, float]]:
         """The passages an answer may quote. A question that names someone is about them
         (宋刚担任什么职务 is not answered by who else 担任 something), so only passages
-        that name them, or are their talk, qualify, however well the rest match."""
-        if people:
-            hits = [(p, s) for p, s in hits if not people.isdisjoint(self.kb.terms_of(p))]
-        return hits[:QUOTE_DEPTH]
+        that name them, or are their talk, qualify, however well the rest match; naming
+        several (孟庆国和杨学山分别讲了什么), the best passage about each qualifies."""
+        if not people:
+            return hits[:QUOTE_DEPTH]
+        about = [(p, s) for p, s in hits if any(self._about(p, who) for who in people)]
+        quotable = about[:QUOTE_DEPTH]
+        for who in people:
+            if not any(self._about(p, who) for p, _ in quotable):
+                quotable += [(p, s) for p, s in about if self._about(p, who)][:1]
+        return quotable
+
+    def _one_for_each(
+        self, question: Question, people: tuple[str, ...], candidates: list[_Candidate]
+    ) -> list[_Candidate]:
+        """The best sentence about each person a question names, when it names several and
+        asks of each (分别, 各自), or when the best sentence is not about all of them."""
+        if len(people) < 2:
+            return []
+        of_each = any(word in question.text for word in RESPECTIVELY)
+        if not of_each and all(self._about(candidates[0].passage, who) for who in people):
+            return []  # 杨学山和孟庆国一起…: a text about both answers it
+        firsts: list[_Candidate] = []
+        for who in people:
+            about = [c for c in candidates if self._about(c.passage, who) and c not in firsts]
+            # what sets this person apart: a passage about them alone, if there is one
+            alone = [c for c in about if sum(self._about(c.passage, o) for o in people) == 1]
+            if alone or about:
+                firsts.append((alone or about)[0])
+        return firsts
 
     def _candidates(
         self,
@@ -297,7 +339,8 @@ class Composer:
             return Answer(raw_question, False, YOU_ARE_WELCOME)
         question = analyse(self.kb.tokenizer.normalize(text))
         tagged = self.kb.tokenizer.tag(question.text)
-        asked = self._asked(question, tagged)
+        people = self._people(question, tagged)
+        asked = self._asked(question, tagged, people)
         if not asked.weights or any(
             _NUMBER.fullmatch(t) and not self.kb.knows(t) for t in asked.weights
         ):
@@ -306,7 +349,7 @@ class Composer:
         if any(not self.kb.knows(o) for o in _ORDINAL.findall(question.text)):
             return Answer(raw_question, False, NOT_FOUND)  # 第十届 of an 第十一届 report
         hits = self.kb.search_terms([*asked.weights, *question.expansions], SEARCH_DEPTH)
-        quotable = self._quotable(self._people(question, tagged), hits)
+        quotable = self._quotable(people, hits)
         if not quotable:
             return Answer(raw_question, False, NOT_FOUND)
         coverage = max(asked.coverage(self.kb.terms_of(p)) for p, _ in quotable)
@@ -319,8 +362,11 @@ class Composer:
         chosen: list[_Candidate] = []
         used = 0
         best = candidates[0].score
-        for candidate in candidates:
-            if len(chosen) == MAX_SENTENCES or (chosen and candidate.score < 0.8 * best):
+        firsts = self._one_for_each(question, people, candidates)
+        for candidate in [*firsts, *(c for c in candidates if c not in firsts)]:
+            if len(chosen) == MAX_SENTENCES:
+                break
+            if chosen and candidate not in firsts and candidate.score < 0.8 * best:
                 break
             quote = self._clip(candidate.sentence, asked, BODY_CHARS - used)
             if chosen and used + len(quote) > BODY_CHARS:

@@ -146,3 +146,20 @@ def test_two_paragraphs_of_one_talk_are_cited_apart_by_their_place(kb):
     cited = [line for line in lines if line.startswith("[")]
     assert len(cited) == len(set(cited)) >= 2, answer.text
     assert all("《智慧城市助力社会管理创新》，第" in line for line in cited)
+
+
+def test_asked_of_two_people_respectively_the_answer_quotes_each(kb):
+    answer = compose_answer(kb, "宋刚和孟庆国的演讲题目分别是什么？")
+    assert answer.answered, answer.text
+    assert "《城域开放众创空间：新型智慧城市建设新路径》" in body(answer.text)
+    assert "《智慧城市助力社会管理创新》" in body(answer.text)
+    speakers = {
+        c.passage.speaker for c in compose_answer(kb, "孟庆国和杨学山分别讲了什么？").citations
+    }
+    assert {"孟庆国", "杨学山"} <= speakers
+
+
+def test_asked_what_two_people_did_together_a_text_about_both_comes_first(kb):
+    answer = compose_answer(kb, "杨学山和孟庆国一起做了什么？")
+    first = split_sentences(body(answer.text))[0]
+    assert "杨学山" in first and "孟庆国" in first, answer.text

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from bot.question import (
+    RESPECTIVELY,
     Intent,
     Question,
     analyse,
@@ -49,8 +50,6 @@ RELATIVE_TIME = frozenset(
         "最近", "近期", "当时", "那时", "刚才", "早上", "上午", "中午", "下午", "晚上",
     }
 )  # fmt: skip
-
-RESPECTIVELY = ("分别", "各自", "各是")  # asked of each person named, one by one
 
 SUBJECT = "第十一届中国电子政务高峰论坛"  # what a question that names no subject is about
 EXAMPLES = ("论坛在哪里举行？", "杨学山的演讲题目是什么？", "智慧城市分委会主任是谁？")

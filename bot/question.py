@@ -155,12 +155,18 @@ def is_greeting(text: str) -> bool:
     return stripped in _GREETINGS or _TRAILING.sub("", stripped) in _GREETINGS
 
 
-_ALL_CUES = sorted({cue for _, cues in _INTENT_CUES for cue in cues}, key=len, reverse=True)
+# Asked of each of several things named (宋刚和孟庆国的题目分别是什么): how to answer, not
+# what about.
+RESPECTIVELY = ("分别", "各自", "各是")
+
+_ALL_CUES = sorted(
+    {cue for _, cues in _INTENT_CUES for cue in cues} | set(RESPECTIVELY), key=len, reverse=True
+)
 
 
 def strip_cues(text: str) -> str:
-    """The question without the words that only say what kind of fact is wanted: what is
-    left is what the fact must be about."""
+    """The question without the words that only say what kind of fact is wanted, or how:
+    what is left is what the fact must be about."""
     for cue in _ALL_CUES:
         text = text.replace(cue, " ")
     return text

@@ -57,6 +57,11 @@ NOT_FOUND = (
     "抱歉，论坛报道里没有找到与这个问题相关的内容。我只回答关于第十一届中国电子政务高峰论坛的问题，"
     "可以试试：\n" + "\n".join(f"• {q}" for q in EXAMPLES)
 )
+# Said as well when a question the bot could not answer has no Chinese in it at all.
+IN_CHINESE_PLEASE = (
+    "I answer questions about the 11th China E-Government Summit Forum (Beijing, 11 June "
+    "2017) from its Chinese report: please ask in Chinese, e.g. 论坛在哪里举行？"
+)
 INTRODUCTION = (
     "你好！我是第十一届中国电子政务高峰论坛（2017年6月11日，北京）的问答助手，"
     "回答都摘自论坛报道原文，并注明来源。可以这样问：\n" + "\n".join(f"• {q}" for q in EXAMPLES)
@@ -66,6 +71,7 @@ FOLLOW_UP_HINT = "回复数字（如 1）查看对应原文。"
 
 _SENTENCE = re.compile(r"[^。！？!?；]+(?:[。！？!?；]+[”’」』）)]*|$)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # 第十届, 第3次, 第二期: which occurrence of a recurring event. 第十 is a sub-word of 第十一届,
 # so the ordinal as a whole must be one the sources use.
 _ORDINAL = re.compile(r"第[零〇一二三四五六七八九十百两\d]+[届次期]")
@@ -334,6 +340,12 @@ class Composer:
 
     # -- composition -----------------------------------------------------------------
     def answer(self, raw_question: str) -> Answer:
+        answer = self._answer(raw_question)
+        if answer.text is NOT_FOUND and not _HAN.search(raw_question):
+            return replace(answer, text=f"{NOT_FOUND}\n\n{IN_CHINESE_PLEASE}")
+        return answer
+
+    def _answer(self, raw_question: str) -> Answer:
         text = normalize_question(raw_question)
         if not text or is_greeting(text):
             return Answer(raw_question, False, INTRODUCTION)

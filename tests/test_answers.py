@@ -163,3 +163,11 @@ def test_asked_what_two_people_did_together_a_text_about_both_comes_first(kb):
     answer = compose_answer(kb, "杨学山和孟庆国一起做了什么？")
     first = split_sentences(body(answer.text))[0]
     assert "杨学山" in first and "孟庆国" in first, answer.text
+
+
+def test_a_question_without_chinese_that_finds_nothing_is_asked_for_in_chinese(kb):
+    answer = compose_answer(kb, "Where was the forum held?")
+    assert not answer.answered and CITATION_MARKER not in answer.text
+    assert "please ask in Chinese" in answer.text and "论坛在哪里举行" in answer.text
+    assert "please ask in Chinese" not in compose_answer(kb, "今天天气怎么样？").text
+    assert compose_answer(kb, "SaaS").answered  # a Latin word the report uses still finds it

@@ -234,9 +234,10 @@ class Composer:
             # about the forum, so every passage that is about the forum counts as found.
             implied = subject - weights.keys()
             weights.update({t: self.kb.term_weight(t) for t in implied})
-            return _Asked(weights, subject, alternatives)
+        else:
+            subject = frozenset()
         names = {who: self.kb.terms_in(who) for who in people}
-        return _Asked(weights, frozenset(), alternatives, names)
+        return _Asked(weights, subject, alternatives, names)
 
     # -- extraction ------------------------------------------------------------------
     def _sentence_terms(self, sentence: str, passage: Passage, implied: frozenset[str]) -> set[str]:
@@ -341,7 +342,7 @@ class Composer:
     # -- composition -----------------------------------------------------------------
     def answer(self, raw_question: str) -> Answer:
         answer = self._answer(raw_question)
-        if answer.text is NOT_FOUND and not _HAN.search(raw_question):
+        if answer.text == NOT_FOUND and not _HAN.search(raw_question):
             return replace(answer, text=f"{NOT_FOUND}\n\n{IN_CHINESE_PLEASE}")
         return answer
 

@@ -277,6 +277,11 @@ class Composer:
         }
         return tuple(sorted(speakers | named, key=question.text.find))
 
+    def _named_in(self, question: Question, sentence: str) -> frozenset[str]:
+        """Who a sentence names: anyone the sources name, not only the speakers (姚乐 gives
+        no talk). Only a question that asks who looks at it."""
+        return self.kb.people_in(sentence) if question.intent is Intent.WHO else frozenset()
+
     def _about(self, passage: Passage, person: str) -> bool:
         return person in self.kb.terms_of(passage)
 
@@ -332,7 +337,8 @@ class Composer:
                 terms = self._sentence_terms(sentence, passage, asked.implied)
                 value = (
                     asked.coverage(terms)
-                    + 0.4 * intent_bonus(question.intent, sentence, self._names)
+                    + 0.4
+                    * intent_bonus(question.intent, sentence, self._named_in(question, sentence))
                     + 0.3 * score / top
                     + 0.1 * (len(expansions & terms) / len(expansions) if expansions else 0.0)
                 )

@@ -18,7 +18,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.index import BM25Index
 from knowledge.loader import list_sources, load_document
 from knowledge.model import Document, Passage
-from knowledge.passages import knowledge_terms, split_passages
+from knowledge.passages import knowledge_names, knowledge_terms, split_passages
 from knowledge.repair import repair_text
 from knowledge.tokenizer import Tokenizer
 
@@ -46,6 +46,7 @@ class KnowledgeBase:
 
     def __post_init__(self) -> None:
         self.speakers = frozenset(p.speaker for p in self.passages if p.speaker)
+        self.names = self.tokenizer.names | self.speakers  # the people the sources name
         # Counted once: the stats list every document, and a pass over 100k passages per
         # document would make that seconds.
         self._per_source = Counter(p.source for p in self.passages)
@@ -96,6 +97,10 @@ class KnowledgeBase:
         df = self.index.document_frequency(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    def people_in(self, text: str) -> frozenset[str]:
+        """The people the sources name that ``text`` names (a name is one term)."""
+        return self.names & self.terms_in(text)
+
     def knows(self, term: str) -> bool:
         return term in self.index
 
@@ -117,7 +122,7 @@ def build_knowledge_base(folder: str | Path, cache_dir: str | Path | None = None
             raise KnowledgeError("the knowledge folder yields no passages", str(folder))
         if cache:
             cache.save(key, built)
-    tokenizer = Tokenizer(built.words)
+    tokenizer = Tokenizer(built.words, names=built.names)
     tokenizer.tag("")  # load the tagger's tables now, before gunicorn forks workers
     version = hashlib.sha256("".join(d.sha256 for d in documents).encode()).hexdigest()[:12]
     return KnowledgeBase(
@@ -142,9 +147,10 @@ def build(documents: Sequence[Document]) -> Built:
             warnings.append(f"{document.name}: no passages")
         passages.extend(found)
     words = sorted(knowledge_terms(passages))
-    tokenizer = Tokenizer(words)
+    names = sorted(knowledge_names(passages))
+    tokenizer = Tokenizer(words, names=names)
     index = BM25Index(tokenize_all(tokenizer, [indexed_text(p) for p in passages]))
-    return Built(passages, words, index, warnings)
+    return Built(passages, words, names, index, warnings)
 
 
 _POOL_TOKENIZER: Tokenizer | None = None  # what forked tokenizing processes inherit

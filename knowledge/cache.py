@@ -26,7 +26,7 @@ import jieba
 from knowledge.index import BM25Index
 from knowledge.model import Document, Passage
 
-FORMAT = 1
+FORMAT = 2
 KEEP = 3  # entries kept: the serving one and a couple to switch back to
 PIPELINE_FILES = ("*.py", "terms.txt", "stopwords.txt")
 
@@ -39,6 +39,7 @@ class Built:
 
     passages: list[Passage]
     words: list[str]  # user dictionary words found in the knowledge
+    names: list[str]  # those of them that are people's names
     index: BM25Index
     warnings: list[str]
 
@@ -76,7 +77,9 @@ class BuildCache:
             index = BM25Index.load(entry / "index.npz")
             if len(index) != len(passages):
                 raise ValueError("index and passages disagree")
-            built = Built(passages, list(meta["words"]), index, list(meta["warnings"]))
+            built = Built(
+                passages, list(meta["words"]), list(meta["names"]), index, list(meta["warnings"])
+            )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("ignoring a damaged knowledge cache entry %s: %s", entry, exc)
             shutil.rmtree(entry, ignore_errors=True)
@@ -93,6 +96,7 @@ class BuildCache:
                 "format": FORMAT,
                 "passages": [asdict(p) for p in built.passages],
                 "words": built.words,
+                "names": built.names,
                 "warnings": built.warnings,
             }
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")

@@ -323,19 +323,29 @@ def knowledge_terms(passages: Iterable[Passage]) -> set[str]:
     """Names and organisations the documents mention, for the tokenizer's user words:
     speakers and their organisations, people and organisations in captions, and people
     named with a job title in running text. Terms may contain spaces (CIO 时代学院)."""
-    terms: set[str] = set()
+    passages = list(passages)
+    terms = knowledge_names(passages)
     for passage in passages:
-        if passage.speaker:
-            terms.add(passage.speaker)
         if passage.speaker_role:
             terms.update(organisations(passage.speaker_role))
         if passage.kind == "caption" and (role_name := split_role_name(passage.text)):
-            role, name = role_name
-            terms.update(organisations(role))
-            if name:
-                terms.add(name)
-        terms.update(name for name in MENTION_RE.findall(passage.text) if _may_be_name(name))
+            terms.update(organisations(role_name[0]))
     return {t for t in terms if len(t) >= 2}
+
+
+def knowledge_names(passages: Iterable[Passage]) -> set[str]:
+    """The people the documents name: speakers, people in captions, and people named with
+    a job title in running text (徐绍荣先生, 姚乐主持). jieba's tagger does not know most of
+    them, and answers need to (a question about 姚乐 is about 姚乐)."""
+    names: set[str] = set()
+    for passage in passages:
+        if passage.speaker:
+            names.add(passage.speaker)
+        role_name = split_role_name(passage.text) if passage.kind == "caption" else None
+        if role_name and role_name[1]:
+            names.add(role_name[1])
+        names.update(name for name in MENTION_RE.findall(passage.text) if _may_be_name(name))
+    return {n for n in names if len(n) >= 2}
 
 
 def _may_be_name(word: str) -> bool:

@@ -13,7 +13,8 @@ import logging
 import marshal
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections import ChainMap
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import jieba
@@ -93,17 +94,20 @@ def _load_jieba(cache_dir: Path) -> jieba.Tokenizer:
     return tokenizer
 
 
-def _pos_tagger(tokenizer: jieba.Tokenizer) -> jieba.posseg.POSTokenizer:
+def _pos_tagger(
+    tokenizer: jieba.Tokenizer, own_tags: Mapping[str, str]
+) -> jieba.posseg.POSTokenizer:
     """A part-of-speech tagger over ``tokenizer`` that shares jieba's tag table.
 
     ``POSTokenizer()`` reads the whole dictionary file again for its tags (0.2 s and
     25 MB each time, and every reload makes a new tokenizer). ``jieba.posseg`` already
-    read it on import for its default tagger; user words are added without tags, so the
-    table is never written to and one copy serves every tagger.
+    read it on import for its default tagger; this tokenizer's own tags (its user words
+    that are people, "nr") are looked up first, so the shared table is never written to
+    and one copy serves every tagger.
     """
     tagger = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
     tagger.tokenizer = tokenizer
-    tagger.word_tag_tab = jieba.posseg.dt.word_tag_tab
+    tagger.word_tag_tab = ChainMap(dict(own_tags), jieba.posseg.dt.word_tag_tab)
     return tagger
 
 
@@ -120,10 +124,12 @@ class Tokenizer:
         self,
         user_words: Iterable[str] = (),
         *,
+        names: Iterable[str] = (),
         subwords: bool = True,
         cache_dir: str | Path | None = None,
     ) -> None:
         self.subwords = subwords
+        self.names = frozenset(names)  # the user words that are people (tagged "nr")
         self.stopwords = frozenset(read_word_list(STOPWORDS_FILE))
         self.jieba = _load_jieba(Path(cache_dir or tempfile.gettempdir()))
         self._tagger: jieba.posseg.POSTokenizer | None = None
@@ -139,7 +145,7 @@ class Tokenizer:
     def tag(self, text: str) -> list[tuple[str, str]]:
         """(word, part of speech) pairs; the tagger loads its tables once, on first use."""
         if self._tagger is None:
-            self._tagger = _pos_tagger(self.jieba)
+            self._tagger = _pos_tagger(self.jieba, dict.fromkeys(self.names, "nr"))
         return [(pair.word, pair.flag) for pair in self._tagger.lcut(normalize(text))]
 
     def tokenize(self, text: str) -> list[str]:

@@ -171,3 +171,10 @@ def test_a_question_without_chinese_that_finds_nothing_is_asked_for_in_chinese(k
     assert "please ask in Chinese" in answer.text and "论坛在哪里举行" in answer.text
     assert "please ask in Chinese" not in compose_answer(kb, "今天天气怎么样？").text
     assert compose_answer(kb, "SaaS").answered  # a Latin word the report uses still finds it
+
+
+def test_asked_who_a_sentence_naming_anyone_counts_not_only_the_speakers(kb):
+    """姚乐 gives no talk, so only jieba's name tagging shows the caption names somebody; the
+    sub-committee sentence names speakers (孟庆国) and must not come first for that alone."""
+    answer = compose_answer(kb, "谁是中国新一代IT产业推进联盟秘书长？")
+    assert "姚乐" in split_sentences(body(answer.text))[0], answer.text

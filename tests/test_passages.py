@@ -8,6 +8,7 @@ from knowledge.loader import load_document
 from knowledge.model import Block, Document
 from knowledge.passages import (
     MAX_CHARS,
+    knowledge_names,
     knowledge_terms,
     organisations,
     split_passages,
@@ -213,6 +214,13 @@ def test_knowledge_terms_name_people_and_organisations(report):
     assert {"杨学山", "孟庆国", "宋刚", "姚乐", "宋乐永", "王娇", "邱建中"} <= terms
     assert {"北京大学", "工业和信息化部", "清华大学国家治理研究院"} <= terms
     assert not {"强调", "提出", "多次"} & terms
+
+
+def test_the_people_among_them_are_told_from_the_organisations(report):
+    names = knowledge_names(report)
+    assert {"杨学山", "孟庆国", "宋刚", "姚乐", "宋乐永", "王娇", "邱建中"} <= names
+    assert not {"北京大学", "工业和信息化部", "清华大学国家治理研究院"} & names
+    assert names <= knowledge_terms(report)
 
 
 def test_markdown_headings_are_sections_and_front_matter_the_title(tmp_path):

@@ -85,3 +85,13 @@ def test_damaged_cache_is_rebuilt(tmp_path: Path, tokenizer, damage: bytes):
     text = "智慧城市分委会秘书长是谁？"
     assert Tokenizer(cache_dir=tmp_path).tokenize(text) == tokenizer.tokenize(text)
     assert (tmp_path / CACHE_NAME).stat().st_size > 1_000_000
+
+
+def test_the_names_a_knowledge_base_found_are_tagged_as_people():
+    """姚乐 is a user word (jieba's dictionary lacks it): without a tag of its own it would
+    read as 'x', and a question about 姚乐 would not be known to be about a person."""
+    from knowledge.tokenizer import Tokenizer
+
+    named = Tokenizer(["姚乐", "光明网"], names=["姚乐"])
+    assert ("姚乐", "nr") in named.tag("姚乐是谁")
+    assert ("姚乐", "nr") not in Tokenizer(["姚乐"]).tag("姚乐是谁")  # no tag leaks between

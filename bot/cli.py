@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import urllib.error
 import urllib.parse
@@ -228,4 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KnowledgeError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader stopped reading (python -m bot ask < questions.txt | head): stop
+        # quietly, as other command-line tools do, instead of a traceback at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

@@ -108,3 +108,19 @@ def test_log_unanswered_lists_what_users_could_not_get(folder, tmp_path, capsys)
     assert len(lines) == 1
     count, question, kind = lines[0].split()
     assert (count, question.rstrip("？"), kind) == ("2", "门票多少钱", "(unanswered)")
+
+
+def test_ask_piped_into_a_reader_that_stops_ends_without_a_traceback(folder):
+    """python -m bot ask < questions.txt | head -1: the reader closes the pipe early."""
+    import subprocess
+    import sys
+
+    from bot.config import PROJECT_ROOT
+
+    questions = "论坛在哪里举行？\n" * 200
+    command = f"{sys.executable} -m bot ask | head -1"
+    done = subprocess.run(
+        command, shell=True, input=questions, capture_output=True, text=True, cwd=PROJECT_ROOT
+    )
+    assert "中关新园" in done.stdout
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr

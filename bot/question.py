@@ -183,7 +183,10 @@ def analyse(text: str) -> Question:
 
 _DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日")
 _PLACE = re.compile(r"在[^，。；]{2,20}(举行|举办|召开|成立)|(举行|举办)于")
-_COUNT = re.compile(r"\d+\s*(名|位|家|个|人|强)|第[零〇一二三四五六七八九十百两\d]+[届次期]")
+_COUNT = re.compile(
+    r"(?:\d+|[一二两三四五六七八九十百千万]+)\s*(名|位|家|个|人|强|种|类|项|场)"
+    r"|第[零〇一二三四五六七八九十百两\d]+[届次期]"
+)
 _TITLE = re.compile(r"《[^》]+》|题为")
 _LATIN = re.compile(r"[A-Za-z]{2,}(?:[ -]+[A-Za-z]{2,})+")
 _WHO = re.compile(r"主持|担任|代表|颁奖|发表|主任|院长|部长|秘书长|专家|教授|总经理|书记")

@@ -178,3 +178,9 @@ def test_asked_who_a_sentence_naming_anyone_counts_not_only_the_speakers(kb):
     sub-committee sentence names speakers (孟庆国) and must not come first for that alone."""
     answer = compose_answer(kb, "谁是中国新一代IT产业推进联盟秘书长？")
     assert "姚乐" in split_sentences(body(answer.text))[0], answer.text
+
+
+def test_a_count_in_words_is_a_count(kb):
+    """一到两个, 三种: a count spelled in Chinese numerals answers 几个 as digits would."""
+    answer = compose_answer(kb, "杨学山强调要抓几个问题去解决？")
+    assert "一到两个" in split_sentences(body(answer.text))[0], answer.text

@@ -20,6 +20,7 @@ class Intent(Enum):
     COUNT = "count"
     TITLE = "title"
     LATIN = "latin"  # the English (or other Latin-script) name of something
+    OVERVIEW = "overview"  # 介绍一下论坛: what it was, when, where, by whom
     WHAT = "what"
 
 
@@ -70,6 +71,7 @@ _INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
     (Intent.TITLE, ("题目", "标题", "题为", "叫什么名字")),
     (Intent.LATIN, ("英文名", "英文", "英语", "english", "外文", "缩写")),
     (Intent.WHO, ("谁", "哪位", "哪些人", "什么人", "哪个人", "哪些嘉宾", "哪些专家", "何人")),
+    (Intent.OVERVIEW, ("介绍一下", "介绍", "简介", "概况", "概述", "基本情况", "大致情况")),
 )
 
 # User wording → the report's wording. Expansions help ranking only; they never count as
@@ -204,6 +206,8 @@ def intent_bonus(intent: Intent, sentence: str, names: frozenset[str]) -> float:
         return 1.0 if _TITLE.search(sentence) else 0.0
     if intent is Intent.LATIN:
         return 1.0 if _LATIN.search(sentence) else 0.0
+    if intent is Intent.OVERVIEW:  # the lead: what took place, when and where
+        return 1.0 if _DATE.search(sentence) and _PLACE.search(sentence) else 0.0
     if intent is Intent.WHO:
         named = any(name in sentence for name in names)
         return (0.6 if named else 0.0) + (0.4 if _WHO.search(sentence) else 0.0)

@@ -68,7 +68,7 @@ _INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
             "哪届",
         ),
     ),
-    (Intent.TITLE, ("题目", "标题", "题为", "叫什么名字")),
+    (Intent.TITLE, ("题目", "标题", "题为", "叫什么名字", "全称", "全名", "名称")),
     (Intent.LATIN, ("英文名", "英文", "英语", "english", "外文", "缩写")),
     (Intent.WHO, ("谁", "哪位", "哪些人", "什么人", "哪个人", "哪些嘉宾", "哪些专家", "何人")),
     (Intent.OVERVIEW, ("介绍一下", "介绍", "简介", "概况", "概述", "基本情况", "大致情况")),
@@ -189,7 +189,8 @@ _COUNT = re.compile(
     r"(?:\d+|[一二两三四五六七八九十百千万]+)\s*(名|位|家|个|人|强|种|类|项|场)"
     r"|第[零〇一二三四五六七八九十百两\d]+[届次期]"
 )
-_TITLE = re.compile(r"《[^》]+》|题为")
+# a title: 《…》, "题为" (not the 题为 inside 主题为), or a name given in full in quotes
+_TITLE = re.compile(r"《[^》]+》|(?<!主)题为|“[^”]{6,}”")
 _LATIN = re.compile(r"[A-Za-z]{2,}(?:[ -]+[A-Za-z]{2,})+")
 _WHO = re.compile(r"主持|担任|代表|颁奖|发表|主任|院长|部长|秘书长|专家|教授|总经理|书记")
 

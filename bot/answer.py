@@ -286,15 +286,19 @@ class Composer:
         return person in self.kb.terms_of(passage)
 
     def _quotable(
-        self, asked: _Asked, people: tuple[str, ...], hits: list[tuple[Passage, float]]
+        self,
+        people: tuple[str, ...],
+        hits: list[tuple[Passage, float]],
+        coverage: dict[str, float],
     ) -> list[tuple[Passage, float]]:
         """The passages an answer may quote: of those BM25 found, the ones that cover most of
         what the question asks (a short passage repeating one of its words can outrank the
         one that has them all). A question that names someone is about them (宋刚担任什么职务
         is not answered by who else 担任 something), so only passages that name them, or
         are their talk, qualify, however well the rest match; naming several
-        (孟庆国和杨学山分别讲了什么), the best passage about each qualifies."""
-        hits = sorted(hits, key=lambda hit: -asked.coverage(self.kb.terms_of(hit[0])))
+        (孟庆国和杨学山分别讲了什么), the best passage about each qualifies. ``coverage``:
+        each hit's, by passage id; the best covered comes first."""
+        hits = sorted(hits, key=lambda hit: -coverage[hit[0].id])
         if not people:
             return hits[:QUOTE_DEPTH]
         about = [(p, s) for p, s in hits if any(self._about(p, who) for who in people)]
@@ -370,10 +374,11 @@ class Composer:
         if any(not self.kb.knows(o) for o in _ORDINAL.findall(question.text)):
             return Answer(raw_question, False, NOT_FOUND)  # 第十届 of an 第十一届 report
         hits = self.kb.search_terms([*asked.weights, *question.expansions], SEARCH_DEPTH)
-        quotable = self._quotable(asked, people, hits)
+        covered = {p.id: asked.coverage(self.kb.terms_of(p)) for p, _ in hits}
+        quotable = self._quotable(people, hits, covered)
         if not quotable:
             return Answer(raw_question, False, NOT_FOUND)
-        coverage = max(asked.coverage(self.kb.terms_of(p)) for p, _ in quotable)
+        coverage = covered[quotable[0][0].id]
         if coverage < MIN_COVERAGE:
             return Answer(raw_question, False, NOT_FOUND, top_score=hits[0][1], coverage=coverage)
         candidates = self._candidates(question, asked, quotable, hits[0][1])

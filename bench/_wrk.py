@@ -17,8 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.config import DEV_SET
+
 SCRIPT = Path(__file__).resolve().parent / "wechat.lua"
-DEV_FILE = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev.jsonl"
+DEV_FILE = DEV_SET
 ANSWER_MARKER = "出处"  # every grounded answer ends with its sources
 SORRY_MARKER = "系统暂时出了点问题"  # the webhook's reply when handling a message failed
 ACCOUNT = "gh_forumbot00000"

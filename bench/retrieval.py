@@ -30,6 +30,7 @@ import jieba
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from bot.config import DEV_SET
 from knowledge import build_knowledge_base
 from knowledge.index import BM25Index
 from knowledge.tokenizer import Tokenizer
@@ -40,7 +41,7 @@ K = 5
 # A full rank-bm25 scan costs ~0.1 s a query at 100k passages; a sample is enough there.
 RANK_BM25_MAX_QUERIES = 30
 SEED = 20170611
-DEV_FILE = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev.jsonl"
+DEV_FILE = DEV_SET
 
 Corpus = list[list[str]]
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_TOKEN = "forumbot-dev-token"
+# The dev QA set, shipped with the project so that a fresh clone can evaluate and test.
+DEV_SET = PROJECT_ROOT / "tests" / "data" / "dev.jsonl"
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answer import CITATION_MARKER, MAX_REPLY_BYTES, Answer
-from bot.config import PROJECT_ROOT
+from bot.config import DEV_SET
 from bot.engine import Engine
 
-DEFAULT_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEFAULT_SET = DEV_SET
 _SPACE = re.compile(r"\s+")
 
 

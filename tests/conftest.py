@@ -7,7 +7,6 @@ import pytest
 
 from bot.config import PROJECT_ROOT, Config
 
-SHARED = PROJECT_ROOT.parent / "shared"
 REPORT = next((PROJECT_ROOT / "knowledge" / "sources").glob("*.txt"))
 
 

@@ -15,13 +15,13 @@ from werkzeug.test import TestResponse
 
 from bot.config import Config
 from bot.wechat_client import WeChatClient, render_message
-from tests.conftest import SHARED
 
 TOKEN = "webhook-test-token"
 AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"  # any 43 base64 characters
 APPID = "wx8f3b2c1d0e9a7654"
 OPENID = "oZx1Y2w3V4u5T6s7R8q9P0onmlkj"  # shaped like a real OpenID
-OFFICIAL_VECTOR = SHARED / "eval" / "wechat-official-vector.json"
+# Tencent's published sample message, as shipped under tests/data.
+OFFICIAL_VECTOR = Path(__file__).parent / "data" / "wechat-official-vector.json"
 
 
 def webhook_config(data_dir: Path, **overrides: Any) -> Config:

@@ -23,6 +23,7 @@ from bot.question import (
     is_thanks,
     strip_cues,
 )
+from bot.understanding import Understanding, understand
 from knowledge.base import KnowledgeBase
 from knowledge.model import Passage
 
@@ -41,6 +42,9 @@ MIN_COVERAGE = 0.5
 # A word the report never uses weighs this much of the heaviest weight, unless it names a
 # thing (a noun, a foreign word): "举办" may be worded "举行" in the report, "餐厅" can't.
 LIGHT_WEIGHT = 0.25
+# A question word found only through 词林 (a general dictionary, not this knowledge's own
+# synonym list) counts this much of its weight: 公布 may be 揭晓, or may be something else.
+WEAK_SYNONYM_CREDIT = 0.6
 
 # Time words that place the question itself (现在 = "as of now"), not a fact to look up.
 RELATIVE_TIME = frozenset(
@@ -76,6 +80,58 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # so the ordinal as a whole must be one the sources use.
 _ORDINAL = re.compile(r"第[零〇一二三四五六七八九十百两\d]+[届次期]")
 _CLAUSE = re.compile(r"[^，,、：:；]+[，,、：:；]?")
+_CLAIM_CLAUSE = re.compile(r"[^，,；;。！？]+")  # a list (、) stays in one clause
+_DENIAL = re.compile(r"不|没有|并非|未|无")
+SET_APART = frozenset({"caption", "heading"})  # passages set apart from the running text
+_SPACES = re.compile(r"\s+")
+
+
+def _squash(text: str) -> str:
+    return _SPACES.sub("", text)
+
+
+def list_item(sentence: str, person: str, names: frozenset[str]) -> str | None:
+    """From a sentence listing people (甲、乙、丙作为对话嘉宾; 甲、乙分别围绕 A、B), the part
+    about ``person``: their item with what the list did, or paired with their topic when the
+    lists pair up. None when ``person`` is not in a list of three or more."""
+    clause = next((c for c in _CLAIM_CLAUSE.findall(sentence) if person in c), "")
+    head, sep, tail = clause.partition("分别")
+    items = head.split("、")
+    mine = next((i for i, item in enumerate(items) if person in item), None)
+    if mine is None or len(items) < 3:
+        return None
+    who = items[mine][: items[mine].index(person) + len(person)].strip()
+    if sep:
+        verb = re.match(r"[^、]*?(?:围绕|就|从|被授予|获得|负责|介绍)", tail)
+        topics = tail[verb.end() :].split("、") if verb else []
+        if len(topics) == len(items):
+            topic = re.sub(r"等(?:主题|方面|内容|话题|领域)?[^、]*$", "", topics[mine])
+            return f"{who}：{topic.strip()}"
+    last = items[-1]
+    ends = [last.index(n) + len(n) for n in names if n in last]
+    did = last[max(ends) :].strip() if ends else ""
+    return f"{who}{did}" if did else None
+
+
+_NUMERAL = r"(?:\d+|[一二两三四五六七八九十百千万]+)"
+_COUNT_PHRASE = re.compile(
+    rf"(?:近|约|逾|超过|共|共计)?\s*{_NUMERAL}(?:\s*[到至-]\s*{_NUMERAL})?\s*"
+    r"(?:名|位|家|个|人|种|类|项|场|强)"
+)
+
+
+def count_in(sentence: str, asked: _Asked) -> str | None:
+    """The count a sentence gives for what a how-many question asks about: the number whose
+    noun, right after it, the question names (近 200 名嘉宾), else the sentence's only one."""
+    found = []
+    for match in _COUNT_PHRASE.finditer(sentence):
+        after = sentence[match.end() : match.end() + 6]
+        noun = next((t for t in asked.weights if len(t) > 1 and after.startswith(t)), "")
+        found.append((_squash(match.group()) + noun, bool(noun)))
+    about = [text for text, named in found if named]
+    if about:
+        return about[0]
+    return found[0][0] if len(found) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -163,6 +219,7 @@ class _Asked:
     # the people the question names, each with the terms of the name: asked about several
     # (宋刚和孟庆国分别…), a text about one of them is not short of the others' names
     people: dict[str, frozenset[str]] = field(default_factory=dict)
+    weak: dict[str, frozenset[str]] = field(default_factory=dict)  # 词林's, for less
 
     def coverage(self, terms: frozenset[str] | set[str]) -> float:
         """The share of the question's weight that ``terms`` account for."""
@@ -173,11 +230,12 @@ class _Asked:
             )
             weights = {t: w for t, w in weights.items() if t not in others}
         total = sum(weights.values())
-        found = sum(
-            w
-            for t, w in weights.items()
-            if t in terms or not self.alternatives.get(t, frozenset()).isdisjoint(terms)
-        )
+        found = 0.0
+        for t, w in weights.items():
+            if t in terms or not self.alternatives.get(t, frozenset()).isdisjoint(terms):
+                found += w
+            elif not self.weak.get(t, frozenset()).isdisjoint(terms):
+                found += w * WEAK_SYNONYM_CREDIT
         return found / total if total else 0.0
 
 
@@ -214,7 +272,11 @@ class Composer:
         return any(flag[:1] in {"n", "e", "i", "l", "j"} or flag == "eng" for flag in flags)
 
     def _asked(
-        self, question: Question, tagged: list[tuple[str, str]], people: tuple[str, ...]
+        self,
+        question: Question,
+        tagged: list[tuple[str, str]],
+        people: tuple[str, ...],
+        weak_synonyms: tuple[tuple[str, tuple[str, ...]], ...] = (),
     ) -> _Asked:
         tokenize = self.kb.tokenizer.tokenize
         answer_types = answer_type_words(tagged)
@@ -237,7 +299,11 @@ class Composer:
         else:
             subject = frozenset()
         names = {who: self.kb.terms_in(who) for who in people}
-        return _Asked(weights, subject, alternatives, names)
+        weak: dict[str, frozenset[str]] = {}
+        for word, mates in weak_synonyms:
+            for term in self.kb.terms_in(word):
+                weak[term] = weak.get(term, frozenset()) | frozenset(mates)
+        return _Asked(weights, subject, alternatives, names, weak)
 
     # -- extraction ------------------------------------------------------------------
     def _sentence_terms(self, sentence: str, passage: Passage, implied: frozenset[str]) -> set[str]:
@@ -362,10 +428,20 @@ class Composer:
             return Answer(raw_question, False, INTRODUCTION)
         if is_thanks(text):
             return Answer(raw_question, False, YOU_ARE_WELCOME)
-        question = analyse(self.kb.tokenizer.normalize(text))
+        understood = understand(self.kb.tokenizer.normalize(text), self.kb)
+        question = analyse(understood.text)
+        question = replace(question, synonyms=(*question.synonyms, *understood.synonyms))
+        question = replace(
+            question,
+            expansions=tuple(
+                dict.fromkeys(
+                    [*question.expansions, *(w for _, ws in understood.synonyms for w in ws)]
+                )
+            ),
+        )
         tagged = self.kb.tokenizer.tag(question.text)
         people = self._people(question, tagged)
-        asked = self._asked(question, tagged, people)
+        asked = self._asked(question, tagged, people, understood.weak_synonyms)
         if not asked.weights or any(
             _NUMBER.fullmatch(t) and not self.kb.knows(t) for t in asked.weights
         ):
@@ -385,6 +461,31 @@ class Composer:
         if not candidates:
             return Answer(raw_question, False, NOT_FOUND, top_score=hits[0][1], coverage=coverage)
 
+        chosen = self._choose(question, asked, people, candidates)
+        citations: list[Citation] = []
+        for candidate in chosen:
+            if all(c.passage.id != candidate.passage.id for c in citations):
+                citations.append(
+                    Citation(len(citations) + 1, candidate.passage, candidate.passage_score)
+                )
+        citations = self._told_apart(citations)
+        body = self._lead(question, asked, people, understood, chosen) + "".join(
+            self._quote(c, citations) for c in chosen
+        )
+        sources = "\n".join(f"[{c.n}] {c.line()}" for c in citations)
+        reply = fit_bytes(f"{body}\n\n{CITATION_MARKER}：\n{sources}\n{FOLLOW_UP_HINT}")
+        return Answer(raw_question, True, reply, citations, hits[0][1], coverage)
+
+    def _choose(
+        self,
+        question: Question,
+        asked: _Asked,
+        people: tuple[str, ...],
+        candidates: list[_Candidate],
+    ) -> list[_Candidate]:
+        """The sentences to quote: the best, and the next ones nearly as good, within the
+        length budget; never a caption or headline after the first sentence, nor a sentence
+        another quoted one already contains (a caption repeating the body)."""
         chosen: list[_Candidate] = []
         used = 0
         best = candidates[0].score
@@ -394,23 +495,79 @@ class Composer:
                 break
             if chosen and candidate not in firsts and candidate.score < 0.8 * best:
                 break
-            quote = self._clip(candidate.sentence, asked, BODY_CHARS - used)
+            if chosen and candidate.passage.kind in SET_APART:
+                continue
+            sentence = candidate.sentence
+            if len(people) == 1 and (item := list_item(sentence, people[0], self.kb.names)):
+                sentence = item
+            if any(_squash(sentence) in _squash(c.sentence) for c in chosen):
+                continue
+            quote = self._clip(sentence, asked, BODY_CHARS - used)
             if chosen and used + len(quote) > BODY_CHARS:
                 continue
+            chosen = [c for c in chosen if _squash(c.sentence) not in _squash(quote)]
             chosen.append(_Candidate(quote, candidate.passage, candidate.passage_score, 0))
-            used += len(quote)
+            used = sum(len(c.sentence) for c in chosen)
+        return chosen
 
-        citations: list[Citation] = []
-        for candidate in chosen:
-            if all(c.passage.id != candidate.passage.id for c in citations):
-                citations.append(
-                    Citation(len(citations) + 1, candidate.passage, candidate.passage_score)
+    def _lead(
+        self,
+        question: Question,
+        asked: _Asked,
+        people: tuple[str, ...],
+        understood: Understanding,
+        chosen: list[_Candidate],
+    ) -> str:
+        """What the reply says before its quotes: which name a typo was read as, the yes or
+        no a yes/no question asks for, the number a count asks for, the person a who-question
+        asks for when the quote does not name them."""
+        lead = "".join(f"以下是关于“{name}”的内容：\n" for _, name in understood.corrections)
+        first = chosen[0]
+        if understood.yes_no:
+            lead += "是的。" if self._verdict(asked, people, chosen) else "不是。"
+        elif question.intent is Intent.COUNT and (count := count_in(first.sentence, asked)):
+            lead += f"{count}。"
+        elif (
+            question.intent is Intent.WHO
+            and first.passage.speaker
+            and not self.kb.people_in(first.sentence)
+        ):
+            lead += f"{first.passage.speaker}："
+        return lead
+
+    def _verdict(self, asked: _Asked, people: tuple[str, ...], chosen: list[_Candidate]) -> bool:
+        """Yes or no, on the evidence quoted. A claim about a person's post or organisation
+        (姚乐是光明网的吗) is checked against that person's roles; any other claim must be
+        made whole in one clause of a quoted sentence that names the person asked about,
+        and not denied there (不完全等同于)."""
+        light = self._max_weight * LIGHT_WEIGHT
+        named = frozenset().union(*(self.kb.terms_in(p) for p in people)) if people else frozenset()
+        claim = [t for t, w in asked.weights.items() if w > light and t not in named]
+
+        def holds(terms: frozenset[str] | set[str]) -> bool:
+            return all(
+                t in terms or not asked.alternatives.get(t, frozenset()).isdisjoint(terms)
+                for t in claim
+            )
+
+        if len(people) == 1:
+            person = people[0]
+            every_role = frozenset().union(
+                *(self.kb.terms_in(r) for rs in self.kb.roles.values() for r in rs)
+            )
+            if claim and holds(every_role):  # the claim names a post or an organisation
+                own = frozenset().union(
+                    *(self.kb.terms_in(r) for r in self.kb.roles.get(person, []))
                 )
-        citations = self._told_apart(citations)
-        body = "".join(self._quote(c, citations) for c in chosen)
-        sources = "\n".join(f"[{c.n}] {c.line()}" for c in citations)
-        reply = fit_bytes(f"{body}\n\n{CITATION_MARKER}：\n{sources}\n{FOLLOW_UP_HINT}")
-        return Answer(raw_question, True, reply, citations, hits[0][1], coverage)
+                return holds(own)
+            chosen = [c for c in chosen if person in c.sentence or c.passage.speaker == person]
+        for candidate in chosen:
+            for clause in _CLAIM_CLAUSE.findall(candidate.sentence):
+                if holds(
+                    self.kb.terms_in(clause) | self.kb.terms_in(candidate.passage.speaker or "")
+                ):
+                    return not _DENIAL.search(clause)
+        return False
 
     def _told_apart(self, citations: list[Citation]) -> list[Citation]:
         """Two paragraphs of one talk would be cited by the same line: add each one's place."""

@@ -1,7 +1,11 @@
-"""Runs a QA set through the same answer path users get and reports how it did.
+"""Runs QA sets through the same answer path users get and reports how they did.
 
-A line of the set is ``{"id", "q", "expect_any": [...], "speaker"?}`` for a question the
-report answers, or ``{"id", "q", "ood": true}`` for one it must honestly decline.
+A line of a question set is ``{"id", "q", "expect_any": [...], "speaker"?, "yes"?}`` for a
+question the report answers (``yes``: a yes/no question, and whether the answer is yes), or
+``{"id", "q", "ood": true}`` for one it must honestly decline. A line of a conversation set
+is ``{"id", "turns": [<question line without id>, ...]}``: the turns are sent in order by
+one user, through the same Conversation the webhook uses, so follow-ups are judged in
+context.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.answer import CITATION_MARKER, MAX_REPLY_BYTES, Answer
+from bot.answer import CITATION_MARKER, MAX_REPLY_BYTES
 from bot.config import DEV_SET
+from bot.conversation import Conversation
 from bot.engine import Engine
+from bot.store.memory import MemoryStore
 
 DEFAULT_SET = DEV_SET
 _SPACE = re.compile(r"\s+")
@@ -50,14 +56,27 @@ class Report:
     over_limit: int = 0
     body_lengths: list[int] = field(default_factory=list)
     cases: list[CaseResult] = field(default_factory=list)
+    conversations: int = 0
+    conversations_ok: int = 0
+    turns: int = 0
+    turns_ok: int = 0
 
     @property
     def median_body_length(self) -> float:
         return statistics.median(self.body_lengths) if self.body_lengths else 0.0
 
     def summary(self) -> str:
+        lines = (
+            [
+                f"conversation turns:  {self.turns_ok}/{self.turns}",
+                f"conversations:       {self.conversations_ok}/{self.conversations}",
+            ]
+            if self.conversations
+            else []
+        )
         return "\n".join(
             [
+                *lines,
                 f"answered:            {self.answered}/{self.in_scope}",
                 f"speaker named:       {self.speakers_named}/{self.speakers_expected}",
                 f"out-of-scope refused: {self.refused}/{self.out_of_scope}",
@@ -72,36 +91,66 @@ def load_cases(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def judge(case: dict, answer: Answer, report: Report) -> CaseResult:
-    reply = answer.text
+def _verdict(body: str) -> bool | None:
+    """What a yes/no answer's body says first: yes, no, or neither."""
+    body = body.strip()
+    if body.startswith(("不是", "没有", "否", "不")):
+        return False
+    return True if body.startswith(("是", "对", "有")) else None
+
+
+def judge(case: dict, answered: bool, reply: str, report: Report) -> CaseResult:
     body = body_of(reply)
     if len(reply.encode("utf-8")) > MAX_REPLY_BYTES:
         report.over_limit += 1
     if case.get("ood"):
         report.out_of_scope += 1
-        ok = not answer.answered and CITATION_MARKER not in reply
+        ok = not answered and CITATION_MARKER not in reply
         report.refused += ok
-        return CaseResult(case["id"], case["q"], ok, "" if ok else "answered", reply)
+        return CaseResult(case.get("id", ""), case["q"], ok, "" if ok else "answered", reply)
     report.in_scope += 1
     report.body_lengths.append(len(body.strip()))
-    found = answer.answered and any(_squash(f) in _squash(body) for f in case["expect_any"])
-    report.answered += found
+    found = answered and any(_squash(f) in _squash(body) for f in case["expect_any"])
     reasons = [] if found else ["expected fact missing"]
+    if "yes" in case and found and _verdict(body) is not case["yes"]:
+        found = False
+        reasons.append(f"does not start by saying {'是' if case['yes'] else '不是'}")
+    report.answered += found
     if speaker := case.get("speaker"):
         report.speakers_expected += 1
         named = speaker in reply
         report.speakers_named += named
         if not named:
             reasons.append(f"speaker {speaker} not named")
-    return CaseResult(case["id"], case["q"], not reasons, "; ".join(reasons), reply)
+    return CaseResult(case.get("id", ""), case["q"], not reasons, "; ".join(reasons), reply)
 
 
 def evaluate(engine: Engine, cases: Iterable[dict]) -> Report:
+    """Questions one by one; conversations (lines with ``turns``) turn by turn, one user each."""
     report = Report()
     for case in cases:
+        if "turns" in case:
+            _converse(engine, case, report)
+            continue
         answer = engine.ask(case["q"], channel="eval")
-        report.cases.append(judge(case, answer, report))
+        report.cases.append(judge(case, answer.answered, answer.text, report))
     return report
+
+
+def _converse(engine: Engine, case: dict, report: Report) -> None:
+    conversation = Conversation(MemoryStore(), f"eval:{case['id']}", channel="eval")
+    results = []
+    for n, turn in enumerate(case["turns"], 1):
+        reply = conversation.respond(engine, turn["q"])
+        result = judge(
+            {**turn, "id": f"{case['id']}.{n}"}, bool(reply.answered), reply.text or "", report
+        )
+        results.append(result)
+    report.cases.extend(results)
+    report.conversations += 1
+    report.conversations_ok += all(r.ok for r in results)
+    report.turns += len(results)
+    report.turns_ok += sum(r.ok for r in results)
 
 
 def run_evaluation(path: str | None = None, verbose: bool = False) -> int:

@@ -8,19 +8,21 @@ import multiprocessing
 import os
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.cache import BuildCache, Built, cache_key
+from knowledge.entities import aliases, find_roles
 from knowledge.errors import KnowledgeError
 from knowledge.index import BM25Index
 from knowledge.loader import list_sources, load_document
 from knowledge.model import Document, Passage
 from knowledge.passages import knowledge_names, knowledge_terms, split_passages
 from knowledge.repair import repair_text
-from knowledge.tokenizer import Tokenizer
+from knowledge.synonyms import SynonymTable, normalized, read_synonyms
+from knowledge.tokenizer import TERMS_FILE, Tokenizer, normalize, read_word_list
 
 PARALLEL_FROM = 5000  # passages from which a build tokenizes on every core
 MAX_BUILD_PROCESSES = 8
@@ -43,10 +45,16 @@ class KnowledgeBase:
     version: str
     built_at: float = field(default_factory=time.time)
     warnings: list[str] = field(default_factory=list)
+    roles: dict[str, list[str]] = field(default_factory=dict)  # person → roles, as written
+    synonyms: SynonymTable = field(default_factory=SynonymTable)
+    words: list[str] = field(default_factory=list)  # the tokenizer's words from the knowledge
 
     def __post_init__(self) -> None:
         self.speakers = frozenset(p.speaker for p in self.passages if p.speaker)
         self.names = self.tokenizer.names | self.speakers  # the people the sources name
+        self.aliases = aliases(self.roles, self.names)  # 孟院长 → 孟庆国
+        # what a misheard or mistyped name may be meant as: the knowledge's own words
+        self.entity_words = frozenset(self.words) | frozenset(read_word_list(TERMS_FILE))
         # Counted once: the stats list every document, and a pass over 100k passages per
         # document would make that seconds.
         self._per_source = Counter(p.source for p in self.passages)
@@ -113,20 +121,31 @@ def build_knowledge_base(folder: str | Path, cache_dir: str | Path | None = None
     """
     folder = Path(folder)
     documents = [load_document(path) for path in list_sources(folder)]
+    rules, synonyms_sha = read_synonyms(folder)
+    synonyms = SynonymTable(tuple(normalized(rules, normalize)), synonyms_sha)
     cache = BuildCache(cache_dir) if cache_dir is not None else None
-    key = cache_key(documents)
+    key = cache_key(documents, synonyms_sha)
     built = cache.load(key) if cache else None
     if built is None:
-        built = build(documents)
+        built = build(documents, synonyms.words())
         if not built.passages:
             raise KnowledgeError("the knowledge folder yields no passages", str(folder))
         if cache:
             cache.save(key, built)
     tokenizer = Tokenizer(built.words, names=built.names)
     tokenizer.tag("")  # load the tagger's tables now, before gunicorn forks workers
-    version = hashlib.sha256("".join(d.sha256 for d in documents).encode()).hexdigest()[:12]
+    hashes = "".join(d.sha256 for d in documents) + synonyms_sha
+    version = hashlib.sha256(hashes.encode()).hexdigest()[:12]
     return KnowledgeBase(
-        documents, built.passages, tokenizer, built.index, version, warnings=built.warnings
+        documents,
+        built.passages,
+        tokenizer,
+        built.index,
+        version,
+        warnings=built.warnings,
+        roles=built.roles,
+        synonyms=synonyms,
+        words=built.words,
     )
 
 
@@ -136,8 +155,9 @@ def split_document(document: Document) -> tuple[list[Passage], list[str]]:
     return split_passages(document, repaired.blocks), [*document.notes, *repaired.notes]
 
 
-def build(documents: Sequence[Document]) -> Built:
-    """Repair, split, attribute and index: everything that depends only on the documents."""
+def build(documents: Sequence[Document], extra_words: Iterable[str] = ()) -> Built:
+    """Repair, split, attribute and index: everything that depends only on the documents
+    (and ``extra_words``, the synonym file's, which the tokenizer must cut whole)."""
     passages: list[Passage] = []
     warnings: list[str] = []
     for document in documents:
@@ -146,11 +166,11 @@ def build(documents: Sequence[Document]) -> Built:
         if not found:
             warnings.append(f"{document.name}: no passages")
         passages.extend(found)
-    words = sorted(knowledge_terms(passages))
     names = sorted(knowledge_names(passages))
+    words = sorted(knowledge_terms(passages) | set(extra_words))
     tokenizer = Tokenizer(words, names=names)
     index = BM25Index(tokenize_all(tokenizer, [indexed_text(p) for p in passages]))
-    return Built(passages, words, names, index, warnings)
+    return Built(passages, words, names, index, warnings, find_roles(passages, names))
 
 
 _POOL_TOKENIZER: Tokenizer | None = None  # what forked tokenizing processes inherit

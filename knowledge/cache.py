@@ -26,7 +26,7 @@ import jieba
 from knowledge.index import BM25Index
 from knowledge.model import Document, Passage
 
-FORMAT = 2
+FORMAT = 3
 KEEP = 3  # entries kept: the serving one and a couple to switch back to
 PIPELINE_FILES = ("*.py", "terms.txt", "stopwords.txt")
 
@@ -42,6 +42,7 @@ class Built:
     names: list[str]  # those of them that are people's names
     index: BM25Index
     warnings: list[str]
+    roles: dict[str, list[str]]  # each person's roles as the documents word them
 
 
 @functools.cache
@@ -55,8 +56,10 @@ def pipeline_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cache_key(documents: Sequence[Document]) -> str:
-    digest = hashlib.sha256(pipeline_fingerprint().encode())
+def cache_key(documents: Sequence[Document], synonyms_sha256: str = "") -> str:
+    """The build's key: the pipeline, the documents, and the synonym file (whose words join
+    the tokenizer's dictionary, so they change how every passage is cut)."""
+    digest = hashlib.sha256(f"{pipeline_fingerprint()}\0{synonyms_sha256}".encode())
     for document in documents:
         digest.update(f"\n{document.name}\0{document.sha256}".encode())
     return digest.hexdigest()[:32]
@@ -78,7 +81,12 @@ class BuildCache:
             if len(index) != len(passages):
                 raise ValueError("index and passages disagree")
             built = Built(
-                passages, list(meta["words"]), list(meta["names"]), index, list(meta["warnings"])
+                passages,
+                list(meta["words"]),
+                list(meta["names"]),
+                index,
+                list(meta["warnings"]),
+                {str(k): list(v) for k, v in meta["roles"].items()},
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("ignoring a damaged knowledge cache entry %s: %s", entry, exc)
@@ -98,6 +106,7 @@ class BuildCache:
                 "words": built.words,
                 "names": built.names,
                 "warnings": built.warnings,
+                "roles": built.roles,
             }
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
             built.index.save(tmp / "index.npz")

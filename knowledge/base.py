@@ -53,6 +53,8 @@ class KnowledgeBase:
         self.speakers = frozenset(p.speaker for p in self.passages if p.speaker)
         self.names = self.tokenizer.names | self.speakers  # the people the sources name
         self.aliases = aliases(self.roles, self.names)  # 孟院长 → 孟庆国
+        # the parts of the documents in reading order (第二场对话 is the second 对话 here)
+        self.sections = list(dict.fromkeys(p.section for p in self.passages))
         # what a misheard or mistyped name may be meant as: the knowledge's own words
         self.entity_words = frozenset(self.words) | frozenset(read_word_list(TERMS_FILE))
         # Counted once: the stats list every document, and a pass over 100k passages per

@@ -429,13 +429,14 @@ class Composer:
         return sorted(out, key=lambda c: -c.score)
 
     # -- composition -----------------------------------------------------------------
-    def answer(self, raw_question: str) -> Answer:
-        answer = self._answer(raw_question)
+    def answer(self, raw_question: str, exclude: frozenset[str] = frozenset()) -> Answer:
+        """``exclude``: sentences not to quote again (shown to this user already)."""
+        answer = self._answer(raw_question, exclude)
         if answer.text == NOT_FOUND and not _HAN.search(raw_question):
             return replace(answer, text=f"{NOT_FOUND}\n\n{IN_CHINESE_PLEASE}")
         return answer
 
-    def _answer(self, raw_question: str) -> Answer:
+    def _answer(self, raw_question: str, exclude: frozenset[str] = frozenset()) -> Answer:
         text = normalize_question(raw_question)
         if not text or is_greeting(text):
             return Answer(raw_question, False, INTRODUCTION)
@@ -471,6 +472,9 @@ class Composer:
         if coverage < MIN_COVERAGE:
             return self._not_found(raw_question, people, asked, hits[0][1], coverage)
         candidates = self._candidates(question, asked, quotable, hits[0][1])
+        if exclude:
+            shown = {_squash(s) for s in exclude}
+            candidates = [c for c in candidates if not any(_squash(c.sentence) in s for s in shown)]
         if not candidates or not self._carries(question, candidates):
             return self._not_found(raw_question, people, asked, hits[0][1], coverage)
 
@@ -545,7 +549,9 @@ class Composer:
         best = candidates[0].score
         # running text before a caption or headline nearly as good: a caption says less
         near = [c for c in candidates if c.score >= 0.8 * best]
-        candidates = sorted(near, key=lambda c: c.passage.kind in SET_APART) + candidates[len(near) :]
+        candidates = (
+            sorted(near, key=lambda c: c.passage.kind in SET_APART) + candidates[len(near) :]
+        )
         firsts = self._one_for_each(question, people, candidates)
         for candidate in [*firsts, *(c for c in candidates if c not in firsts)]:
             if len(chosen) == MAX_SENTENCES:
@@ -642,5 +648,7 @@ class Composer:
         return f"{candidate.sentence}[{n}]"
 
 
-def compose_answer(kb: KnowledgeBase, question: str) -> Answer:
-    return Composer(kb).answer(question)
+def compose_answer(
+    kb: KnowledgeBase, question: str, exclude: frozenset[str] = frozenset()
+) -> Answer:
+    return Composer(kb).answer(question, exclude)

@@ -5,11 +5,18 @@ follow-up refers to (the previous answer's citations and speaker) lives in the s
 StateStore under the user's keyed hash, never in process memory. The console uses the same
 class with a MemoryStore, so it behaves exactly like the webhook.
 
-Two kinds of follow-up:
+The kinds of follow-up:
 
-* a bare number (``1``, ``[2]``, ``２``) shows that citation's passage in full;
-* a question that points back at a person (他还讲了什么？ / 她是谁？ / 这位嘉宾的演讲题目是什么)
-  is rewritten with the name of the previous answer's speaker before it is asked.
+* a bare number (``1``, ``[2]``, ``２``) shows that citation's passage in full, also after a
+  refusal or a greeting in between (the last answer's citations stay open);
+* a question that points back at a person (他是哪个单位的 / 她主持的是哪场 / 这位嘉宾…) is
+  rewritten with the last person named, by the user's question or by the bot's answer (谁主持
+  的 → 姚乐 → 他是什么职务);
+* "more" (还有呢, 他还讲了什么) asks the last question again for sentences not yet shown to
+  this user, or says there are no more;
+* an elliptical turn takes the previous question's frame: 那协办单位呢 after 主办单位是谁
+  swaps the word it replaces, 孟庆国呢 the person; a short turn that names nothing of its
+  own (嘉宾都有谁, 在谁指导下成立的) is asked about the previous question's subject first.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.answer import MAX_REPLY_BYTES, Answer, fit_bytes
+from bot.answer import MAX_REPLY_BYTES, Answer, fit_bytes, split_sentences
+from bot.question import strip_cues
 from bot.store.base import StateStore
 
 if TYPE_CHECKING:
@@ -33,7 +41,19 @@ MAX_INPUT_CHARS = 2000
 
 NO_PREVIOUS = "请先提一个关于论坛的问题，再回复出处编号（如 1）查看原文。"
 NO_SOURCES = "上一条回答没有引用出处。可以换个问法再问一次。"
+NO_MORE = "关于这个问题，报道里没有更多内容了。可以换个角度再问。"
+SHOWN_KEPT = 30  # sentences remembered as shown, per user
 
+# "More of the same": the previous question, for what was not shown yet.
+_MORE = re.compile(
+    r"^(?:那|那么)?(?:还有呢|还有吗|还有什么|还有别的吗?|还有其他的?吗?|继续|更多|然后呢|接着说|再说说|多说点|详细点)"
+    r"[?？。.!！]*$"
+)
+_MORE_OF_SOMEONE = re.compile(r"还(?:讲|说|谈|提|强调|指出|介绍|分享|表示)")
+# 那协办单位呢 / 孟庆国呢: the same question, about something else.
+_INSTEAD = re.compile(r"^(?:那|那么)?(?P<what>.{1,15}?)(?:呢|怎么样|如何)[?？。.!！]*$")
+ELLIPTIC_MAX_CHARS = 10
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _NUMBER = re.compile(r"^[\[【(（#]?\s*(\d{1,2})\s*[\]】)）]?[。.]?$")
 # Words that point back at a person. 他 is not a pronoun inside 其他 / 他们 / 他人 / 吉他.
 _POINTER = re.compile(
@@ -107,12 +127,44 @@ def rewrite_follow_up(question: str, speaker: str | None, names: Iterable[str] =
 
 
 def speaker_of(question: str, answer: Answer, names: Iterable[str] = ()) -> str | None:
-    """Whom a follow-up pronoun would mean: the person the question named, else the speaker
-    of the first cited speech."""
+    """Whom a follow-up pronoun would mean: the person the question named, else the first
+    person the answer names (谁主持了大会论坛 → 姚乐), else the speaker of the first cited
+    speech."""
+    names = list(names)
     named = names_in(question, names)
     if named:
         return named[0]
+    if answer.answered:
+        body = answer.text.split("出处", 1)[0]
+        in_answer = names_in(body, names)
+        if in_answer:
+            return in_answer[0]
     return next((c.passage.speaker for c in answer.citations if c.passage.speaker), None)
+
+
+def instead(question: str, previous: str, names: Iterable[str]) -> str | None:
+    """那协办单位呢 after 论坛的主办单位是谁: the previous question with the word the new one
+    replaces swapped (the longest shared ending: 主办单位 → 协办单位, 第一场 → 第二场), or
+    the person swapped (孟庆国呢 after 杨学山的题目是什么). None when it is not such a turn."""
+    match = _INSTEAD.match(question.strip())
+    if not match or not previous:
+        return None
+    what = match.group("what").strip()
+    for size in range(len(what) - 1, 0, -1):
+        ending = what[-size:]
+        at = previous.find(ending)
+        if at >= len(what) - size:
+            start = at - (len(what) - size)
+            return previous[:start] + what + previous[at + size :]
+    names = list(names)
+    theirs, mine = names_in(previous, names), names_in(what, names)
+    if theirs and mine:
+        return previous.replace(theirs[0], mine[0], 1)
+    return f"{what}，{previous}"
+
+
+def is_more(question: str) -> bool:
+    return bool(_MORE.match(question.strip()) or _MORE_OF_SOMEONE.search(question))
 
 
 def show_passage(n: int, label: str, text: str) -> str:
@@ -145,19 +197,48 @@ class Conversation:
         self.store.delete(self.key)
 
     def respond(self, engine: Engine, text: str) -> Reply:
-        """Answer one message: a citation number, or a question (rewritten if it points
-        back at the previous speaker)."""
+        """Answer one message: a citation number, or a question read in the context of the
+        previous one."""
         text = (text or "")[:MAX_INPUT_CHARS].strip()
         state = self.state()
         n = citation_number(text)
         if n is not None:
             return self._citation(state, n)
         kb = engine.knowledge
-        names = getattr(kb, "speakers", frozenset()) if kb is not None else frozenset()
+        names = kb.names if kb is not None else frozenset()
+        previous = state.get("asked") or ""
+        more = bool(previous) and is_more(text)
         question = rewrite_follow_up(text, state.get("speaker"), names)
-        answer = engine.ask(question, user=self.user, channel=self.channel)
-        self.remember(question, answer, names, previous=state)
+        if more and _MORE.match(text):
+            question = previous
+        exclude = frozenset(state.get("shown", ())) if more else frozenset()
+        answer = None
+        if not more and previous:
+            framed = instead(question, previous, names)
+            if framed is None and self._elliptic(question, engine, names):
+                framed = f"{strip_cues(previous).strip()} {question}"
+            if framed is not None:
+                answer = engine.ask(framed, user=self.user, channel=self.channel, record=False)
+                if answer.answered:
+                    question = framed
+                    answer = engine.ask(framed, user=self.user, channel=self.channel)
+                else:
+                    answer = None
+        if answer is None:
+            answer = engine.ask(question, user=self.user, channel=self.channel, exclude=exclude)
+        if more and not answer.answered:
+            return Reply(NO_MORE, "answer", False, answer.top_score, question)
+        self.remember(question, answer, names, previous=state, more=more)
         return Reply(answer.text, "answer", answer.answered, answer.top_score, question)
+
+    @staticmethod
+    def _elliptic(question: str, engine: Engine, names: Iterable[str]) -> bool:
+        """A short turn that names no one and at most one thing of its own (嘉宾都有谁)."""
+        kb = engine.knowledge
+        if kb is None or names_in(question, names) or len(question) > ELLIPTIC_MAX_CHARS:
+            return False
+        own = [t for t in kb.terms_in(strip_cues(question)) if len(t) > 1 and kb.knows(t)]
+        return len(own) <= 1
 
     def remember(
         self,
@@ -166,23 +247,24 @@ class Conversation:
         names: Iterable[str] = (),
         *,
         previous: dict[str, Any] | None = None,
+        more: bool = False,
     ) -> None:
         """Keep what the next follow-up may refer to: this answer's citations (with the text
-        to show them, so a knowledge reload in between changes nothing) and its speaker."""
+        to show them, so a knowledge reload in between changes nothing; a refusal keeps the
+        last answer's), the last person named, the question, and the sentences shown."""
         previous = self.state() if previous is None else previous
+        shown = [s for s in split_sentences(answer.text.split("出处", 1)[0]) if _HAN_CHAR.search(s)]
+        citations = [
+            {"n": c.n, "id": c.passage.id, "label": c.line(), "text": c.passage.text}
+            for c in answer.citations
+        ]
         self.store.set(
             self.key,
             {
-                "citations": [
-                    {
-                        "n": c.n,
-                        "id": c.passage.id,
-                        "label": c.line(),
-                        "text": c.passage.text,
-                    }
-                    for c in answer.citations
-                ],
+                "citations": citations or previous.get("citations") or [],
                 "speaker": speaker_of(question, answer, names) or previous.get("speaker"),
+                "asked": question if answer.answered else previous.get("asked", ""),
+                "shown": ([*previous.get("shown", []), *shown] if more else shown)[-SHOWN_KEPT:],
             },
             ttl=self.ttl,
         )

@@ -67,7 +67,7 @@ class Engine:
         self._kb: KnowledgeBase | None = None
         self._reload_lock = threading.Lock()
         self._seen_stamp: Any = None
-        self._answers: dict[tuple[str, str], Answer] = {}
+        self._answers: dict[tuple[str, str, frozenset[str]], Answer] = {}
 
     @property
     def knowledge(self) -> KnowledgeBase | None:
@@ -147,13 +147,23 @@ class Engine:
         finally:
             self._reload_lock.release()
 
-    def ask(self, question: str, *, user: str | None = None, channel: str = "console") -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        user: str | None = None,
+        channel: str = "console",
+        exclude: frozenset[str] = frozenset(),
+        record: bool = True,
+    ) -> Answer:
         """Answer one question. ``user`` is already a keyed hash (see bot.privacy), never an
-        OpenID; ``channel`` says where the question came from (wechat, console, admin)."""
+        OpenID; ``channel`` says where the question came from (wechat, console, admin);
+        ``exclude``: sentences this user has been shown already (还有呢); ``record``: False
+        for a reading of the message that may not be the one answered."""
         started = time.perf_counter()
         kb = self._kb or self.load()
-        answer = self._answer(kb, question)
-        if self.querylog is not None and channel != "admin":
+        answer = self._answer(kb, question, exclude)
+        if record and self.querylog is not None and channel != "admin":
             self.querylog.record(
                 QueryRecord(
                     question=question,
@@ -169,15 +179,18 @@ class Engine:
             )
         return answer
 
-    def _answer(self, kb: KnowledgeBase, question: str) -> Answer:
+    def _answer(
+        self, kb: KnowledgeBase, question: str, exclude: frozenset[str] = frozenset()
+    ) -> Answer:
         """The answer from ``kb``, remembered per knowledge version: many users ask the same
-        few questions, and an answer depends on nothing but the question and the base."""
+        few questions, and an answer depends on nothing but the question, the base and what
+        was shown already."""
         if ANSWER_CACHE_SIZE <= 0:
-            return compose_answer(kb, question)
-        key = (kb.version, question)
+            return compose_answer(kb, question, exclude)
+        key = (kb.version, question, exclude)
         answer = self._answers.get(key)
         if answer is None:
-            answer = compose_answer(kb, question)
+            answer = compose_answer(kb, question, exclude)
             if len(self._answers) >= ANSWER_CACHE_SIZE:
                 self._answers.clear()
             self._answers[key] = answer

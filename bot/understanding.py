@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -71,13 +72,17 @@ def _rewrite_colloquial(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def _filler_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(
+        (phrase, re.compile(re.escape(phrase) + (_CLAUSE_END.pattern if len(phrase) == 1 else "")))
+        for phrase in lexicon.filler()
+    )
+
+
 def _drop_filler(text: str) -> tuple[str, list[str]]:
     dropped = []
-    for phrase in lexicon.filler():
-        if len(phrase) == 1:
-            pattern = re.compile(re.escape(phrase) + _CLAUSE_END.pattern)
-        else:
-            pattern = re.compile(re.escape(phrase))
+    for phrase, pattern in _filler_patterns():
         text, n = pattern.subn("", text)
         if n:
             dropped.append(phrase)
@@ -102,9 +107,17 @@ def _fold(syllable: str) -> str:
     return "n" + syllable[1:] if syllable.startswith("l") else syllable
 
 
+@lru_cache(maxsize=20_000)
+def _char_sound(char: str) -> str:
+    syllables = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
+    return _fold(syllables[0]) if syllables else char
+
+
 def sound(text: str) -> tuple[str, ...]:
-    """How ``text`` sounds, toneless, with the sounds people mix up folded together."""
-    return tuple(_fold(s) for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore"))
+    """How ``text`` sounds, character by character, toneless, with the sounds people mix up
+    folded together. Read a character at a time, so a name and a window of a question are
+    read alike (and each character is looked up once per process)."""
+    return tuple(_char_sound(ch) for ch in text)
 
 
 _SOUNDS: dict[str, dict[tuple[str, ...], frozenset[str]]] = {}
@@ -138,6 +151,7 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
         for word, start, end in kb.tokenizer.jieba.tokenize(text)
         if len(word) > 1 and kb.knows(word)
     ]
+    sounds = sound(text)
     for size in lengths:
         start = 0
         while start + size <= len(text):
@@ -149,7 +163,7 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
             ):
                 start += 1
                 continue
-            matches = by_sound.get(sound(window), frozenset())
+            matches = by_sound.get(sounds[start : start + size], frozenset())
             names = [
                 n
                 for n in matches
@@ -158,6 +172,7 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
             if len(names) == 1 and names[0] not in text:
                 fixes.append((window, names[0]))
                 text = text[:start] + names[0] + text[start + size :]
+                sounds = sound(text)
                 start += size
             else:
                 start += 1

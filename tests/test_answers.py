@@ -84,7 +84,8 @@ def test_questions_the_report_cannot_answer_are_declined_honestly(kb, question):
     answer = compose_answer(kb, question)
     assert not answer.answered
     assert CITATION_MARKER not in answer.text
-    assert "没有找到" in answer.text
+    # the general apology, or, asked about someone the report names, what it lacks
+    assert "没有找到" in answer.text or "报道里没有提到" in answer.text
 
 
 @pytest.mark.parametrize("greeting", ["你好", "帮助", "?", "help", "  您好！ "])

@@ -1,0 +1,210 @@
+"""Questions as people type them: each test is a kind of question, not one question, and
+each fails on the answer path before the understanding layer (refused, or the wrong reply)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.answer import CITATION_MARKER, compose_answer
+from bot.config import Config
+from bot.conversation import Conversation, instead
+from bot.engine import Engine
+from bot.store.memory import MemoryStore
+from bot.understanding import understand
+from knowledge import KnowledgeError, build_knowledge_base
+from knowledge.entities import aliases
+from knowledge.synonyms import parse_synonyms
+
+SOURCES = Path(__file__).resolve().parent.parent / "knowledge" / "sources"
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return build_knowledge_base(SOURCES)
+
+
+def body(text: str) -> str:
+    return text.split(CITATION_MARKER, 1)[0]
+
+
+def read(kb, question: str):
+    return understand(kb.tokenizer.normalize(question), kb)
+
+
+# -- the knowledge's people ------------------------------------------------------------
+def test_roles_are_read_from_the_text_before_each_name(kb):
+    assert kb.roles["宋乐永"] == ["光明网副总编辑"]
+    assert "北京大学兼职教授、原工业和信息化部副部长" in kb.roles["杨学山"]
+    assert kb.roles["陈学军"] == ["全时 CEO"]  # a role spelled with a space
+
+
+def test_surname_and_title_is_an_alias_only_when_one_person_answers_to_it(kb):
+    assert kb.aliases["孟院长"] == "孟庆国"
+    assert kb.aliases["宋主任"] == "宋刚"  # 宋乐永 is 副总编辑, not 主任
+    made = aliases({"张一": ["甲公司总经理"], "张二": ["乙公司总裁"]}, ["张一", "张二"])
+    assert "张总" not in made  # both are 张总: guessing would answer about the wrong one
+    assert made["张总经理"] == "张一"
+
+
+# -- reading a question -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("杨雪山讲了什么", "杨学山"), ("栾林是哪个研究院的", "栾琳"), ("盛多是哪个城市的", "盛铎")],
+)
+def test_a_name_typed_by_pinyin_is_read_as_the_one_known_name_that_sounds_so(kb, typed, meant):
+    understood = read(kb, typed)
+    assert meant in understood.text
+    answer = compose_answer(kb, typed)
+    assert answer.answered
+    assert f"以下是关于“{meant}”的内容" in answer.text
+
+
+def test_a_word_the_knowledge_uses_is_no_typo_even_if_part_of_it_sounds_like_a_name(kb):
+    assert read(kb, "北达软在论坛里是什么角色").corrections == ()
+
+
+def test_filler_and_spoken_forms_do_not_count_against_a_question(kb):
+    understood = read(kb, "请问一下杨学山的讲话题目是啥呀")
+    assert "请问" not in understood.text and "呀" not in understood.text
+    answer = compose_answer(kb, "请问一下杨学山的讲话题目是啥呀")
+    assert "创新驱动的新型智慧城市建设" in body(answer.text)
+
+
+def test_an_abbreviation_in_the_knowledge_synonym_file_finds_the_full_name(kb):
+    answer = compose_answer(kb, "以前工信部那位副部长是谁")
+    assert answer.answered and "杨学山" in body(answer.text)
+
+
+def test_a_surname_with_a_title_is_read_as_the_person(kb):
+    answer = compose_answer(kb, "孟院长的报告题目是什么")
+    assert "智慧城市助力社会管理创新" in body(answer.text)
+
+
+def test_the_nth_part_of_a_kind_is_that_part_in_reading_order(kb):
+    answer = compose_answer(kb, "第二场对话是谁主持的")
+    assert "王娇" in body(answer.text)
+    assert "宋乐永" not in body(answer.text)
+
+
+# -- answers shaped by the question -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "verdict"),
+    [
+        ("姚乐是光明网的吗", "不是"),
+        ("陈海富是网宿科技的吗", "是"),
+        ("曾志峰是云适配的吗", "不是"),  # 云适配 is in the same list, as someone else's
+        ("杨学山给获奖城市颁奖了吗", "是"),
+    ],
+)
+def test_a_yes_no_question_is_answered_yes_or_no_first(kb, question, verdict):
+    answer = compose_answer(kb, question)
+    assert answer.answered
+    text = body(answer.text)
+    assert text.startswith(verdict) and not (verdict == "是" and text.startswith("不是"))
+
+
+def test_from_a_list_only_the_pair_asked_for_is_quoted(kb):
+    text = body(compose_answer(kb, "曾志峰分享了什么主题").text)
+    assert "曾志峰：智慧城市安全防护体系研究与实践" in text
+    assert "鲁四海" not in text
+
+
+def test_a_how_many_question_leads_with_the_number(kb):
+    assert body(compose_answer(kb, "有多少嘉宾参加了论坛").text).startswith("近200名嘉宾")
+    assert body(compose_answer(kb, "联盟由几家单位共同发起").text).startswith("共 3 个")
+
+
+def test_a_fact_the_report_lacks_about_someone_it_names_is_refused_saying_so(kb):
+    answer = compose_answer(kb, "钱学森是哪年出生的")
+    assert not answer.answered and CITATION_MARKER not in answer.text
+    answer = compose_answer(kb, "宋刚的籍贯是哪里")
+    assert not answer.answered and CITATION_MARKER not in answer.text
+    assert "报道里没有提到" in answer.text and "宋刚" in answer.text
+
+
+def test_a_caption_repeating_a_quoted_sentence_is_not_quoted_again(kb):
+    text = body(compose_answer(kb, "北大那位兼职教授是谁").text)
+    assert text.count("北京大学兼职教授、原工业和信息化部副部长杨学山") == 1
+
+
+# -- the synonym file -----------------------------------------------------------------------
+def test_the_synonym_file_reads_solr_lines():
+    rules = parse_synonyms("# c\n工信部, 工业和信息化部\n头儿, 老大 => 主任\n")
+    assert rules[0].words == ("工信部", "工业和信息化部") and not rules[0].explicit
+    assert rules[1].words == ("头儿", "老大") and rules[1].means == ("主任",)
+
+
+@pytest.mark.parametrize("line", ["只有一个词", "a => ", "=> b", "a => b => c"])
+def test_a_bad_synonym_line_is_refused_naming_file_and_line(line):
+    with pytest.raises(KnowledgeError) as error:
+        parse_synonyms(f"好, 很好\n{line}\n", "synonyms.txt")
+    assert error.value.path == "synonyms.txt" and "line 2" in error.value.reason
+
+
+def test_a_reload_with_a_bad_synonym_file_keeps_the_old_knowledge_serving(tmp_path):
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    shutil.copy(next(SOURCES.glob("*报道.txt")), folder)
+    (folder / "synonyms.txt").write_text("老大 => 主任\n", encoding="utf-8")
+    engine = Engine(Config(knowledge_dir=folder, data_dir=tmp_path / "data"))
+    engine.load()
+    before = engine.knowledge
+    (folder / "synonyms.txt").write_text("老大 => 主任\n坏行\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="line 2"):
+        engine.reload()
+    assert engine.knowledge is before
+
+
+def test_a_synonym_added_to_the_file_is_in_force_after_a_reload(tmp_path):
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    shutil.copy(next(SOURCES.glob("*报道.txt")), folder)
+    engine = Engine(Config(knowledge_dir=folder, data_dir=tmp_path / "data"))
+    engine.load()
+    question = "老杨的演讲题目是什么"
+    assert not engine.ask(question).answered
+    (folder / "synonyms.txt").write_text("老杨 => 杨学山\n", "utf-8")
+    result = engine.reload()
+    assert result.changed  # the synonym file is part of the version
+    assert "创新驱动的新型智慧城市建设" in engine.ask(question).text
+
+
+# -- conversations ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def engine():
+    engine = Engine(Config())
+    engine.load()
+    return engine
+
+
+def talk(engine, *turns: str) -> list[str]:
+    conversation = Conversation(MemoryStore(), "test-user", channel="eval")
+    return [conversation.respond(engine, turn).text or "" for turn in turns]
+
+
+def test_a_pronoun_means_the_last_person_the_answer_named(engine):
+    _, second = talk(engine, "大会论坛是谁主持的", "他是什么职务")
+    assert "姚乐" in body(second) and "秘书长" in body(second)
+
+
+def test_more_gives_what_was_not_shown_yet(engine):
+    first, second = talk(engine, "杨学山讲了什么", "他还讲了什么")
+    shown = body(first).split("[")[0]
+    assert shown not in body(second)
+    assert CITATION_MARKER in second
+
+
+def test_an_elliptical_turn_swaps_into_the_previous_question(engine):
+    _, second = talk(engine, "论坛的主办单位是谁", "那协办单位呢")
+    assert "协办" in body(second)
+    assert instead("那协办单位呢", "论坛的主办单位是谁", ()) == "论坛的协办单位是谁"
+    assert instead("第二场呢", "第一场对话是谁主持的", ()) == "第二场对话是谁主持的"
+    assert instead("孟庆国呢", "杨学山的题目是什么", ["杨学山", "孟庆国"]) == "孟庆国的题目是什么"
+
+
+def test_citations_stay_open_after_a_refusal(engine):
+    replies = talk(engine, "杨学山的演讲题目是什么", "世界杯冠军是哪个国家", "1")
+    assert replies[2].startswith("[1]") and "杨学山" in replies[2]

@@ -12,6 +12,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+from bot import lexicon
 from bot.question import (
     RESPECTIVELY,
     Intent,
@@ -84,8 +85,7 @@ _ORDINAL = re.compile(r"第[零〇一二三四五六七八九十百两\d]+[届�
 _CLAUSE = re.compile(r"[^，,、：:；]+[，,、：:；]?")
 _CLAIM_CLAUSE = re.compile(r"[^，,；;。！？]+")  # a list (、) stays in one clause
 _DENIAL = re.compile(r"不|没有|并非|未|无")
-# "when" answered by the event itself (在论坛正式成立), and a list that can be counted
-_AT_THE_EVENT = re.compile(r"在(?:论坛|会上|大会上?|现场|会议期间|开幕式)")
+# a list that can be counted
 _LIST = re.compile(r"[^、，。]+(?:、[^、，。]+)+(?:和|及|与)?[^、，。]*")
 SET_APART = frozenset({"caption", "heading"})  # passages set apart from the running text
 _SPACES = re.compile(r"\s+")
@@ -316,7 +316,24 @@ class Composer:
         for word, mates in weak_synonyms:
             for term in self.kb.terms_in(word):
                 weak[term] = weak.get(term, frozenset()) | frozenset(mates)
+        for term, weight in weights.items():
+            if (
+                weight < self._max_weight
+                and term not in alternatives
+                and term not in weak
+                and self._names_a_fact(term)
+            ):
+                weights[term] = self._max_weight
         return _Asked(weights, subject, alternatives, names, weak)
+
+    def _names_a_fact(self, term: str) -> bool:
+        """A verb the knowledge never uses, with no synonym it does, that is not one of the
+        verbs questions use to point at what was said (提到, 包括): 出生, 毕业, 创办 name
+        facts the report would have to state."""
+        if len(term) < 2 or self.kb.knows(term) or term in lexicon.light_verbs():
+            return False
+        flags = [flag for _, flag in self.kb.tokenizer.tag(term)]
+        return flags in (["v"], ["vn"])
 
     # -- extraction ------------------------------------------------------------------
     def _sentence_terms(self, sentence: str, passage: Passage, implied: frozenset[str]) -> set[str]:
@@ -349,11 +366,10 @@ class Composer:
 
     def _people(self, question: Question, tagged: list[tuple[str, str]]) -> tuple[str, ...]:
         """The people a question names, as the sources spell them, in the question's order:
-        the speakers, and the names jieba tags as personal names that the sources use."""
+        the speakers, and the words of the question that are people the sources name (jieba
+        tags 司法厅 as a name, so its tag alone does not make one)."""
         speakers = {name for name in self._names if name in question.text}
-        named = {
-            word for word, flag in tagged if flag == "nr" and len(word) >= 2 and self.kb.knows(word)
-        }
+        named = {word for word, _ in tagged if word in self.kb.names}
         return tuple(sorted(speakers | named, key=question.text.find))
 
     def _named_in(self, question: Question, sentence: str) -> frozenset[str]:
@@ -493,15 +509,14 @@ class Composer:
         reply = fit_bytes(f"{body}\n\n{CITATION_MARKER}：\n{sources}\n{FOLLOW_UP_HINT}")
         return Answer(raw_question, True, reply, citations, hits[0][1], coverage)
 
-    def _carries(
-        self,
-        question: Question,
-        candidates: list[_Candidate],
-    ) -> bool:
+    def _carries(self, question: Question, candidates: list[_Candidate]) -> bool:
         """Whether the best sentences carry the kind of fact asked for: a date for when, a
         number for how many (钱学森是哪年出生的 is not answered by what he said)."""
         best = candidates[0].score
         top = [c for c in candidates if c.score >= 0.8 * best][:QUOTE_DEPTH]
+        for cues, pattern in lexicon.evidence():
+            if any(cue in question.text for cue in cues):
+                return any(pattern.search(c.sentence) for c in top)
         if question.intent is Intent.WHEN:
             return any(
                 intent_bonus(Intent.WHEN, c.sentence, frozenset())
@@ -591,10 +606,11 @@ class Composer:
         elif question.intent is Intent.COUNT and (count := count_in(first.sentence, asked)):
             lead += f"{count}。"
         elif (
-            question.intent is Intent.WHO
-            and first.passage.speaker
+            first.passage.speaker
+            and not people
             and not self.kb.people_in(first.sentence)
-        ):
+            and first.passage.speaker not in first.sentence
+        ):  # a quote from a talk that does not say whose: say it
             lead += f"{first.passage.speaker}："
         return lead
 
@@ -605,7 +621,12 @@ class Composer:
         and not denied there (不完全等同于)."""
         light = self._max_weight * LIGHT_WEIGHT
         named = frozenset().union(*(self.kb.terms_in(p) for p in people)) if people else frozenset()
-        claim = [t for t, w in asked.weights.items() if w > light and t not in named]
+        # what the claim says that the knowledge could confirm (名单 in 50强名单 it never uses)
+        claim = [
+            t
+            for t, w in asked.weights.items()
+            if w > light and t not in named and (self.kb.knows(t) or t in asked.alternatives)
+        ]
 
         def holds(terms: frozenset[str] | set[str]) -> bool:
             return all(
@@ -624,13 +645,13 @@ class Composer:
                 )
                 return holds(own)
             chosen = [c for c in chosen if person in c.sentence or c.passage.speaker == person]
-        for candidate in chosen:
-            for clause in _CLAIM_CLAUSE.findall(candidate.sentence):
-                if holds(
-                    self.kb.terms_in(clause) | self.kb.terms_in(candidate.passage.speaker or "")
-                ):
-                    return not _DENIAL.search(clause)
-        return False
+        holding = [
+            clause
+            for candidate in chosen
+            for clause in _CLAIM_CLAUSE.findall(candidate.sentence)
+            if holds(self.kb.terms_in(clause) | self.kb.terms_in(candidate.passage.speaker or ""))
+        ]
+        return bool(holding) and not any(_DENIAL.search(clause) for clause in holding)
 
     def _told_apart(self, citations: list[Citation]) -> list[Citation]:
         """Two paragraphs of one talk would be cited by the same line: add each one's place."""

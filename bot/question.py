@@ -191,14 +191,15 @@ _COUNT = re.compile(
 )
 # a title: 《…》, "题为" (not the 题为 inside 主题为), or a name given in full in quotes
 _TITLE = re.compile(r"《[^》]+》|(?<!主)题为|“[^”]{6,}”")
+_AT_THE_EVENT = re.compile(r"在(?:论坛|会上|大会上?|现场|会议期间|开幕式)")
 _LATIN = re.compile(r"[A-Za-z]{2,}(?:[ -]+[A-Za-z]{2,})+")
 _WHO = re.compile(r"主持|担任|代表|颁奖|发表|主任|院长|部长|秘书长|专家|教授|总经理|书记")
 
 
 def intent_bonus(intent: Intent, sentence: str, names: frozenset[str]) -> float:
     """How well a sentence carries the kind of fact asked for (0 … 1)."""
-    if intent is Intent.WHEN:
-        return 1.0 if _DATE.search(sentence) else 0.0
+    if intent is Intent.WHEN:  # a date, or the event itself (在论坛正式成立)
+        return 1.0 if _DATE.search(sentence) else 0.6 if _AT_THE_EVENT.search(sentence) else 0.0
     if intent is Intent.WHERE:
         return 1.0 if _PLACE.search(sentence) else 0.0
     if intent is Intent.COUNT:

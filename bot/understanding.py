@@ -211,12 +211,22 @@ def _resolve_aliases(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str,
     return text, found
 
 
-def _synonyms(text: str, *tables: object) -> list[tuple[str, tuple[str, ...]]]:
+def _synonyms(
+    text: str, kb: KnowledgeBase, *tables: lexicon.SynonymTable
+) -> list[tuple[str, tuple[str, ...]]]:
+    """The words of the tables the question says, as whole words: 办的 is not said by 创办的."""
+    spans = list(kb.tokenizer.jieba.tokenize(text))
+    starts = {start for _, start, _ in spans}
+    ends = {end for _, _, end in spans}
     found: list[tuple[str, tuple[str, ...]]] = []
     for table in tables:
-        assert isinstance(table, lexicon.SynonymTable)
         for word in table:
-            if len(word) >= 2 and word in text and not any(word in w for w, _ in found):
+            if len(word) < 2 or any(word in w for w, _ in found):
+                continue
+            at = text.find(word)
+            while at >= 0 and not (at in starts and at + len(word) in ends):
+                at = text.find(word, at + 1)
+            if at >= 0:
                 found.append((word, tuple(sorted(table.means(word)))))
     return found
 
@@ -244,7 +254,7 @@ def understand(text: str, kb: KnowledgeBase, *, weak: bool = True) -> Understand
     text, parts = _resolve_parts(text, kb)
     aliases += parts
     text, corrections = _correct_names(text, kb)
-    synonyms = _synonyms(text, kb.synonyms, lexicon.synonyms())
+    synonyms = _synonyms(text, kb, kb.synonyms, lexicon.synonyms())
     return Understanding(
         raw=raw,
         text=text or raw,

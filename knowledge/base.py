@@ -19,7 +19,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.index import BM25Index
 from knowledge.loader import list_sources, load_document
 from knowledge.model import Document, Passage
-from knowledge.passages import knowledge_names, knowledge_terms, split_passages
+from knowledge.passages import knowledge_names, knowledge_terms, organisations, split_passages
 from knowledge.repair import repair_text
 from knowledge.synonyms import SynonymTable, normalized, read_synonyms
 from knowledge.tokenizer import TERMS_FILE, Tokenizer, normalize, read_word_list
@@ -55,6 +55,14 @@ class KnowledgeBase:
         self.aliases = aliases(self.roles, self.names)  # 孟院长 → 孟庆国
         # the parts of the documents in reading order (第二场对话 is the second 对话 here)
         self.sections = list(dict.fromkeys(p.section for p in self.passages))
+        # the organisations people are given (a who-question may be answered by one)
+        self.organisations = frozenset(
+            org
+            for roles in self.roles.values()
+            for role in roles
+            for org in organisations(role)
+            if len(org) > 1
+        )
         # what a misheard or mistyped name may be meant as: the knowledge's own words
         self.entity_words = frozenset(self.words) | frozenset(read_word_list(TERMS_FILE))
         # Counted once: the stats list every document, and a pass over 100k passages per

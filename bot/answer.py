@@ -95,6 +95,11 @@ def _squash(text: str) -> str:
     return _SPACES.sub("", text)
 
 
+def body_of(reply: str) -> str:
+    """What a reply says before its citations."""
+    return reply.split(CITATION_MARKER, 1)[0]
+
+
 def list_item(sentence: str, person: str, names: frozenset[str]) -> str | None:
     """From a sentence listing people (甲、乙、丙作为对话嘉宾; 甲、乙分别围绕 A、B), the part
     about ``person``: their item with what the list did, or paired with their topic when the
@@ -272,7 +277,7 @@ class Composer:
             return min(light, self.kb.term_weight(term)) if self.kb.knows(term) else light
         if self.kb.knows(term):
             return self.kb.term_weight(term)
-        if not self._names_a_thing(term):
+        if term in lexicon.light_verbs() or not self._names_a_thing(term):
             return light
         return self._max_weight
 
@@ -482,9 +487,13 @@ class Composer:
         hits = self.kb.search_terms([*asked.weights, *question.expansions], SEARCH_DEPTH)
         covered = {p.id: asked.coverage(self.kb.terms_of(p)) for p, _ in hits}
         quotable = self._quotable(people, hits, covered)
+        coverage = covered[quotable[0][0].id] if quotable else 0.0
+        if coverage < MIN_COVERAGE and understood.yes_no and len(people) == 1:
+            denied = self._denied(raw_question, understood.text, people[0])
+            if denied is not None:
+                return denied
         if not quotable:
             return Answer(raw_question, False, NOT_FOUND)
-        coverage = covered[quotable[0][0].id]
         if coverage < MIN_COVERAGE:
             return self._not_found(raw_question, people, asked, hits[0][1], coverage)
         candidates = self._candidates(question, asked, quotable, hits[0][1])
@@ -495,6 +504,13 @@ class Composer:
             return self._not_found(raw_question, people, asked, hits[0][1], coverage)
 
         chosen = self._choose(question, asked, people, candidates)
+        lead = self._lead(question, asked, people, understood, chosen)
+        return self._reply(raw_question, lead, chosen, hits[0][1], coverage)
+
+    def _reply(
+        self, raw_question: str, lead: str, chosen: list[_Candidate], top: float, coverage: float
+    ) -> Answer:
+        """The quotes, each with its citation number, and the 出处 block."""
         citations: list[Citation] = []
         for candidate in chosen:
             if all(c.passage.id != candidate.passage.id for c in citations):
@@ -502,12 +518,47 @@ class Composer:
                     Citation(len(citations) + 1, candidate.passage, candidate.passage_score)
                 )
         citations = self._told_apart(citations)
-        body = self._lead(question, asked, people, understood, chosen) + "".join(
-            self._quote(c, citations) for c in chosen
-        )
+        body = lead + "".join(self._quote(c, citations) for c in chosen)
         sources = "\n".join(f"[{c.n}] {c.line()}" for c in citations)
         reply = fit_bytes(f"{body}\n\n{CITATION_MARKER}：\n{sources}\n{FOLLOW_UP_HINT}")
-        return Answer(raw_question, True, reply, citations, hits[0][1], coverage)
+        return Answer(raw_question, True, reply, citations, top, coverage)
+
+    def more_of(self, passage_ids: list[str], shown: frozenset[str]) -> Answer:
+        """还有呢 after an answer: what its sources go on to say, not shown yet: the rest of
+        the cited passages, then the passages after them in the same part. Not answered when
+        the sources have nothing more."""
+        chosen: list[_Candidate] = []
+        seen = {_squash(s) for s in shown}
+        for passage_id in passage_ids:
+            passage = self.kb.passage(passage_id)
+            if passage is None:
+                continue
+            sentences = split_sentences(passage.text)
+            # on from the last sentence shown, not from the passage's start
+            last = max(
+                (i for i, x in enumerate(sentences) if any(_squash(x) in s for s in seen)),
+                default=-1,
+            )
+            ahead = [(passage, x) for x in sentences[last + 1 :]] + [
+                (follower, x)
+                for follower in self.kb.following(passage, 2)
+                for x in split_sentences(follower.text)
+            ]
+            for follower, sentence in ahead:
+                used = sum(len(c.sentence) for c in chosen)
+                if (
+                    any(_squash(sentence) in s for s in seen)
+                    or len(chosen) == MAX_SENTENCES
+                    or (chosen and used + len(sentence) > BODY_CHARS)
+                ):
+                    continue
+                chosen.append(_Candidate(sentence, follower, 0.0, 0.0))
+                seen.add(_squash(sentence))
+            if chosen:
+                break
+        if not chosen:
+            return Answer("", False, "")
+        return self._reply("", "", chosen, 0.0, 1.0)
 
     def _carries(self, question: Question, candidates: list[_Candidate]) -> bool:
         """Whether the best sentences carry the kind of fact asked for: a date for when, a
@@ -518,17 +569,33 @@ class Composer:
             if any(cue in question.text for cue in cues):
                 return any(pattern.search(c.sentence) for c in top)
         if question.intent is Intent.WHEN:
-            return any(
-                intent_bonus(Intent.WHEN, c.sentence, frozenset())
-                or _AT_THE_EVENT.search(c.sentence)
-                for c in top
-            )
+            return any(intent_bonus(Intent.WHEN, c.sentence, frozenset()) for c in top)
         if question.intent is Intent.COUNT:
             return any(
                 intent_bonus(Intent.COUNT, c.sentence, frozenset()) or _LIST.search(c.sentence)
                 for c in top
             )
         return True
+
+    def _denied(self, raw_question: str, claim: str, person: str) -> Answer | None:
+        """A yes/no question about someone whose texts do not make the claim: no, when the
+        report makes it of others (姚乐给获奖城市颁奖了吗: others gave the awards), or when it
+        names a place or organisation their roles do not (邱爱军是苏州的吗: he is from 南通);
+        the evidence quoted either way. None when neither can be said."""
+        without = self._answer(claim.replace(person, " "))
+        if without.answered and person not in body_of(without.text):
+            return replace(without, question=raw_question, text="不是。" + without.text)
+        own = " ".join(self.kb.roles.get(person, []))
+        places = [
+            word
+            for word, flag in self.kb.tokenizer.tag(claim.replace(person, " "))
+            if flag in ("ns", "nt") and word not in own
+        ]
+        if own and places:
+            about = self._answer(f"{person}是谁")
+            if about.answered:
+                return replace(about, question=raw_question, text="不是。" + about.text)
+        return None
 
     def _not_found(
         self,

@@ -137,6 +137,13 @@ def speaker_of(question: str, answer: Answer, names: Iterable[str] = ()) -> str 
     if answer.answered:
         body = answer.text.split("出处", 1)[0]
         in_answer = names_in(body, names)
+        # of several, the one whose mention says what the question asked about (北达软 →
+        # 北达软咨询合伙人刘洪生, not the first of the list)
+        words = [w for w in re.findall(r"[\w]{2,}", question)]
+        for item in re.split(r"[、，。；]", body):
+            named = names_in(item, in_answer)
+            if named and any(w[i : i + 2] in item for w in words for i in range(len(w) - 1)):
+                return named[0]
         if in_answer:
             return in_answer[0]
     return next((c.passage.speaker for c in answer.citations if c.passage.speaker), None)
@@ -209,9 +216,17 @@ class Conversation:
         previous = state.get("asked") or ""
         more = bool(previous) and is_more(text)
         question = rewrite_follow_up(text, state.get("speaker"), names)
-        if more and _MORE.match(text):
-            question = previous
         exclude = frozenset(state.get("shown", ())) if more else frozenset()
+        if more and _MORE.match(text):  # 还有呢: what the last answer's sources go on to say
+            cited = [c["id"] for c in state.get("citations") or []]
+            if cited:
+                answer = engine.more_of(cited, exclude)
+            else:
+                answer = engine.ask(previous, user=self.user, channel=self.channel, exclude=exclude)
+            if not answer.answered:
+                return Reply(NO_MORE, "answer", False, answer.top_score, previous)
+            self.remember(previous, answer, names, previous=state, more=True)
+            return Reply(answer.text, "answer", True, answer.top_score, previous)
         answer = None
         if text and not more and previous:
             framed = instead(question, previous, names)

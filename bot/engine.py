@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import lexicon
-from bot.answer import Answer, compose_answer
+from bot.answer import Answer, Composer, compose_answer
 from bot.config import Config
 from bot.querylog import QueryLog, QueryRecord
 from bot.store.base import StateStore
@@ -180,6 +180,10 @@ class Engine:
                 )
             )
         return answer
+
+    def more_of(self, passage_ids: list[str], shown: frozenset[str]) -> Answer:
+        """What the passages an answer cited go on to say, beyond the sentences shown."""
+        return Composer(self._kb or self.load()).more_of(passage_ids, shown)
 
     def _answer(
         self, kb: KnowledgeBase, question: str, exclude: frozenset[str] = frozenset()

@@ -68,6 +68,7 @@ class KnowledgeBase:
         # Counted once: the stats list every document, and a pass over 100k passages per
         # document would make that seconds.
         self._per_source = Counter(p.source for p in self.passages)
+        self._position = {p.id: i for i, p in enumerate(self.passages)}
         # Each passage's place among those cited alike (the paragraphs of one talk, of one
         # section): an answer quoting two of them tells them apart by it.
         self._place: dict[str, int] = {}
@@ -79,6 +80,18 @@ class KnowledgeBase:
         # Terms of the passages answers are composed from, tokenized on demand: holding
         # every passage's term set would cost more memory than the index at 100k passages.
         self._terms: dict[str, frozenset[str]] = {}
+
+    def passage(self, passage_id: str) -> Passage | None:
+        at = self._position.get(passage_id)
+        return None if at is None else self.passages[at]
+
+    def following(self, passage: Passage, count: int) -> list[Passage]:
+        """Up to ``count`` passages after ``passage`` in the same document and part."""
+        at = self._position.get(passage.id)
+        if at is None:
+            return []
+        after = self.passages[at + 1 : at + 1 + count]
+        return [p for p in after if p.source == passage.source and p.section == passage.section]
 
     def place(self, passage: Passage) -> int:
         """1 for the first paragraph of its talk or section, 2 for the next, …"""

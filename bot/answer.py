@@ -482,6 +482,11 @@ class Composer:
         ):
             # a number the report never mentions (2018年的论坛) is a fact it cannot give
             return Answer(raw_question, False, NOT_FOUND)
+        if any(
+            self._names_a_fact(t) and t not in asked.alternatives and t not in asked.weak
+            for t in asked.weights
+        ):  # 光明网是哪一年创办的: the report never says 创办, nor anything for it
+            return self._not_found(raw_question, people, asked)
         if any(not self.kb.knows(o) for o in _ORDINAL.findall(question.text)):
             return Answer(raw_question, False, NOT_FOUND)  # 第十届 of an 第十一届 report
         hits = self.kb.search_terms([*asked.weights, *question.expansions], SEARCH_DEPTH)

@@ -38,6 +38,7 @@ from bot.app import get_engine
 from bot.store.base import shared_secret
 from bot.store.counters import machine_counters
 from knowledge.errors import KnowledgeError
+from knowledge.synonyms import append_rule
 
 bp = Blueprint("admin_page", __name__)
 csrf = CSRFProtect()
@@ -189,12 +190,36 @@ def status() -> Any:
 
 @bp.post("/admin/reload-now")
 def reload_now() -> Any:
+    """Reload; with ``q`` (sent from the hit test), back to the hit test of that question,
+    now answered from the reloaded knowledge."""
+    question = request.form.get("q", "").strip()[:MAX_QUESTION]
     try:
         result = get_engine().reload(origin="admin-page")
     except KnowledgeError as exc:
         refusal = {"file": exc.path, "reason": exc.reason, "message": str(exc)}
+        if question:
+            return _hit_test_page(question, 422, refusal=refusal)
         return _status_page(422, refusal=refusal)
+    if question:
+        return _hit_test_page(question, reloaded=result.to_json())
     return _status_page(reloaded=result.to_json())
+
+
+@bp.post("/admin/synonyms")
+def add_synonym() -> Any:
+    """Add a line to the knowledge folder's synonym file (from the hit test, usually after
+    the Unanswered page): 用户的说法 => 报道的说法, or words that mean the same. It is in
+    force on every worker after the next reload, which the page offers right away."""
+    question = request.form.get("q", "").strip()[:MAX_QUESTION]
+    words = request.form.get("words", "").strip()
+    means = request.form.get("means", "").strip()
+    line = f"{words} => {means}" if means else words
+    try:
+        number = append_rule(get_engine().config.knowledge_dir, line)
+    except (KnowledgeError, OSError) as exc:
+        message = str(exc)
+        return _hit_test_page(question, 422, synonym_error=message, words=words, means=means)
+    return _hit_test_page(question, added={"line": line, "number": number})
 
 
 def _status_page(status: int = 200, **extra: Any) -> Any:
@@ -251,11 +276,20 @@ def hit_test() -> Any:
             question=question[:MAX_QUESTION],
             error=f"问题太长：最多 {MAX_QUESTION} 个字符 (got {len(question)}).",
         )
+    return _hit_test_page(question)
+
+
+def _hit_test_page(question: str, status: int = 200, **extra: Any) -> Any:
+    """The reply a user asking ``question`` gets, how it was read, and the passages behind."""
+    if not question:
+        return _page("admin/hit_test.html", status, question="", **extra)
     engine = get_engine()
     answer = engine.ask(question, channel="admin")
     kb = engine.knowledge
     hits = kb.search(question, k=HITS) if kb is not None else []
-    return _page("admin/hit_test.html", question=question, answer=answer, hits=hits)
+    return _page(
+        "admin/hit_test.html", status, question=question, answer=answer, hits=hits, **extra
+    )
 
 
 @bp.get("/admin/unanswered")

@@ -181,6 +181,8 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     top_score: float = 0.0
     coverage: float = 0.0
+    # how the question was read and why it was answered or refused (the hit test shows it)
+    reading: dict[str, object] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -188,6 +190,7 @@ class Answer:
             "answered": self.answered,
             "text": self.text,
             "citations": [c.to_json() for c in self.citations],
+            "reading": self.reading,
         }
 
 
@@ -262,6 +265,7 @@ class Composer:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+        self.reading: dict[str, object] = {}  # how the question now answered was read
         self._names = kb.speakers
         self._max_weight = kb.term_weight("\0never a term\0")
 
@@ -460,9 +464,9 @@ class Composer:
     def _answer(self, raw_question: str, exclude: frozenset[str] = frozenset()) -> Answer:
         text = normalize_question(raw_question)
         if not text or is_greeting(text):
-            return Answer(raw_question, False, INTRODUCTION)
+            return self._decided(Answer(raw_question, False, INTRODUCTION), "a greeting")
         if is_thanks(text):
-            return Answer(raw_question, False, YOU_ARE_WELCOME)
+            return self._decided(Answer(raw_question, False, YOU_ARE_WELCOME), "thanks")
         understood = understand(self.kb.tokenizer.normalize(text), self.kb)
         question = analyse(understood.text)
         question = replace(question, synonyms=(*question.synonyms, *understood.synonyms))
@@ -477,18 +481,35 @@ class Composer:
         tagged = self.kb.tokenizer.tag(question.text)
         people = self._people(question, tagged)
         asked = self._asked(question, tagged, people, understood.weak_synonyms)
+        self.reading.update(
+            understood=understood.to_json(),
+            kind=question.intent.value,
+            people=list(people),
+            weights={t: round(w, 2) for t, w in asked.weights.items()},
+        )
         if not asked.weights or any(
             _NUMBER.fullmatch(t) and not self.kb.knows(t) for t in asked.weights
         ):
             # a number the report never mentions (2018年的论坛) is a fact it cannot give
-            return Answer(raw_question, False, NOT_FOUND)
-        if any(
-            self._names_a_fact(t) and t not in asked.alternatives and t not in asked.weak
+            return self._decided(
+                Answer(raw_question, False, NOT_FOUND),
+                "nothing to look up, or a number the knowledge never uses",
+            )
+        unsaid = [
+            t
             for t in asked.weights
-        ):  # 光明网是哪一年创办的: the report never says 创办, nor anything for it
-            return self._not_found(raw_question, people, asked)
+            if self._names_a_fact(t) and t not in asked.alternatives and t not in asked.weak
+        ]
+        if unsaid:  # 光明网是哪一年创办的: the report never says 创办, nor anything for it
+            return self._decided(
+                self._not_found(raw_question, people, asked),
+                f"refused: the knowledge never says {'、'.join(unsaid)}, nor a synonym of it",
+            )
         if any(not self.kb.knows(o) for o in _ORDINAL.findall(question.text)):
-            return Answer(raw_question, False, NOT_FOUND)  # 第十届 of an 第十一届 report
+            return self._decided(  # 第十届 of an 第十一届 report
+                Answer(raw_question, False, NOT_FOUND),
+                "refused: an ordinal the knowledge never uses",
+            )
         hits = self.kb.search_terms([*asked.weights, *question.expansions], SEARCH_DEPTH)
         covered = {p.id: asked.coverage(self.kb.terms_of(p)) for p, _ in hits}
         quotable = self._quotable(people, hits, covered)
@@ -496,21 +517,35 @@ class Composer:
         if coverage < MIN_COVERAGE and understood.yes_no and len(people) == 1:
             denied = self._denied(raw_question, understood.text, people[0])
             if denied is not None:
-                return denied
+                return self._decided(denied, f"answered no: the claim is not made of {people[0]}")
         if not quotable:
-            return Answer(raw_question, False, NOT_FOUND)
+            return self._decided(Answer(raw_question, False, NOT_FOUND), "refused: nothing found")
         if coverage < MIN_COVERAGE:
-            return self._not_found(raw_question, people, asked, hits[0][1], coverage)
+            return self._decided(
+                self._not_found(raw_question, people, asked, hits[0][1], coverage),
+                f"refused: the best passage covers {coverage:.2f} of the question (< {MIN_COVERAGE})",
+            )
         candidates = self._candidates(question, asked, quotable, hits[0][1])
         if exclude:
             shown = {_squash(s) for s in exclude}
             candidates = [c for c in candidates if not any(_squash(c.sentence) in s for s in shown)]
         if not candidates or not self._carries(question, candidates):
-            return self._not_found(raw_question, people, asked, hits[0][1], coverage)
+            return self._decided(
+                self._not_found(raw_question, people, asked, hits[0][1], coverage),
+                f"refused: no quoted sentence carries the {question.intent.value} asked for",
+            )
 
         chosen = self._choose(question, asked, people, candidates)
         lead = self._lead(question, asked, people, understood, chosen)
-        return self._reply(raw_question, lead, chosen, hits[0][1], coverage)
+        return self._decided(
+            self._reply(raw_question, lead, chosen, hits[0][1], coverage),
+            f"answered: the best passage covers {coverage:.2f} of the question (≥ {MIN_COVERAGE})",
+        )
+
+    def _decided(self, answer: Answer, why: str) -> Answer:
+        """The answer, with how the question was read and why it was answered or refused:
+        what the hit test shows an admin."""
+        return replace(answer, reading={**self.reading, "decision": why})
 
     def _reply(
         self, raw_question: str, lead: str, chosen: list[_Candidate], top: float, coverage: float
@@ -587,6 +622,13 @@ class Composer:
         report makes it of others (姚乐给获奖城市颁奖了吗: others gave the awards), or when it
         names a place or organisation their roles do not (邱爱军是苏州的吗: he is from 南通);
         the evidence quoted either way. None when neither can be said."""
+        reading = dict(self.reading)
+        try:
+            return self._deny(raw_question, claim, person)
+        finally:
+            self.reading = reading
+
+    def _deny(self, raw_question: str, claim: str, person: str) -> Answer | None:
         without = self._answer(claim.replace(person, " "))
         if without.answered and person not in body_of(without.text):
             return replace(without, question=raw_question, text="不是。" + without.text)

@@ -17,6 +17,7 @@ refuses the reload with the file and line named, leaving the serving knowledge a
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -129,3 +130,22 @@ def read_synonyms(folder: Path) -> tuple[list[SynonymRule], str]:
     except UnicodeDecodeError as exc:
         raise KnowledgeError(f"not UTF-8 (invalid byte at {exc.start})", FILE_NAME) from exc
     return parse_synonyms(text), hashlib.sha256(raw).hexdigest()
+
+
+def append_rule(folder: Path, line: str) -> int:
+    """Add one rule to the folder's synonym file, after checking it and the file as they
+    would be read on reload; the line's number. KnowledgeError (the file untouched) for a
+    line that cannot be read or a file that no longer can."""
+    line = " ".join(line.split())
+    path = folder / FILE_NAME
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise KnowledgeError("not a regular file; edit it by hand", FILE_NAME)
+    old = path.read_text("utf-8-sig") if path.exists() else ""
+    text = old + ("" if not old or old.endswith("\n") else "\n") + line + "\n"
+    rules = parse_synonyms(text)  # the whole file: a bad line anywhere is named
+    if not rules or rules[-1].line != text.count("\n"):
+        raise KnowledgeError("the line holds no rule (only a comment?)", FILE_NAME)
+    tmp = path.with_name(f".{FILE_NAME}.tmp")
+    tmp.write_text(text, "utf-8")
+    os.replace(tmp, path)
+    return rules[-1].line

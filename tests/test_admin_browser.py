@@ -191,3 +191,47 @@ def test_a_broken_document_is_refused_in_the_browser(browser, server, knowledge_
         assert "出处" in hit_test(browser, server, "论坛在哪里举行？")
     finally:
         broken.unlink()
+
+
+def test_an_admin_adds_a_synonym_from_the_unanswered_page_and_it_serves_after_reload(
+    browser, server, knowledge_dir, tmp_path
+):
+    """The loop an admin closes: a question users could not get answered, how the bot read
+    it, a synonym added, a reload, the answer. Screenshots of the hit test's reading are
+    taken and checked to be real renderings of the page."""
+    question = "老杨的演讲题目是什么"
+    wechat = WeChatClient(server.webhook, WECHAT_TOKEN)
+    assert "出处" not in wechat.send_text("oSynonymLoopUser000000000001", question).reply.content
+
+    browser.get(server.base + "/admin/unanswered")
+    if browser.current_url.startswith(server.base + "/admin/login"):
+        browser.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
+        submit(browser, browser.find_element(By.ID, "login"))
+        browser.get(server.base + "/admin/unanswered")
+    wait(browser).until(lambda b: shows_question(b, question))
+    row = next(
+        r
+        for r in browser.find_elements(By.CSS_SELECTOR, "#unanswered tr")[1:]
+        if r.find_element(By.CSS_SELECTOR, "td.question").text == question
+    )
+    submit(browser, row.find_element(By.PARTIAL_LINK_TEXT, "加同义词"))
+    assert text_of(browser, "decision").startswith("refused:")
+    assert "演讲" in text_of(browser, "weights")  # 讲 read as the report's 演讲
+    shot = tmp_path / "hit-test-reading.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+    browser.find_element(By.ID, "words").send_keys("老杨")
+    browser.find_element(By.ID, "means").send_keys("杨学山")
+    submit(browser, browser.find_element(By.ID, "add"))
+    assert text_of(browser, "added-line") == "老杨 => 杨学山"
+    assert (knowledge_dir / "synonyms.txt").read_text("utf-8").endswith("老杨 => 杨学山\n")
+
+    submit(browser, browser.find_element(By.ID, "reload-and-test"))
+    assert "Reloaded" in text_of(browser, "reloaded")
+    assert "创新驱动的新型智慧城市建设" in text_of(browser, "reply")
+    assert text_of(browser, "decision").startswith("answered:")
+    # every worker serves it: each message may land on either
+    for n in range(4):
+        reply = wechat.send_text(f"oSynonymLoopUser00000000000{n}", question).reply.content
+        assert "创新驱动的新型智慧城市建设" in reply

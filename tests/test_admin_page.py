@@ -20,7 +20,7 @@ from tests.wechat_support import WeChat, webhook_config
 TOKEN = "test-admin-token"
 AGENDA = "---\ntitle: 会议议程\n---\n# 议程\n\n论坛茶歇安排在上午十点半，地点是二层咖啡厅。\n"
 PAGES = ["/admin", "/admin/passages", "/admin/hit-test?q=论坛在哪里举行？", "/admin/unanswered"]
-FORMS = ["/admin/reload-now", "/admin/logout"]
+FORMS = ["/admin/reload-now", "/admin/logout", "/admin/synonyms"]
 
 
 @pytest.fixture
@@ -265,6 +265,46 @@ def test_the_hit_test_shows_the_exact_reply_a_user_gets(app, admin, question):
     assert shown == [round(score, 3) for _, score in ranked]
     for passage, _ in ranked:
         assert passage.id in page
+
+
+def test_the_hit_test_shows_how_the_question_was_read_and_why(admin):
+    page = admin.get("/admin/hit-test", query_string={"q": "请问杨雪山在峰会上有讲话吗"}).text
+    assert element(page, "corrections") == "杨雪山 → 杨学山"
+    assert "峰会 → 论坛" in element(page, "synonyms")
+    assert "请问" in element(page, "dropped")
+    assert "是非问" in element(page, "read-as")
+    assert element(page, "decision").startswith("answered: the best passage covers")
+    refused = admin.get("/admin/hit-test", query_string={"q": "钱学森是哪年出生的"}).text
+    assert element(refused, "decision").startswith("refused:")
+
+
+def test_a_synonym_added_from_the_hit_test_is_in_force_after_the_reload_it_offers(
+    app, admin, folder
+):
+    question = "老杨的演讲题目是什么"
+    form = {"csrf_token": csrf_token(admin, "/admin"), "q": question}
+    added = admin.post("/admin/synonyms", data={**form, "words": "老杨", "means": "杨学山"})
+    assert added.status_code == 200
+    assert element(added.text, "added-line") == "老杨 => 杨学山"
+    assert (folder / "synonyms.txt").read_text("utf-8").endswith("老杨 => 杨学山\n")
+    assert "创新驱动的新型智慧城市建设" not in element(added.text, "reply")  # not yet reloaded
+    reloaded = admin.post("/admin/reload-now", data={**form})
+    assert reloaded.status_code == 200 and "reloaded" in reloaded.text
+    assert "创新驱动的新型智慧城市建设" in element(reloaded.text, "reply")
+    assert WeChat(app).text(question, openid="oSynonymUser000000000000001").text == element(
+        reloaded.text, "reply"
+    )
+
+
+@pytest.mark.parametrize(("words", "means"), [("老杨", "杨 => 学山"), ("只有一个词", "")])
+def test_a_synonym_line_that_cannot_be_read_is_refused_and_the_file_untouched(
+    admin, folder, words, means
+):
+    form = {"csrf_token": csrf_token(admin, "/admin"), "q": "论坛在哪里举行？"}
+    response = admin.post("/admin/synonyms", data={**form, "words": words, "means": means})
+    assert response.status_code == 422
+    assert "synonyms.txt" in element(response.text, "synonym-error")
+    assert not (folder / "synonyms.txt").exists()
 
 
 def test_the_hit_test_is_not_written_to_the_query_log(app, admin):

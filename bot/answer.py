@@ -24,7 +24,7 @@ from bot.question import (
     is_thanks,
     strip_cues,
 )
-from bot.understanding import Understanding, understand
+from bot.understanding import EVERYTHING, Resources, Understanding, understand
 from knowledge.base import KnowledgeBase
 from knowledge.model import Passage
 
@@ -263,8 +263,9 @@ class _Asked:
 class Composer:
     """Composes answers from one knowledge base; built once per base, reused per question."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, resources: Resources = EVERYTHING) -> None:
         self.kb = kb
+        self.resources = resources
         self.reading: dict[str, object] = {}  # how the question now answered was read
         self._names = kb.speakers
         self._max_weight = kb.term_weight("\0never a term\0")
@@ -378,6 +379,9 @@ class Composer:
         the speakers, and the words of the question that are people the sources name (jieba
         tags 司法厅 as a name, so its tag alone does not make one)."""
         speakers = {name for name in self._names if name in question.text}
+        if not self.resources.entities:  # jieba's own reading of names
+            named = {w for w, f in tagged if f == "nr" and len(w) > 1 and self.kb.knows(w)}
+            return tuple(sorted(speakers | named, key=question.text.find))
         named = {word for word, _ in tagged if word in self.kb.names}
         return tuple(sorted(speakers | named, key=question.text.find))
 
@@ -467,7 +471,7 @@ class Composer:
             return self._decided(Answer(raw_question, False, INTRODUCTION), "a greeting")
         if is_thanks(text):
             return self._decided(Answer(raw_question, False, YOU_ARE_WELCOME), "thanks")
-        understood = understand(self.kb.tokenizer.normalize(text), self.kb)
+        understood = understand(self.kb.tokenizer.normalize(text), self.kb, self.resources)
         question = analyse(understood.text)
         question = replace(question, synonyms=(*question.synonyms, *understood.synonyms))
         question = replace(
@@ -500,7 +504,9 @@ class Composer:
             for t in asked.weights
             if self._names_a_fact(t) and t not in asked.alternatives and t not in asked.weak
         ]
-        if unsaid:  # 光明网是哪一年创办的: the report never says 创办, nor anything for it
+        if (
+            unsaid and self.resources.evidence
+        ):  # 光明网是哪一年创办的: the report never says 创办, nor anything for it
             return self._decided(
                 self._not_found(raw_question, people, asked),
                 f"refused: the knowledge never says {'、'.join(unsaid)}, nor a synonym of it",
@@ -514,7 +520,12 @@ class Composer:
         covered = {p.id: asked.coverage(self.kb.terms_of(p)) for p, _ in hits}
         quotable = self._quotable(people, hits, covered)
         coverage = covered[quotable[0][0].id] if quotable else 0.0
-        if coverage < MIN_COVERAGE and understood.yes_no and len(people) == 1:
+        if (
+            coverage < MIN_COVERAGE
+            and understood.yes_no
+            and len(people) == 1
+            and self.resources.entities
+        ):
             denied = self._denied(raw_question, understood.text, people[0])
             if denied is not None:
                 return self._decided(denied, f"answered no: the claim is not made of {people[0]}")
@@ -529,7 +540,7 @@ class Composer:
         if exclude:
             shown = {_squash(s) for s in exclude}
             candidates = [c for c in candidates if not any(_squash(c.sentence) in s for s in shown)]
-        if not candidates or not self._carries(question, candidates):
+        if not candidates or (self.resources.evidence and not self._carries(question, candidates)):
             return self._decided(
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
                 f"refused: no quoted sentence carries the {question.intent.value} asked for",
@@ -690,7 +701,11 @@ class Composer:
             if chosen and candidate.passage.kind in SET_APART:
                 continue
             sentence = candidate.sentence
-            if len(people) == 1 and (item := list_item(sentence, people[0], self.kb.names)):
+            if (
+                self.resources.entities
+                and len(people) == 1
+                and (item := list_item(sentence, people[0], self.kb.names))
+            ):
                 sentence = item
             if any(_squash(sentence) in _squash(c.sentence) for c in chosen):
                 continue
@@ -748,7 +763,7 @@ class Composer:
                 for t in claim
             )
 
-        if len(people) == 1:
+        if len(people) == 1 and self.resources.entities:
             person = people[0]
             every_role = frozenset().union(
                 *(self.kb.terms_in(r) for rs in self.kb.roles.values() for r in rs)
@@ -784,6 +799,9 @@ class Composer:
 
 
 def compose_answer(
-    kb: KnowledgeBase, question: str, exclude: frozenset[str] = frozenset()
+    kb: KnowledgeBase,
+    question: str,
+    exclude: frozenset[str] = frozenset(),
+    resources: Resources = EVERYTHING,
 ) -> Answer:
-    return Composer(kb).answer(question, exclude)
+    return Composer(kb, resources).answer(question, exclude)

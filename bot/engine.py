@@ -28,6 +28,7 @@ from bot.answer import Answer, Composer, compose_answer
 from bot.config import Config
 from bot.querylog import QueryLog, QueryRecord
 from bot.store.base import StateStore
+from bot.understanding import EVERYTHING, Resources
 from knowledge.base import KnowledgeBase, build_knowledge_base
 from knowledge.errors import KnowledgeError
 
@@ -68,7 +69,8 @@ class Engine:
         self._kb: KnowledgeBase | None = None
         self._reload_lock = threading.Lock()
         self._seen_stamp: Any = None
-        self._answers: dict[tuple[str, str, frozenset[str]], Answer] = {}
+        self.resources = EVERYTHING  # what reading questions may use (the ablation bench varies it)
+        self._answers: dict[tuple[str, str, frozenset[str], Resources], Answer] = {}
 
     @property
     def knowledge(self) -> KnowledgeBase | None:
@@ -183,7 +185,7 @@ class Engine:
 
     def more_of(self, passage_ids: list[str], shown: frozenset[str]) -> Answer:
         """What the passages an answer cited go on to say, beyond the sentences shown."""
-        return Composer(self._kb or self.load()).more_of(passage_ids, shown)
+        return Composer(self._kb or self.load(), self.resources).more_of(passage_ids, shown)
 
     def _answer(
         self, kb: KnowledgeBase, question: str, exclude: frozenset[str] = frozenset()
@@ -192,11 +194,11 @@ class Engine:
         few questions, and an answer depends on nothing but the question, the base and what
         was shown already."""
         if ANSWER_CACHE_SIZE <= 0:
-            return compose_answer(kb, question, exclude)
-        key = (kb.version, question, exclude)
+            return compose_answer(kb, question, exclude, self.resources)
+        key = (kb.version, question, exclude, self.resources)
         answer = self._answers.get(key)
         if answer is None:
-            answer = compose_answer(kb, question, exclude)
+            answer = compose_answer(kb, question, exclude, self.resources)
             if len(self._answers) >= ANSWER_CACHE_SIZE:
                 self._answers.clear()
             self._answers[key] = answer

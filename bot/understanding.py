@@ -244,17 +244,37 @@ def _weak_synonyms(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[str, .
     return found
 
 
-def understand(text: str, kb: KnowledgeBase, *, weak: bool = True) -> Understanding:
+@dataclass(frozen=True)
+class Resources:
+    """What reading a question may use. All of it serves users; switching one off is how
+    the ablation bench (``python -m bench ablation``) measures what each adds."""
+
+    entities: bool = True  # the people the sources name and their roles, found at build time
+    aliases: bool = True  # 孟院长 → 孟庆国, 第二场对话 → the part's name
+    typos: bool = True  # 杨雪山 → 杨学山
+    synonyms: bool = True  # the knowledge's synonyms.txt and the bot's list
+    cilin: bool = True  # 词林, for words the knowledge never uses
+    evidence: bool = True  # refuse when the quotes do not carry the fact asked for
+
+
+EVERYTHING = Resources()
+
+
+def understand(text: str, kb: KnowledgeBase, resources: Resources = EVERYTHING) -> Understanding:
     """Read ``text`` (already folded by the tokenizer's normalize) against ``kb``."""
     raw = text
     text = _rewrite_colloquial(text)
     text, yes_no = _yes_no(text)
     text, dropped = _drop_filler(text)
-    text, aliases = _resolve_aliases(text, kb)
-    text, parts = _resolve_parts(text, kb)
-    aliases += parts
-    text, corrections = _correct_names(text, kb)
-    synonyms = _synonyms(text, kb, kb.synonyms, lexicon.synonyms())
+    aliases: list[tuple[str, str]] = []
+    if resources.aliases:
+        text, aliases = _resolve_aliases(text, kb)
+        text, parts = _resolve_parts(text, kb)
+        aliases += parts
+    corrections: list[tuple[str, str]] = []
+    if resources.typos:
+        text, corrections = _correct_names(text, kb)
+    synonyms = _synonyms(text, kb, kb.synonyms, lexicon.synonyms()) if resources.synonyms else []
     return Understanding(
         raw=raw,
         text=text or raw,
@@ -263,5 +283,5 @@ def understand(text: str, kb: KnowledgeBase, *, weak: bool = True) -> Understand
         aliases=tuple(aliases),
         corrections=tuple(corrections),
         synonyms=tuple(synonyms),
-        weak_synonyms=tuple(_weak_synonyms(text, kb)) if weak else (),
+        weak_synonyms=tuple(_weak_synonyms(text, kb)) if resources.cilin else (),
     )

@@ -81,7 +81,9 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # 第十届, 第3次, 第二期: which occurrence of a recurring event. 第十 is a sub-word of 第十一届,
 # so the ordinal as a whole must be one the sources use.
-_ORDINAL = re.compile(r"第[零〇一二三四五六七八九十百两\d]+[届次期]")
+_ORDINAL = re.compile(
+    r"第[零〇一二三四五六七八九十百两\d]+[届次期]|[上下]一?[届次期]|首届|往届|历届|下一次|上一次"
+)
 _CLAUSE = re.compile(r"[^，,、：:；]+[，,、：:；]?")
 _CLAIM_CLAUSE = re.compile(r"[^，,；;。！？]+")  # a list (、) stays in one clause
 _DENIAL = re.compile(r"不|没有|并非|未|无")
@@ -696,7 +698,11 @@ class Composer:
         for candidate in [*firsts, *(c for c in candidates if c not in firsts)]:
             if len(chosen) == MAX_SENTENCES:
                 break
-            if chosen and candidate not in firsts and candidate.score < 0.8 * best:
+            if (
+                chosen
+                and candidate not in firsts
+                and candidate.score < self._nearly(question) * best
+            ):
                 break
             if chosen and candidate.passage.kind in SET_APART:
                 continue
@@ -716,6 +722,12 @@ class Composer:
             chosen.append(_Candidate(quote, candidate.passage, candidate.passage_score, 0))
             used = sum(len(c.sentence) for c in chosen)
         return chosen
+
+    @staticmethod
+    def _nearly(question: Question) -> float:
+        """How close to the best a further sentence must score to be quoted too: a question
+        after one date, place or number wants that fact, not its neighbours."""
+        return 0.9 if question.intent in (Intent.WHEN, Intent.WHERE, Intent.COUNT) else 0.8
 
     def _lead(
         self,

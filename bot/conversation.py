@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -149,24 +149,45 @@ def speaker_of(question: str, answer: Answer, names: Iterable[str] = ()) -> str 
     return next((c.passage.speaker for c in answer.citations if c.passage.speaker), None)
 
 
-def instead(question: str, previous: str, names: Iterable[str]) -> str | None:
+Tagger = Callable[[str], list[tuple[str, str]]]
+# Words of one kind swap for one another: a person for a person, a place or organisation
+# for another (jieba tags 沈阳 ns but 南通 nz).
+_KIND = {"nr": "person", "ns": "proper", "nt": "proper", "nz": "proper"}
+_ORDINAL_WORD = re.compile(r"第[一二三四五六七八九十\d]+[场个次轮届期部分]")
+
+
+def instead(
+    question: str, previous: str, names: Iterable[str], tag: Tagger | None = None
+) -> str | None:
     """那协办单位呢 after 论坛的主办单位是谁: the previous question with the word the new one
-    replaces swapped (the longest shared ending: 主办单位 → 协办单位, 第一场 → 第二场), or
-    the person swapped (孟庆国呢 after 杨学山的题目是什么). None when it is not such a turn."""
+    replaces swapped. Tried in turn: a known person for the person asked about (孟庆国呢);
+    a word of the same kind by its tag (南通的呢 after 沈阳来的嘉宾是谁: a place for a place);
+    an ordinal for an ordinal (第二场呢); the longest shared ending of two or more characters
+    (主办单位 → 协办单位). Else the new words are put before the previous question. None
+    when the turn is not of that form."""
     match = _INSTEAD.match(question.strip())
     if not match or not previous:
         return None
-    what = match.group("what").strip()
-    for size in range(len(what) - 1, 0, -1):
+    what = match.group("what").strip().removesuffix("的")
+    names = list(names)
+    theirs, mine = names_in(previous, names), names_in(what, names)
+    if theirs and mine:
+        return previous.replace(theirs[0], mine[0], 1)
+    if tag is not None:
+        kinds = {_KIND[f]: word for word, f in reversed(tag(previous)) if f in _KIND}
+        for word, flag in tag(what):
+            old = kinds.get(_KIND.get(flag, ""))
+            if old and old != word:
+                return previous.replace(old, word, 1)
+    new, old = _ORDINAL_WORD.search(what), _ORDINAL_WORD.search(previous)
+    if new and old:
+        return previous.replace(old.group(), new.group(), 1)
+    for size in range(len(what) - 1, 1, -1):
         ending = what[-size:]
         at = previous.find(ending)
         if at >= len(what) - size:
             start = at - (len(what) - size)
             return previous[:start] + what + previous[at + size :]
-    names = list(names)
-    theirs, mine = names_in(previous, names), names_in(what, names)
-    if theirs and mine:
-        return previous.replace(theirs[0], mine[0], 1)
     return f"{what}，{previous}"
 
 
@@ -229,7 +250,8 @@ class Conversation:
             return Reply(answer.text, "answer", True, answer.top_score, previous)
         answer = None
         if text and not more and previous:
-            framed = instead(question, previous, names)
+            tag = kb.tokenizer.tag if kb is not None else None
+            framed = instead(question, previous, names, tag)
             if framed is None and self._elliptic(question, engine, names):
                 framed = f"{strip_cues(previous).strip()} {question}"
             if framed is not None:

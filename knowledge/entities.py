@@ -43,17 +43,18 @@ _SHORT_TITLES: dict[str, tuple[str, ...]] = {
 MAX_ROLE_CHARS = 60
 
 
-def roles_in(text: str, name: str, others: Iterable[str] = ()) -> list[str]:
+def roles_in(text: str, name: str, people: re.Pattern[str] | None = None) -> list[str]:
     """The roles ``text`` gives ``name``: each run of titled clauses right before the name
-    (北京大学兼职教授、原工业和信息化部副部长杨学山 gives both). ``others``: the other
-    people's names, where a role cannot reach back past."""
+    (北京大学兼职教授、原工业和信息化部副部长杨学山 gives both). ``people``: a pattern of
+    everyone's names: a role cannot reach back past another person."""
     roles = []
     for match in re.finditer(re.escape(name), text):
         before = text[: match.start()]
         cut = max((m.end() for m in _ROLE_START.finditer(before)), default=0)
-        for other in others:
-            if other != name and (at := before.rfind(other)) >= 0:
-                cut = max(cut, at + len(other))
+        if people is not None:
+            for other in people.finditer(before, cut):
+                if other.group() != name:
+                    cut = max(cut, other.end())
         role = _LEAD_WORDS.sub("", _SPACES.sub(" ", before[cut:]).strip()).strip()
         pieces = [p for p in re.split(r"、", role) if p]
         # the pieces joined by 、 belong to this person while each ends with a title
@@ -72,16 +73,19 @@ def roles_in(text: str, name: str, others: Iterable[str] = ()) -> list[str]:
 def find_roles(passages: Iterable[Passage], names: Iterable[str]) -> dict[str, list[str]]:
     """Each person's roles, as the documents word them, most said first."""
     names = sorted(names, key=len, reverse=True)
+    # one pass a passage for every name at once: a loop over the names would be passages ×
+    # names substring searches, minutes at 100,000 passages
+    anyone = re.compile("|".join(map(re.escape, names))) if names else None
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for passage in passages:
         if passage.speaker and passage.speaker_role:
             seen = counts[passage.speaker]
             seen[passage.speaker_role] = seen.get(passage.speaker_role, 0) + 1
+        if anyone is None:
+            continue
         text = passage.text
-        for name in names:
-            if name not in text:
-                continue
-            for role in roles_in(text, name, names):
+        for name in dict.fromkeys(m.group() for m in anyone.finditer(text)):
+            for role in roles_in(text, name, anyone):
                 seen = counts[name]
                 seen[role] = seen.get(role, 0) + 1
     return {

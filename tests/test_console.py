@@ -48,8 +48,12 @@ def test_a_terminal_session_has_a_prompt_and_leaves_on_ctrl_d(tmp_path):
     seen = b""
     deadline = time.monotonic() + 60
     sent = False
+    # poll, not select: select() cannot watch a descriptor numbered 1024 or more, which a
+    # long test session (apps, browsers, servers) reaches
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.5)
+        ready = poller.poll(500)
         if ready:
             try:
                 chunk = os.read(fd, 4096)

@@ -208,3 +208,38 @@ def test_an_elliptical_turn_swaps_into_the_previous_question(engine):
 def test_citations_stay_open_after_a_refusal(engine):
     replies = talk(engine, "杨学山的演讲题目是什么", "世界杯冠军是哪个国家", "1")
     assert replies[2].startswith("[1]") and "杨学山" in replies[2]
+
+
+def test_another_edition_of_the_event_is_not_this_one(kb):
+    for question in ("下届论坛什么时候开", "首届论坛在哪里举行"):
+        answer = compose_answer(kb, question)
+        assert not answer.answered and CITATION_MARKER not in answer.text
+
+
+def test_an_elliptical_turn_swaps_a_word_of_the_same_kind(kb):
+    tag = kb.tokenizer.tag
+    assert instead("那南通的呢", "沈阳来的对话嘉宾是谁", kb.names, tag) == "南通来的对话嘉宾是谁"
+    # a shared ending of one character is no evidence: 国 of 孟庆国 is not 国 of 中国
+    assert instead("那孟庆国呢", "杨学山在中国新一代联盟是什么职务", kb.names, tag) == (
+        "孟庆国在中国新一代联盟是什么职务"
+    )
+
+
+def test_more_goes_on_from_the_last_sentence_shown_then_says_there_is_no_more(engine):
+    replies = talk(engine, "习近平总书记强调了什么", "还有呢", "还有呢", "还有呢")
+    first, second = body(replies[0]), body(replies[1])
+    assert "论坛还专题组织了" in second and "论坛还专题组织了" not in first
+    assert replies[-1].startswith("关于这个问题，报道里没有更多内容了")
+    assert CITATION_MARKER not in replies[-1]
+
+
+def test_a_verb_the_knowledge_never_uses_is_a_fact_it_cannot_give(kb):
+    answer = compose_answer(kb, "光明网是哪一年创办的")
+    assert not answer.answered
+    assert "创办" in answer.reading["decision"]
+
+
+def test_a_precise_question_needs_a_quote_of_that_precision(kb):
+    answer = compose_answer(kb, "陈学军在全时干了几年了")
+    assert not answer.answered
+    assert answer.reading["decision"].startswith("refused: no quoted sentence carries")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.config import Config, check_config
+from bot.config import Config, check_config, check_data_dir
 from bot.engine import Engine
 from bot.querylog import QueryLog
 from bot.store import StateStore, open_store
@@ -16,6 +16,7 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
     the one the configuration names, bot.store.open_store)."""
     config = config or Config.from_env()
     check_config(config)
+    check_data_dir(config)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     if config.trusted_proxies:

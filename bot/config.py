@@ -6,6 +6,7 @@ import base64
 import binascii
 import logging
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,18 @@ class Config:
     secret_key: str = ""  # signs the admin page's session; empty: one made and kept in the store
     secure_cookies: bool = False  # admin session cookie only over HTTPS (always in production)
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto count
+    max_document_mb: float = 32  # a larger document refuses the reload at once
+    # plain | compatible | safe, as the public account's console calls them; "" = compatible
+    # when WECHAT_AES_KEY is set, else plain
+    encrypt_mode: str = ""
+
+    @property
+    def message_mode(self) -> str:
+        return self.encrypt_mode or ("compatible" if self.wechat_aes_key else "plain")
+
+    @property
+    def max_document_bytes(self) -> int:
+        return int(self.max_document_mb * 1024 * 1024)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -62,6 +75,8 @@ class Config:
             secret_key=env.get("BOT_SECRET_KEY", ""),
             secure_cookies=env.get("BOT_SECURE_COOKIES", "") == "1",
             trusted_proxies=_count(env, "BOT_TRUSTED_PROXIES"),
+            max_document_mb=_number(env, "BOT_MAX_DOCUMENT_MB", 32),
+            encrypt_mode=env.get("WECHAT_ENCRYPT_MODE", "").strip().lower(),
         )
 
 
@@ -71,6 +86,38 @@ def _count(env: Mapping[str, str], name: str) -> int:
     if not value.isdigit():
         raise ConfigError(f"{name} must be a whole number (0, 1, 2, …): {value!r}")
     return int(value)
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number setting, refused with its name when it is not one."""
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1
+    if not number > 0:
+        raise ConfigError(f"{name} must be a positive number: {value!r}")
+    return number
+
+
+MESSAGE_MODES = ("plain", "compatible", "safe")
+
+
+def check_data_dir(config: Config) -> None:
+    """BOT_DATA_DIR must be writable: the state, the query log and the build cache live
+    there. Refused in one line that names it, not a traceback from the first write."""
+    path = config.data_dir
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"BOT_DATA_DIR {str(path)!r} is not writable ({exc.strerror or exc}): "
+            "point it at a folder this user can write"
+        ) from None
 
 
 def check_config(config: Config) -> None:
@@ -96,6 +143,13 @@ def check_config(config: Config) -> None:
             raise ConfigError("WECHAT_AES_KEY must be the 43-character EncodingAESKey")
         if not config.wechat_appid:
             raise ConfigError("WECHAT_AES_KEY is set but WECHAT_APPID is not")
+    if config.encrypt_mode and config.encrypt_mode not in MESSAGE_MODES:
+        raise ConfigError(
+            f"WECHAT_ENCRYPT_MODE must be one of {', '.join(MESSAGE_MODES)}: "
+            f"{config.encrypt_mode!r}"
+        )
+    if config.message_mode != "plain" and not config.wechat_aes_key:
+        raise ConfigError(f"WECHAT_ENCRYPT_MODE={config.message_mode} needs WECHAT_AES_KEY")
     if config.query_log_days < 0:
         raise ConfigError("BOT_QUERY_LOG_DAYS must be 0 (keep no questions) or a number of days")
     if config.replay_window < 0:

@@ -81,7 +81,9 @@ class Engine:
         return self.config.data_dir / "knowledge-cache"
 
     def _build(self) -> KnowledgeBase:
-        return build_knowledge_base(self.config.knowledge_dir, self.cache_dir)
+        return build_knowledge_base(
+            self.config.knowledge_dir, self.cache_dir, self.config.max_document_bytes
+        )
 
     def load(self) -> KnowledgeBase:
         """Build from the knowledge folder and serve it; the first load of a process.

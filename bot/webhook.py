@@ -26,7 +26,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import MESSAGE_TYPES, UnknownMessage
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from bot.answer import fit_bytes
 from bot.app import get_engine, get_store
@@ -56,6 +56,7 @@ class WebhookSettings:
     token: str
     crypto: WeChatCrypto | None  # None: encrypted requests are refused
     replay_window: int
+    mode: str  # plain | compatible | safe (safe: plaintext messages are refused)
     user_key: str
     menu: Menu
     limiter: RateLimiter | None = None  # None: BOT_RATE_LIMIT is off
@@ -72,12 +73,19 @@ def init_app(app: Flask) -> None:
         token=config.wechat_token,
         crypto=crypto,
         replay_window=config.replay_window,
+        mode=config.message_mode,
         user_key=user_hash_key(store),
         menu=load_menu(config.menu_file),
         limiter=open_rate_limiter(config.rate_limit, config.data_dir, store),
     )
     app.register_blueprint(bp)
     app.register_error_handler(RequestEntityTooLarge, _plain_error)
+    # Routing errors (PUT /wechat) happen before the blueprint is chosen: plain text there too.
+    app.register_error_handler(MethodNotAllowed, _plain_on_wechat)
+
+
+def _plain_on_wechat(exc: MethodNotAllowed) -> Response | MethodNotAllowed:
+    return _plain_error(exc) if request.path.startswith("/wechat") else exc
 
 
 def user_hash_key(store: StateStore) -> str:
@@ -115,6 +123,22 @@ def _check_timestamp(settings: WebhookSettings, timestamp: str) -> None:
         _refuse(403, "missing or invalid timestamp")
     if age > settings.replay_window:
         _refuse(403, "timestamp outside the replay window")
+
+
+def _check_fresh(settings: WebhookSettings, body: bytes) -> None:
+    """A signed URL is good for one body. The query's ``signature`` covers only the token,
+    timestamp and nonce, so a copied URL could carry any message as any user within the
+    replay window; the first body seen with it is remembered (in the shared store: across
+    workers and machines) and another body is refused. WeChat's retries repeat the body and
+    pass."""
+    args = request.args
+    signed = "|".join(args.get(k, "") for k in ("signature", "msg_signature", "timestamp", "nonce"))
+    key = "wechat:signed:" + hashlib.sha256(signed.encode()).hexdigest()[:32]
+    digest = hashlib.sha256(body).hexdigest()
+    ttl = max(2 * settings.replay_window, 60)
+    store = get_store()
+    if not store.add(key, digest, ttl=ttl) and store.get(key) not in (None, digest):
+        _refuse(403, "this signature was already used with another message")
 
 
 def _check_signature(settings: WebhookSettings) -> None:
@@ -254,12 +278,21 @@ def _too_fast(settings: WebhookSettings, key: str, user: str) -> Reply | None:
 def _render(settings: WebhookSettings, message: Any, reply: Reply, encrypted: bool) -> Response:
     if reply.text is None:  # WeChat's "no reply": neither shown to the user nor retried
         return Response("success", mimetype="text/plain")
-    content = fit_bytes(reply.text).replace("]]>", "]]]]><![CDATA[>")
-    xml = TextReply(content=content, message=message).render()
+    # every field goes into CDATA, so none may close it: a user name with ]]> would add
+    # elements of its own to the reply
+    xml = TextReply(
+        content=_cdata(fit_bytes(reply.text)),
+        source=_cdata(message.target or ""),
+        target=_cdata(message.source or ""),
+    ).render()
     if encrypted:
         assert settings.crypto is not None
         xml = settings.crypto.encrypt_message(xml, request.args.get("nonce", ""))
     return Response(xml, mimetype="application/xml")
+
+
+def _cdata(text: str) -> str:
+    return text.replace("]]>", "]]]]><![CDATA[>")
 
 
 @bp.get("/wechat")
@@ -279,12 +312,15 @@ def receive() -> Response:
     started = time.perf_counter()
     settings = _settings()
     encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
+    if not encrypted and settings.mode == "safe":
+        _refuse(403, "plaintext messages are refused in safe mode (WECHAT_ENCRYPT_MODE=safe)")
     # Plaintext requests are signed with `signature`; encrypted ones with `msg_signature`
     # (checked on decryption), and WeChat adds `signature` too.
     if not encrypted or "signature" in request.args:
         _check_signature(settings)
     _check_timestamp(settings, request.args.get("timestamp", ""))
     body = _body()
+    _check_fresh(settings, body)
     xml = _decrypt(settings, body) if encrypted else body
     message, fields = _message(xml)
 

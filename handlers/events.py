@@ -32,7 +32,9 @@ def on_unsubscribe(event: BaseEvent, ctx: Context) -> Reply:
 @handles("event:click")
 def on_click(event: ClickEvent, ctx: Context) -> Reply:
     """A menu button asks its preset question, exactly as if the user had typed it."""
-    question = ctx.menu.questions.get(event.key or "")
+    # a key with elements of its own is no key of our menu (wechatpy hands them on as dicts)
+    key = event.key if isinstance(event.key, str) else ""
+    question = ctx.menu.questions.get(key)
     if question is None:
         log.warning("menu key %r is not in the menu file", event.key)
         return Reply(MENU_KEY_UNKNOWN, "hint")

@@ -17,7 +17,7 @@ from knowledge.cache import BuildCache, Built, cache_key
 from knowledge.entities import aliases, find_roles
 from knowledge.errors import KnowledgeError
 from knowledge.index import BM25Index
-from knowledge.loader import list_sources, load_document
+from knowledge.loader import DEFAULT_MAX_DOCUMENT_BYTES, list_sources, load_document
 from knowledge.model import Document, Passage
 from knowledge.passages import knowledge_names, knowledge_terms, organisations, split_passages
 from knowledge.repair import repair_text
@@ -136,14 +136,18 @@ class KnowledgeBase:
         return term in self.index
 
 
-def build_knowledge_base(folder: str | Path, cache_dir: str | Path | None = None) -> KnowledgeBase:
+def build_knowledge_base(
+    folder: str | Path,
+    cache_dir: str | Path | None = None,
+    max_document_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES,
+) -> KnowledgeBase:
     """Load, repair, split and index every source; raises KnowledgeError naming the bad file.
 
     With ``cache_dir``, a build of the same sources by the same pipeline is read from disk.
     The files are read and hashed either way: that is what finds a broken or changed file.
     """
     folder = Path(folder)
-    documents = [load_document(path) for path in list_sources(folder)]
+    documents = [load_document(path) for path in list_sources(folder, max_document_bytes)]
     rules, synonyms_sha = read_synonyms(folder)
     synonyms = SynonymTable(tuple(normalized(rules, normalize)), synonyms_sha)
     cache = BuildCache(cache_dir) if cache_dir is not None else None

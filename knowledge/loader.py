@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import stat
 from pathlib import Path
 
 from knowledge.errors import KnowledgeError
@@ -27,18 +28,56 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<body>.*?)\n---[ \t]*(?:\n|\Z)", re
 _META_LINE = re.compile(r"(?P<key>[A-Za-z_][\w-]*)[ \t]*:[ \t]*(?P<value>.*)")
 
 
-def list_sources(folder: Path) -> list[Path]:
+DEFAULT_MAX_DOCUMENT_BYTES = 32 * 1024 * 1024  # the 100,000-passage benchmark in one file fits
+
+
+def list_sources(folder: Path, max_bytes: int | None = None) -> list[Path]:
+    """The documents of a folder, each checked before anything is read: a regular file, or
+    a link to one inside the folder (a link to /etc/passwd would put it in answers), and at
+    most ``max_bytes`` (a document too large to build within a request's deadline). The
+    first one that is not is refused with KnowledgeError naming it, so a reload is refused
+    at once and nothing changes anywhere."""
     if not folder.is_dir():
         raise KnowledgeError("knowledge folder does not exist", str(folder))
-    # A link that leads nowhere is listed too: loading it then names it as unreadable,
-    # instead of the document silently dropping out of the knowledge.
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.suffix.lower() in SUFFIXES
-        and p.name != SYNONYMS_FILE
-        and (p.is_file() or (p.is_symlink() and not p.exists()))
-    )
+    root = folder.resolve()
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in SUFFIXES:
+            continue
+        check_entry(path, root, max_bytes)
+        if path.name != SYNONYMS_FILE:
+            found.append(path)
+    return found
+
+
+def check_entry(path: Path, root: Path, max_bytes: int | None = None) -> None:
+    """KnowledgeError naming ``path`` unless it is a regular file (or a link to one) inside
+    ``root``, of at most ``max_bytes``."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise KnowledgeError("a link that leads nowhere", path.name) from None
+        if not target.is_relative_to(root):
+            raise KnowledgeError(
+                "a link to a file outside the knowledge folder; copy the file in instead",
+                path.name,
+            )
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise KnowledgeError(f"cannot read file ({exc.strerror})", path.name) from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise KnowledgeError("a directory, not a document", path.name)
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+        raise KnowledgeError(f"{kind}, not a regular file", path.name)
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise KnowledgeError(
+            f"{info.st_size / 2**20:.2f} MB is larger than BOT_MAX_DOCUMENT_MB "
+            f"({max_bytes / 2**20:.2f} MB); split it, or raise the limit",
+            path.name,
+        )
 
 
 def decode(raw: bytes, name: str) -> tuple[str, list[str]]:

@@ -122,7 +122,7 @@ def read_synonyms(folder: Path) -> tuple[list[SynonymRule], str]:
     if not path.exists() and not path.is_symlink():
         return [], ""
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes()  # checked as every document is, by the loader's listing
     except OSError as exc:
         raise KnowledgeError(f"cannot read file ({exc.strerror})", FILE_NAME) from exc
     try:

@@ -3,6 +3,7 @@ broken document is refused by name and the old knowledge keeps serving."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -107,13 +108,37 @@ def _empty(folder: Path) -> str:
     return str(folder)
 
 
+def _link_to_etc(folder: Path) -> str:
+    (folder / "passwd.txt").symlink_to("/etc/passwd")
+    return "passwd.txt"
+
+
+def _fifo(folder: Path) -> str:
+    os.mkfifo(folder / "pipe.txt")
+    return "pipe.txt"
+
+
+def _directory(folder: Path) -> str:
+    (folder / "notes.md").mkdir()
+    return "notes.md"
+
+
+def _bad_synonym_line(folder: Path) -> str:
+    (folder / "synonyms.txt").write_text("工信部, 工业和信息化部\n只有一个词\n", "utf-8")
+    return "synonyms.txt"
+
+
 @pytest.mark.parametrize(
     ("breaks", "reason"),
     [
         (_not_text, "NUL bytes"),
         (_not_utf8, "neither UTF-8"),
-        (_unreadable, "cannot read file"),
+        (_unreadable, "leads nowhere"),
         (_empty, "yields no passages"),
+        (_link_to_etc, "outside the knowledge folder"),
+        (_fifo, "FIFO"),
+        (_directory, "directory"),
+        (_bad_synonym_line, "line 2"),
     ],
 )
 def test_a_broken_folder_is_refused_by_name_and_the_old_knowledge_keeps_serving(
@@ -131,6 +156,17 @@ def test_a_broken_folder_is_refused_by_name_and_the_old_knowledge_keeps_serving(
     assert "出处" in chat.text("杨学山的演讲题目是什么？").text
     history = app.test_client().get("/admin/stats", headers=ADMIN).get_json()["reloads"]
     assert history[0]["ok"] is False and culprit in history[0]["error"]
+
+
+def test_a_document_over_bot_max_document_mb_is_refused_at_once(tmp_path, folder):
+    app = create_app(webhook_config(tmp_path / "data", knowledge_dir=folder, max_document_mb=0.05))
+    before = version(app)
+    (folder / "huge.txt").write_text("论坛。" * 20000, "utf-8")
+    response = reload(app)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["file"] == "huge.txt" and "BOT_MAX_DOCUMENT_MB" in body["reason"]
+    assert version(app) == before
 
 
 def test_a_gb18030_document_is_accepted_with_a_warning_naming_it(app, folder):

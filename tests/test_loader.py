@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 
@@ -86,7 +87,6 @@ def test_a_bad_file_fails_the_whole_build_with_its_name(tmp_path):
 def test_only_text_and_markdown_files_are_sources(tmp_path):
     for name in ("a.txt", "b.MD", "c.pdf", "d.json"):
         (tmp_path / name).write_text(TEXT, encoding="utf-8")
-    (tmp_path / "sub.txt").mkdir()
     assert [p.name for p in list_sources(tmp_path)] == ["a.txt", "b.MD"]
     with pytest.raises(KnowledgeError, match="does not exist"):
         list_sources(tmp_path / "nowhere")
@@ -117,3 +117,47 @@ def test_markdown_without_front_matter_is_titled_by_its_stem(tmp_path):
 def test_front_matter_must_open_the_file():
     text = "正文\n---\ntitle: x\n---\n"
     assert parse_front_matter(text) == ({}, text)
+
+
+# -- what a careless admin can put in the folder (each refused at once, by name) ---------------
+def _refusal(folder, max_bytes=None) -> KnowledgeError:
+    with pytest.raises(KnowledgeError) as error:
+        list_sources(folder, max_bytes)
+    return error.value
+
+
+def test_a_link_to_a_file_outside_the_folder_is_refused(tmp_path):
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "passwd.txt").symlink_to("/etc/passwd")
+    refused = _refusal(tmp_path)
+    assert refused.path == "passwd.txt" and "outside the knowledge folder" in refused.reason
+
+
+def test_a_link_into_proc_is_refused(tmp_path):
+    (tmp_path / "status.txt").symlink_to("/proc/self/status")
+    assert "outside" in _refusal(tmp_path).reason
+
+
+def test_a_link_inside_the_folder_is_a_document(tmp_path):
+    (tmp_path / "real.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "alias.txt").symlink_to(tmp_path / "real.txt")
+    assert [p.name for p in list_sources(tmp_path)] == ["alias.txt", "real.txt"]
+
+
+def test_a_directory_named_like_a_document_is_refused(tmp_path):
+    (tmp_path / "sub.txt").mkdir()
+    refused = _refusal(tmp_path)
+    assert refused.path == "sub.txt" and "directory" in refused.reason
+
+
+def test_a_fifo_is_refused_without_being_opened(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")  # opening it would block the build for ever
+    refused = _refusal(tmp_path)
+    assert refused.path == "pipe.txt" and "FIFO" in refused.reason
+
+
+def test_a_document_over_the_size_limit_is_refused_naming_the_limit(tmp_path):
+    (tmp_path / "big.txt").write_bytes(b"a" * 2048)
+    refused = _refusal(tmp_path, max_bytes=1024)
+    assert refused.path == "big.txt" and "BOT_MAX_DOCUMENT_MB" in refused.reason
+    assert [p.name for p in list_sources(tmp_path, max_bytes=4096)] == ["big.txt"]

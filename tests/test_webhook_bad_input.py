@@ -4,11 +4,10 @@ stack trace, never an expanded entity."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from wechatpy import parse_message
 
 from bot import create_app
+from bot.config import ConfigError
 from bot.wechat_client import render_message, sign
 from tests.wechat_support import APPID, OPENID, TOKEN, Sent, WeChat, webhook_config
 
@@ -186,29 +185,77 @@ def test_an_encrypted_request_without_encrypt_is_a_bad_request(app, text_xml):
     assert_refused(sent, 400, "Encrypt")
 
 
-def test_only_get_and_post_are_allowed(app):
-    assert app.test_client().put("/wechat").status_code == 405
+def test_only_get_and_post_are_allowed_and_the_refusal_is_plain_text(app):
+    assert_refused(app.test_client().put("/wechat"), 405, "not allowed")
+    assert_refused(app.test_client().delete("/wechat?signature=x"), 405)
 
 
-# -- anything at all ---------------------------------------------------------------------
-
-_FIELD = st.sampled_from(
-    ["ToUserName", "FromUserName", "CreateTime", "MsgType", "Content", "Event", "MsgId", "x"]
-)
-_XMLISH = st.lists(st.tuples(_FIELD, st.text(max_size=30)), max_size=8).map(
-    lambda items: "<xml>" + "".join(f"<{k}>{v}</{k}>" for k, v in items) + "</xml>"
-)
+# -- replays and modes --------------------------------------------------------------------
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(body=st.one_of(st.binary(max_size=300), st.text(max_size=300), _XMLISH))
-def test_no_body_makes_the_server_fail(app, body):
+def test_a_signed_url_copied_onto_another_body_is_refused(tmp_path, text_xml):
+    app = create_app(webhook_config(tmp_path, wechat_aes_key="", wechat_appid=""))
     wechat = WeChat(app, "plain")
-    query, _ = wechat.wechat.prepare("<xml/>", openid=OPENID)
-    data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
-    response = wechat.client.post("/wechat", query_string=query, data=data)
-    assert response.status_code in {200, 400}, response.text
-    if response.status_code == 400:
-        assert response.mimetype == "text/plain" and len(response.data) < 200
+    params, body = wechat.wechat.prepare(text_xml, openid=OPENID)
+    client = app.test_client()
+    first = client.post("/wechat", query_string=params, data=body)
+    assert first.status_code == 200
+    # WeChat's own retry repeats the body: still answered
+    assert client.post("/wechat", query_string=params, data=body).status_code == 200
+    forged = render_message("event", source="oSomeoneElse000000000000000", event="unsubscribe")
+    assert_refused(client.post("/wechat", query_string=params, data=forged), 403, "already used")
+
+
+def test_safe_mode_refuses_plaintext_messages(tmp_path, text_xml):
+    app = create_app(webhook_config(tmp_path, encrypt_mode="safe"))
+    assert_refused(WeChat(app, "plain").post(text_xml), 403, "safe mode")
+    assert WeChat(app, "safe").text("论坛在哪里举行？").response.status_code == 200
+
+
+def test_compatible_mode_takes_both(app):
+    assert app.extensions["forumbot"].config.message_mode == "compatible"
+    assert WeChat(app, "plain").text("论坛在哪里举行？").response.status_code == 200
+    assert WeChat(app, "safe").text("论坛在哪里举行？").response.status_code == 200
+
+
+@pytest.mark.parametrize("mode", ["secure", "safe-ish"])
+def test_an_unknown_message_mode_stops_the_start(tmp_path, mode):
+    with pytest.raises(ConfigError, match="WECHAT_ENCRYPT_MODE"):
+        create_app(webhook_config(tmp_path, encrypt_mode=mode))
+
+
+def test_safe_mode_needs_the_aes_key(tmp_path):
+    with pytest.raises(ConfigError, match="needs WECHAT_AES_KEY"):
+        create_app(webhook_config(tmp_path, encrypt_mode="safe", wechat_aes_key=""))
+
+
+# -- odd but signed ------------------------------------------------------------------------
+
+
+def test_a_user_name_cannot_add_elements_to_the_reply(wechat):
+    openid = "oEvil]]></FromUserName><Content>injected</Content><x><![CDATA["
+    # as sent: the name correctly escaped inside its CDATA, so the request is well formed
+    escaped = openid.replace("]]>", "]]]]><![CDATA[>")
+    xml = render_message("text", source="PLACEHOLDER", msg_id=77, content="论坛在哪里举行？")
+    sent = wechat.post(xml.replace("PLACEHOLDER", escaped), openid=openid)
+    assert sent.response.status_code == 200, sent.response.text
+    assert "injected" not in (sent.reply.content or "")
+    assert sent.reply.target == openid
+
+
+def test_a_click_whose_key_has_elements_gets_the_menu_fallback(wechat):
+    xml = render_message("event", source=OPENID, event="CLICK", key="x").replace(
+        "<EventKey><![CDATA[x]]></EventKey>", "<EventKey><a>1</a><b>2</b></EventKey>"
+    )
+    assert "<a>1</a>" in xml
+    sent = wechat.post(xml)
+    assert sent.response.status_code == 200
+    assert "菜单按钮" in (sent.text or "")
+
+
+def test_an_unwritable_data_dir_stops_the_start_in_one_line(tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")  # no one, root included, can make a folder inside it
+    with pytest.raises(ConfigError, match="BOT_DATA_DIR .* is not writable") as error:
+        create_app(webhook_config(blocked / "data"))
+    assert "\n" not in str(error.value)

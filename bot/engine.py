@@ -93,7 +93,7 @@ class Engine:
         """
         with self._reload_lock:
             stamp = self._read_stamp()
-            lexicon.cilin()  # half a second of reading: before gunicorn forks, not per worker
+            lexicon.load_cilin()  # read before gunicorn forks, not once per worker
             self._kb = self._build()
             self._seen_stamp = stamp if stamp is not None else self._write_stamp(self._kb)
             return self._kb

@@ -256,6 +256,6 @@ def test_a_click_whose_key_has_elements_gets_the_menu_fallback(wechat):
 def test_an_unwritable_data_dir_stops_the_start_in_one_line(tmp_path):
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")  # no one, root included, can make a folder inside it
-    with pytest.raises(ConfigError, match="BOT_DATA_DIR .* is not writable") as error:
+    with pytest.raises(ConfigError, match=r"BOT_DATA_DIR .* is not writable") as error:
         create_app(webhook_config(blocked / "data"))
     assert "\n" not in str(error.value)

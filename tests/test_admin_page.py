@@ -417,3 +417,29 @@ def test_the_number_of_trusted_proxies_is_read_from_the_environment():
     assert Config.from_env({"BOT_TRUSTED_PROXIES": "1"}).trusted_proxies == 1
     with pytest.raises(ConfigError, match="BOT_TRUSTED_PROXIES must be a whole number"):
         Config.from_env({"BOT_TRUSTED_PROXIES": "yes"})
+
+
+def test_wrong_bearer_tokens_and_wrong_logins_share_one_throttle(app, caplog):
+    client = app.test_client()
+    for _ in range(5):
+        login(client, "guess")
+    for _ in range(5):
+        wrong = client.get("/admin/stats", headers={"Authorization": "Bearer guess-123"})
+        assert wrong.status_code == 401
+    throttled = client.get("/admin/stats", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert throttled.status_code == 429  # even the right token, from this address, for now
+    assert int(throttled.headers["Retry-After"]) > 0
+    assert login(client, TOKEN).status_code == 429
+    failures = [r for r in caplog.records if r.getMessage() == "admin authentication failed"]
+    assert len(failures) == 10  # each failure logged once …
+    assert not any("guess" in str(r.__dict__) for r in caplog.records)  # … without the token
+
+
+def test_logging_out_revokes_a_copied_session_cookie(app, admin):
+    copy = app.test_client()
+    cookie = admin.get_cookie("forumbot_admin")
+    assert cookie is not None
+    copy.set_cookie("forumbot_admin", cookie.value)
+    assert copy.get("/admin").status_code == 200
+    assert post_form(admin, "/admin/logout").status_code == 302
+    assert copy.get("/admin").status_code == 302  # the copy is logged out too

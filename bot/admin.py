@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 
 from bot import throttle
 from bot.app import get_engine
+from bot.engine import ReloadBusy
 from knowledge.errors import KnowledgeError
 
 bp = Blueprint("admin_api", __name__, url_prefix="/admin")
@@ -55,11 +56,18 @@ def _error(status: int, message: str, **fields: Any) -> Response:
 
 @bp.post("/reload")
 def reload() -> Response:
+    """200 with the new version serving; 202 when the build outlasts BOT_RELOAD_WAIT (it
+    serves when done: watch /healthz); 422 naming a file the build cannot use; 409 while
+    another reload is building."""
     try:
         result = get_engine().reload(origin="api")
     except KnowledgeError as exc:
         return _error(422, f"reload refused: {exc}", file=exc.path, reason=exc.reason)
-    return jsonify(result.to_json())
+    except ReloadBusy as exc:
+        return _error(409, str(exc))
+    response = jsonify(result.to_json())
+    response.status_code = 200 if result.serving else 202
+    return response
 
 
 @bp.get("/stats")

@@ -35,6 +35,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from bot import throttle
 from bot.admin import knowledge_stats, token_matches
 from bot.app import get_engine, get_store
+from bot.engine import ReloadBusy
 from bot.store.base import shared_secret
 from knowledge.errors import KnowledgeError
 from knowledge.synonyms import append_rule
@@ -198,8 +199,9 @@ def reload_now() -> Any:
     question = request.form.get("q", "").strip()[:MAX_QUESTION]
     try:
         result = get_engine().reload(origin="admin-page")
-    except KnowledgeError as exc:
-        refusal = {"file": exc.path, "reason": exc.reason, "message": str(exc)}
+    except (KnowledgeError, ReloadBusy) as exc:
+        path, reason = getattr(exc, "path", None), getattr(exc, "reason", str(exc))
+        refusal = {"file": path, "reason": reason, "message": str(exc)}
         if question:
             return _hit_test_page(question, 422, refusal=refusal)
         return _status_page(422, refusal=refusal)

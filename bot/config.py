@@ -42,6 +42,7 @@ class Config:
     secure_cookies: bool = False  # admin session cookie only over HTTPS (always in production)
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto count
     max_document_mb: float = 32  # a larger document refuses the reload at once
+    reload_wait: float = 10  # seconds a reload request waits for its build (then: building)
     # plain | compatible | safe, as the public account's console calls them; "" = compatible
     # when WECHAT_AES_KEY is set, else plain
     encrypt_mode: str = ""
@@ -76,6 +77,7 @@ class Config:
             secure_cookies=env.get("BOT_SECURE_COOKIES", "") == "1",
             trusted_proxies=_count(env, "BOT_TRUSTED_PROXIES"),
             max_document_mb=_number(env, "BOT_MAX_DOCUMENT_MB", 32),
+            reload_wait=_number(env, "BOT_RELOAD_WAIT", 10),
             encrypt_mode=env.get("WECHAT_ENCRYPT_MODE", "").strip().lower(),
         )
 

@@ -4,10 +4,15 @@ Everything that answers (webhook handlers, console, CLI, admin) asks through an 
 a reload swaps one reference and requests in flight finish on the base they started with.
 
 Several processes serve one bot (gunicorn workers, and with Redis several machines), but a
-reload request reaches only one of them. That one builds the new base, swaps it in and
-writes a version stamp to the shared store; every other engine compares the stamp with
-the one it last saw before each request (one store read) and, when it changed, loads the
-same folder again, which the on-disk build cache makes cheap.
+reload request reaches only one of them. That one checks the folder (a bad file is refused
+at once), builds the new base in a thread of its own, beside the serving one, swaps it in
+and writes a version stamp naming the build to the shared store. Every other engine
+compares the stamp with the one it last saw before each request (one store read) and, when
+it changed, opens that build from the on-disk build cache: a build never runs in a request
+(gunicorn would kill the worker at its timeout, and its replacement would try again). A
+worker that starts serves the stamped build too, never whatever the folder holds by then.
+Only when the cache does not hold the build (another machine's) is the folder built, again
+in a thread, while the old base keeps answering.
 """
 
 from __future__ import annotations
@@ -29,7 +34,13 @@ from bot.config import Config
 from bot.querylog import QueryLog, QueryRecord
 from bot.store.base import StateStore
 from bot.understanding import EVERYTHING, Resources
-from knowledge.base import KnowledgeBase, build_knowledge_base
+from knowledge.base import (
+    KnowledgeBase,
+    build_knowledge_base,
+    build_sources,
+    open_build,
+    read_sources,
+)
 from knowledge.errors import KnowledgeError
 
 STAMP_KEY = "knowledge:stamp"
@@ -46,6 +57,7 @@ class ReloadResult:
     passages: int
     took_ms: float
     warnings: list[str]
+    serving: bool = True  # False: still building after the reload's wait; served when done
 
     @property
     def changed(self) -> bool:
@@ -55,7 +67,17 @@ class ReloadResult:
         return {**asdict(self), "changed": self.changed}
 
 
+class ReloadBusy(Exception):
+    """A reload is still building; another cannot start until it is done."""
+
+
+SYNC_WAIT = 3.0  # seconds a request waits for a build from the folder another worker needs
+RETRY_AFTER = 30.0  # seconds before a worker that could not follow tries again
+
+
 class Engine:
+    """The serving knowledge base, its reloads, and the answers asked of it."""
+
     def __init__(
         self,
         config: Config,
@@ -66,10 +88,14 @@ class Engine:
         self.store = store
         self.querylog = querylog
         self.started_at = time.time()
-        self._kb: KnowledgeBase | None = None
-        self._reload_lock = threading.Lock()
-        self._seen_stamp: Any = None
         self.resources = EVERYTHING  # what reading questions may use (the ablation bench varies it)
+        self._kb: KnowledgeBase | None = None
+        self._reload_lock = threading.Lock()  # one build at a time in this process
+        self._seen_stamp: Any = None  # the stamp of the version served
+        self._wanted_stamp: Any = None  # the newest stamp seen in the store
+        self._following: threading.Thread | None = None  # building what another worker stamped
+        self.behind: str | None = None  # why this worker does not serve the stamped version
+        self._retry_at = 0.0
         self._answers: dict[tuple[str, str, frozenset[str], Resources], Answer] = {}
 
     @property
@@ -80,78 +106,185 @@ class Engine:
     def cache_dir(self) -> Path:
         return self.config.data_dir / "knowledge-cache"
 
+    @property
+    def wanted_version(self) -> str | None:
+        """The version the shared stamp says every worker should serve."""
+        stamp = self._wanted_stamp or self._seen_stamp
+        return stamp.get("version") if isinstance(stamp, dict) else None
+
     def _build(self) -> KnowledgeBase:
         return build_knowledge_base(
             self.config.knowledge_dir, self.cache_dir, self.config.max_document_bytes
         )
 
-    def load(self) -> KnowledgeBase:
-        """Build from the knowledge folder and serve it; the first load of a process.
+    def _stamped(self, stamp: Any) -> KnowledgeBase | None:
+        """The build a stamp names, from the build cache; None when it is not there."""
+        key = stamp.get("key") if isinstance(stamp, dict) else None
+        return open_build(self.cache_dir, key) if key else None
 
-        The folder is what every instance serves, so whatever stamp the store holds now
-        is already reflected in it: remember the stamp, so it does not trigger a reload.
-        """
+    def load(self) -> KnowledgeBase:
+        """The first load of a process: the build the last reload stamped, when the cache
+        holds it (a restarted worker serves what the others serve, whatever the folder holds
+        by now), else a build of the folder."""
         with self._reload_lock:
             stamp = self._read_stamp()
             lexicon.load_cilin()  # read before gunicorn forks, not once per worker
-            self._kb = self._build()
-            self._seen_stamp = stamp if stamp is not None else self._write_stamp(self._kb)
-            return self._kb
-
-    def reload(self, origin: str = "api") -> ReloadResult:
-        """Rebuild from the folder, validate, swap, and tell the other processes.
-
-        Reloads are serialised, within this process by a lock and between the processes
-        of one machine by a lock file, so two admins clicking at once build one after the
-        other. On KnowledgeError the serving base stays and the error is raised.
-        """
-        started = time.perf_counter()
-        with self._reload_lock, self._machine_lock():
-            previous = self._kb.version if self._kb else None
-            try:
-                kb = self._build()
-            except Exception as exc:
-                self._record_reload(origin, ok=False, previous=previous, error=str(exc))
-                fields = {"origin": origin, "error": str(exc)}
-                if isinstance(exc, KnowledgeError):
-                    fields |= {"file": exc.path, "reason": exc.reason}
-                log.warning("reload refused", extra={"fields": fields})
-                raise
+            kb = self._stamped(stamp) or self._build()
             self._kb = kb
-            self._seen_stamp = self._write_stamp(kb)
+            self._seen_stamp = stamp if stamp is not None else self._write_stamp(kb)
+            return kb
+
+    def reload(self, origin: str = "api", wait: float | None = None) -> ReloadResult:
+        """Check the folder, build beside the serving base, swap, and tell the others.
+
+        The build runs in a thread, so a large one never holds a request past its deadline:
+        the reload waits ``wait`` seconds (BOT_RELOAD_WAIT) for it and answers either with
+        the new version serving, or with ``serving`` False while the build goes on (it is
+        swapped in, and stamped for every worker, when done). A file the build cannot use is
+        refused at once with KnowledgeError, and nothing changes anywhere. One build at a
+        time per process (ReloadBusy while one runs) and per machine (a lock file).
+        """
+        wait = self.config.reload_wait if wait is None else wait
+        started = time.perf_counter()
+        if not self._reload_lock.acquire(timeout=wait):
+            raise ReloadBusy("a reload is still building; try again when it is done")
+        previous = self._kb.version if self._kb else None
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                with self._machine_lock():
+                    sources = read_sources(
+                        self.config.knowledge_dir, self.config.max_document_bytes
+                    )
+                    outcome["sources"] = sources
+                    kb = build_sources(sources, self.cache_dir, str(self.config.knowledge_dir))
+                    self._kb = kb
+                    self._seen_stamp = self._wanted_stamp = self._write_stamp(kb)
+                    self.behind = None
+                    outcome["kb"] = kb
+            except Exception as exc:
+                outcome["error"] = exc
+            finally:
+                self._reloaded(origin, previous, outcome, started)
+                self._reload_lock.release()
+                done.set()
+
+        threading.Thread(target=run, name="knowledge-reload", daemon=True).start()
+        done.wait(wait)
+        if "error" in outcome:
+            raise outcome["error"]
+        if "kb" in outcome:
+            kb = outcome["kb"]
+            return ReloadResult(
+                kb.version,
+                previous,
+                len(kb.documents),
+                len(kb.passages),
+                round((time.perf_counter() - started) * 1000, 1),
+                kb.warnings,
+            )
+        sources = outcome.get("sources")
+        return ReloadResult(
+            sources.version if sources else "",
+            previous,
+            len(sources.documents) if sources else 0,
+            0,
+            round((time.perf_counter() - started) * 1000, 1),
+            [],
+            serving=False,
+        )
+
+    def _reloaded(
+        self, origin: str, previous: str | None, outcome: dict[str, Any], started: float
+    ) -> None:
+        """Record how a reload ended, in the log and the reload history."""
+        exc = outcome.get("error")
+        if exc is not None:
+            self._record_reload(origin, ok=False, previous=previous, error=str(exc))
+            fields = {"origin": origin, "error": str(exc)}
+            if isinstance(exc, KnowledgeError):
+                fields |= {"file": exc.path, "reason": exc.reason}
+            log.warning("reload refused", extra={"fields": fields})
+            return
+        kb = outcome["kb"]
         took_ms = round((time.perf_counter() - started) * 1000, 1)
         result = ReloadResult(
             kb.version, previous, len(kb.documents), len(kb.passages), took_ms, kb.warnings
         )
         self._record_reload(origin, ok=True, **asdict(result))
         log.info("knowledge reloaded", extra={"fields": {**result.to_json(), "origin": origin}})
-        return result
 
     def sync(self) -> None:
         """Catch up with a reload made by another process; cheap when there was none.
 
-        The request that notices the change rebuilds (from the cache: milliseconds for
-        the report); requests in other threads keep answering from the old base meanwhile.
+        The stamp names the build: it is opened from the build cache (no build, only a
+        read). When this machine's cache does not hold it, the folder is built in a thread
+        while the old base keeps answering; the request waits a little for it, no more.
+        A worker that cannot get the stamped version says so (``behind``, /healthz) and
+        tries again later.
         """
         stamp = self._read_stamp()
         if stamp is None or stamp == self._seen_stamp:
+            return
+        self._wanted_stamp = stamp
+        if time.monotonic() < self._retry_at:
             return
         if not self._reload_lock.acquire(blocking=False):
             return  # this process is loading already
         try:
             if stamp == self._seen_stamp:
                 return
-            self._seen_stamp = stamp
-            kb = self._build()
-            self._kb = kb
-            log.info(
-                "knowledge switched after a reload elsewhere",
-                extra={"fields": {"version": kb.version, "stamp": stamp.get("version")}},
-            )
+            kb = self._stamped(stamp)
+            if kb is not None:
+                self._follow(stamp, kb)
+                return
         except Exception:
-            log.exception("cannot load the knowledge another process reloaded; still serving")
+            log.exception("cannot open the build another process stamped")
         finally:
             self._reload_lock.release()
+        self._follow_from_folder(stamp)
+
+    def _follow(self, stamp: Any, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self._seen_stamp = self._wanted_stamp = stamp
+        self.behind = None
+        log.info(
+            "knowledge switched after a reload elsewhere",
+            extra={"fields": {"version": kb.version, "stamp": stamp.get("version")}},
+        )
+
+    def _follow_from_folder(self, stamp: Any) -> None:
+        """Build the folder in a thread (another machine's build is not in this cache)."""
+        if self._following is not None and self._following.is_alive():
+            self._following.join(SYNC_WAIT)
+            return
+        wanted = stamp.get("version") if isinstance(stamp, dict) else None
+
+        def run() -> None:
+            with self._reload_lock:
+                try:
+                    kb = self._build()
+                except Exception as exc:
+                    self._fall_behind(f"cannot build the knowledge folder: {exc}")
+                    return
+                if wanted is not None and kb.version != wanted:
+                    self._fall_behind(f"the folder holds {kb.version}, the stamp {wanted}")
+                    return
+                self._follow(stamp, kb)
+
+        self._following = threading.Thread(target=run, name="knowledge-follow", daemon=True)
+        self._following.start()
+        self._following.join(SYNC_WAIT)
+
+    def _fall_behind(self, reason: str) -> None:
+        self.behind = reason
+        self._retry_at = time.monotonic() + RETRY_AFTER
+        log.error(
+            "cannot load the knowledge another process reloaded; still serving",
+            extra={"fields": {"reason": reason, "serving": self._kb and self._kb.version}},
+        )
 
     def ask(
         self,
@@ -211,7 +344,7 @@ class Engine:
         return self.store.get(STAMP_KEY) if self.store is not None else None
 
     def _write_stamp(self, kb: KnowledgeBase) -> Any:
-        stamp = {"version": kb.version, "at": time.time(), "pid": os.getpid()}
+        stamp = {"version": kb.version, "key": kb.key, "at": time.time(), "pid": os.getpid()}
         if self.store is not None:
             self.store.set(STAMP_KEY, stamp)
         return stamp

@@ -18,9 +18,15 @@ def healthz():
     kb = engine.knowledge
     if kb is None:
         return jsonify(status="unavailable", reason="no knowledge base loaded"), 503
+    wanted = engine.wanted_version
+    # "behind": this worker could not get the version the last reload stamped, and retries;
+    # "updating": it is getting it; either way it answers from the version it serves
+    status = "ok" if wanted in (None, kb.version) else ("behind" if engine.behind else "updating")
     return jsonify(
-        status="ok",
+        status=status,
         knowledge_version=kb.version,
+        wanted_version=wanted,
+        behind=engine.behind,
         documents=len(kb.documents),
         passages=len(kb.passages),
         uptime_s=round(time.time() - engine.started_at, 1),

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import math
 import multiprocessing
 import os
+import signal
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from knowledge.cache import BuildCache, Built, cache_key
@@ -21,7 +24,7 @@ from knowledge.loader import DEFAULT_MAX_DOCUMENT_BYTES, list_sources, load_docu
 from knowledge.model import Document, Passage
 from knowledge.passages import knowledge_names, knowledge_terms, organisations, split_passages
 from knowledge.repair import repair_text
-from knowledge.synonyms import SynonymTable, normalized, read_synonyms
+from knowledge.synonyms import SynonymTable, normalized, parse_synonyms, read_synonyms
 from knowledge.tokenizer import TERMS_FILE, Tokenizer, normalize, read_word_list
 
 PARALLEL_FROM = 5000  # passages from which a build tokenizes on every core
@@ -48,6 +51,7 @@ class KnowledgeBase:
     roles: dict[str, list[str]] = field(default_factory=dict)  # person → roles, as written
     synonyms: SynonymTable = field(default_factory=SynonymTable)
     words: list[str] = field(default_factory=list)  # the tokenizer's words from the knowledge
+    key: str = ""  # the build's key in the build cache (what the reload stamp names)
 
     def __post_init__(self) -> None:
         self.speakers = frozenset(p.speaker for p in self.passages if p.speaker)
@@ -136,6 +140,31 @@ class KnowledgeBase:
         return term in self.index
 
 
+@dataclass(frozen=True)
+class Sources:
+    """A knowledge folder as read and checked: what a build is made from, and its key."""
+
+    documents: list[Document]
+    synonyms_text: str
+    synonyms_sha256: str
+    key: str  # of the build, in the build cache
+    version: str  # what /healthz and the stamp call it: the sources' hashes
+
+
+def read_sources(
+    folder: str | Path, max_document_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES
+) -> Sources:
+    """Read and check every file of the folder, without building: fast, so a reload can be
+    refused (KeyError naming the file) before any build starts."""
+    folder = Path(folder)
+    documents = [load_document(path) for path in list_sources(folder, max_document_bytes)]
+    text, sha = read_synonyms(folder)
+    normalized(parse_synonyms(text), normalize)  # a bad line is refused now, by number
+    hashes = "".join(d.sha256 for d in documents) + sha
+    version = hashlib.sha256(hashes.encode()).hexdigest()[:12]
+    return Sources(documents, text, sha, cache_key(documents, sha), version)
+
+
 def build_knowledge_base(
     folder: str | Path,
     cache_dir: str | Path | None = None,
@@ -146,33 +175,59 @@ def build_knowledge_base(
     With ``cache_dir``, a build of the same sources by the same pipeline is read from disk.
     The files are read and hashed either way: that is what finds a broken or changed file.
     """
-    folder = Path(folder)
-    documents = [load_document(path) for path in list_sources(folder, max_document_bytes)]
-    rules, synonyms_sha = read_synonyms(folder)
-    synonyms = SynonymTable(tuple(normalized(rules, normalize)), synonyms_sha)
+    return build_sources(read_sources(folder, max_document_bytes), cache_dir, str(folder))
+
+
+def build_sources(
+    sources: Sources, cache_dir: str | Path | None = None, where: str = ""
+) -> KnowledgeBase:
+    """The knowledge base of ``sources``, from the build cache when it holds them."""
     cache = BuildCache(cache_dir) if cache_dir is not None else None
-    key = cache_key(documents, synonyms_sha)
-    built = cache.load(key) if cache else None
+    built = cache.load(sources.key) if cache else None
     if built is None:
-        built = build(documents, synonyms.words())
+        table = _synonym_table(sources.synonyms_text, sources.synonyms_sha256)
+        built = build(sources.documents, table.words())
         if not built.passages:
-            raise KnowledgeError("the knowledge folder yields no passages", str(folder))
+            raise KnowledgeError("the knowledge folder yields no passages", where or None)
+        built = replace(
+            built,
+            documents=[replace(d, text="") for d in sources.documents],
+            synonyms_text=sources.synonyms_text,
+            synonyms_sha256=sources.synonyms_sha256,
+        )
         if cache:
-            cache.save(key, built)
+            cache.save(sources.key, built)
+    return _assemble(built, sources.key)
+
+
+def open_build(cache_dir: str | Path, key: str) -> KnowledgeBase | None:
+    """The knowledge base a reload built, by its key, without reading the folder: how every
+    other worker and a restarted one serve exactly what was reloaded. None when the cache
+    does not hold it (another machine's build, or pruned)."""
+    built = BuildCache(cache_dir).load(key)
+    return _assemble(built, key) if built is not None else None
+
+
+def _synonym_table(text: str, sha: str) -> SynonymTable:
+    return SynonymTable(tuple(normalized(parse_synonyms(text), normalize)), sha)
+
+
+def _assemble(built: Built, key: str) -> KnowledgeBase:
+    sha = built.synonyms_sha256
     tokenizer = Tokenizer(built.words, names=built.names)
     tokenizer.tag("")  # load the tagger's tables now, before gunicorn forks workers
-    hashes = "".join(d.sha256 for d in documents) + synonyms_sha
-    version = hashlib.sha256(hashes.encode()).hexdigest()[:12]
+    hashes = "".join(d.sha256 for d in built.documents) + sha
     return KnowledgeBase(
-        documents,
+        built.documents,
         built.passages,
         tokenizer,
         built.index,
-        version,
+        hashlib.sha256(hashes.encode()).hexdigest()[:12],
         warnings=built.warnings,
         roles=built.roles,
-        synonyms=synonyms,
+        synonyms=_synonym_table(built.synonyms_text, sha),
         words=built.words,
+        key=key,
     )
 
 
@@ -201,6 +256,19 @@ def build(documents: Sequence[Document], extra_words: Iterable[str] = ()) -> Bui
 
 
 _POOL_TOKENIZER: Tokenizer | None = None  # what forked tokenizing processes inherit
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+
+
+def die_with_parent() -> None:
+    """In a build's helper process: end when the process that started it ends, however it
+    ends (a worker killed at gunicorn's timeout left helpers of 400 MB running for ever)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown is all there is
+        return
+    if os.getppid() == 1:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 def _tokenize_chunk(texts: list[str]) -> list[list[str]]:
@@ -224,7 +292,7 @@ def tokenize_all(tokenizer: Tokenizer, texts: list[str]) -> list[list[str]]:
     _POOL_TOKENIZER = tokenizer
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent) as pool:
             return [tokens for chunk in pool.map(_tokenize_chunk, chunks) for tokens in chunk]
     finally:
         _POOL_TOKENIZER = None

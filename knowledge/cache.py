@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import jieba
@@ -43,6 +43,11 @@ class Built:
     index: BM25Index
     warnings: list[str]
     roles: dict[str, list[str]]  # each person's roles as the documents word them
+    # what served it: the documents (without their text) and the synonym file, so that a
+    # worker can serve this build by its key without reading the folder again
+    documents: list[Document] = field(default_factory=list)
+    synonyms_text: str = ""
+    synonyms_sha256: str = ""  # of the file as it was on disk (part of the version)
 
 
 @functools.cache
@@ -87,6 +92,12 @@ class BuildCache:
                 index,
                 list(meta["warnings"]),
                 {str(k): list(v) for k, v in meta["roles"].items()},
+                [
+                    Document(**{**d, "text": "", "notes": tuple(d["notes"])})
+                    for d in meta["documents"]
+                ],
+                str(meta["synonyms"]),
+                str(meta["synonyms_sha256"]),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("ignoring a damaged knowledge cache entry %s: %s", entry, exc)
@@ -107,6 +118,11 @@ class BuildCache:
                 "names": built.names,
                 "warnings": built.warnings,
                 "roles": built.roles,
+                "documents": [
+                    {k: v for k, v in asdict(d).items() if k != "text"} for d in built.documents
+                ],
+                "synonyms": built.synonyms_text,
+                "synonyms_sha256": built.synonyms_sha256,
             }
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
             built.index.save(tmp / "index.npz")

@@ -116,11 +116,12 @@ def normalized(rules: Iterable[SynonymRule], fold: Callable[[str], str]) -> list
     ]
 
 
-def read_synonyms(folder: Path) -> tuple[list[SynonymRule], str]:
-    """The folder's synonym rules and the file's hash ("" when there is no file)."""
+def read_synonyms(folder: Path) -> tuple[str, str]:
+    """The folder's synonym file and its hash (both "" when there is none); its lines are
+    read by ``parse_synonyms``."""
     path = folder / FILE_NAME
     if not path.exists() and not path.is_symlink():
-        return [], ""
+        return "", ""
     try:
         raw = path.read_bytes()  # checked as every document is, by the loader's listing
     except OSError as exc:
@@ -129,7 +130,7 @@ def read_synonyms(folder: Path) -> tuple[list[SynonymRule], str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise KnowledgeError(f"not UTF-8 (invalid byte at {exc.start})", FILE_NAME) from exc
-    return parse_synonyms(text), hashlib.sha256(raw).hexdigest()
+    return text, hashlib.sha256(raw).hexdigest()
 
 
 def append_rule(folder: Path, line: str) -> int:

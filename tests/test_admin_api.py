@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -250,15 +251,55 @@ def test_a_reload_reaches_another_machine_through_redis(tmp_path, folder, redis_
     assert "十点半" in WeChat(second).text(AGENDA_QUESTION).text
 
 
-def test_a_worker_that_cannot_follow_keeps_serving(tmp_path, folder, caplog):
+def test_a_worker_follows_a_reload_from_the_build_not_from_the_folder(tmp_path, folder):
+    """The other worker opens the stamped build: the folder may be gone or changed since."""
     config = webhook_config(tmp_path / "data", knowledge_dir=folder)
     first, second = create_app(config), create_app(config)
     (folder / "agenda.md").write_text(AGENDA, "utf-8")
-    reload(first)
+    new = reload(first).get_json()["version"]
     shutil.rmtree(folder)  # the folder vanishes before the second worker catches up
-    assert version(second) != version(first)
+    assert version(second) == new
+    assert "十点半" in WeChat(second).text(AGENDA_QUESTION).text
+
+
+def test_a_worker_that_starts_serves_the_stamped_build_not_the_folder(tmp_path, folder):
+    config = webhook_config(tmp_path / "data", knowledge_dir=folder)
+    first = create_app(config)
+    (folder / "agenda.md").write_text(AGENDA, "utf-8")
+    new = reload(first).get_json()["version"]
+    (folder / "late.md").write_text("# 迟到\n\n这份文件没有重新加载过。\n", "utf-8")
+    restarted = create_app(config)  # a replacement worker, after the folder changed
+    assert version(restarted) == new
+
+
+def test_a_worker_that_cannot_follow_keeps_serving_and_says_so(tmp_path, folder, caplog):
+    config = webhook_config(tmp_path / "data", knowledge_dir=folder)
+    first, second = create_app(config), create_app(config)
+    before = version(second)
+    (folder / "agenda.md").write_text(AGENDA, "utf-8")
+    reload(first)
+    shutil.rmtree(tmp_path / "data" / "knowledge-cache")  # the build is not to be had …
+    shutil.rmtree(folder)  # … nor the folder
+    health = second.test_client().get("/healthz").get_json()
+    assert health["knowledge_version"] == before and health["status"] == "behind"
+    assert health["wanted_version"] == version(first) and health["behind"]
     assert "出处" in WeChat(second).text("杨学山的演讲题目是什么？").text
     assert "cannot load the knowledge another process reloaded" in caplog.text
+
+
+def test_a_build_that_outlasts_the_reload_wait_answers_202_and_serves_when_done(tmp_path, folder):
+    app = create_app(webhook_config(tmp_path / "data", knowledge_dir=folder, reload_wait=0.001))
+    before = version(app)
+    (folder / "agenda.md").write_text(AGENDA, "utf-8")
+    response = reload(app)
+    assert response.status_code == 202
+    body = response.get_json()
+    assert body["serving"] is False and body["version"] != before
+    deadline = time.monotonic() + 60
+    while version(app) != body["version"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert version(app) == body["version"]
+    assert "十点半" in WeChat(app).text(AGENDA_QUESTION).text
 
 
 # -- stats ------------------------------------------------------------------------------

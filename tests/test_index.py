@@ -207,3 +207,26 @@ def test_scores_equal_rank_bm25_on_the_benchmark_corpus_and_queries():
         order = np.lexsort((np.arange(len(expected)), -expected))[:5]
         top = [int(i) for i in order if expected[i] > 0]
         assert [i for i, _ in index.search(query, 5)] == top
+
+
+def test_a_builds_helper_process_dies_with_its_parent():
+    """Run in a child, as the pool runs it: prctl's PR_GET_PDEATHSIG then reads SIGKILL."""
+    import ctypes
+    import multiprocessing
+    import signal
+
+    from knowledge.base import die_with_parent
+
+    def child(queue):
+        die_with_parent()
+        libc = ctypes.CDLL(None)
+        value = ctypes.c_int()
+        libc.prctl(2, ctypes.byref(value))  # PR_GET_PDEATHSIG
+        queue.put(value.value)
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=child, args=(queue,))
+    process.start()
+    process.join(30)
+    assert queue.get(timeout=5) == signal.SIGKILL

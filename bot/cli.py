@@ -105,6 +105,12 @@ def _remote_reload(url: str, token: str) -> int:
     except (urllib.error.URLError, OSError, ValueError) as exc:
         print(f"error: cannot reach {url}: {exc}", file=sys.stderr)
         return 1
+    if not body.get("serving", True):
+        print(
+            f"building: version {body['version']}, {body['documents']} documents; the current "
+            "version serves until the build is done (watch /healthz)"
+        )
+        return 0
     change = "reloaded" if body["changed"] else "unchanged"
     print(
         f"ok: {change}, version {body['version']}, {body['documents']} documents, "

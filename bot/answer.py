@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from bot import lexicon
@@ -34,6 +35,7 @@ BODY_CHARS = 300  # target length of the quoted answer
 CITATION_MARKER = "出处"
 SEARCH_DEPTH = 8  # passages ranked per question
 QUOTE_DEPTH = 4  # of which this many are quoted from
+EVIDENCE_DEPTH = 64  # looked at when none of those carries the kind of fact asked for
 MAX_SENTENCES = 3
 
 # A question is answered when the best passage covers at least this share of the weight of
@@ -400,6 +402,7 @@ class Composer:
         people: tuple[str, ...],
         hits: list[tuple[Passage, float]],
         coverage: dict[str, float],
+        depth: int = QUOTE_DEPTH,
     ) -> list[tuple[Passage, float]]:
         """The passages an answer may quote: of those BM25 found, the ones that cover most of
         what the question asks (a short passage repeating one of its words can outrank the
@@ -407,12 +410,12 @@ class Composer:
         is not answered by who else 担任 something), so only passages that name them, or
         are their talk, qualify, however well the rest match; naming several
         (孟庆国和杨学山分别讲了什么), the best passage about each qualifies. ``coverage``:
-        each hit's, by passage id; the best covered comes first."""
+        each hit's, by passage id; the best covered comes first; ``depth`` of them."""
         hits = sorted(hits, key=lambda hit: -coverage[hit[0].id])
         if not people:
-            return hits[:QUOTE_DEPTH]
+            return hits[:depth]
         about = [(p, s) for p, s in hits if any(self._about(p, who) for who in people)]
-        quotable = about[:QUOTE_DEPTH]
+        quotable = about[:depth]
         for who in people:
             if not any(self._about(p, who) for p, _ in quotable):
                 quotable += [(p, s) for p, s in about if self._about(p, who)][:1]
@@ -542,7 +545,23 @@ class Composer:
         if exclude:
             shown = {_squash(s) for s in exclude}
             candidates = [c for c in candidates if not any(_squash(c.sentence) in s for s in shown)]
-        if not candidates or (self.resources.evidence and not self._carries(question, candidates)):
+        if candidates and self.resources.evidence:
+            carrying = self._carrying(question, candidates)
+            if carrying is None and len(hits) == SEARCH_DEPTH:
+                # the fact asked for may rank lower among many passages: look deeper once
+                deeper = self.kb.search_terms(
+                    [*asked.weights, *question.expansions], EVIDENCE_DEPTH
+                )
+                deep_cover = {p.id: asked.coverage(self.kb.terms_of(p)) for p, _ in deeper}
+                more = self._quotable(people, deeper, deep_cover, EVIDENCE_DEPTH)
+                more = [(p, sc) for p, sc in more if deep_cover[p.id] >= MIN_COVERAGE]
+                carrying = (
+                    self._carrying(question, self._candidates(question, asked, more, hits[0][1]))
+                    if more
+                    else None
+                )
+            candidates = carrying or []
+        if not candidates:
             return self._decided(
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
                 f"refused: no quoted sentence carries the {question.intent.value} asked for",
@@ -613,22 +632,35 @@ class Composer:
             return Answer("", False, "")
         return self._reply("", "", chosen, 0.0, 1.0)
 
-    def _carries(self, question: Question, candidates: list[_Candidate]) -> bool:
-        """Whether the best sentences carry the kind of fact asked for: a date for when, a
-        number for how many (钱学森是哪年出生的 is not answered by what he said)."""
+    def _carrying(
+        self, question: Question, candidates: list[_Candidate]
+    ) -> list[_Candidate] | None:
+        """The candidates, those that carry the kind of fact asked for first (a date for
+        when, a number or a countable list for how many, a time of day for 几点); None when
+        none of those nearly as good as the best does (钱学森是哪年出生的 is not answered by
+        what he said). Among many passages, the one with the date need not rank first."""
+        fits = self._evidence(question)
+        if fits is None:
+            return candidates
         best = candidates[0].score
-        top = [c for c in candidates if c.score >= 0.8 * best][:QUOTE_DEPTH]
+        carrying = [c for c in candidates if c.score >= 0.8 * best and fits(c.sentence)]
+        if not carrying:
+            return None
+        return carrying + [c for c in candidates if c not in carrying]
+
+    @staticmethod
+    def _evidence(question: Question) -> Callable[[str], bool] | None:
+        """What a sentence must hold to answer ``question``; None when anything may."""
         for cues, pattern in lexicon.evidence():
             if any(cue in question.text for cue in cues):
-                return any(pattern.search(c.sentence) for c in top)
+                return lambda sentence: bool(pattern.search(sentence))
         if question.intent is Intent.WHEN:
-            return any(intent_bonus(Intent.WHEN, c.sentence, frozenset()) for c in top)
+            return lambda sentence: bool(intent_bonus(Intent.WHEN, sentence, frozenset()))
         if question.intent is Intent.COUNT:
-            return any(
-                intent_bonus(Intent.COUNT, c.sentence, frozenset()) or _LIST.search(c.sentence)
-                for c in top
+            return lambda sentence: bool(
+                intent_bonus(Intent.COUNT, sentence, frozenset()) or _LIST.search(sentence)
             )
-        return True
+        return None
 
     def _denied(self, raw_question: str, claim: str, person: str) -> Answer | None:
         """A yes/no question about someone whose texts do not make the claim: no, when the
@@ -726,8 +758,8 @@ class Composer:
     @staticmethod
     def _nearly(question: Question) -> float:
         """How close to the best a further sentence must score to be quoted too: a question
-        after one date, place or number wants that fact, not its neighbours."""
-        return 0.9 if question.intent in (Intent.WHEN, Intent.WHERE, Intent.COUNT) else 0.8
+        after one date or number wants that fact, not its neighbours."""
+        return 0.9 if question.intent in (Intent.WHEN, Intent.COUNT) else 0.8
 
     def _lead(
         self,

@@ -91,6 +91,10 @@ class Engine:
         self.resources = EVERYTHING  # what reading questions may use (the ablation bench varies it)
         self._kb: KnowledgeBase | None = None
         self._reload_lock = threading.Lock()  # one build at a time in this process
+        # one switch to another worker's build at a time; the other request threads of this
+        # worker wait for it (a moment: the build is read, not made) rather than answer from
+        # the version being replaced
+        self._switch_lock = threading.Lock()
         self._seen_stamp: Any = None  # the stamp of the version served
         self._wanted_stamp: Any = None  # the newest stamp seen in the store
         self._following: threading.Thread | None = None  # building what another worker stamped
@@ -231,20 +235,22 @@ class Engine:
         self._wanted_stamp = stamp
         if time.monotonic() < self._retry_at:
             return
-        if not self._reload_lock.acquire(blocking=False):
-            return  # this process is loading already
+        if self._following is not None and self._following.is_alive():
+            return  # building it from the folder already; the old version answers meanwhile
+        if not self._switch_lock.acquire(timeout=SYNC_WAIT):
+            return
         try:
             if stamp == self._seen_stamp:
-                return
+                return  # another thread of this worker switched while this one waited
             kb = self._stamped(stamp)
             if kb is not None:
                 self._follow(stamp, kb)
                 return
+            self._follow_from_folder(stamp)
         except Exception:
             log.exception("cannot open the build another process stamped")
         finally:
-            self._reload_lock.release()
-        self._follow_from_folder(stamp)
+            self._switch_lock.release()
 
     def _follow(self, stamp: Any, kb: KnowledgeBase) -> None:
         self._kb = kb
@@ -257,9 +263,6 @@ class Engine:
 
     def _follow_from_folder(self, stamp: Any) -> None:
         """Build the folder in a thread (another machine's build is not in this cache)."""
-        if self._following is not None and self._following.is_alive():
-            self._following.join(SYNC_WAIT)
-            return
         wanted = stamp.get("version") if isinstance(stamp, dict) else None
 
         def run() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -63,6 +64,26 @@ def test_healthz_reports_the_loaded_knowledge(server, engine):
     assert health["knowledge_version"] == engine.knowledge.version
     assert health["passages"] == len(engine.knowledge.passages)
     assert health["uptime_s"] >= 0
+
+
+def test_slow_and_idle_clients_straight_to_gunicorn_do_not_hold_every_worker(server):
+    """The slow-client script: more idle connections, and connections that stop in the
+    middle of their headers, than there are workers; a normal request still gets through."""
+    host, port = server.base.removeprefix("http://").split(":")
+    held = []
+    try:
+        for n in range(10):
+            conn = socket.create_connection((host, int(port)), timeout=5)
+            if n % 2:  # half the headers, then nothing
+                conn.sendall(b"POST /wechat HTTP/1.1\r\nHost: x\r\nContent-Length: 10")
+            held.append(conn)
+        started = time.monotonic()
+        with urllib.request.urlopen(server.base + "/healthz", timeout=10) as response:
+            assert response.status == 200
+        assert time.monotonic() - started < 5
+    finally:
+        for conn in held:
+            conn.close()
 
 
 def test_server_verification_echoes_echostr(server):

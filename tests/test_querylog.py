@@ -88,3 +88,20 @@ def test_the_engine_logs_every_question_but_the_admins(tmp_path, config):
     with sqlite3.connect(log.path) as db:
         rows = db.execute("SELECT channel, answered, version FROM questions ORDER BY id")
         assert [r[:2] for r in rows] == [("wechat", 1), ("console", 1)]
+
+
+def test_a_log_written_before_the_summaries_gets_them_from_its_questions(tmp_path):
+    log = QueryLog(tmp_path / "q.sqlite3")
+    for question, answered in (("门票多少钱", False), ("门票多少钱？", False), ("在哪", True)):
+        record(log, question, answered)
+    assert log.flush()
+    expected = (log.unanswered(), log.summary()["questions"])
+    with sqlite3.connect(log.path) as db:  # as an older version left it
+        db.execute("DELETE FROM question_days")
+        db.execute("DELETE FROM unsure_topics")
+    reopened = QueryLog(tmp_path / "q.sqlite3")
+    rows = reopened.unanswered()
+    assert [(r["count"], r["unanswered"]) for r in rows] == [
+        (r["count"], r["unanswered"]) for r in expected[0]
+    ]
+    assert reopened.summary()["questions"] == expected[1] == 3

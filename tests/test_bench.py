@@ -153,3 +153,21 @@ def test_the_wrk_script_signs_as_wechat_does(tmp_path):
     assert result.requests > 0
     assert result.non_2xx == 0 and result.ok == result.requests
     assert result.answered == 0  # the floor app echoes: no sources
+
+
+def test_the_ablation_bench_switches_each_resource_off(capsys):
+    from bench import ablation
+
+    assert ablation.main(["--sets", "dev"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    runs = [row.split("|")[1].strip() for row in rows[1:]]
+    assert runs[0] == "everything" and "without typos" in runs and "without evidence" in runs
+    assert rows[1].split("|")[2].strip() == "30/30"  # the dev set, everything on
+
+
+def test_the_admin_pages_bench_reads_what_the_pages_read(capsys):
+    from bench import adminpages
+
+    assert adminpages.main(["--rows", "3000"]) == 0
+    out = capsys.readouterr().out
+    assert "filled 3,000 questions" in out and "| GET /admin/unanswered |" in out

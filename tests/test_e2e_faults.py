@@ -3,6 +3,7 @@ only what was in flight on it can fail."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import threading
@@ -33,7 +34,12 @@ def test_a_worker_killed_under_load_is_replaced(server):  # noqa: F811
                     ok[0] += 1
                 else:
                     failed[0] += 1
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
+            except (
+                urllib.error.URLError,
+                ConnectionError,
+                TimeoutError,
+                http.client.HTTPException,  # a reply cut short by the kill (IncompleteRead)
+            ):
                 failed[0] += 1
 
     threads = [threading.Thread(target=load, args=(n,)) for n in range(CLIENTS)]

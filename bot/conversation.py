@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.answer import MAX_REPLY_BYTES, Answer, fit_bytes, split_sentences
+from bot.answer import MAX_REPLY_BYTES, Answer, body_of, fit_bytes, split_sentences
 from bot.question import strip_cues
 from bot.store.base import StateStore
 
@@ -135,7 +135,7 @@ def speaker_of(question: str, answer: Answer, names: Iterable[str] = ()) -> str 
     if named:
         return named[0]
     if answer.answered:
-        body = answer.text.split("出处", 1)[0]
+        body = body_of(answer.text)
         in_answer = names_in(body, names)
         # of several, the one whose mention says what the question asked about (北达软 →
         # 北达软咨询合伙人刘洪生, not the first of the list)
@@ -290,7 +290,7 @@ class Conversation:
         to show them, so a knowledge reload in between changes nothing; a refusal keeps the
         last answer's), the last person named, the question, and the sentences shown."""
         previous = self.state() if previous is None else previous
-        shown = [s for s in split_sentences(answer.text.split("出处", 1)[0]) if _HAN_CHAR.search(s)]
+        shown = [s for s in split_sentences(body_of(answer.text)) if _HAN_CHAR.search(s)]
         citations = [
             {"n": c.n, "id": c.passage.id, "label": c.line(), "text": c.passage.text}
             for c in answer.citations

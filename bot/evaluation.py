@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.answer import CITATION_MARKER, MAX_REPLY_BYTES
+from bot.answer import CITATION_MARKER, MAX_REPLY_BYTES, body_of
 from bot.config import DEV_SET
 from bot.conversation import Conversation
 from bot.engine import Engine
@@ -48,10 +48,6 @@ _SPACE = re.compile(r"\s+")
 def _squash(text: str) -> str:
     """Facts are compared without white space: PDF text has '2017 年' where a set says '2017年'."""
     return _SPACE.sub("", text)
-
-
-def body_of(reply: str) -> str:
-    return reply.split(CITATION_MARKER, 1)[0]
 
 
 @dataclass

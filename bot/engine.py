@@ -154,15 +154,17 @@ class Engine:
             raise ReloadBusy("a reload is still building; try again when it is done")
         previous = self._kb.version if self._kb else None
         outcome: dict[str, Any] = {}
+        try:  # every file checked before the build starts: a refusal is immediate
+            sources = read_sources(self.config.knowledge_dir, self.config.max_document_bytes)
+        except Exception as exc:
+            self._reloaded(origin, previous, {"error": exc}, started)
+            self._reload_lock.release()
+            raise
         done = threading.Event()
 
         def run() -> None:
             try:
                 with self._machine_lock():
-                    sources = read_sources(
-                        self.config.knowledge_dir, self.config.max_document_bytes
-                    )
-                    outcome["sources"] = sources
                     kb = build_sources(sources, self.cache_dir, str(self.config.knowledge_dir))
                     self._kb = kb
                     self._seen_stamp = self._wanted_stamp = self._write_stamp(kb)
@@ -189,11 +191,10 @@ class Engine:
                 round((time.perf_counter() - started) * 1000, 1),
                 kb.warnings,
             )
-        sources = outcome.get("sources")
         return ReloadResult(
-            sources.version if sources else "",
+            sources.version,
             previous,
-            len(sources.documents) if sources else 0,
+            len(sources.documents),
             0,
             round((time.perf_counter() - started) * 1000, 1),
             [],

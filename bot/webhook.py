@@ -132,7 +132,14 @@ def _check_fresh(settings: WebhookSettings, body: bytes) -> None:
     workers and machines) and another body is refused. WeChat's retries repeat the body and
     pass."""
     args = request.args
-    signed = "|".join(args.get(k, "") for k in ("signature", "msg_signature", "timestamp", "nonce"))
+    # The signature that was checked names the URL: ``signature`` whenever it is there (it
+    # is required of plaintext, and WeChat adds it to encrypted requests), else the
+    # encrypted request's ``msg_signature``. An unchecked parameter must not change the key,
+    # or adding ``&msg_signature=x`` would make a copied URL fresh again.
+    which = "signature" if args.get("signature") else "msg_signature"
+    signed = "|".join(
+        (which, args.get(which, ""), args.get("timestamp", ""), args.get("nonce", ""))
+    )
     key = "wechat:signed:" + hashlib.sha256(signed.encode()).hexdigest()[:32]
     digest = hashlib.sha256(body).hexdigest()
     ttl = max(2 * settings.replay_window, 60)

@@ -206,6 +206,27 @@ def test_a_signed_url_copied_onto_another_body_is_refused(tmp_path, text_xml):
     assert_refused(client.post("/wechat", query_string=params, data=forged), 403, "already used")
 
 
+def test_an_unchecked_parameter_does_not_make_a_copied_url_fresh(tmp_path, text_xml):
+    app = create_app(webhook_config(tmp_path, wechat_aes_key="", wechat_appid=""))
+    params, body = WeChat(app, "plain").wechat.prepare(text_xml, openid=OPENID)
+    client = app.test_client()
+    assert client.post("/wechat", query_string=params, data=body).status_code == 200
+    forged = render_message("event", source="oSomeoneElse000000000000000", event="unsubscribe")
+    for extra in ("x", "y"):
+        sent = client.post("/wechat", query_string={**params, "msg_signature": extra}, data=forged)
+        assert_refused(sent, 403, "already used")
+
+
+def test_an_encrypted_url_cannot_carry_a_plaintext_message_in_compatible_mode(app, text_xml):
+    wechat = WeChat(app, "safe")
+    params, body = wechat.wechat.prepare(text_xml, openid=OPENID)
+    client = app.test_client()
+    assert client.post("/wechat", query_string=params, data=body).status_code == 200
+    plain = {k: v for k, v in params.items() if k != "encrypt_type"} | {"msg_signature": "z"}
+    forged = render_message("event", source="oSomeoneElse000000000000000", event="unsubscribe")
+    assert_refused(client.post("/wechat", query_string=plain, data=forged), 403, "already used")
+
+
 def test_safe_mode_refuses_plaintext_messages(tmp_path, text_xml):
     app = create_app(webhook_config(tmp_path, encrypt_mode="safe"))
     assert_refused(WeChat(app, "plain").post(text_xml), 403, "safe mode")

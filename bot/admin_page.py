@@ -221,8 +221,11 @@ def add_synonym() -> Any:
     line = f"{words} => {means}" if means else words
     try:
         number = append_rule(get_engine().config.knowledge_dir, line)
-    except (KnowledgeError, OSError) as exc:
+    except KnowledgeError as exc:
         message = str(exc)
+        return _hit_test_page(question, 422, synonym_error=message, words=words, means=means)
+    except OSError as exc:  # named without the folder's path
+        message = f"synonyms.txt: cannot be written ({exc.strerror or 'error'})"
         return _hit_test_page(question, 422, synonym_error=message, words=words, means=means)
     return _hit_test_page(question, added={"line": line, "number": number})
 

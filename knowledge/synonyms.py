@@ -16,9 +16,11 @@ refuses the reload with the file and line named, leaving the serving knowledge a
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,11 @@ from knowledge.errors import KnowledgeError
 
 FILE_NAME = "synonyms.txt"  # in the knowledge folder; never read as a document
 MAX_WORD_CHARS = 30
+# Each word of a line stands for every other: a line of n words costs n² links, so a
+# careless line of thousands of words would take gigabytes. Lines and files are bounded.
+MAX_WORDS_PER_LINE = 50
+MAX_RULES = 20_000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SEPARATOR = re.compile(r"\s*[,，]\s*")
 _BAD_CHARS = re.compile(r"[=>\t]")
 
@@ -73,7 +80,13 @@ class SynonymTable:
 
 def _words(part: str, path: str, line: int) -> tuple[str, ...]:
     words = tuple(w for w in _SEPARATOR.split(part.strip()) if w)
+    if len(words) > MAX_WORDS_PER_LINE:
+        raise KnowledgeError(
+            f"line {line}: {len(words)} words; at most {MAX_WORDS_PER_LINE} a line", path
+        )
     for word in words:
+        if _CONTROL.search(word):
+            raise KnowledgeError(f"line {line}: {word!r} holds a control character", path)
         if _BAD_CHARS.search(word):
             raise KnowledgeError(f"line {line}: cannot read {word!r} (one => per line)", path)
         if len(word) > MAX_WORD_CHARS:
@@ -103,6 +116,8 @@ def parse_synonyms(text: str, path: str = FILE_NAME) -> list[SynonymRule]:
                     path,
                 )
             rules.append(SynonymRule(words, words, number))
+        if len(rules) > MAX_RULES:
+            raise KnowledgeError(f"line {number}: more than {MAX_RULES} rules", path)
     return rules
 
 
@@ -136,7 +151,17 @@ def read_synonyms(folder: Path) -> tuple[str, str]:
 def append_rule(folder: Path, line: str) -> int:
     """Add one rule to the folder's synonym file, after checking it and the file as they
     would be read on reload; the line's number. KnowledgeError (the file untouched) for a
-    line that cannot be read or a file that no longer can."""
+    line that cannot be read or a file that no longer can. Appends are serialised by a
+    lock file, so two admins adding at once both land."""
+    with open(folder / f".{FILE_NAME}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _append(folder, line)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _append(folder: Path, line: str) -> int:
     line = " ".join(line.split())
     path = folder / FILE_NAME
     if path.is_symlink() or (path.exists() and not path.is_file()):
@@ -146,7 +171,12 @@ def append_rule(folder: Path, line: str) -> int:
     rules = parse_synonyms(text)  # the whole file: a bad line anywhere is named
     if not rules or rules[-1].line != text.count("\n"):
         raise KnowledgeError("the line holds no rule (only a comment?)", FILE_NAME)
-    tmp = path.with_name(f".{FILE_NAME}.tmp")
-    tmp.write_text(text, "utf-8")
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{FILE_NAME}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return rules[-1].line

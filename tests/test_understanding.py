@@ -243,3 +243,26 @@ def test_a_precise_question_needs_a_quote_of_that_precision(kb):
     answer = compose_answer(kb, "陈学军在全时干了几年了")
     assert not answer.answered
     assert answer.reading["decision"].startswith("refused: no quoted sentence carries")
+
+
+def test_a_synonym_line_of_too_many_words_is_refused_by_number():
+    words = ", ".join(f"词{n}" for n in range(51))
+    with pytest.raises(KnowledgeError, match="line 1: 51 words"):
+        parse_synonyms(words + "\n")
+
+
+def test_a_synonym_word_with_a_control_character_is_refused():
+    with pytest.raises(KnowledgeError, match="control character"):
+        parse_synonyms("a\x00b, c\n")
+
+
+def test_synonyms_added_at_once_all_land(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from knowledge.synonyms import append_rule
+
+    with ThreadPoolExecutor(8) as pool:
+        numbers = list(pool.map(lambda n: append_rule(tmp_path, f"词{n} => 论坛"), range(24)))
+    lines = (tmp_path / "synonyms.txt").read_text("utf-8").splitlines()
+    assert sorted(numbers) == list(range(1, 25))
+    assert sorted(lines) == sorted(f"词{n} => 论坛" for n in range(24))

@@ -15,6 +15,7 @@ import hmac
 import logging
 import math
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -110,10 +111,14 @@ def _login_tag() -> str:
 def logged_in() -> bool:
     """A session made by a login with the current token, not since logged out: the cookie
     alone is not enough, as a copy of it outlives a logout otherwise."""
-    tag, sid = session.get("admin"), session.get("sid")
-    if not (isinstance(tag, str) and isinstance(sid, str)):
+    tag, sid, at = session.get("admin"), session.get("sid"), session.get("at")
+    if not (isinstance(tag, str) and isinstance(sid, str) and isinstance(at, (int, float))):
         return False
-    return hmac.compare_digest(tag, _login_tag()) and get_store().get(_revoked(sid)) is None
+    fresh = 0 <= time.time() - at < SESSION_HOURS * 3600  # from the login, not the last use
+    if fresh and hmac.compare_digest(tag, _login_tag()) and get_store().get(_revoked(sid)) is None:
+        return True
+    session.clear()  # Flask re-signs the cookie it was sent: it must not carry this one on
+    return False
 
 
 def _revoked(sid: str) -> str:
@@ -166,6 +171,7 @@ def login() -> Any:
             session.permanent = True
             session["admin"] = _login_tag()
             session["sid"] = secrets.token_urlsafe(16)  # what logging out revokes
+            session["at"] = time.time()  # a login lasts SESSION_HOURS from here
             log.info("admin logged in", extra={"fields": {"remote": request.remote_addr}})
             return redirect(_safe_next(target))
         throttle.failed("login")

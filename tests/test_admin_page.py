@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -443,3 +444,24 @@ def test_logging_out_revokes_a_copied_session_cookie(app, admin):
     assert copy.get("/admin").status_code == 200
     assert post_form(admin, "/admin/logout").status_code == 302
     assert copy.get("/admin").status_code == 302  # the copy is logged out too
+
+
+def test_a_copied_cookie_is_not_renewed_by_being_refused(app, admin):
+    copy = app.test_client()
+    copy.set_cookie("forumbot_admin", admin.get_cookie("forumbot_admin").value)
+    post_form(admin, "/admin/logout")
+    refused = copy.get("/admin")
+    assert refused.status_code == 302
+    cookie = copy.get_cookie("forumbot_admin")
+    if cookie is not None and cookie.value:  # what the server sent back holds no login
+        serializer = app.session_interface.get_signing_serializer(app)
+        assert "admin" not in serializer.loads(cookie.value)
+
+
+def test_a_login_ends_after_its_hours_however_often_it_is_used(app, admin, monkeypatch):
+    import bot.admin_page as page
+
+    assert admin.get("/admin").status_code == 200
+    later = time.time() + page.SESSION_HOURS * 3600 + 1
+    monkeypatch.setattr(page.time, "time", lambda: later)
+    assert admin.get("/admin").status_code == 302

@@ -157,12 +157,12 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
         return text, fixes
     by_sound = _sounds(kb)
     lengths = sorted({len(k) for k in by_sound}, reverse=True)
+    tokens = list(kb.tokenizer.jieba.tokenize(text))
     # the spans of words the knowledge uses: 北达 inside 北达软 is no typo of 北大
-    known = [
-        (start, end)
-        for word, start, end in kb.tokenizer.jieba.tokenize(text)
-        if len(word) > 1 and kb.knows(word)
-    ]
+    known = [(start, end) for word, start, end in tokens if len(word) > 1 and kb.knows(word)]
+    # a mistyped name is cut on its own, or into pieces (杨|雪山): a window that begins or
+    # ends inside a word (求见中 of 求见|中国) is not one
+    edges = {start for _, start, _ in tokens} | {end for _, _, end in tokens}
     sounds = sound(text)
     for size in lengths:
         start = 0
@@ -171,6 +171,8 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
             if (
                 not all(_HAN.match(ch) for ch in window)
                 or kb.knows(window)
+                or start not in edges
+                or start + size not in edges
                 or any(a <= start and start + size <= b for a, b in known)
             ):
                 start += 1

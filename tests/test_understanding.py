@@ -64,6 +64,8 @@ def test_a_name_typed_by_pinyin_is_read_as_the_one_known_name_that_sounds_so(kb,
 
 def test_a_word_the_knowledge_uses_is_no_typo_even_if_part_of_it_sounds_like_a_name(kb):
     assert read(kb, "北达软在论坛里是什么角色").corrections == ()
+    # 求见中 sounds like 邱建中 but ends inside 中国: not a name typed wrong
+    assert read(kb, "求见中国电子政务论坛的嘉宾").corrections == ()
 
 
 def test_filler_and_spoken_forms_do_not_count_against_a_question(kb):

@@ -99,6 +99,7 @@ class Engine:
         self._wanted_stamp: Any = None  # the newest stamp seen in the store
         self._following: threading.Thread | None = None  # building what another worker stamped
         self.behind: str | None = None  # why this worker does not serve the stamped version
+        self.building: str | None = None  # the version this worker's reload is building
         self._retry_at = 0.0
         self._answers: dict[tuple[str, str, frozenset[str], Resources], Answer] = {}
 
@@ -161,6 +162,7 @@ class Engine:
             self._reload_lock.release()
             raise
         done = threading.Event()
+        self.building = sources.version
 
         def run() -> None:
             try:
@@ -173,6 +175,7 @@ class Engine:
             except Exception as exc:
                 outcome["error"] = exc
             finally:
+                self.building = None
                 self._reloaded(origin, previous, outcome, started)
                 self._reload_lock.release()
                 done.set()

@@ -26,6 +26,7 @@ def healthz():
         status=status,
         knowledge_version=kb.version,
         wanted_version=wanted,
+        building=engine.building,  # the version this worker's reload is building, if any
         behind=engine.behind,
         documents=len(kb.documents),
         passages=len(kb.passages),

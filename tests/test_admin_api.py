@@ -295,6 +295,8 @@ def test_a_build_that_outlasts_the_reload_wait_answers_202_and_serves_when_done(
     assert response.status_code == 202
     body = response.get_json()
     assert body["serving"] is False and body["version"] != before
+    health = app.test_client().get("/healthz").get_json()
+    assert health["building"] in (body["version"], None)  # None once the build is done
     deadline = time.monotonic() + 60
     while version(app) != body["version"] and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -35,7 +35,7 @@ eval: $(VENV)/.runtime
 bench: $(VENV)/.dev
 	$(PY) -m bench
 
-# wrk's WeChat load on the real app: plain, a worker SIGKILLed, Redis stopped (needs wrk;
+# wrk's WeChat load on the real app: plain, a worker SIGKILLed, Redis stopped, a 20 MB reload (needs wrk;
 # LOADTEST_SECONDS=60 for longer runs)
 loadtest: $(VENV)/.dev
 	$(PY) -m bench loadtest --seconds $(or $(LOADTEST_SECONDS),20)

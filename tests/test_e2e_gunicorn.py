@@ -86,6 +86,38 @@ def test_slow_and_idle_clients_straight_to_gunicorn_do_not_hold_every_worker(ser
             conn.close()
 
 
+def test_clients_that_stall_mid_request_lose_their_connection_not_the_bot(tmp_path):
+    """More stalled clients than threads: each holds a thread for WEB_READ_TIMEOUT at most,
+    then the server drops it, and a normal request gets through."""
+    settings = {**production_settings(), "WEB_THREADS": "4", "WEB_READ_TIMEOUT": "2"}
+    server = start_server(tmp_path, **settings)
+    held = []
+    try:
+        host, port = "127.0.0.1", int(server.base.rsplit(":", 1)[1])
+        for _ in range(12):  # 2 workers × 4 threads: every thread taken, and more
+            conn = socket.create_connection((host, port), timeout=5)
+            conn.sendall(b"POST /wechat HTTP/1.1\r\nHost: x\r\nContent-")
+            held.append(conn)
+        started = time.monotonic()
+        with urllib.request.urlopen(server.base + "/healthz", timeout=20) as response:
+            assert response.status == 200
+        assert time.monotonic() - started < 10
+        time.sleep(3)
+        dropped = 0
+        for conn in held:
+            conn.settimeout(2)
+            try:
+                dropped += conn.recv(1) == b""
+            except OSError:
+                dropped += 1
+        assert dropped == len(held)
+        assert "Traceback" not in server.output()
+    finally:
+        for conn in held:
+            conn.close()
+        server.stop()
+
+
 def test_server_verification_echoes_echostr(server):
     timestamp, nonce = str(int(time.time())), "42"
     query = f"signature={sign(TOKEN, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}"

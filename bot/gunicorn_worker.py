@@ -1,0 +1,59 @@
+"""gunicorn's threaded worker, with a time limit on reading from a client.
+
+gunicorn's ``gthread`` worker hands a connection to a thread once its first bytes arrive,
+and the thread then reads the rest of the request with no time limit: a client that sends
+half a request and stops holds the thread for as long as it likes, and as many such clients
+as there are threads stop the bot. Here every client socket reads and writes with a timeout
+(``WEB_READ_TIMEOUT`` seconds, default 10; WeChat itself gives up after 5), so a stalled
+client loses its connection and the thread serves others.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+from typing import Any
+
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+READ_TIMEOUT = float(os.environ.get("WEB_READ_TIMEOUT", "10"))
+
+
+class TimedSocket(socket.socket):
+    """A socket whose blocking mode is a timeout: gunicorn switches client sockets between
+    blocking (to read and write in a thread) and non-blocking (to wait in its poller)."""
+
+    def setblocking(self, flag: bool) -> None:
+        self.settimeout(READ_TIMEOUT if flag else 0.0)
+
+    # A client too slow is dropped as a reset connection, which gunicorn closes quietly;
+    # a timeout would be logged with a traceback, once per slow client.
+    def recv(self, *args: Any) -> bytes:
+        try:
+            return super().recv(*args)
+        except TimeoutError:
+            raise ConnectionResetError(errno.ECONNRESET, "client too slow") from None
+
+    def recv_into(self, *args: Any) -> int:
+        try:
+            return super().recv_into(*args)
+        except TimeoutError:
+            raise ConnectionResetError(errno.ECONNRESET, "client too slow") from None
+
+
+class TimedThreadWorker(ThreadWorker):
+    def accept(self, listener: Any) -> None:
+        """gunicorn's own accept, with the client's socket a TimedSocket."""
+        try:
+            client_sock, client_addr = listener.accept()
+            self.nr_conns += 1
+            timed = TimedSocket(
+                client_sock.family, client_sock.type, client_sock.proto, client_sock.detach()
+            )
+            timed.setblocking(True)
+            conn = TConn(self.cfg, timed, client_addr, listener.getsockname())
+            self.enqueue_req(conn)
+        except OSError as e:
+            if e.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise

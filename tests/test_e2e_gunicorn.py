@@ -66,21 +66,32 @@ def test_healthz_reports_the_loaded_knowledge(server, engine):
     assert health["uptime_s"] >= 0
 
 
-def test_slow_and_idle_clients_straight_to_gunicorn_do_not_hold_every_worker(server):
-    """The slow-client script: more idle connections, and connections that stop in the
-    middle of their headers, than there are workers; a normal request still gets through."""
-    host, port = server.base.removeprefix("http://").split(":")
+def hold(server: Server, count: int, stall_every: int) -> list[socket.socket]:
+    """The slow-client script: ``count`` connections to gunicorn itself, every
+    ``stall_every``-th of them stopping in the middle of its headers, the others idle."""
+    port = int(server.base.rsplit(":", 1)[1])
     held = []
+    for n in range(count):
+        conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+        if n % stall_every == stall_every - 1:
+            conn.sendall(b"POST /wechat HTTP/1.1\r\nHost: x\r\nContent-Length: 10")
+        held.append(conn)
+    return held
+
+
+def answered_within(server: Server, seconds: float) -> None:
+    started = time.monotonic()
+    with urllib.request.urlopen(server.base + "/healthz", timeout=20) as response:
+        assert response.status == 200
+    assert time.monotonic() - started < seconds
+
+
+def test_slow_and_idle_clients_straight_to_gunicorn_do_not_hold_every_worker(server):
+    """More idle connections, and connections that stop in the middle of their headers,
+    than there are workers: a normal request still gets through at once."""
+    held = hold(server, 10, stall_every=2)
     try:
-        for n in range(10):
-            conn = socket.create_connection((host, int(port)), timeout=5)
-            if n % 2:  # half the headers, then nothing
-                conn.sendall(b"POST /wechat HTTP/1.1\r\nHost: x\r\nContent-Length: 10")
-            held.append(conn)
-        started = time.monotonic()
-        with urllib.request.urlopen(server.base + "/healthz", timeout=10) as response:
-            assert response.status == 200
-        assert time.monotonic() - started < 5
+        answered_within(server, 5)
     finally:
         for conn in held:
             conn.close()
@@ -91,17 +102,10 @@ def test_clients_that_stall_mid_request_lose_their_connection_not_the_bot(tmp_pa
     then the server drops it, and a normal request gets through."""
     settings = {**production_settings(), "WEB_THREADS": "4", "WEB_READ_TIMEOUT": "2"}
     server = start_server(tmp_path, **settings)
-    held = []
+    held: list[socket.socket] = []
     try:
-        host, port = "127.0.0.1", int(server.base.rsplit(":", 1)[1])
-        for _ in range(12):  # 2 workers × 4 threads: every thread taken, and more
-            conn = socket.create_connection((host, port), timeout=5)
-            conn.sendall(b"POST /wechat HTTP/1.1\r\nHost: x\r\nContent-")
-            held.append(conn)
-        started = time.monotonic()
-        with urllib.request.urlopen(server.base + "/healthz", timeout=20) as response:
-            assert response.status == 200
-        assert time.monotonic() - started < 10
+        held = hold(server, 12, stall_every=1)  # 2 workers × 4 threads taken, and more
+        answered_within(server, 10)
         time.sleep(3)
         dropped = 0
         for conn in held:

@@ -184,16 +184,8 @@ class Engine:
         done.wait(wait)
         if "error" in outcome:
             raise outcome["error"]
-        if "kb" in outcome:
-            kb = outcome["kb"]
-            return ReloadResult(
-                kb.version,
-                previous,
-                len(kb.documents),
-                len(kb.passages),
-                round((time.perf_counter() - started) * 1000, 1),
-                kb.warnings,
-            )
+        if "result" in outcome:
+            return outcome["result"]
         return ReloadResult(
             sources.version,
             previous,
@@ -207,7 +199,8 @@ class Engine:
     def _reloaded(
         self, origin: str, previous: str | None, outcome: dict[str, Any], started: float
     ) -> None:
-        """Record how a reload ended, in the log and the reload history."""
+        """Record how a reload ended, in the log and the reload history; a success's result
+        goes into ``outcome`` for the reload to answer with."""
         exc = outcome.get("error")
         if exc is not None:
             self._record_reload(origin, ok=False, previous=previous, error=str(exc))
@@ -221,6 +214,7 @@ class Engine:
         result = ReloadResult(
             kb.version, previous, len(kb.documents), len(kb.passages), took_ms, kb.warnings
         )
+        outcome["result"] = result
         self._record_reload(origin, ok=True, **asdict(result))
         log.info("knowledge reloaded", extra={"fields": {**result.to_json(), "origin": origin}})
 

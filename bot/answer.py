@@ -397,6 +397,16 @@ class Composer:
     def _about(self, passage: Passage, person: str) -> bool:
         return person in self.kb.terms_of(passage)
 
+    def _found(
+        self, question: Question, asked: _Asked, people: tuple[str, ...], depth: int
+    ) -> tuple[list[tuple[Passage, float]], dict[str, float], list[tuple[Passage, float]]]:
+        """BM25's ``depth`` best passages, each one's coverage of the question, and those an
+        answer may quote (as many as ``depth`` allows past SEARCH_DEPTH)."""
+        hits = self.kb.search_terms([*asked.weights, *question.expansions], depth)
+        covered = {p.id: asked.coverage(self.kb.terms_of(p)) for p, _ in hits}
+        quote = QUOTE_DEPTH if depth == SEARCH_DEPTH else depth
+        return hits, covered, self._quotable(people, hits, covered, quote)
+
     def _quotable(
         self,
         people: tuple[str, ...],
@@ -521,9 +531,7 @@ class Composer:
                 Answer(raw_question, False, NOT_FOUND),
                 "refused: an ordinal the knowledge never uses",
             )
-        hits = self.kb.search_terms([*asked.weights, *question.expansions], SEARCH_DEPTH)
-        covered = {p.id: asked.coverage(self.kb.terms_of(p)) for p, _ in hits}
-        quotable = self._quotable(people, hits, covered)
+        hits, covered, quotable = self._found(question, asked, people, SEARCH_DEPTH)
         coverage = covered[quotable[0][0].id] if quotable else 0.0
         if (
             coverage < MIN_COVERAGE
@@ -549,11 +557,7 @@ class Composer:
             carrying = self._carrying(question, candidates)
             if carrying is None and len(hits) == SEARCH_DEPTH:
                 # the fact asked for may rank lower among many passages: look deeper once
-                deeper = self.kb.search_terms(
-                    [*asked.weights, *question.expansions], EVIDENCE_DEPTH
-                )
-                deep_cover = {p.id: asked.coverage(self.kb.terms_of(p)) for p, _ in deeper}
-                more = self._quotable(people, deeper, deep_cover, EVIDENCE_DEPTH)
+                _, deep_cover, more = self._found(question, asked, people, EVIDENCE_DEPTH)
                 more = [(p, sc) for p, sc in more if deep_cover[p.id] >= MIN_COVERAGE]
                 carrying = (
                     self._carrying(question, self._candidates(question, asked, more, hits[0][1]))

@@ -10,8 +10,8 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threaded workers: a connection that is idle, or slow to send its request, holds one thread,
 # not the whole worker (two such connections straight to sync workers took the bot down), and
-# for at most WEB_READ_TIMEOUT seconds (bot/gunicorn_worker.py). The proxy is still advised.
-worker_class = "bot.gunicorn_worker.TimedThreadWorker"
+# for at most WEB_READ_TIMEOUT seconds (bot/web/gunicorn_worker.py). The proxy is still advised.
+worker_class = "bot.web.gunicorn_worker.TimedThreadWorker"
 threads = int(os.environ.get("WEB_THREADS", "16"))
 preload_app = True  # build jieba and the index once, before forking, so workers share it
 timeout = 30

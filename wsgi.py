@@ -1,8 +1,8 @@
 """WSGI entry point for gunicorn: ``gunicorn wsgi:app``."""
 
-from bot import create_app
 from bot.config import ConfigError
 from bot.log import setup_logging
+from bot.web import create_app
 from knowledge.errors import KnowledgeError
 
 setup_logging()

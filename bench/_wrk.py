@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import DEV_SET
+from bot.cli.evaluation import DEV_SET
 
 SCRIPT = Path(__file__).resolve().parent / "wechat.lua"
 DEV_FILE = DEV_SET

@@ -2,7 +2,7 @@
 
 ``python -m bench ablation [--sets blind]`` runs every set of ``make eval`` (or those whose
 name starts with ``--sets``) once with everything on, then once per resource switched off
-(``bot.understanding.Resources``), and prints one row per run: answered with the expected
+(``bot.qa.understanding.Resources``), and prints one row per run: answered with the expected
 fact, out-of-scope refused, conversation turns right, each summed over the sets chosen.
 """
 
@@ -12,10 +12,10 @@ import argparse
 import dataclasses
 import time
 
-from bot.config import DEV_SET, Config
-from bot.engine import Engine
-from bot.evaluation import SETS, evaluate, load_cases
-from bot.understanding import EVERYTHING, Resources
+from bot.chat.engine import Engine
+from bot.cli.evaluation import DEV_SET, SETS, evaluate, load_cases
+from bot.config import Config
+from bot.qa.understanding import EVERYTHING, Resources
 
 
 def _figures(engine: Engine, files: list) -> tuple[str, str, str]:

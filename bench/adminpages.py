@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.querylog import SCHEMA, QueryLog, topic
+from bot.state.querylog import SCHEMA, QueryLog, topic
 
 ROUNDS = 5
 
@@ -89,8 +89,8 @@ def main(argv: list[str]) -> int:
         print(f"filled {args.rows:,} questions in {time.perf_counter() - started:.1f} s")
         log = QueryLog.in_data_dir(data)
 
-        from bot import create_app
         from bot.config import Config
+        from bot.web import create_app
 
         app = create_app(Config(data_dir=data, admin_token="bench-admin-token"))
         client = app.test_client()

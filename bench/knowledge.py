@@ -43,7 +43,7 @@ CHILD = """
 import json, resource, sys, time
 started = time.perf_counter()
 from knowledge import build_knowledge_base
-from bot.answer import compose_answer
+from bot.qa.answer import compose_answer
 imported = time.perf_counter()
 kb = build_knowledge_base(sys.argv[1], sys.argv[2])
 built = time.perf_counter()

@@ -195,7 +195,7 @@ def redis_scenario(s: Scenario) -> _wrk.WrkResult:
 
 
 def _recovery(server: _serve.Server, question: str) -> float | None:
-    from bot.wechat_client import WeChatClient
+    from bot.wechat.client import WeChatClient
 
     client = WeChatClient(server.webhook, _serve.TOKEN, mode="plain", timeout=5)
     started = time.perf_counter()

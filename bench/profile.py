@@ -1,7 +1,7 @@
 """Profile: where one POST /wechat spends its time, in process, without gunicorn or wrk.
 
 The real app (``create_app``, a temporary data directory) gets the dev set's questions as
-WeChat sends them (signed plaintext text messages from bot.wechat_client, fresh MsgIds,
+WeChat sends them (signed plaintext text messages from bot.wechat.client, fresh MsgIds,
 a user per message) through Flask's test client; pyinstrument samples the loop. Printed: CPU time
 per request, with and without the profiler, and the call tree of the costs above 2 %.
 
@@ -36,14 +36,14 @@ def main(argv: list[str]) -> int:
         return 0
     from pyinstrument import Profiler
 
-    import bot.engine
-    from bot import create_app
+    import bot.chat.engine
     from bot.config import Config
-    from bot.wechat_client import WeChatClient, render_message
+    from bot.web import create_app
+    from bot.wechat.client import WeChatClient, render_message
 
     asked = _wrk.questions(dev)
     if args.no_answer_cache:
-        bot.engine.ANSWER_CACHE_SIZE = 0
+        bot.chat.engine.ANSWER_CACHE_SIZE = 0
     token = "bench-profile-token"
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         app = create_app(Config(data_dir=Path(tmp), wechat_token=token, admin_token="x"))
@@ -74,7 +74,7 @@ def main(argv: list[str]) -> int:
         profiler.start()
         profiled_ms = loop(2 * args.requests)
         profiler.stop()
-        app.extensions["forumbot"].querylog.close()  # before the data folder goes
+        app.extensions["forumbot"].engine.querylog.close()  # before the data folder goes
     print(
         f"{args.requests} requests through Flask's test client: {plain_ms:.2f} ms CPU a request "
         f"({profiled_ms:.2f} ms under the profiler)\n"

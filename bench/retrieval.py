@@ -30,7 +30,7 @@ import jieba
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from bot.config import DEV_SET
+from bot.cli.evaluation import DEV_SET
 from knowledge import build_knowledge_base
 from knowledge.index import BM25Index
 from knowledge.tokenizer import Tokenizer

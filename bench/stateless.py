@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot import create_app
 from bot.config import Config
 from bot.log import setup_logging
-from bot.store.memory import MemoryStore
+from bot.state.memory import MemoryStore
+from bot.web import create_app
 
 setup_logging()
 app = create_app(replace(Config.from_env(), rate_limit="0"), store=MemoryStore())

@@ -7,7 +7,7 @@ After a warm-up the apps are loaded alternately, A B A B …, so a drift of the 
 both. The floor app (bench/floor.py) does only what any webhook must: signature, timestamp,
 wechatpy parse, a TextReply. Issue 6's targets: throughput ≥ 0.9 × floor, p99 ≤ 2 × floor.
 
-Before the load every question is sent once, through bot.wechat_client as WeChat sends
+Before the load every question is sent once, through bot.wechat.client as WeChat sends
 it, and during the load wrk's script counts the replies carrying a 出处 block: the bench
 fails rather than measure error pages. It also times start-up: ``python -m bot ask`` to
 its answer, and gunicorn's spawn to the first answered POST.
@@ -63,7 +63,7 @@ def machine() -> str:
 
 def check_replies(server: _serve.Server, asked: Sequence[str], echo: bool) -> list[str]:
     """Send every question once as WeChat would; return what is wrong with the replies."""
-    from bot.wechat_client import WeChatClient
+    from bot.wechat.client import WeChatClient
 
     client = WeChatClient(server.webhook, _serve.TOKEN, mode="plain")
     problems = []
@@ -81,7 +81,7 @@ def check_replies(server: _serve.Server, asked: Sequence[str], echo: bool) -> li
 
 def first_answer(server: _serve.Server, deadline_s: float = 120.0) -> float:
     """Seconds from gunicorn's spawn to the first POST answered with sources."""
-    from bot.wechat_client import WeChatClient
+    from bot.wechat.client import WeChatClient
 
     client = WeChatClient(server.webhook, _serve.TOKEN, mode="plain", timeout=5)
     end = time.monotonic() + deadline_s

@@ -1,5 +1,6 @@
-"""forumbot: answers questions about the 11th China E-Government Summit Forum, with citations."""
+"""forumbot: a WeChat public-account bot that answers from a folder of documents, with citations.
 
-from bot.app import create_app
-
-__all__ = ["create_app"]
+The parts, top to bottom (README, Layout): bot.web and bot.cli → handlers → bot.chat →
+bot.qa and bot.state → knowledge; bot.wechat is the protocol. This package imports none of
+them, so importing one part never drags in another.
+"""

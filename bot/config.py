@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.state.ratelimit import parse_rate_limit
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_TOKEN = "forumbot-dev-token"
-# The dev QA set, shipped with the project so that a fresh clone can evaluate and test.
-DEV_SET = PROJECT_ROOT / "tests" / "data" / "dev.jsonl"
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +156,6 @@ def check_config(config: Config) -> None:
         raise ConfigError("BOT_QUERY_LOG_DAYS must be 0 (keep no questions) or a number of days")
     if config.replay_window < 0:
         raise ConfigError("BOT_REPLAY_WINDOW must be 0 (off) or a number of seconds")
-    from bot.ratelimit import parse_rate_limit
-
     try:
         parse_rate_limit(config.rate_limit)
     except ValueError as exc:

@@ -1,7 +1,7 @@
 """Structured logging: one JSON object per line, so every field can be searched and counted.
 
 Log records carry their fields in ``extra={"fields": {...}}``; ``JsonFormatter`` merges them
-into the line. OpenIDs never appear: callers log the keyed hash (bot.privacy).
+into the line. OpenIDs never appear: callers log the keyed hash (bot.state.privacy).
 """
 
 from __future__ import annotations

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.conversation import Conversation
+from bot.chat.conversation import Conversation
 from handlers.menu import Menu
 
 if TYPE_CHECKING:
-    from bot.engine import Engine
+    from bot.chat.engine import Engine
 
 
 @dataclass(frozen=True)

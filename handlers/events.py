@@ -6,7 +6,7 @@ import logging
 
 from wechatpy.events import BaseEvent, ClickEvent
 
-from bot.conversation import NO_REPLY, Reply
+from bot.chat.reply import NO_REPLY, Reply, ReplyKind
 from handlers.context import Context
 from handlers.registry import ANY_EVENT, handles
 
@@ -19,7 +19,7 @@ MENU_KEY_UNKNOWN = "这个菜单按钮还没有设置对应的问题。可以直
 def on_subscribe(event: BaseEvent, ctx: Context) -> Reply:
     """A new follower (also one who followed by scanning a QR code, and a follower scanning
     one again): the welcome with example questions."""
-    return Reply(ctx.menu.welcome, "welcome")
+    return Reply(ctx.menu.welcome, ReplyKind.WELCOME)
 
 
 @handles("event:unsubscribe")
@@ -37,7 +37,7 @@ def on_click(event: ClickEvent, ctx: Context) -> Reply:
     question = ctx.menu.questions.get(key)
     if question is None:
         log.warning("menu key %r is not in the menu file", event.key)
-        return Reply(MENU_KEY_UNKNOWN, "hint")
+        return Reply(MENU_KEY_UNKNOWN, ReplyKind.HINT)
     return ctx.conversation.respond(ctx.engine, question)
 
 

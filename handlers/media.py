@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from wechatpy.messages import BaseMessage
 
-from bot.conversation import Reply
+from bot.chat.reply import Reply, ReplyKind
 from handlers.context import Context
 from handlers.registry import ANY_MESSAGE, handles
 
@@ -17,4 +17,4 @@ CAN_ONLY_READ_TEXT = (
 
 @handles("image", "location", "link", "video", "shortvideo", "file", ANY_MESSAGE)
 def on_unsupported(message: BaseMessage, ctx: Context) -> Reply:
-    return Reply(CAN_ONLY_READ_TEXT, "unsupported")
+    return Reply(CAN_ONLY_READ_TEXT, ReplyKind.UNSUPPORTED)

@@ -8,8 +8,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.answer import MAX_REPLY_BYTES
 from bot.config import ConfigError
+from bot.wechat.limits import MAX_REPLY_BYTES
 
 DEFAULT_MENU_FILE = Path(__file__).with_name("menu.toml")
 _KEY = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")

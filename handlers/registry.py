@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.conversation import Reply
+from bot.chat.reply import Reply
 from handlers.context import Context
 
 Handler = Callable[[Any, Context], Reply]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wechatpy.messages import TextMessage, VoiceMessage
 
-from bot.conversation import Reply
+from bot.chat.reply import Reply, ReplyKind
 from handlers.context import Context
 from handlers.registry import handles
 
@@ -25,5 +25,5 @@ def on_voice(message: VoiceMessage, ctx: Context) -> Reply:
     typed text."""
     recognition = (message.recognition or "").strip()
     if not recognition:
-        return Reply(VOICE_NOT_RECOGNISED, "hint")
+        return Reply(VOICE_NOT_RECOGNISED, ReplyKind.HINT)
     return ctx.conversation.respond(ctx.engine, recognition)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import create_app
+from bot.web import create_app
 from tests.conftest import REPORT
 from tests.wechat_support import WeChat, webhook_config
 
@@ -313,7 +313,7 @@ def test_stats_describe_the_knowledge_reloads_and_questions(app, folder):
     chat.text("明天北京天气怎么样？")
     (folder / "agenda.md").write_text(AGENDA, "utf-8")
     reload(app)
-    engine = app.extensions["forumbot"]
+    engine = app.extensions["forumbot"].engine
     assert engine.querylog.flush()
     stats = app.test_client().get("/admin/stats", headers=ADMIN).get_json()
     knowledge = stats["knowledge"]

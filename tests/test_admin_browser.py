@@ -21,7 +21,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bot.config import PROJECT_ROOT
-from bot.wechat_client import WeChatClient
+from bot.wechat.client import WeChatClient
 from knowledge.loader import list_sources
 from tests.gunicorn_support import Server, running_server
 from tests.wechat_support import TOKEN as WECHAT_TOKEN

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from bot import create_app
-from bot.admin_page import PAGE_SIZE
 from bot.config import Config, ConfigError
+from bot.web import create_app
+from bot.web.admin_page import PAGE_SIZE
 from tests.conftest import REPORT
 from tests.wechat_support import WeChat, webhook_config
 
@@ -66,7 +66,7 @@ def version(app) -> str:
 
 
 def engine(app):
-    return app.extensions["forumbot"]
+    return app.extensions["forumbot"].engine
 
 
 # -- login -------------------------------------------------------------------------------
@@ -459,7 +459,7 @@ def test_a_copied_cookie_is_not_renewed_by_being_refused(app, admin):
 
 
 def test_a_login_ends_after_its_hours_however_often_it_is_used(app, admin, monkeypatch):
-    import bot.admin_page as page
+    import bot.web.admin_page as page
 
     assert admin.get("/admin").status_code == 200
     later = time.time() + page.SESSION_HOURS * 3600 + 1

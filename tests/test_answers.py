@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import CITATION_MARKER, MAX_REPLY_BYTES, compose_answer, fit_bytes, split_sentences
+from bot.qa.answer import CITATION_MARKER, compose_answer
+from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
 from knowledge import build_knowledge_base
+from knowledge.text import split_sentences
 from tests.conftest import REPORT
 
 

@@ -13,7 +13,7 @@ from bench import __main__ as bench_main
 from bench import _serve, _wrk
 from bench.floor import DEV_TOKEN, create_app
 from bot.config import DEV_TOKEN as BOT_DEV_TOKEN
-from bot.wechat_client import render_message
+from bot.wechat.client import render_message
 from tests.wechat_support import OPENID, TOKEN, WeChat
 
 # wrk 4.1's output for a run of bench/wechat.lua, as printed (figures from a real run)

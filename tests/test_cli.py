@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from bot.cli import main
-from bot.querylog import QueryLog, QueryRecord
+from bot.cli.commands import main
+from bot.state.querylog import QueryLog, QueryRecord
 from tests.conftest import REPORT
 
 

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.wechat_client import WeChatClient
+from bot.wechat.client import WeChatClient
 from tests.conftest import REPORT
 from tests.gunicorn_support import ADMIN_TOKEN, running_server
 from tests.wechat_support import TOKEN

@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.error
 
-from bot.wechat_client import WeChatClient
+from bot.wechat.client import WeChatClient
 from tests.test_e2e_admin import health, server, versions_by_worker  # noqa: F401
 from tests.wechat_support import TOKEN
 

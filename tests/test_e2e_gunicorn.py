@@ -16,11 +16,11 @@ import urllib.request
 import pytest
 from wechatpy.replies import TextReply
 
-from bot.answer import MAX_REPLY_BYTES
+from bot.chat.conversation import show_passage
+from bot.chat.engine import Engine
 from bot.config import PROJECT_ROOT, Config
-from bot.conversation import show_passage
-from bot.engine import Engine
-from bot.wechat_client import WeChatClient, render_message, sign
+from bot.wechat.client import WeChatClient, render_message, sign
+from bot.wechat.limits import MAX_REPLY_BYTES
 from tests.gunicorn_support import (
     Server,
     clean_env,

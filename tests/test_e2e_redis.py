@@ -10,10 +10,10 @@ import urllib.request
 
 import pytest
 
+from bot.chat.conversation import show_passage
+from bot.chat.engine import Engine
 from bot.config import Config
-from bot.conversation import show_passage
-from bot.engine import Engine
-from bot.ratelimit import TOO_FAST
+from bot.web.webhook import TOO_FAST
 from tests.gunicorn_support import Server, production_settings, start_server
 from tests.test_e2e_gunicorn import client
 

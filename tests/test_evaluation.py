@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.chat.engine import Engine
+from bot.cli.evaluation import DEFAULT_SET, evaluate, load_cases
 from bot.config import Config
-from bot.engine import Engine
-from bot.evaluation import DEFAULT_SET, evaluate, load_cases
 
 REGRESSION_SET = Path(__file__).parent / "data" / "regression.jsonl"
 # (in scope, out of scope) questions in each set: a set that loads short fails here

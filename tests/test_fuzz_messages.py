@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import create_app
-from bot.answer import MAX_REPLY_BYTES
-from bot.wechat_client import render_message
+from bot.web import create_app
+from bot.wechat.client import render_message
+from bot.wechat.limits import MAX_REPLY_BYTES
 from tests.wechat_support import OPENID, WeChat, webhook_config
 
 FUZZ = settings(

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.answer import MAX_REPLY_BYTES, compose_answer
+from bot.qa.answer import compose_answer
+from bot.wechat.limits import MAX_REPLY_BYTES
 from knowledge import KnowledgeError, build_knowledge_base
 from knowledge.passages import split_sentences
 from knowledge.repair import repair_text

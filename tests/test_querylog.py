@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from bot.engine import Engine
-from bot.querylog import QueryLog, QueryRecord, topic
+from bot.chat.engine import Engine
+from bot.state.querylog import QueryLog, QueryRecord, topic
 
 
 def record(log: QueryLog, question: str, answered: bool, **fields) -> None:

@@ -10,11 +10,11 @@ import time
 
 import pytest
 
-from bot.ratelimit import RateLimiter, open_rate_limiter
-from bot.store import EmbeddedStore, RedisStore, ResilientStore, open_store
+from bot.state import EmbeddedStore, RedisStore, ResilientStore, open_store
+from bot.state.ratelimit import RateLimiter, open_rate_limiter
 from tests.redis_support import RedisServer, free_port
 
-LOGGER = "bot.store.resilient"
+LOGGER = "bot.state.resilient"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-from bot import create_app
+from bot.web import create_app
 
 
 def test_healthz_reports_loaded_knowledge(config):

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from bot.store import EmbeddedStore, MemoryStore, RedisStore, StoreUnavailable, open_store
-from bot.store.resilient import ResilientStore
+from bot.state import EmbeddedStore, MemoryStore, RedisStore, StoreUnavailable, open_store
+from bot.state.resilient import ResilientStore
 from tests.redis_support import free_port
 
 VALUE = {"citations": [{"n": 1, "label": "孟庆国（清华大学）", "text": '引号"与]]>'}], "x": None}
@@ -110,7 +110,7 @@ def test_counters_of_one_machine_count_every_hit_of_every_worker(tmp_path):
     no hit is lost between a window's first add and the increments racing it."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from bot.store.counters import machine_counters
+    from bot.state.counters import machine_counters
 
     workers = [machine_counters(tmp_path), machine_counters(tmp_path)]
 
@@ -124,7 +124,7 @@ def test_counters_of_one_machine_count_every_hit_of_every_worker(tmp_path):
 
 
 def test_a_counter_window_starts_with_its_first_hit_and_ends_after_expiry(tmp_path):
-    from bot.store.counters import machine_counters
+    from bot.state.counters import machine_counters
 
     counters = machine_counters(tmp_path)
     assert [counters.incr("u", expiry=0.3) for _ in range(3)] == [1, 2, 3]

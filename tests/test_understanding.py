@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import CITATION_MARKER, compose_answer
+from bot.chat.conversation import Conversation, instead
+from bot.chat.engine import Engine
 from bot.config import Config
-from bot.conversation import Conversation, instead
-from bot.engine import Engine
-from bot.store.memory import MemoryStore
-from bot.understanding import understand
+from bot.qa.answer import CITATION_MARKER, compose_answer
+from bot.qa.understanding import understand
+from bot.state.memory import MemoryStore
 from knowledge import KnowledgeError, build_knowledge_base
 from knowledge.entities import aliases
 from knowledge.synonyms import parse_synonyms

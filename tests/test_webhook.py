@@ -11,10 +11,10 @@ from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import EmptyReply, TextReply, deserialize_reply
 
-from bot import create_app
-from bot.answer import MAX_REPLY_BYTES
-from bot.privacy import hash_user
-from bot.wechat_client import render_message, sign
+from bot.state.privacy import hash_user
+from bot.web import create_app
+from bot.wechat.client import render_message, sign
+from bot.wechat.limits import MAX_REPLY_BYTES
 from handlers.events import MENU_KEY_UNKNOWN
 from handlers.media import CAN_ONLY_READ_TEXT
 from handlers.text import VOICE_NOT_RECOGNISED
@@ -38,12 +38,12 @@ def app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def engine(app):
-    return app.extensions["forumbot"]
+    return app.extensions["forumbot"].engine
 
 
 @pytest.fixture(scope="module")
 def menu(app):
-    return app.extensions["forumbot.webhook"].menu
+    return app.extensions["forumbot"].menu
 
 
 @pytest.fixture(params=MODES)
@@ -216,10 +216,10 @@ def test_messages_the_bot_cannot_read_get_a_polite_note(wechat, msg_type, fields
 
 
 def test_each_message_logs_one_structured_line_with_a_hashed_user(app, caplog):
-    caplog.set_level("INFO", logger="bot.webhook")
+    caplog.set_level("INFO", logger="bot.web.webhook")
     WeChat(app, "safe").text("论坛在哪里举行？")
     (line,) = message_logs(caplog)
-    key = app.extensions["forumbot.webhook"].user_key
+    key = app.extensions["forumbot"].user_key
     assert line["user"] == hash_user(OPENID, key)
     assert line["type"] == "text"
     assert line["answered"] is True
@@ -230,7 +230,7 @@ def test_each_message_logs_one_structured_line_with_a_hashed_user(app, caplog):
 
 def test_the_store_keeps_no_raw_openid(app):
     WeChat(app, "plain").text("论坛在哪里举行？")
-    data_dir = app.extensions["forumbot"].config.data_dir
+    data_dir = app.extensions["forumbot"].engine.config.data_dir
     for path in data_dir.rglob("*"):
         if path.is_file():
             assert OPENID.encode() not in path.read_bytes(), path
@@ -280,7 +280,7 @@ def test_the_official_sample_is_verified_decrypted_and_answered_encrypted(vector
     assert isinstance(reply, TextReply)
     assert reply.target == vector["decrypted"]["FromUserName"]
     assert reply.source == vector["decrypted"]["ToUserName"]
-    assert reply.content == vector_app.extensions["forumbot"].ask("abcdteT").text
+    assert reply.content == vector_app.extensions["forumbot"].engine.ask("abcdteT").text
 
 
 def test_the_official_sample_with_a_tampered_ciphertext_is_forbidden(vector, vector_app):
@@ -325,12 +325,12 @@ def test_test_messages_are_what_wechatpy_parses_back_into_the_same_class():
     ],
 )
 def test_the_webhook_reads_a_message_as_wechatpy_parse_message_does(msg_type, values, extra):
-    """Messages are read once (bot.webhook parses the XML and hands the fields to wechatpy's
+    """Messages are read once (bot.web.webhook parses the XML and hands the fields to wechatpy's
     message class); what comes out must be what parse_message makes of the same bytes."""
-    from bot.webhook import _message
+    from bot.wechat.protocol import parse
 
     xml = render_message(msg_type, source="o1", msg_id=7, extra=extra, **values)
-    ours, _ = _message(xml.encode())
+    ours, _ = parse(xml.encode())
     theirs = parse_message(xml)
     assert type(ours) is type(theirs)
     for name in ("type", "source", "target", "time", "id", *values):

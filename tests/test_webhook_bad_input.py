@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from wechatpy import parse_message
 
-from bot import create_app
 from bot.config import ConfigError
-from bot.wechat_client import render_message, sign
+from bot.web import create_app
+from bot.wechat.client import render_message, sign
 from tests.wechat_support import APPID, OPENID, TOKEN, Sent, WeChat, webhook_config
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
@@ -234,7 +234,7 @@ def test_safe_mode_refuses_plaintext_messages(tmp_path, text_xml):
 
 
 def test_compatible_mode_takes_both(app):
-    assert app.extensions["forumbot"].config.message_mode == "compatible"
+    assert app.extensions["forumbot"].engine.config.message_mode == "compatible"
     assert WeChat(app, "plain").text("论坛在哪里举行？").response.status_code == 200
     assert WeChat(app, "safe").text("论坛在哪里举行？").response.status_code == 200
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import create_app
 from bot.config import DEV_TOKEN, Config, ConfigError, check_config
+from bot.web import create_app
 
 AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
 

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import MAX_REPLY_BYTES, Answer, Citation
-from bot.config import Config
-from bot.conversation import (
+from bot.chat.conversation import (
     NO_PREVIOUS,
     NO_SOURCES,
     Conversation,
-    Reply,
     citation_number,
     rewrite_follow_up,
     show_passage,
     speaker_of,
 )
-from bot.engine import Engine
-from bot.retries import BUSY, reply_once
-from bot.store import EmbeddedStore, MemoryStore, RedisStore
+from bot.chat.engine import Engine
+from bot.chat.reply import Reply, ReplyKind
+from bot.config import Config
+from bot.qa.answer import Answer, Citation
+from bot.state import EmbeddedStore, MemoryStore, RedisStore
+from bot.state.retries import reply_once
+from bot.wechat.limits import MAX_REPLY_BYTES
 from knowledge.model import Passage
 
 SPEAKERS = frozenset({"杨学山", "孟庆国", "宋刚"})
@@ -180,25 +181,26 @@ def test_conversation_state_expires(store, engine):
 def test_the_first_claim_computes_and_retries_get_its_reply(store):
     calls = []
 
-    def compute() -> Reply:
+    def compute() -> dict:
         calls.append(1)
-        return Reply(f"reply {len(calls)}", "answer", True, 1.5)
+        return Reply(f"reply {len(calls)}", ReplyKind.ANSWER, True, 1.5).to_json()
 
-    assert reply_once(store, "m1", compute) == (Reply("reply 1", "answer", True, 1.5), False)
-    assert reply_once(store, "m1", compute) == (Reply("reply 1", "answer", True, 1.5), True)
+    first = Reply("reply 1", ReplyKind.ANSWER, True, 1.5).to_json()
+    assert reply_once(store, "m1", compute) == (first, False)
+    assert reply_once(store, "m1", compute) == (first, True)
+    assert Reply.from_json(first) == Reply("reply 1", ReplyKind.ANSWER, True, 1.5)
     assert len(calls) == 1
 
 
-def test_a_retry_while_the_first_run_is_still_working_waits_then_says_busy(store):
+def test_a_retry_while_the_first_run_is_still_working_waits_then_gives_up(store):
     store.add("m2", {"pending": True})  # another worker claimed it and has not finished
-    reply, retry = reply_once(store, "m2", lambda: Reply("never", "answer"), wait=0.1)
-    assert (reply.text, reply.kind, retry) == (BUSY, "busy", True)
+    assert reply_once(store, "m2", lambda: {"text": "never"}, wait=0.1) == (None, True)
 
 
 def test_a_failed_run_releases_its_claim_for_the_next_retry(store):
-    def fail() -> Reply:
+    def fail() -> dict:
         raise RuntimeError("engine failed")
 
     with pytest.raises(RuntimeError):
         reply_once(store, "m3", fail)
-    assert reply_once(store, "m3", lambda: Reply("ok", "answer")) == (Reply("ok", "answer"), False)
+    assert reply_once(store, "m3", lambda: {"text": "ok"}) == ({"text": "ok"}, False)

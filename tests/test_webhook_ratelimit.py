@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot import create_app
 from bot.config import Config, ConfigError
-from bot.ratelimit import TOO_FAST, parse_rate_limit
+from bot.state.ratelimit import parse_rate_limit
+from bot.web import create_app
+from bot.web.webhook import TOO_FAST
 from tests.wechat_support import WeChat, message_logs, webhook_config
 
 LIMIT = 3  # per hour in these tests: no window can end while a test runs
@@ -46,9 +47,9 @@ def apps(request):
 
 @pytest.mark.parametrize("mode", ["plain", "safe"])
 def test_over_the_limit_a_user_gets_a_polite_reply_on_any_machine(apps, mode, caplog):
-    caplog.set_level("INFO", logger="bot.webhook")
+    caplog.set_level("INFO", logger="bot.web.webhook")
     a, b = WeChat(apps[0], mode), WeChat(apps[1], mode)
-    engine = apps[0].extensions["forumbot"]
+    engine = apps[0].extensions["forumbot"].engine
     openid = f"oHurriedUser-{mode}"
     ids = a.wechat  # one MsgId sequence for both machines, as WeChat has
 
@@ -68,7 +69,7 @@ def test_over_the_limit_a_user_gets_a_polite_reply_on_any_machine(apps, mode, ca
 
 def test_retries_of_one_message_count_once(apps):
     a, b = WeChat(apps[0]), WeChat(apps[1])
-    engine = apps[0].extensions["forumbot"]
+    engine = apps[0].extensions["forumbot"].engine
     openid = "oRetryingUser"
     first_id = a.wechat.next_msg_id()
     for sender in (a, b, a, b):  # the message and three retries, on both machines
@@ -101,7 +102,7 @@ def test_the_limit_is_read_from_the_environment():
 @pytest.mark.parametrize("off", ["0", ""])
 def test_a_disabled_limit_never_refuses(tmp_path, off):
     app = create_app(webhook_config(tmp_path, rate_limit=off))
-    assert app.extensions["forumbot.webhook"].limiter is None
+    assert app.extensions["forumbot"].limiter is None
     a = WeChat(app)
     assert all(a.text("1", openid="oFast").text != TOO_FAST for _ in range(25))
 

@@ -8,14 +8,14 @@ import time
 
 import pytest
 
-from bot import create_app
-from bot.conversation import NO_PREVIOUS, show_passage
+from bot.chat.conversation import NO_PREVIOUS, show_passage
+from bot.web import create_app
 from tests.redis_support import RedisServer
 from tests.wechat_support import WeChat, message_logs, webhook_config
 
 FIRST = "论坛在哪里举行？"
 SECOND = "杨学山的演讲题目是什么？"
-RESILIENT_LOGGER = "bot.store.resilient"
+RESILIENT_LOGGER = "bot.state.resilient"
 
 
 def two_machines(tmp_path_factory, url: str, **settings):
@@ -34,7 +34,7 @@ def apps(tmp_path_factory, redis_server):
 
 @pytest.fixture(scope="module")
 def engine(apps):
-    return apps[0].extensions["forumbot"]
+    return apps[0].extensions["forumbot"].engine
 
 
 @pytest.fixture(params=["plain", "safe"])
@@ -58,7 +58,7 @@ def resilient_logs(caplog, level: str) -> list[str]:
 def test_both_machines_use_redis(apps):
     for app in apps:
         assert app.test_client().get("/healthz").get_json()["store"] == "redis"
-    keys = [app.extensions["forumbot.webhook"].user_key for app in apps]
+    keys = [app.extensions["forumbot"].user_key for app in apps]
     assert keys[0] == keys[1]  # one pseudonym per user, whichever machine hashes it
 
 
@@ -73,13 +73,13 @@ def test_a_follow_up_is_answered_on_the_other_machine(machines, engine):
 def test_a_retry_on_the_other_machine_gets_the_first_reply_computed_once(
     machines, apps, engine, caplog, monkeypatch
 ):
-    caplog.set_level("INFO", logger="bot.webhook")
+    caplog.set_level("INFO", logger="bot.web.webhook")
     a, b = machines
     openid = f"oRedisRetry-{a.wechat.mode}"
     expected = engine.ask(FIRST).text
     asked: list[str] = []  # every question either machine's engine is asked from now on
     for app in apps:
-        machine_engine = app.extensions["forumbot"]
+        machine_engine = app.extensions["forumbot"].engine
         monkeypatch.setattr(
             machine_engine,
             "ask",
@@ -119,9 +119,9 @@ def test_an_outage_falls_back_to_each_machine_and_sharing_resumes_after_it(
     caplog.set_level("INFO")
     app_a, app_b = two_machines(tmp_path_factory, own_redis.url)
     for app in (app_a, app_b):
-        app.extensions["forumbot.store"].breaker.cooldown = 0.05  # probe Redis again soon
+        app.extensions["forumbot"].store.breaker.cooldown = 0.05  # probe Redis again soon
     a, b = WeChat(app_a), WeChat(app_b)
-    engine = app_a.extensions["forumbot"]
+    engine = app_a.extensions["forumbot"].engine
     health_a = app_a.test_client()
 
     a.text(FIRST, openid="oBefore")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot import create_app
-from bot.answer import MAX_REPLY_BYTES, Answer, Citation, split_sentences
-from bot.conversation import NO_PREVIOUS, Conversation, show_passage
-from bot.privacy import hash_user
+from bot.chat.conversation import NO_PREVIOUS, Conversation, show_passage
+from bot.qa.answer import Answer, Citation
+from bot.state.privacy import hash_user
+from bot.web import create_app
+from bot.wechat.limits import MAX_REPLY_BYTES
 from knowledge.model import Passage
+from knowledge.text import split_sentences
 from tests.wechat_support import OPENID, WeChat, message_logs, webhook_config
 
 FIRST = "论坛在哪里举行？"
@@ -24,7 +26,7 @@ def apps(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def engine(apps):
-    return apps[0].extensions["forumbot"]
+    return apps[0].extensions["forumbot"].engine
 
 
 @pytest.fixture(params=["plain", "safe"])
@@ -33,7 +35,7 @@ def workers(request, apps) -> tuple[WeChat, WeChat]:
 
 
 def user_of(app, openid: str = OPENID) -> str:
-    return hash_user(openid, app.extensions["forumbot.webhook"].user_key)
+    return hash_user(openid, app.extensions["forumbot"].user_key)
 
 
 def first_citation(engine, question: str) -> str:
@@ -77,7 +79,7 @@ def test_a_retried_message_is_processed_once_and_answered_alike_on_any_worker(
 ):
     """The retry arrives after the user's state has moved on, so processing it again would
     show a different passage: only the first run's reply can make the retry match."""
-    caplog.set_level("INFO", logger="bot.webhook")
+    caplog.set_level("INFO", logger="bot.web.webhook")
     a, b = workers
     openid = "oRetryUser000000000000000005"
     assert first_citation(engine, FIRST) != first_citation(engine, SECOND)
@@ -97,7 +99,7 @@ def test_a_retried_message_is_processed_once_and_answered_alike_on_any_worker(
 
 
 def test_a_retried_event_is_recognised_by_sender_and_time(workers, caplog):
-    caplog.set_level("INFO", logger="bot.webhook")
+    caplog.set_level("INFO", logger="bot.web.webhook")
     a, b = workers
     openid = f"oEventUser-{a.wechat.mode}"
     fields = {"event": "subscribe", "create_time": 1_700_000_000, "openid": openid}
@@ -121,7 +123,7 @@ def test_a_pronoun_refers_to_the_speaker_of_the_previous_answer(workers, engine)
         speaker="杨学山",
     )
     previous = Answer(SECOND, True, "…", [Citation(1, speech, 3.0)], 3.0)
-    store = a.client.application.extensions["forumbot.store"]
+    store = a.client.application.extensions["forumbot"].store
     Conversation(store, user_of(a.client.application, openid)).remember(SECOND, previous)
 
     follow_up = "他的演讲题目是什么？"

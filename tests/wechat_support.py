@@ -1,5 +1,5 @@
 """Test support for the webhook: an app configured like a real account, and WeChat's side of
-the conversation (bot.wechat_client) wired to Flask's test client instead of HTTP."""
+the conversation (bot.wechat.client) wired to Flask's test client instead of HTTP."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from wechatpy.replies import BaseReply
 from werkzeug.test import TestResponse
 
 from bot.config import Config
-from bot.wechat_client import WeChatClient, render_message
+from bot.wechat.client import WeChatClient, render_message
 
 TOKEN = "webhook-test-token"
 AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"  # any 43 base64 characters
@@ -85,7 +85,7 @@ def message_logs(caplog) -> list[dict[str, Any]]:
     return [
         r.fields
         for r in caplog.records
-        if r.name == "bot.webhook" and r.getMessage() == "wechat message"
+        if r.name == "bot.web.webhook" and r.getMessage() == "wechat message"
     ]
 
 

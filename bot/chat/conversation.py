@@ -24,15 +24,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.answer import MAX_REPLY_BYTES, Answer, body_of, fit_bytes, split_sentences
-from bot.question import strip_cues
-from bot.store.base import StateStore
+from bot.chat.reply import Reply, ReplyKind
+from bot.qa.answer import Answer, body_of
+from bot.qa.question import strip_cues
+from bot.state.base import StateStore
+from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
+from knowledge.text import HAN as _HAN_CHAR
+from knowledge.text import split_sentences
 
 if TYPE_CHECKING:
-    from bot.engine import Engine
+    from bot.chat.engine import Engine
 
 CONVERSATION_TTL = 30 * 60  # a follow-up refers to an answer at most this old (seconds)
 # Input is cut to this many characters before any work is done on it; the composer cuts
@@ -53,7 +56,6 @@ _MORE_OF_SOMEONE = re.compile(r"还(?:讲|说|谈|提|强调|指出|介绍|分�
 # 那协办单位呢 / 孟庆国呢: the same question, about something else.
 _INSTEAD = re.compile(r"^(?:那|那么)?(?P<what>.{1,15}?)(?:呢|怎么样|如何)[?？。.!！]*$")
 ELLIPTIC_MAX_CHARS = 10
-_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _NUMBER = re.compile(r"^[\[【(（#]?\s*(\d{1,2})\s*[\]】)）]?[。.]?$")
 # Words that point back at a person. 他 is not a pronoun inside 其他 / 他们 / 他人 / 吉他.
 _POINTER = re.compile(
@@ -64,34 +66,6 @@ _POINTER = re.compile(
 )
 # A question with the subject left out: 还讲了什么？ means "what else did <speaker> say?".
 _ELLIPTIC = re.compile(r"^(那|那么)?(?=还(?:讲|说|谈|提|强调|指出|介绍|分享|表示))")
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the bot says back to one message; ``text`` None means no reply at all."""
-
-    text: str | None
-    kind: str  # answer | passage | welcome | hint | unsupported | busy | none
-    answered: bool | None = None
-    top_score: float | None = None
-    asked: str | None = None  # the question sent to the engine, after any rewriting
-
-    def to_json(self) -> dict[str, Any]:
-        # Not dataclasses.asdict, which deep-copies every field: this runs for every message.
-        return {
-            "text": self.text,
-            "kind": self.kind,
-            "answered": self.answered,
-            "top_score": self.top_score,
-            "asked": self.asked,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Reply:
-        return cls(**{k: data.get(k) for k in ("text", "kind", "answered", "top_score", "asked")})
-
-
-NO_REPLY = Reply(None, "none")
 
 
 def citation_number(text: str) -> int | None:
@@ -245,9 +219,9 @@ class Conversation:
             else:
                 answer = engine.ask(previous, user=self.user, channel=self.channel, exclude=exclude)
             if not answer.answered:
-                return Reply(NO_MORE, "answer", False, answer.top_score, previous)
+                return Reply(NO_MORE, ReplyKind.ANSWER, False, answer.top_score, previous)
             self.remember(previous, answer, names, previous=state, more=True)
-            return Reply(answer.text, "answer", True, answer.top_score, previous)
+            return Reply(answer.text, ReplyKind.ANSWER, True, answer.top_score, previous)
         answer = None
         if text and not more and previous:
             tag = kb.tokenizer.tag if kb is not None else None
@@ -264,9 +238,9 @@ class Conversation:
         if answer is None:
             answer = engine.ask(question, user=self.user, channel=self.channel, exclude=exclude)
         if more and not answer.answered:
-            return Reply(NO_MORE, "answer", False, answer.top_score, question)
+            return Reply(NO_MORE, ReplyKind.ANSWER, False, answer.top_score, question)
         self.remember(question, answer, names, previous=state, more=more)
-        return Reply(answer.text, "answer", answer.answered, answer.top_score, question)
+        return Reply(answer.text, ReplyKind.ANSWER, answer.answered, answer.top_score, question)
 
     @staticmethod
     def _elliptic(question: str, engine: Engine, names: Iterable[str]) -> bool:
@@ -308,12 +282,12 @@ class Conversation:
 
     def _citation(self, state: dict[str, Any], n: int) -> Reply:
         if not state:
-            return Reply(NO_PREVIOUS, "hint")
+            return Reply(NO_PREVIOUS, ReplyKind.HINT)
         citations = state.get("citations") or []
         if not citations:
-            return Reply(NO_SOURCES, "hint")
+            return Reply(NO_SOURCES, ReplyKind.HINT)
         cited = next((c for c in citations if c["n"] == n), None)
         if cited is None:
             numbers = "、".join(str(c["n"]) for c in citations)
-            return Reply(f"上一条回答没有出处 [{n}]，可以回复 {numbers} 查看原文。", "hint")
-        return Reply(show_passage(n, cited["label"], cited["text"]), "passage")
+            return Reply(f"上一条回答没有出处 [{n}]，可以回复 {numbers} 查看原文。", ReplyKind.HINT)
+        return Reply(show_passage(n, cited["label"], cited["text"]), ReplyKind.PASSAGE)

@@ -28,12 +28,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bot import lexicon
-from bot.answer import Answer, Composer, compose_answer
 from bot.config import Config
-from bot.querylog import QueryLog, QueryRecord
-from bot.store.base import StateStore
-from bot.understanding import EVERYTHING, Resources
+from bot.qa import lexicon
+from bot.qa.answer import Answer, Composer, compose_answer
+from bot.qa.understanding import EVERYTHING, Resources
+from bot.state.base import StateStore
+from bot.state.querylog import QueryLog, QueryRecord
 from knowledge.base import (
     KnowledgeBase,
     build_knowledge_base,
@@ -296,7 +296,7 @@ class Engine:
         exclude: frozenset[str] = frozenset(),
         record: bool = True,
     ) -> Answer:
-        """Answer one question. ``user`` is already a keyed hash (see bot.privacy), never an
+        """Answer one question. ``user`` is already a keyed hash (see bot.state.privacy), never an
         OpenID; ``channel`` says where the question came from (wechat, console, admin);
         ``exclude``: sentences this user has been shown already (还有呢); ``record``: False
         for a reading of the message that may not be the one answered."""

@@ -12,8 +12,8 @@ import urllib.request
 from dataclasses import asdict
 from pathlib import Path
 
+from bot.chat.engine import Engine
 from bot.config import Config
-from bot.engine import Engine
 from knowledge.errors import KnowledgeError
 
 
@@ -23,7 +23,7 @@ def _engine(log_questions: bool = False) -> Engine:
     config = Config.from_env()
     querylog = None
     if log_questions:
-        from bot.querylog import QueryLog
+        from bot.state.querylog import QueryLog
 
         querylog = QueryLog.in_data_dir(config.data_dir, config.query_log_days)
     engine = Engine(config, querylog=querylog)
@@ -47,7 +47,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     if args.url:
-        from bot.wechat_client import WeChatClient, run_remote_console
+        from bot.cli.console import run_remote_console
+        from bot.wechat.client import WeChatClient
 
         config = Config.from_env()
         try:
@@ -63,7 +64,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             return 2
         return run_remote_console(client)
 
-    from bot.console import run_console
+    from bot.cli.console import run_console
 
     return run_console(_engine(log_questions=True))
 
@@ -151,7 +152,7 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
 
 
 def cmd_log_unanswered(args: argparse.Namespace) -> int:
-    from bot.querylog import QueryLog
+    from bot.state.querylog import QueryLog
 
     config = Config.from_env()
     rows = QueryLog.in_data_dir(config.data_dir).unanswered(args.limit, args.days)
@@ -168,7 +169,7 @@ def cmd_log_unanswered(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluation import run_evaluation
+    from bot.cli.evaluation import run_evaluation
 
     return run_evaluation(args.file, verbose=args.verbose)
 

@@ -7,13 +7,16 @@ WeChat against a running server.
 
 from __future__ import annotations
 
+import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from bot.conversation import Conversation
-from bot.engine import Engine
-from bot.store.memory import MemoryStore
+from bot.chat.conversation import Conversation
+from bot.chat.engine import Engine
+from bot.state.memory import MemoryStore
+from bot.wechat.client import WeChatClient, render_message
 
 HELP = """Ask anything about the forum, e.g. 论坛在哪里举行？ or 杨学山讲了什么？
   1, 2, …   show the passage an answer cited
@@ -69,4 +72,53 @@ def run_console(engine: Engine) -> int:
         lambda line: conversation.respond(engine, line).text,
         "forumbot console: ask about the 11th China E-Government Summit Forum. /help, /quit.",
         history_file=engine.config.data_dir / "console_history",
+    )
+
+
+REMOTE_HELP = """Type a question as a WeChat user would; a number shows that citation in full.
+  /subscribe       follow the account (welcome message)
+  /click KEY       press a custom-menu button
+  /voice TEXT      a voice message WeChat transcribed as TEXT
+  /image           send a picture
+  /quit            leave"""
+
+
+def _console_message(client: WeChatClient, openid: str, line: str) -> str:
+    command, _, rest = line.partition(" ")
+    common: dict[str, Any] = {"source": openid, "target": client.account}
+    if command == "/subscribe":
+        return render_message("event", event="subscribe", **common)
+    if command == "/click":
+        return render_message("event", event="click", key=rest.strip(), **common)
+    if command == "/voice":
+        return render_message(
+            "voice",
+            msg_id=client.next_msg_id(),
+            media_id="console",
+            format="amr",
+            recognition=rest,
+            **common,
+        )
+    if command == "/image":
+        return render_message(
+            "image", msg_id=client.next_msg_id(), media_id="console", image="", **common
+        )
+    return render_message("text", msg_id=client.next_msg_id(), content=line, **common)
+
+
+def run_remote_console(client: WeChatClient, openid: str | None = None) -> int:
+    """A prompt that sends each line to the server as a WeChat message and prints the reply."""
+    openid = openid or "console-" + secrets.token_hex(10)
+
+    def respond(line: str) -> str | None:
+        try:
+            exchange = client.post(_console_message(client, openid, line), openid=openid)
+        except (OSError, ValueError) as exc:
+            return f"error: {exc}"
+        if exchange.status != 200:
+            return f"HTTP {exchange.status}: {exchange.body.decode('utf-8', 'replace').strip()}"
+        return exchange.text
+
+    return prompt_loop(
+        respond, f"forumbot console → {client.url} ({client.mode} mode). /help for commands.", REMOTE_HELP
     )

@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from bot import lexicon
-from bot.question import (
+from bot.qa import lexicon
+from bot.qa.question import (
     RESPECTIVELY,
     Intent,
     Question,
@@ -25,11 +25,15 @@ from bot.question import (
     is_thanks,
     strip_cues,
 )
-from bot.understanding import EVERYTHING, Resources, Understanding, understand
+from bot.qa.understanding import EVERYTHING, Resources, Understanding, understand
+from bot.wechat.limits import fit_bytes
 from knowledge.base import KnowledgeBase
 from knowledge.model import Passage
+from knowledge.text import CLAUSE as _CLAUSE
+from knowledge.text import HAN as _HAN
+from knowledge.text import split_sentences
+from knowledge.text import squash as _squash
 
-MAX_REPLY_BYTES = 2048  # WeChat's limit for a passive text reply
 MAX_QUESTION_CHARS = 200  # longer input is cut before tokenising: nobody asks in essays
 BODY_CHARS = 300  # target length of the quoted answer
 CITATION_MARKER = "出处"
@@ -78,25 +82,17 @@ ABOUT_SOMEONE = ("{who}是谁？", "{who}讲了什么？")
 YOU_ARE_WELCOME = "不客气！关于论坛还有什么想了解的，随时问我。"
 FOLLOW_UP_HINT = "回复数字（如 1）查看对应原文。"
 
-_SENTENCE = re.compile(r"[^。！？!?；]+(?:[。！？!?；]+[”’」』）)]*|$)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # 第十届, 第3次, 第二期: which occurrence of a recurring event. 第十 is a sub-word of 第十一届,
 # so the ordinal as a whole must be one the sources use.
 _ORDINAL = re.compile(
     r"第[零〇一二三四五六七八九十百两\d]+[届次期]|[上下]一?[届次期]|首届|往届|历届|下一次|上一次"
 )
-_CLAUSE = re.compile(r"[^，,、：:；]+[，,、：:；]?")
 _CLAIM_CLAUSE = re.compile(r"[^，,；;。！？]+")  # a list (、) stays in one clause
 _DENIAL = re.compile(r"不|没有|并非|未|无")
 # a list that can be counted
 _LIST = re.compile(r"[^、，。]+(?:、[^、，。]+)+(?:和|及|与)?[^、，。]*")
 SET_APART = frozenset({"caption", "heading"})  # passages set apart from the running text
-_SPACES = re.compile(r"\s+")
-
-
-def _squash(text: str) -> str:
-    return _SPACES.sub("", text)
 
 
 def body_of(reply: str) -> str:
@@ -208,29 +204,6 @@ class _Candidate:
 
 def normalize_question(text: str) -> str:
     return unicodedata.normalize("NFKC", text)[:MAX_QUESTION_CHARS].strip()
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text.replace("\n", "")) if s.strip()]
-
-
-def fit_bytes(text: str, limit: int = MAX_REPLY_BYTES) -> str:
-    """Cut at the last sentence boundary that fits; a single overlong sentence at a clause."""
-    if len(text.encode("utf-8")) <= limit:
-        return text
-    out = ""
-    for piece in split_sentences(text) or [text]:
-        if len((out + piece).encode("utf-8")) > limit - 3:
-            break
-        out += piece
-    if not out:  # no sentence fits: fall back to clauses, then characters
-        for piece in _CLAUSE.findall(text):
-            if len((out + piece).encode("utf-8")) > limit - 3:
-                break
-            out += piece
-    while len((out + "…").encode("utf-8")) > limit:
-        out = out[:-1]
-    return out + ("…" if out != text else "")
 
 
 @dataclass(frozen=True)

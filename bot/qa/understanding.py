@@ -1,6 +1,6 @@
 """How a question typed on a phone or spoken to WeChat is read before anything is looked up.
 
-One pass, in this order, each step driven by a table (``bot.lexicon``) or by what the
+One pass, in this order, each step driven by a table (``bot.qa.lexicon``) or by what the
 knowledge itself names (its people, their aliases, its synonym file):
 
 1. spoken forms read as written ones (叫啥 → 叫什么), then filler dropped (请问一下, 呀);
@@ -29,7 +29,7 @@ os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
 from pypinyin import Style, lazy_pinyin
 
-from bot import lexicon
+from bot.qa import lexicon
 from knowledge.base import KnowledgeBase
 
 # A yes/no question: a closing 吗, or an A-not-A form; the second group is what it becomes.

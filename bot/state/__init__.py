@@ -1,24 +1,29 @@
-"""Shared state (per-user context, retry de-duplication, the knowledge version stamp).
+"""The state every worker shares, opened by one factory: stores, the Redis breaker, counters, rate limit, retry claims, the query log.
 
 One interface, several backends, as WeRoBot's session storages: the embedded store serves
 every gunicorn worker on one machine; Redis serves several machines, with the embedded store
 as the fallback while Redis is out of reach.
 """
 
-from bot.store.base import StateStore, StoreUnavailable
-from bot.store.embedded import EmbeddedStore
-from bot.store.memory import MemoryStore
-from bot.store.redis import RedisStore
-from bot.store.resilient import CircuitBreaker, ResilientStore
+from bot.state.base import StateStore, StoreUnavailable
+from bot.state.counters import machine_counters
+from bot.state.embedded import EmbeddedStore
+from bot.state.memory import MemoryStore
+from bot.state.ratelimit import RateLimiter, open_rate_limiter
+from bot.state.redis import RedisStore
+from bot.state.resilient import CircuitBreaker, ResilientStore
 
 __all__ = [
     "CircuitBreaker",
     "EmbeddedStore",
     "MemoryStore",
+    "RateLimiter",
     "RedisStore",
     "ResilientStore",
     "StateStore",
     "StoreUnavailable",
+    "machine_counters",
+    "open_rate_limiter",
     "open_store",
 ]
 

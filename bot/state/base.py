@@ -10,12 +10,14 @@ class StoreUnavailable(ConnectionError):
     """A networked backend could not be reached in time (down, restarting, partitioned).
 
     Backends raise it instead of their client library's errors, so the fallback logic
-    (bot.store.resilient) does not depend on which network store is behind it.
+    (bot.state.resilient) does not depend on which network store is behind it.
     """
 
 
 class StateStore(Protocol):
     """Keys are strings; values are JSON-serialisable; ``ttl`` is in seconds (None: no expiry)."""
+
+    backend: str  # what /healthz reports: embedded, memory, redis or redis-down(local)
 
     def get(self, key: str) -> Any | None: ...
 

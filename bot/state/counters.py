@@ -18,7 +18,7 @@ from pathlib import Path
 import diskcache
 from limits.storage import Storage
 
-from bot.store.embedded import SETTINGS
+from bot.state.embedded import SETTINGS
 
 SHARDS = 8
 

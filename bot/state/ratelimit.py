@@ -10,7 +10,7 @@ strategy every backend does atomically, and exact enough for a limit meant to st
 ``limits`` is used directly rather than through flask-limiter's decorators: those key a
 request by what Flask sees (address, route), while here the key is the hashed OpenID inside
 the (possibly encrypted) XML body, and the count must happen inside the message's first
-claim so that WeChat's retries are not counted again (bot.webhook).
+claim so that WeChat's retries are not counted again (bot.web.webhook).
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from limits import RateLimitItem, parse
 from limits.storage import RedisStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 
-from bot.store import RedisStore, ResilientStore, StateStore
-from bot.store.counters import machine_counters
-from bot.store.redis import KEY_PREFIX, unavailable_as_store_error
-from bot.store.resilient import CircuitBreaker
+from bot.state.base import StateStore
+from bot.state.counters import machine_counters
+from bot.state.redis import KEY_PREFIX, RedisStore, unavailable_as_store_error
+from bot.state.resilient import CircuitBreaker, ResilientStore
 
-TOO_FAST = "您发消息太快了，请稍后再试。"
 NAMESPACE = "user"
 
 

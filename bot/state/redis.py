@@ -2,7 +2,7 @@
 
 Every call is one round trip with short socket timeouts: a reply must reach WeChat within
 5 s, so an unreachable Redis has to fail fast (StoreUnavailable) and let the caller fall
-back (bot.store.resilient) rather than stall. Values are JSON, so any process, in any
+back (bot.state.resilient) rather than stall. Values are JSON, so any process, in any
 language, can read them; keys share one prefix so the bot can live in a shared database.
 """
 
@@ -17,7 +17,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from bot.store.base import StoreUnavailable
+from bot.state.base import StoreUnavailable
 
 KEY_PREFIX = "forumbot:"
 SOCKET_TIMEOUT = 0.5  # seconds, to connect and for each reply

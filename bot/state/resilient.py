@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from bot.store.base import StateStore, StoreUnavailable
+from bot.state.base import StateStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
 

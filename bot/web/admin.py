@@ -12,16 +12,15 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from bot import throttle
-from bot.app import get_engine
-from bot.engine import ReloadBusy
+from bot.chat.engine import ReloadBusy
+from bot.web import throttle
+from bot.web.services import get_engine
 from knowledge.errors import KnowledgeError
 
 bp = Blueprint("admin_api", __name__, url_prefix="/admin")
 
 
 def init_app(app: Flask) -> None:
-    throttle.init_app(app)
     app.register_blueprint(bp)
 
 

@@ -3,7 +3,7 @@ could not answer, in a browser, behind the same admin token as the JSON API.
 
 The token is typed once into a login form and kept as a signed session cookie (HttpOnly,
 SameSite=Strict, Secure in production), so it never sits in the browser's history or in a
-bookmark. Every POST carries a CSRF token. The JSON API (bot.admin) keeps its own Bearer check:
+bookmark. Every POST carries a CSRF token. The JSON API (bot.web.admin) keeps its own Bearer check:
 its ``before_request`` runs for its blueprint only, so these routes avoid its paths
 (``/admin/reload``, ``/admin/stats``).
 """
@@ -33,11 +33,11 @@ from flask import (
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from bot import throttle
-from bot.admin import knowledge_stats, token_matches
-from bot.app import get_engine, get_store
-from bot.engine import ReloadBusy
-from bot.store.base import shared_secret
+from bot.chat.engine import ReloadBusy
+from bot.state.base import shared_secret
+from bot.web import throttle
+from bot.web.admin import knowledge_stats, token_matches
+from bot.web.services import get_engine, get_store
 from knowledge.errors import KnowledgeError
 from knowledge.synonyms import append_rule
 
@@ -81,7 +81,7 @@ def init_app(app: Flask) -> None:
     # Without BOT_SECRET_KEY, one key kept in the shared store: a session signed by one
     # worker is accepted by every other.
     app.secret_key = config.secret_key or shared_secret(
-        app.extensions["forumbot.store"], SECRET_KEY
+        app.extensions["forumbot"].store, SECRET_KEY
     )
     app.config.update(
         SESSION_COOKIE_NAME="forumbot_admin",

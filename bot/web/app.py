@@ -1,19 +1,25 @@
-"""The Flask application factory."""
+"""The Flask application factory: opens every service once and registers the blueprints."""
 
 from __future__ import annotations
 
 from flask import Flask
+from limits.strategies import FixedWindowRateLimiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from bot.chat.engine import Engine
 from bot.config import Config, check_config, check_data_dir
-from bot.engine import Engine
-from bot.querylog import QueryLog
-from bot.store import StateStore, open_store
+from bot.state import StateStore, machine_counters, open_rate_limiter, open_store
+from bot.state.privacy import user_hash_key
+from bot.state.querylog import QueryLog
+from bot.web import admin, admin_page, health, webhook
+from bot.web.services import KEY, Services
+from bot.wechat.protocol import Protocol
+from handlers.menu import load_menu
 
 
 def create_app(config: Config | None = None, store: StateStore | None = None) -> Flask:
     """The bot as configured (default: from the environment), its state in ``store`` (default:
-    the one the configuration names, bot.store.open_store)."""
+    the one the configuration names, bot.state.open_store)."""
     config = config or Config.from_env()
     check_config(config)
     check_data_dir(config)
@@ -29,29 +35,27 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
     querylog = QueryLog.in_data_dir(config.data_dir, config.query_log_days)
     engine = Engine(config, store, querylog)
     engine.load()
-    app.extensions["forumbot"] = engine
-    app.extensions["forumbot.store"] = store
-
-    from bot import admin, admin_page, webhook
-    from bot.health import bp as health_bp
+    app.extensions[KEY] = Services(
+        config=config,
+        engine=engine,
+        store=store,
+        wechat=Protocol.configured(
+            config.wechat_token,
+            config.wechat_aes_key,
+            config.wechat_appid,
+            config.replay_window,
+            config.message_mode,
+        ),
+        menu=load_menu(config.menu_file),
+        user_key=user_hash_key(store),
+        limiter=open_rate_limiter(config.rate_limit, config.data_dir, store),
+        admin_failures=FixedWindowRateLimiter(machine_counters(config.data_dir)),
+    )
 
     # Before anything answers: catch up with a reload another worker or instance made.
     app.before_request(engine.sync)
-    app.register_blueprint(health_bp)
+    app.register_blueprint(health.bp)
     webhook.init_app(app)
     admin.init_app(app)
     admin_page.init_app(app)
     return app
-
-
-def get_engine() -> Engine:
-    from flask import current_app
-
-    return current_app.extensions["forumbot"]
-
-
-def get_store() -> StateStore:
-    """The state shared by every worker (per-user conversations, retry claims)."""
-    from flask import current_app
-
-    return current_app.extensions["forumbot.store"]

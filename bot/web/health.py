@@ -7,7 +7,7 @@ import time
 
 from flask import Blueprint, jsonify
 
-from bot.app import get_engine, get_store
+from bot.web.services import get_engine, get_store
 
 bp = Blueprint("health", __name__)
 

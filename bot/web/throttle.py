@@ -8,26 +8,19 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, current_app, request
+from flask import request
 from limits import parse
 from limits.strategies import FixedWindowRateLimiter
 
-from bot.store.counters import machine_counters
+from bot.web.services import services
 
 FAILED_ADMIN_AUTH = parse("10/15minutes")  # per client address, logins and tokens together
 NAMESPACE = "admin-auth"
 log = logging.getLogger(__name__)
 
 
-def init_app(app: Flask) -> None:
-    config = app.extensions["forumbot"].config
-    app.extensions["forumbot.admin_failures"] = FixedWindowRateLimiter(
-        machine_counters(config.data_dir)
-    )
-
-
 def _limiter() -> FixedWindowRateLimiter:
-    return current_app.extensions["forumbot.admin_failures"]
+    return services().admin_failures
 
 
 def _remote() -> str:

@@ -1,0 +1,1 @@
+"""``python -m bot``: the command line, the console and the evaluation of the QA sets."""

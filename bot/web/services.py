@@ -1,0 +1,44 @@
+"""The one services object of an app: what create_app opened, which every blueprint reads
+from ``current_app.extensions`` instead of importing back from the app module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from limits.strategies import FixedWindowRateLimiter
+
+from bot.chat.engine import Engine
+from bot.config import Config
+from bot.state import RateLimiter, StateStore
+from bot.wechat.protocol import Protocol
+from handlers.menu import Menu
+
+KEY = "forumbot"  # app.extensions[KEY]
+
+
+@dataclass(frozen=True)
+class Services:
+    config: Config
+    engine: Engine
+    store: StateStore  # shared by every worker: conversations, retry claims, the stamp
+    wechat: Protocol
+    menu: Menu
+    user_key: str  # OpenIDs are hashed with it (bot.state.privacy)
+    limiter: RateLimiter | None  # None: BOT_RATE_LIMIT is off
+    admin_failures: FixedWindowRateLimiter  # wrong admin credentials, per client address
+
+
+def services() -> Services:
+    """The services of the app handling the current request."""
+    services: Services = current_app.extensions[KEY]
+    return services
+
+
+def get_engine() -> Engine:
+    return services().engine
+
+
+def get_store() -> StateStore:
+    """The state shared by every worker (per-user conversations, retry claims)."""
+    return services().store

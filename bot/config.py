@@ -35,7 +35,7 @@ class Config:
     redis_url: str = ""
     replay_window: int = 300  # seconds a signed timestamp stays valid; 0 disables the check
     max_body_bytes: int = 1024 * 1024
-    menu_file: Path = PROJECT_ROOT / "handlers" / "menu.toml"
+    menu_file: Path | None = None  # None: the persona's welcome and menu (BOT_KNOWLEDGE_DIR)
     query_log_days: float = 90  # questions are kept this long; 0 keeps none
     rate_limit: str = "20/minute"  # messages per user (limits notation); "0" or "" disables
     secret_key: str = ""  # signs the admin page's session; empty: one made and kept in the store
@@ -70,7 +70,7 @@ class Config:
             data_dir=Path(env.get("BOT_DATA_DIR") or PROJECT_ROOT / "data"),
             redis_url=env.get("BOT_REDIS_URL", ""),
             replay_window=int(env.get("BOT_REPLAY_WINDOW", "300")),
-            menu_file=Path(env.get("BOT_MENU_FILE") or PROJECT_ROOT / "handlers" / "menu.toml"),
+            menu_file=Path(env["BOT_MENU_FILE"]) if env.get("BOT_MENU_FILE") else None,
             query_log_days=float(env.get("BOT_QUERY_LOG_DAYS", "90")),
             rate_limit=env.get("BOT_RATE_LIMIT", "20/minute"),
             secret_key=env.get("BOT_SECRET_KEY", ""),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.chat.conversation import Conversation
-from handlers.menu import Menu
+from knowledge.persona import Menu, Persona, Replies
 
 if TYPE_CHECKING:
     from bot.chat.engine import Engine
@@ -17,3 +17,9 @@ class Context:
     engine: Engine
     conversation: Conversation
     menu: Menu
+
+    @property
+    def replies(self) -> Replies:
+        """The fixed replies of the knowledge now serving (its persona)."""
+        kb = self.engine.knowledge
+        return (kb.persona if kb is not None else Persona()).replies

@@ -12,8 +12,6 @@ from handlers.registry import ANY_EVENT, handles
 
 log = logging.getLogger(__name__)
 
-MENU_KEY_UNKNOWN = "这个菜单按钮还没有设置对应的问题。可以直接发文字提问，例如：论坛在哪里举行？"
-
 
 @handles("event:subscribe", "event:scan")
 def on_subscribe(event: BaseEvent, ctx: Context) -> Reply:
@@ -37,7 +35,7 @@ def on_click(event: ClickEvent, ctx: Context) -> Reply:
     question = ctx.menu.questions.get(key)
     if question is None:
         log.warning("menu key %r is not in the menu file", event.key)
-        return Reply(MENU_KEY_UNKNOWN, ReplyKind.HINT)
+        return Reply(ctx.replies.menu_key_unknown, ReplyKind.HINT)
     return ctx.conversation.respond(ctx.engine, question)
 
 

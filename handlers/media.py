@@ -9,12 +9,7 @@ from bot.chat.reply import Reply, ReplyKind
 from handlers.context import Context
 from handlers.registry import ANY_MESSAGE, handles
 
-CAN_ONLY_READ_TEXT = (
-    "抱歉，我暂时看不懂这类消息。我回答关于第十一届中国电子政务高峰论坛的问题，"
-    "请用文字（或语音）提问，例如：论坛在哪里举行？"
-)
-
 
 @handles("image", "location", "link", "video", "shortvideo", "file", ANY_MESSAGE)
 def on_unsupported(message: BaseMessage, ctx: Context) -> Reply:
-    return Reply(CAN_ONLY_READ_TEXT, ReplyKind.UNSUPPORTED)
+    return Reply(ctx.replies.can_only_read_text, ReplyKind.UNSUPPORTED)

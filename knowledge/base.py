@@ -23,6 +23,7 @@ from knowledge.index import BM25Index
 from knowledge.loader import DEFAULT_MAX_DOCUMENT_BYTES, list_sources, load_document
 from knowledge.model import Document, Passage
 from knowledge.passages import knowledge_names, knowledge_terms, organisations, split_passages
+from knowledge.persona import Persona, parse_persona, read_persona
 from knowledge.repair import repair_text
 from knowledge.synonyms import SynonymTable, normalized, parse_synonyms, read_synonyms
 from knowledge.tokenizer import TERMS_FILE, Tokenizer, normalize, read_word_list
@@ -52,6 +53,7 @@ class KnowledgeBase:
     synonyms: SynonymTable = field(default_factory=SynonymTable)
     words: list[str] = field(default_factory=list)  # the tokenizer's words from the knowledge
     key: str = ""  # the build's key in the build cache (what the reload stamp names)
+    persona: Persona = field(default_factory=Persona)  # the forum's words (persona.toml)
 
     def __post_init__(self) -> None:
         self.speakers = frozenset(p.speaker for p in self.passages if p.speaker)
@@ -149,6 +151,8 @@ class Sources:
     synonyms_sha256: str
     key: str  # of the build, in the build cache
     version: str  # what /healthz and the stamp call it: the sources' hashes
+    persona_text: str = ""
+    persona_sha256: str = ""
 
 
 def read_sources(
@@ -160,9 +164,16 @@ def read_sources(
     documents = [load_document(path) for path in list_sources(folder, max_document_bytes)]
     text, sha = read_synonyms(folder)
     normalized(parse_synonyms(text), normalize)  # a bad line is refused now, by number
-    hashes = "".join(d.sha256 for d in documents) + sha
-    version = hashlib.sha256(hashes.encode()).hexdigest()[:12]
-    return Sources(documents, text, sha, cache_key(documents, sha), version)
+    persona, persona_sha = read_persona(folder)
+    parse_persona(persona)  # refused now too, naming the field
+    version = _version(documents, sha, persona_sha)
+    key = cache_key(documents, sha, persona_sha)
+    return Sources(documents, text, sha, key, version, persona, persona_sha)
+
+
+def _version(documents: Sequence[Document], synonyms_sha: str, persona_sha: str) -> str:
+    hashes = "".join(d.sha256 for d in documents) + synonyms_sha + persona_sha
+    return hashlib.sha256(hashes.encode()).hexdigest()[:12]
 
 
 def build_knowledge_base(
@@ -194,6 +205,8 @@ def build_sources(
             documents=[replace(d, text="") for d in sources.documents],
             synonyms_text=sources.synonyms_text,
             synonyms_sha256=sources.synonyms_sha256,
+            persona_text=sources.persona_text,
+            persona_sha256=sources.persona_sha256,
         )
         if cache:
             cache.save(sources.key, built)
@@ -216,18 +229,18 @@ def _assemble(built: Built, key: str) -> KnowledgeBase:
     sha = built.synonyms_sha256
     tokenizer = Tokenizer(built.words, names=built.names)
     tokenizer.tag("")  # load the tagger's tables now, before gunicorn forks workers
-    hashes = "".join(d.sha256 for d in built.documents) + sha
     return KnowledgeBase(
         built.documents,
         built.passages,
         tokenizer,
         built.index,
-        hashlib.sha256(hashes.encode()).hexdigest()[:12],
+        _version(built.documents, sha, built.persona_sha256),
         warnings=built.warnings,
         roles=built.roles,
         synonyms=_synonym_table(built.synonyms_text, sha),
         words=built.words,
         key=key,
+        persona=parse_persona(built.persona_text),
     )
 
 

@@ -48,6 +48,8 @@ class Built:
     documents: list[Document] = field(default_factory=list)
     synonyms_text: str = ""
     synonyms_sha256: str = ""  # of the file as it was on disk (part of the version)
+    persona_text: str = ""  # the folder's persona.toml, as the synonym file
+    persona_sha256: str = ""
 
 
 @functools.cache
@@ -61,10 +63,14 @@ def pipeline_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cache_key(documents: Sequence[Document], synonyms_sha256: str = "") -> str:
-    """The build's key: the pipeline, the documents, and the synonym file (whose words join
-    the tokenizer's dictionary, so they change how every passage is cut)."""
-    digest = hashlib.sha256(f"{pipeline_fingerprint()}\0{synonyms_sha256}".encode())
+def cache_key(
+    documents: Sequence[Document], synonyms_sha256: str = "", persona_sha256: str = ""
+) -> str:
+    """The build's key: the pipeline, the documents, the synonym file (whose words join
+    the tokenizer's dictionary, so they change how every passage is cut) and the persona
+    (a worker serving a build by its key serves its words too)."""
+    persona = f"\0{persona_sha256}" if persona_sha256 else ""
+    digest = hashlib.sha256(f"{pipeline_fingerprint()}\0{synonyms_sha256}{persona}".encode())
     for document in documents:
         digest.update(f"\n{document.name}\0{document.sha256}".encode())
     return digest.hexdigest()[:32]
@@ -98,6 +104,8 @@ class BuildCache:
                 ],
                 str(meta["synonyms"]),
                 str(meta["synonyms_sha256"]),
+                str(meta.get("persona", "")),
+                str(meta.get("persona_sha256", "")),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("ignoring a damaged knowledge cache entry %s: %s", entry, exc)
@@ -123,6 +131,8 @@ class BuildCache:
                 ],
                 "synonyms": built.synonyms_text,
                 "synonyms_sha256": built.synonyms_sha256,
+                "persona": built.persona_text,
+                "persona_sha256": built.persona_sha256,
             }
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
             built.index.save(tmp / "index.npz")

@@ -103,7 +103,7 @@ def parse_persona(text: str, name: str = FILE_NAME) -> Persona:
         if key == "about_someone":
             replies[key] = _strings(value, f"replies.{key}", name)
         elif isinstance(value, str) and value.strip():
-            replies[key] = value.strip().replace("{examples}", _bullets(examples))
+            replies[key] = value.replace("{examples}", _bullets(examples))
         else:
             raise KnowledgeError(f"replies.{key} must be a non-empty string", name)
     subject = data.get("subject", "")

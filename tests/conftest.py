@@ -6,8 +6,12 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT, Config
+from knowledge.persona import FILE_NAME, parse_persona, read_persona
 
 REPORT = next((PROJECT_ROOT / "knowledge" / "sources").glob("*.txt"))
+PERSONA_FILE = REPORT.parent / FILE_NAME
+PERSONA = parse_persona(read_persona(REPORT.parent)[0])
+REPLIES = PERSONA.replies  # the fixed replies the shipped knowledge gives
 
 
 @pytest.fixture
@@ -17,10 +21,12 @@ def config(tmp_path: Path) -> Config:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    """A knowledge folder holding a copy of the report, for tests that add or break files."""
+    """A knowledge folder holding a copy of the report and its persona, for tests that add
+    or break files."""
     folder = tmp_path / "sources"
     folder.mkdir()
     shutil.copy(REPORT, folder)
+    shutil.copy(PERSONA_FILE, folder)
     return folder
 
 

@@ -13,7 +13,7 @@ import pytest
 from bot.chat.conversation import show_passage
 from bot.chat.engine import Engine
 from bot.config import Config
-from bot.web.webhook import TOO_FAST
+from tests.conftest import REPLIES
 from tests.gunicorn_support import Server, production_settings, start_server
 from tests.test_e2e_gunicorn import client
 
@@ -60,7 +60,7 @@ def test_follow_ups_retries_and_the_rate_limit_span_both_machines(machines):
     assert [send(wechat, "1", msg_id) for wechat in (a, b, a, b)] == [passage] * 4
     # 1 question + 3 numbers + 1 message (its 3 retries not counted) = 5 of 6
     assert send(a, "1") == passage
-    assert send(b, QUESTION) == TOO_FAST
+    assert send(b, QUESTION) == REPLIES.too_fast
     other = a.send_text(openid + "-other", QUESTION, msg_id=a.next_msg_id())
     assert other.text == engine.ask(QUESTION).text
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from handlers import REGISTRY, events, find_handler, media, message_key, text
-from handlers.menu import DEFAULT_MENU_FILE, MenuError, load_menu
+from handlers.menu import MenuError, load_menu
+from tests.conftest import PERSONA_FILE
 
 
 @pytest.mark.parametrize(
@@ -40,7 +41,7 @@ def test_unlisted_events_get_no_reply_and_unlisted_messages_the_polite_note():
 
 
 def test_the_shipped_menu_loads_and_its_examples_are_questions():
-    menu = load_menu(DEFAULT_MENU_FILE)
+    menu = load_menu(PERSONA_FILE)
     assert "论坛" in menu.welcome
     assert menu.questions
     assert all(q.endswith("？") for q in menu.questions.values())

@@ -15,9 +15,7 @@ from bot.state.privacy import hash_user
 from bot.web import create_app
 from bot.wechat.client import render_message, sign
 from bot.wechat.limits import MAX_REPLY_BYTES
-from handlers.events import MENU_KEY_UNKNOWN
-from handlers.media import CAN_ONLY_READ_TEXT
-from handlers.text import VOICE_NOT_RECOGNISED
+from tests.conftest import REPLIES
 from tests.wechat_support import (
     OPENID,
     TOKEN,
@@ -43,7 +41,7 @@ def engine(app):
 
 @pytest.fixture(scope="module")
 def menu(app):
-    return app.extensions["forumbot"].menu
+    return app.extensions["forumbot"].persona.menu  # no BOT_MENU_FILE: the persona's
 
 
 @pytest.fixture(params=MODES)
@@ -146,7 +144,7 @@ def test_voice_with_recognition_is_answered_like_text(wechat, engine):
 
 def test_voice_without_recognition_asks_for_text(wechat):
     sent = wechat.message("voice", media_id="m1", format="amr")
-    assert sent.text == VOICE_NOT_RECOGNISED
+    assert sent.text == REPLIES.voice_not_recognised
 
 
 @pytest.mark.parametrize(
@@ -188,7 +186,7 @@ def test_a_menu_click_asks_its_preset_question(wechat, engine, menu):
 
 def test_an_unknown_menu_key_says_so_and_suggests_asking(wechat):
     sent = wechat.message("event", event="click", key="NOT_IN_THE_MENU")
-    assert sent.text == MENU_KEY_UNKNOWN
+    assert sent.text == REPLIES.menu_key_unknown
 
 
 @pytest.mark.parametrize(
@@ -209,7 +207,7 @@ def test_an_unknown_menu_key_says_so_and_suggests_asking(wechat):
 def test_messages_the_bot_cannot_read_get_a_polite_note(wechat, msg_type, fields):
     sent = wechat.message(msg_type, **fields)
     assert sent.response.status_code == 200
-    assert sent.text == CAN_ONLY_READ_TEXT
+    assert sent.text == REPLIES.can_only_read_text
 
 
 # -- logging and privacy -----------------------------------------------------------------

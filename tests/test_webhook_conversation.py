@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bot.chat.conversation import (
-    NO_PREVIOUS,
-    NO_SOURCES,
     Conversation,
     citation_number,
     rewrite_follow_up,
@@ -21,6 +19,7 @@ from bot.state import EmbeddedStore, MemoryStore, RedisStore
 from bot.state.retries import reply_once
 from bot.wechat.limits import MAX_REPLY_BYTES
 from knowledge.model import Passage
+from tests.conftest import REPLIES
 
 SPEAKERS = frozenset({"杨学山", "孟庆国", "宋刚"})
 
@@ -123,13 +122,13 @@ def test_the_speaker_is_the_one_the_question_named_else_the_cited_speechs():
 
 
 def test_a_number_before_any_question_explains_what_to_do(store, engine):
-    assert Conversation(store, "u1").respond(engine, "1").text == NO_PREVIOUS
+    assert Conversation(store, "u1").respond(engine, "1").text == REPLIES.no_previous
 
 
 def test_a_number_after_an_unanswered_question_says_there_were_no_sources(store, engine):
     conversation = Conversation(store, "u1")
     conversation.remember("q", Answer("q", False, "not found"))
-    assert conversation.respond(engine, "1").text == NO_SOURCES
+    assert conversation.respond(engine, "1").text == REPLIES.no_sources
 
 
 def test_a_number_shows_the_remembered_passage_even_after_a_reload(store, engine):
@@ -166,13 +165,13 @@ def test_forgetting_drops_the_users_state(store, engine):
     conversation = Conversation(store, "u3")
     conversation.respond(engine, "论坛在哪里举行？")
     conversation.forget()
-    assert conversation.respond(engine, "1").text == NO_PREVIOUS
+    assert conversation.respond(engine, "1").text == REPLIES.no_previous
 
 
 def test_conversation_state_expires(store, engine):
     conversation = Conversation(store, "u4", ttl=-1)  # expired as soon as written
     conversation.respond(engine, "论坛在哪里举行？")
-    assert conversation.respond(engine, "1").text == NO_PREVIOUS
+    assert conversation.respond(engine, "1").text == REPLIES.no_previous
 
 
 # -- retry claims ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from bot.config import Config, ConfigError
 from bot.state.ratelimit import parse_rate_limit
 from bot.web import create_app
-from bot.web.webhook import TOO_FAST
+from tests.conftest import REPLIES
 from tests.wechat_support import WeChat, message_logs, webhook_config
 
 LIMIT = 3  # per hour in these tests: no window can end while a test runs
@@ -58,8 +58,8 @@ def test_over_the_limit_a_user_gets_a_polite_reply_on_any_machine(apps, mode, ca
     ]
     assert answers == [engine.ask(QUESTION).text] * LIMIT
     over = b.text(QUESTION, openid=openid, msg_id=ids.next_msg_id())
-    assert over.text == TOO_FAST  # in safe mode, encrypted like any reply
-    assert a.text("1", openid=openid, msg_id=ids.next_msg_id()).text == TOO_FAST
+    assert over.text == REPLIES.too_fast  # in safe mode, encrypted like any reply
+    assert a.text("1", openid=openid, msg_id=ids.next_msg_id()).text == REPLIES.too_fast
     assert b.text(QUESTION, openid=f"oPatientUser-{mode}").text == engine.ask(QUESTION).text
 
     lines = message_logs(caplog)
@@ -77,10 +77,10 @@ def test_retries_of_one_message_count_once(apps):
             sender.text(QUESTION, openid=openid, msg_id=first_id).text == engine.ask(QUESTION).text
         )
     for _ in range(LIMIT - 1):
-        assert b.text(QUESTION, openid=openid, msg_id=a.wechat.next_msg_id()).text != TOO_FAST
+        assert b.text(QUESTION, openid=openid, msg_id=a.wechat.next_msg_id()).text != REPLIES.too_fast
     limited_id = a.wechat.next_msg_id()
-    assert a.text(QUESTION, openid=openid, msg_id=limited_id).text == TOO_FAST
-    assert b.text(QUESTION, openid=openid, msg_id=limited_id).text == TOO_FAST  # its retry
+    assert a.text(QUESTION, openid=openid, msg_id=limited_id).text == REPLIES.too_fast
+    assert b.text(QUESTION, openid=openid, msg_id=limited_id).text == REPLIES.too_fast  # its retry
 
 
 def test_only_questions_count(apps):
@@ -88,7 +88,7 @@ def test_only_questions_count(apps):
     openid = "oClickingAround"
     for _ in range(LIMIT + 2):
         a.message("image", openid=openid, media_id="m", image="https://example.org/p.jpg")
-    assert a.text(QUESTION, openid=openid).text != TOO_FAST
+    assert a.text(QUESTION, openid=openid).text != REPLIES.too_fast
 
 
 def test_the_limit_is_read_from_the_environment():
@@ -104,7 +104,7 @@ def test_a_disabled_limit_never_refuses(tmp_path, off):
     app = create_app(webhook_config(tmp_path, rate_limit=off))
     assert app.extensions["forumbot"].limiter is None
     a = WeChat(app)
-    assert all(a.text("1", openid="oFast").text != TOO_FAST for _ in range(25))
+    assert all(a.text("1", openid="oFast").text != REPLIES.too_fast for _ in range(25))
 
 
 @pytest.mark.parametrize("bad", ["fast", "20/fortnight", "-3/minute"])

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from bot.chat.conversation import NO_PREVIOUS, show_passage
+from bot.chat.conversation import show_passage
 from bot.web import create_app
+from tests.conftest import REPLIES
 from tests.redis_support import RedisServer
 from tests.wechat_support import WeChat, message_logs, webhook_config
 
@@ -67,7 +68,7 @@ def test_a_follow_up_is_answered_on_the_other_machine(machines, engine):
     openid = f"oRedisFollowUp-{a.wechat.mode}"
     assert a.text(FIRST, openid=openid).text == engine.ask(FIRST).text
     assert b.text("1", openid=openid).text == first_citation(engine, FIRST)
-    assert b.text("1", openid=f"oSomeoneElse-{a.wechat.mode}").text == NO_PREVIOUS
+    assert b.text("1", openid=f"oSomeoneElse-{a.wechat.mode}").text == REPLIES.no_previous
 
 
 def test_a_retry_on_the_other_machine_gets_the_first_reply_computed_once(
@@ -134,7 +135,7 @@ def test_an_outage_falls_back_to_each_machine_and_sharing_resumes_after_it(
     assert a.text("1", openid="oDuring").text == first_citation(engine, SECOND)  # same machine
     assert health_a.get("/healthz").get_json()["store"] == "redis-down(local)"
     assert len(resilient_logs(caplog, "WARNING")) == 1
-    assert b.text("1", openid="oDuring").text == NO_PREVIOUS  # the other machine cannot know
+    assert b.text("1", openid="oDuring").text == REPLIES.no_previous  # the other machine cannot know
     assert len(resilient_logs(caplog, "WARNING")) == 2  # one per machine, not per request
     assert resilient_logs(caplog, "INFO") == []
 

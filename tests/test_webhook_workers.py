@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.conversation import NO_PREVIOUS, Conversation, show_passage
+from bot.chat.conversation import Conversation, show_passage
 from bot.qa.answer import Answer, Citation
 from bot.state.privacy import hash_user
 from bot.web import create_app
 from bot.wechat.limits import MAX_REPLY_BYTES
 from knowledge.model import Passage
 from knowledge.text import split_sentences
+from tests.conftest import REPLIES
 from tests.wechat_support import OPENID, WeChat, message_logs, webhook_config
 
 FIRST = "论坛在哪里举行？"
@@ -62,7 +63,7 @@ def test_a_citation_number_shows_the_passage_from_the_other_worker(workers, engi
 def test_follow_ups_belong_to_their_user(workers):
     a, b = workers
     a.text(FIRST, openid="oFollowUpUser0000000000000002")
-    assert b.text("1", openid="oSomebodyElse000000000000003").text == NO_PREVIOUS
+    assert b.text("1", openid="oSomebodyElse000000000000003").text == REPLIES.no_previous
 
 
 def test_a_number_with_no_such_citation_says_which_exist(workers, engine):

@@ -31,6 +31,7 @@ from bot.qa.answer import Answer, body_of
 from bot.qa.question import strip_cues
 from bot.state.base import StateStore
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
+from knowledge.persona import Persona, Replies
 from knowledge.text import HAN as _HAN_CHAR
 from knowledge.text import split_sentences
 
@@ -42,9 +43,6 @@ CONVERSATION_TTL = 30 * 60  # a follow-up refers to an answer at most this old (
 # again, shorter, before tokenising. This bound only keeps the regular expressions cheap.
 MAX_INPUT_CHARS = 2000
 
-NO_PREVIOUS = "请先提一个关于论坛的问题，再回复出处编号（如 1）查看原文。"
-NO_SOURCES = "上一条回答没有引用出处。可以换个问法再问一次。"
-NO_MORE = "关于这个问题，报道里没有更多内容了。可以换个角度再问。"
 SHOWN_KEPT = 30  # sentences remembered as shown, per user
 
 # "More of the same": the previous question, for what was not shown yet.
@@ -203,10 +201,11 @@ class Conversation:
         previous one."""
         text = (text or "")[:MAX_INPUT_CHARS].strip()
         state = self.state()
+        kb = engine.knowledge
+        replies = (kb.persona if kb is not None else Persona()).replies
         n = citation_number(text)
         if n is not None:
-            return self._citation(state, n)
-        kb = engine.knowledge
+            return self._citation(state, n, replies)
         names = kb.names if kb is not None else frozenset()
         previous = state.get("asked") or ""
         more = bool(previous) and is_more(text)
@@ -219,7 +218,7 @@ class Conversation:
             else:
                 answer = engine.ask(previous, user=self.user, channel=self.channel, exclude=exclude)
             if not answer.answered:
-                return Reply(NO_MORE, ReplyKind.ANSWER, False, answer.top_score, previous)
+                return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, previous)
             self.remember(previous, answer, names, previous=state, more=True)
             return Reply(answer.text, ReplyKind.ANSWER, True, answer.top_score, previous)
         answer = None
@@ -238,7 +237,7 @@ class Conversation:
         if answer is None:
             answer = engine.ask(question, user=self.user, channel=self.channel, exclude=exclude)
         if more and not answer.answered:
-            return Reply(NO_MORE, ReplyKind.ANSWER, False, answer.top_score, question)
+            return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, question)
         self.remember(question, answer, names, previous=state, more=more)
         return Reply(answer.text, ReplyKind.ANSWER, answer.answered, answer.top_score, question)
 
@@ -280,12 +279,12 @@ class Conversation:
             ttl=self.ttl,
         )
 
-    def _citation(self, state: dict[str, Any], n: int) -> Reply:
+    def _citation(self, state: dict[str, Any], n: int, replies: Replies) -> Reply:
         if not state:
-            return Reply(NO_PREVIOUS, ReplyKind.HINT)
+            return Reply(replies.no_previous, ReplyKind.HINT)
         citations = state.get("citations") or []
         if not citations:
-            return Reply(NO_SOURCES, ReplyKind.HINT)
+            return Reply(replies.no_sources, ReplyKind.HINT)
         cited = next((c for c in citations if c["n"] == n), None)
         if cited is None:
             numbers = "、".join(str(c["n"]) for c in citations)

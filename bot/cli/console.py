@@ -18,8 +18,8 @@ from bot.chat.engine import Engine
 from bot.state.memory import MemoryStore
 from bot.wechat.client import WeChatClient, render_message
 
-HELP = """Ask anything about the forum, e.g. 论坛在哪里举行？ or 杨学山讲了什么？
-  1, 2, …   show the passage an answer cited
+# after the persona's console_help line
+COMMANDS = """  1, 2, …   show the passage an answer cited
   /help     this help
   /quit     leave (Ctrl-D works too)"""
 
@@ -45,7 +45,7 @@ def _read_lines(history_file: Path | None) -> Callable[[], str]:
 def prompt_loop(
     respond: Callable[[str], str | None],
     banner: str,
-    help_text: str = HELP,
+    help_text: str,
     history_file: Path | None = None,
 ) -> int:
     read = _read_lines(history_file)
@@ -68,9 +68,12 @@ def prompt_loop(
 
 def run_console(engine: Engine) -> int:
     conversation = Conversation(MemoryStore(), "console", channel="console")
+    kb = engine.knowledge or engine.load()
+    replies = kb.persona.replies
     return prompt_loop(
         lambda line: conversation.respond(engine, line).text,
-        "forumbot console: ask about the 11th China E-Government Summit Forum. /help, /quit.",
+        replies.console_banner,
+        f"{replies.console_help}\n{COMMANDS}",
         history_file=engine.config.data_dir / "console_history",
     )
 
@@ -120,5 +123,7 @@ def run_remote_console(client: WeChatClient, openid: str | None = None) -> int:
         return exchange.text
 
     return prompt_loop(
-        respond, f"forumbot console → {client.url} ({client.mode} mode). /help for commands.", REMOTE_HELP
+        respond,
+        f"forumbot console → {client.url} ({client.mode} mode). /help for commands.",
+        REMOTE_HELP,
     )

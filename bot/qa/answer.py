@@ -62,25 +62,8 @@ RELATIVE_TIME = frozenset(
     }
 )  # fmt: skip
 
-SUBJECT = "第十一届中国电子政务高峰论坛"  # what a question that names no subject is about
-EXAMPLES = ("论坛在哪里举行？", "杨学山的演讲题目是什么？", "智慧城市分委会主任是谁？")
-NOT_FOUND = (
-    "抱歉，论坛报道里没有找到与这个问题相关的内容。我只回答关于第十一届中国电子政务高峰论坛的问题，"
-    "可以试试：\n" + "\n".join(f"• {q}" for q in EXAMPLES)
-)
-# Said as well when a question the bot could not answer has no Chinese in it at all.
-IN_CHINESE_PLEASE = (
-    "I answer questions about the 11th China E-Government Summit Forum (Beijing, 11 June "
-    "2017) from its Chinese report: please ask in Chinese, e.g. 论坛在哪里举行？"
-)
-INTRODUCTION = (
-    "你好！我是第十一届中国电子政务高峰论坛（2017年6月11日，北京）的问答助手，"
-    "回答都摘自论坛报道原文，并注明来源。可以这样问：\n" + "\n".join(f"• {q}" for q in EXAMPLES)
-)
-NOT_MENTIONED = "报道里没有提到这一点。关于{who}，可以这样问：\n"
-ABOUT_SOMEONE = ("{who}是谁？", "{who}讲了什么？")
-YOU_ARE_WELCOME = "不客气！关于论坛还有什么想了解的，随时问我。"
-FOLLOW_UP_HINT = "回复数字（如 1）查看对应原文。"
+# The subject, the examples and the fixed replies are the forum's: its persona
+# (knowledge/persona.py), which comes with the knowledge base.
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # 第十届, 第3次, 第二期: which occurrence of a recurring event. 第十 is a sub-word of 第十一届,
@@ -238,11 +221,14 @@ class _Asked:
 
 
 class Composer:
-    """Composes answers from one knowledge base; built once per base, reused per question."""
+    """Composes answers from one knowledge base, in the words of its persona. Made for each
+    question (what it holds is the base's, so that costs nothing), which is also why
+    ``reading`` is the reading of the one question it answered."""
 
     def __init__(self, kb: KnowledgeBase, resources: Resources = EVERYTHING) -> None:
         self.kb = kb
         self.resources = resources
+        self.replies = kb.persona.replies
         self.reading: dict[str, object] = {}  # how the question now answered was read
         self._names = kb.speakers
         self._max_weight = kb.term_weight("\0never a term\0")
@@ -287,7 +273,7 @@ class Composer:
             report_words = self.kb.terms_in(" ".join(words))
             for term in self.kb.terms_in(phrase):
                 alternatives[term] = alternatives.get(term, frozenset()) | report_words
-        subject = self.kb.terms_in(SUBJECT)
+        subject = self.kb.terms_in(self.kb.persona.subject)
         light = self._max_weight * LIGHT_WEIGHT
         if question.intent is not Intent.WHAT and all(
             w <= light or t in subject for t, w in weights.items()
@@ -449,16 +435,21 @@ class Composer:
     def answer(self, raw_question: str, exclude: frozenset[str] = frozenset()) -> Answer:
         """``exclude``: sentences not to quote again (shown to this user already)."""
         answer = self._answer(raw_question, exclude)
-        if answer.text == NOT_FOUND and not _HAN.search(raw_question):
-            return replace(answer, text=f"{NOT_FOUND}\n\n{IN_CHINESE_PLEASE}")
+        not_found = self.replies.not_found
+        if answer.text == not_found and not _HAN.search(raw_question):
+            return replace(answer, text=f"{not_found}\n\n{self.replies.in_chinese_please}")
         return answer
 
     def _answer(self, raw_question: str, exclude: frozenset[str] = frozenset()) -> Answer:
         text = normalize_question(raw_question)
         if not text or is_greeting(text):
-            return self._decided(Answer(raw_question, False, INTRODUCTION), "a greeting")
+            return self._decided(
+                Answer(raw_question, False, self.replies.introduction), "a greeting"
+            )
         if is_thanks(text):
-            return self._decided(Answer(raw_question, False, YOU_ARE_WELCOME), "thanks")
+            return self._decided(
+                Answer(raw_question, False, self.replies.you_are_welcome), "thanks"
+            )
         understood = understand(self.kb.tokenizer.normalize(text), self.kb, self.resources)
         question = analyse(understood.text)
         question = replace(question, synonyms=(*question.synonyms, *understood.synonyms))
@@ -484,7 +475,7 @@ class Composer:
         ):
             # a number the report never mentions (2018年的论坛) is a fact it cannot give
             return self._decided(
-                Answer(raw_question, False, NOT_FOUND),
+                Answer(raw_question, False, self.replies.not_found),
                 "nothing to look up, or a number the knowledge never uses",
             )
         unsaid = [
@@ -501,7 +492,7 @@ class Composer:
             )
         if any(not self.kb.knows(o) for o in _ORDINAL.findall(question.text)):
             return self._decided(  # 第十届 of an 第十一届 report
-                Answer(raw_question, False, NOT_FOUND),
+                Answer(raw_question, False, self.replies.not_found),
                 "refused: an ordinal the knowledge never uses",
             )
         hits, covered, quotable = self._found(question, asked, people, SEARCH_DEPTH)
@@ -516,7 +507,9 @@ class Composer:
             if denied is not None:
                 return self._decided(denied, f"answered no: the claim is not made of {people[0]}")
         if not quotable:
-            return self._decided(Answer(raw_question, False, NOT_FOUND), "refused: nothing found")
+            return self._decided(
+                Answer(raw_question, False, self.replies.not_found), "refused: nothing found"
+            )
         if coverage < MIN_COVERAGE:
             return self._decided(
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
@@ -569,7 +562,9 @@ class Composer:
         citations = self._told_apart(citations)
         body = lead + "".join(self._quote(c, citations) for c in chosen)
         sources = "\n".join(f"[{c.n}] {c.line()}" for c in citations)
-        reply = fit_bytes(f"{body}\n\n{CITATION_MARKER}：\n{sources}\n{FOLLOW_UP_HINT}")
+        reply = fit_bytes(
+            f"{body}\n\n{CITATION_MARKER}：\n{sources}\n{self.replies.follow_up_hint}"
+        )
         return Answer(raw_question, True, reply, citations, top, coverage)
 
     def more_of(self, passage_ids: list[str], shown: frozenset[str]) -> Answer:
@@ -678,10 +673,12 @@ class Composer:
         about them and what it can tell instead, rather than the general apology."""
         known = [p for p in people if p in self.kb.roles or p in self.kb.speakers]
         if not known:
-            return Answer(raw_question, False, NOT_FOUND, top_score=top_score, coverage=coverage)
+            return Answer(
+                raw_question, False, self.replies.not_found, top_score=top_score, coverage=coverage
+            )
         who = known[0]
-        text = NOT_MENTIONED.format(who=who) + "\n".join(
-            f"• {q.format(who=who)}" for q in ABOUT_SOMEONE
+        text = self.replies.not_mentioned.format(who=who) + "\n".join(
+            f"• {q.format(who=who)}" for q in self.replies.about_someone
         )
         return Answer(raw_question, False, text, top_score=top_score, coverage=coverage)
 

@@ -14,7 +14,7 @@ from bot.state.querylog import QueryLog
 from bot.web import admin, admin_page, health, webhook
 from bot.web.services import KEY, Services
 from bot.wechat.protocol import Protocol
-from handlers.menu import load_menu
+from handlers.menu import check_menu, load_menu
 
 
 def create_app(config: Config | None = None, store: StateStore | None = None) -> Flask:
@@ -34,7 +34,8 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
     store = store or open_store(config.data_dir, config.redis_url)
     querylog = QueryLog.in_data_dir(config.data_dir, config.query_log_days)
     engine = Engine(config, store, querylog)
-    engine.load()
+    kb = engine.load()
+    check_menu(kb.persona.menu, "persona.toml")  # a reload's is cut to fit, as any reply
     app.extensions[KEY] = Services(
         config=config,
         engine=engine,
@@ -46,7 +47,7 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
             config.replay_window,
             config.message_mode,
         ),
-        menu=load_menu(config.menu_file),
+        menu=load_menu(config.menu_file) if config.menu_file else None,
         user_key=user_hash_key(store),
         limiter=open_rate_limiter(config.rate_limit, config.data_dir, store),
         admin_failures=FixedWindowRateLimiter(machine_counters(config.data_dir)),

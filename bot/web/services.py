@@ -13,6 +13,7 @@ from bot.config import Config
 from bot.state import RateLimiter, StateStore
 from bot.wechat.protocol import Protocol
 from handlers.menu import Menu
+from knowledge.persona import Persona
 
 KEY = "forumbot"  # app.extensions[KEY]
 
@@ -23,10 +24,17 @@ class Services:
     engine: Engine
     store: StateStore  # shared by every worker: conversations, retry claims, the stamp
     wechat: Protocol
-    menu: Menu
+    menu: Menu | None  # BOT_MENU_FILE's; None: the persona's, which follows reloads
     user_key: str  # OpenIDs are hashed with it (bot.state.privacy)
     limiter: RateLimiter | None  # None: BOT_RATE_LIMIT is off
     admin_failures: FixedWindowRateLimiter  # wrong admin credentials, per client address
+
+
+    @property
+    def persona(self) -> Persona:
+        """The words of the knowledge now serving."""
+        kb = self.engine.knowledge
+        return kb.persona if kb is not None else Persona()
 
 
 def services() -> Services:

@@ -34,9 +34,6 @@ from handlers import Context, dispatch, message_key
 bp = Blueprint("wechat", __name__)
 log = logging.getLogger(__name__)
 
-SORRY = "抱歉，系统暂时出了点问题，请稍后再试。"
-BUSY = "正在查找答案，请稍等片刻后再发一次问题。"
-TOO_FAST = "您发消息太快了，请稍后再试。"
 DRAIN_CHUNKS = 64  # up to 4 MiB of an oversized chunked body is read and dropped
 RETRY_WAIT = 4.0  # a retry waits this long for the first run's reply (WeChat waits 5 s)
 RATE_LIMITED = frozenset({"text", "voice", "event:click"})  # the messages that ask a question
@@ -131,7 +128,7 @@ def _too_fast(settings: Services, key: str, user: str) -> Reply | None:
     except Exception:  # a broken counter must not silence the bot: let the message through
         log.exception("rate limit check failed", extra={"fields": {"user": user}})
         return None
-    return None if allowed else Reply(TOO_FAST, ReplyKind.LIMITED)
+    return None if allowed else Reply(settings.persona.replies.too_fast, ReplyKind.LIMITED)
 
 
 @bp.get("/wechat")
@@ -167,7 +164,8 @@ def receive() -> Response:
     key = message_key(fields["MsgType"], fields.get("Event"))
     user = hash_user(fields["FromUserName"], settings.user_key)
     store = settings.store
-    ctx = Context(settings.engine, Conversation(store, user), settings.menu)
+    persona = settings.persona
+    ctx = Context(settings.engine, Conversation(store, user), settings.menu or persona.menu)
     try:
         data, retry = reply_once(
             store,
@@ -175,10 +173,11 @@ def receive() -> Response:
             lambda: (_too_fast(settings, key, user) or dispatch(key, message, ctx)).to_json(),
             wait=RETRY_WAIT,
         )
-        reply = Reply(BUSY, ReplyKind.BUSY) if data is None else Reply.from_json(data)
+        busy = data is None
+        reply = Reply(persona.replies.busy, ReplyKind.BUSY) if busy else Reply.from_json(data)
     except Exception:
         log.exception("wechat message failed", extra={"fields": {"type": key, "user": user}})
-        reply, retry = Reply(SORRY, ReplyKind.ERROR), False
+        reply, retry = Reply(persona.replies.sorry, ReplyKind.ERROR), False
 
     log.info(
         "wechat message",

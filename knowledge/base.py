@@ -35,7 +35,7 @@ TERMS_CACHE_SIZE = 20_000  # texts whose term sets are kept between questions
 
 def indexed_text(passage: Passage) -> str:
     """What a passage is found by: its text plus who said it and where it stands, so that
-    "宋刚讲了什么" finds every passage of his talk, not only those that repeat his name."""
+    "王强讲了什么" finds every passage of his talk, not only those that repeat his name."""
     extras = [passage.speaker or "", passage.talk_title or "", passage.section]
     return "\n".join([passage.text, *filter(None, extras)])
 
@@ -58,7 +58,7 @@ class KnowledgeBase:
     def __post_init__(self) -> None:
         self.speakers = frozenset(p.speaker for p in self.passages if p.speaker)
         self.names = self.tokenizer.names | self.speakers  # the people the sources name
-        self.aliases = aliases(self.roles, self.names)  # 孟院长 → 孟庆国
+        self.aliases = aliases(self.roles, self.names)  # 张院长 → 张明
         # the parts of the documents in reading order (第二场对话 is the second 对话 here)
         self.sections = list(dict.fromkeys(p.section for p in self.passages))
         # the organisations people are given (a who-question may be answered by one)

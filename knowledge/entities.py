@@ -19,7 +19,7 @@ from knowledge.passages import TITLE_RE, split_role_name
 
 # Where a role can start: after a clause mark, or after another person's name.
 _ROLE_START = re.compile(r"[，。；：:！？（(“]")
-# Words that join or introduce people in running text: 由光明网副总编辑宋乐永主持, …栾琳和深圳…
+# Words that join or introduce people in running text: 由光明网副总编辑吴刚主持, …郑洁和深圳…
 _LEAD_WORDS = re.compile(r"^(?:由|和|及|与|请|以及)")
 _SPACES = re.compile(r"\s+")
 # What people are called by, given a title in their role: the title itself, without 副
@@ -45,7 +45,7 @@ MAX_ROLE_CHARS = 60
 
 def roles_in(text: str, name: str, people: re.Pattern[str] | None = None) -> list[str]:
     """The roles ``text`` gives ``name``: each run of titled clauses right before the name
-    (北京大学兼职教授、原工业和信息化部副部长杨学山 gives both). ``people``: a pattern of
+    (北京大学兼职教授、原工业和信息化部副部长李华 gives both). ``people``: a pattern of
     everyone's names: a role cannot reach back past another person."""
     roles = []
     for match in re.finditer(re.escape(name), text):
@@ -101,7 +101,7 @@ def titles_of(roles: Iterable[str]) -> list[str]:
 
 
 def aliases(roles: Mapping[str, Iterable[str]], names: Iterable[str]) -> dict[str, str]:
-    """Surname + title → the one person it can mean (孟院长 → 孟庆国)."""
+    """Surname + title → the one person it can mean (张院长 → 张明)."""
     claimed: dict[str, set[str]] = defaultdict(set)
     for name in names:
         if len(name) < 2:

@@ -9,7 +9,7 @@ a founding ``…在论坛正式成立``). A part runs until the next one starts,
 a keynote is attributed to its speaker. Roles and names are told apart by the job title that
 ends a role (主任, 副部长, 教授 ...); when an introduction gives only the role, the speaker's
 name comes from a photo caption carrying the same role, or from how the speech text itself
-refers to the speaker (宋刚主任提出).
+refers to the speaker (王强主任提出).
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def _split(text: str, *, respect_quotes: bool) -> list[str]:
 
 def split_role_name(text: str) -> tuple[str, str] | None:
     """``(role, name)`` when ``text`` is a role ending in a job title, optionally followed by
-    a name: 原工业和信息化部副部长杨学山 -> (原工业和信息化部副部长, 杨学山). The name is
+    a name: 原工业和信息化部副部长李华 -> (原工业和信息化部副部长, 李华). The name is
     empty when the text ends with the title. None when it is not a role."""
     titles = list(TITLE_RE.finditer(text))
     if not titles:
@@ -335,8 +335,8 @@ def knowledge_terms(passages: Iterable[Passage]) -> set[str]:
 
 def knowledge_names(passages: Iterable[Passage]) -> set[str]:
     """The people the documents name: speakers, people in captions, and people named with
-    a job title in running text (徐绍荣先生, 姚乐主持). jieba's tagger does not know most of
-    them, and answers need to (a question about 姚乐 is about 姚乐)."""
+    a job title in running text (周杰先生, 赵敏主持). jieba's tagger does not know most of
+    them, and answers need to (a question about 赵敏 is about 赵敏)."""
     names: set[str] = set()
     for passage in passages:
         if passage.speaker:

@@ -22,7 +22,7 @@ def split_sentences(text: str) -> list[str]:
 
 def squash(text: str) -> str:
     """``text`` without white space, for comparing texts whose spacing differs (PDF text has
-    '2017 年' where a question set says '2017年')."""
+    '2020 年' where a question set says '2020年')."""
     return _SPACES.sub("", text)
 
 

@@ -37,7 +37,7 @@ _T2S = OpenCC("t2s")
 def normalize(text: str) -> str:
     """Fold the spellings a user may type into the one the index holds.
 
-    NFKC turns full-width letters and digits into ASCII (``２０１７`` -> ``2017``),
+    NFKC turns full-width letters and digits into ASCII (``２０２０`` -> ``2020``),
     then Latin is lower-cased and traditional Chinese becomes simplified.
     """
     return _T2S.convert(unicodedata.normalize("NFKC", text)).lower()

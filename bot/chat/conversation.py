@@ -11,11 +11,11 @@ The kinds of follow-up:
   refusal or a greeting in between (the last answer's citations stay open);
 * a question that points back at a person (他是哪个单位的 / 她主持的是哪场 / 这位嘉宾…) is
   rewritten with the last person named, by the user's question or by the bot's answer (谁主持
-  的 → 姚乐 → 他是什么职务);
+  的 → 赵敏 → 他是什么职务);
 * "more" (还有呢, 他还讲了什么) asks the last question again for sentences not yet shown to
   this user, or says there are no more;
 * an elliptical turn takes the previous question's frame: 那协办单位呢 after 主办单位是谁
-  swaps the word it replaces, 孟庆国呢 the person; a short turn that names nothing of its
+  swaps the word it replaces, 张明呢 the person; a short turn that names nothing of its
   own (嘉宾都有谁, 在谁指导下成立的) is asked about the previous question's subject first.
 """
 
@@ -51,7 +51,7 @@ _MORE = re.compile(
     r"[?？。.!！]*$"
 )
 _MORE_OF_SOMEONE = re.compile(r"还(?:讲|说|谈|提|强调|指出|介绍|分享|表示)")
-# 那协办单位呢 / 孟庆国呢: the same question, about something else.
+# 那协办单位呢 / 张明呢: the same question, about something else.
 _INSTEAD = re.compile(r"^(?:那|那么)?(?P<what>.{1,15}?)(?:呢|怎么样|如何)[?？。.!！]*$")
 ELLIPTIC_MAX_CHARS = 10
 _NUMBER = re.compile(r"^[\[【(（#]?\s*(\d{1,2})\s*[\]】)）]?[。.]?$")
@@ -100,7 +100,7 @@ def rewrite_follow_up(question: str, speaker: str | None, names: Iterable[str] =
 
 def speaker_of(question: str, answer: Answer, names: Iterable[str] = ()) -> str | None:
     """Whom a follow-up pronoun would mean: the person the question named, else the first
-    person the answer names (谁主持了大会论坛 → 姚乐), else the speaker of the first cited
+    person the answer names (谁主持了大会论坛 → 赵敏), else the speaker of the first cited
     speech."""
     names = list(names)
     named = names_in(question, names)
@@ -110,7 +110,7 @@ def speaker_of(question: str, answer: Answer, names: Iterable[str] = ()) -> str 
         body = body_of(answer.text)
         in_answer = names_in(body, names)
         # of several, the one whose mention says what the question asked about (北达软 →
-        # 北达软咨询合伙人刘洪生, not the first of the list)
+        # 北达软咨询合伙人钱伟, not the first of the list)
         words = [w for w in re.findall(r"[\w]{2,}", question)]
         for item in re.split(r"[、，。；]", body):
             named = names_in(item, in_answer)
@@ -132,7 +132,7 @@ def instead(
     question: str, previous: str, names: Iterable[str], tag: Tagger | None = None
 ) -> str | None:
     """那协办单位呢 after 论坛的主办单位是谁: the previous question with the word the new one
-    replaces swapped. Tried in turn: a known person for the person asked about (孟庆国呢);
+    replaces swapped. Tried in turn: a known person for the person asked about (张明呢);
     a word of the same kind by its tag (南通的呢 after 沈阳来的嘉宾是谁: a place for a place);
     an ordinal for an ordinal (第二场呢); the longest shared ending of two or more characters
     (主办单位 → 协办单位). Else the new words are put before the previous question. None

@@ -50,7 +50,7 @@ _SPACE = re.compile(r"\s+")
 
 
 def _squash(text: str) -> str:
-    """Facts are compared without white space: PDF text has '2017 年' where a set says '2017年'."""
+    """Facts are compared without white space: PDF text has '2020 年' where a set says '2020年'."""
     return _SPACE.sub("", text)
 
 

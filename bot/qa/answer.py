@@ -66,7 +66,7 @@ RELATIVE_TIME = frozenset(
 # (knowledge/persona.py), which comes with the knowledge base.
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-# 第十届, 第3次, 第二期: which occurrence of a recurring event. 第十 is a sub-word of 第十一届,
+# 第十届, 第3次, 第二期: which occurrence of a recurring event. 第十 is a sub-word of 第十二届,
 # so the ordinal as a whole must be one the sources use.
 _ORDINAL = re.compile(
     r"第[零〇一二三四五六七八九十百两\d]+[届次期]|[上下]一?[届次期]|首届|往届|历届|下一次|上一次"
@@ -198,7 +198,7 @@ class _Asked:
     implied: frozenset[str]
     alternatives: dict[str, frozenset[str]]
     # the people the question names, each with the terms of the name: asked about several
-    # (宋刚和孟庆国分别…), a text about one of them is not short of the others' names
+    # (王强和张明分别…), a text about one of them is not short of the others' names
     people: dict[str, frozenset[str]] = field(default_factory=dict)
     weak: dict[str, frozenset[str]] = field(default_factory=dict)  # 词林's, for less
 
@@ -349,7 +349,7 @@ class Composer:
         return tuple(sorted(speakers | named, key=question.text.find))
 
     def _named_in(self, question: Question, sentence: str) -> frozenset[str]:
-        """Who a sentence names: anyone the sources name, not only the speakers (姚乐 gives
+        """Who a sentence names: anyone the sources name, not only the speakers (赵敏 gives
         no talk). Only a question that asks who looks at it."""
         return self.kb.people_in(sentence) if question.intent is Intent.WHO else frozenset()
 
@@ -375,10 +375,10 @@ class Composer:
     ) -> list[tuple[Passage, float]]:
         """The passages an answer may quote: of those BM25 found, the ones that cover most of
         what the question asks (a short passage repeating one of its words can outrank the
-        one that has them all). A question that names someone is about them (宋刚担任什么职务
+        one that has them all). A question that names someone is about them (王强担任什么职务
         is not answered by who else 担任 something), so only passages that name them, or
         are their talk, qualify, however well the rest match; naming several
-        (孟庆国和杨学山分别讲了什么), the best passage about each qualifies. ``coverage``:
+        (张明和李华分别讲了什么), the best passage about each qualifies. ``coverage``:
         each hit's, by passage id; the best covered comes first; ``depth`` of them."""
         hits = sorted(hits, key=lambda hit: -coverage[hit[0].id])
         if not people:
@@ -399,7 +399,7 @@ class Composer:
             return []
         of_each = any(word in question.text for word in RESPECTIVELY)
         if not of_each and all(self._about(candidates[0].passage, who) for who in people):
-            return []  # 杨学山和孟庆国一起…: a text about both answers it
+            return []  # 李华和张明一起…: a text about both answers it
         firsts: list[_Candidate] = []
         for who in people:
             about = [c for c in candidates if self._about(c.passage, who) and c not in firsts]
@@ -491,7 +491,7 @@ class Composer:
                 f"refused: the knowledge never says {'、'.join(unsaid)}, nor a synonym of it",
             )
         if any(not self.kb.knows(o) for o in _ORDINAL.findall(question.text)):
-            return self._decided(  # 第十届 of an 第十一届 report
+            return self._decided(  # 第十届 of a 第十二届 report
                 Answer(raw_question, False, self.replies.not_found),
                 "refused: an ordinal the knowledge never uses",
             )
@@ -636,8 +636,8 @@ class Composer:
 
     def _denied(self, raw_question: str, claim: str, person: str) -> Answer | None:
         """A yes/no question about someone whose texts do not make the claim: no, when the
-        report makes it of others (姚乐给获奖城市颁奖了吗: others gave the awards), or when it
-        names a place or organisation their roles do not (邱爱军是苏州的吗: he is from 南通);
+        report makes it of others (赵敏给获奖城市颁奖了吗: others gave the awards), or when it
+        names a place or organisation their roles do not (孙丽是苏州的吗: he is from 南通);
         the evidence quoted either way. None when neither can be said."""
         reading = dict(self.reading)
         try:
@@ -763,7 +763,7 @@ class Composer:
 
     def _verdict(self, asked: _Asked, people: tuple[str, ...], chosen: list[_Candidate]) -> bool:
         """Yes or no, on the evidence quoted. A claim about a person's post or organisation
-        (姚乐是光明网的吗) is checked against that person's roles; any other claim must be
+        (赵敏是光明网的吗) is checked against that person's roles; any other claim must be
         made whole in one clause of a quoted sentence that names the person asked about,
         and not denied there (不完全等同于)."""
         light = self._max_weight * LIGHT_WEIGHT

@@ -1,6 +1,6 @@
 """What a question asks for: its kind (who, when, where, …) and the words the report uses for it.
 
-Users ask in their own words (会场设在哪, 杨学山讲啥了); the report says 举行, 演讲, 指出. The
+Users ask in their own words (会场设在哪, 李华讲啥了); the report says 举行, 演讲, 指出. The
 composer ranks with the user's words plus these expansions, and prefers sentences that carry
 the kind of fact asked for (a date for "when", a place for "where", a name for "who").
 """
@@ -157,7 +157,7 @@ def is_greeting(text: str) -> bool:
     return stripped in _GREETINGS or _TRAILING.sub("", stripped) in _GREETINGS
 
 
-# Asked of each of several things named (宋刚和孟庆国的题目分别是什么): how to answer, not
+# Asked of each of several things named (王强和张明的题目分别是什么): how to answer, not
 # what about.
 RESPECTIVELY = ("分别", "各自", "各是")
 

@@ -4,10 +4,10 @@ One pass, in this order, each step driven by a table (``bot.qa.lexicon``) or by 
 knowledge itself names (its people, their aliases, its synonym file):
 
 1. spoken forms read as written ones (叫啥 → 叫什么), then filler dropped (请问一下, 呀);
-2. a yes/no question noticed (姚乐是光明网的吗) and put as a statement, so the words that
+2. a yes/no question noticed (赵敏是光明网的吗) and put as a statement, so the words that
    only ask (是不是, 吗) do not count against it;
-3. aliases replaced by the name they stand for (孟院长 → 孟庆国), from the people's roles;
-4. a name typed with a pinyin input method (杨雪山) matched to the one known name that
+3. aliases replaced by the name they stand for (张院长 → 张明), from the people's roles;
+4. a name typed with a pinyin input method (李桦) matched to the one known name that
    sounds the same, and said so in the reply;
 5. synonyms gathered: the knowledge's own file, the bot's general list, and, for a word the
    knowledge never uses, 词林's true synonyms (found there, they count for less).
@@ -264,8 +264,8 @@ class Resources:
     the ablation bench (``python -m bench ablation``) measures what each adds."""
 
     entities: bool = True  # the people the sources name and their roles, found at build time
-    aliases: bool = True  # 孟院长 → 孟庆国, 第二场对话 → the part's name
-    typos: bool = True  # 杨雪山 → 杨学山
+    aliases: bool = True  # 张院长 → 张明, 第二场对话 → the part's name
+    typos: bool = True  # 李桦 → 李华
     synonyms: bool = True  # the knowledge's synonyms.txt and the bot's list
     cilin: bool = True  # 词林, for words the knowledge never uses
     evidence: bool = True  # refuse when the quotes do not carry the fact asked for

@@ -23,6 +23,7 @@ import jieba.posseg as posseg
 
 from knowledge.model import Block, Document, Passage
 from knowledge.repair import markdown_blocks
+from knowledge.text import split_sentences
 
 # Passage size, in characters: enough context to answer from, short enough to quote.
 MIN_CHARS = 60
@@ -90,50 +91,9 @@ CUES: list[tuple[str, re.Pattern[str], str]] = [
     ),
 ]
 
-_OPENING_MARKS = dict(zip("“‘《（「『【〔(", "”’》）」』】〕)", strict=True))
-_CLOSING_MARKS = set(_OPENING_MARKS.values())
-_SENTENCE_END = set("。！？!?")
-
 
 def slug(name: str) -> str:
     return re.sub(r"\s+", "-", name.rsplit(".", 1)[0])
-
-
-def split_sentences(text: str) -> list[str]:
-    """Whole sentences: split after 。！？ (and an English full stop before a space), never
-    inside quotes or brackets, keeping closing quotes with their sentence."""
-    sentences = _split(text, respect_quotes=True)
-    if any(len(s) > 2 * MAX_CHARS for s in sentences):  # unbalanced quotes swallowed text
-        sentences = _split(text, respect_quotes=False)
-    return sentences
-
-
-def _split(text: str, *, respect_quotes: bool) -> list[str]:
-    sentences: list[str] = []
-    depth = 0
-    start = 0
-    ended = False  # a sentence-end mark was seen; the sentence ends when quotes close
-    for i, char in enumerate(text):
-        if respect_quotes and char in _OPENING_MARKS:
-            depth += 1
-        elif respect_quotes and char in _CLOSING_MARKS:
-            depth = max(0, depth - 1)
-        elif char in _SENTENCE_END or (
-            char == "." and text[i + 1 : i + 2] == " " and text[i - 1 : i].isalpha()
-        ):
-            ended = True
-            if depth == 0 and text[i + 1 : i + 2] not in _CLOSING_MARKS:
-                sentences.append(text[start : i + 1])
-                start, ended = i + 1, False
-            continue
-        if ended and depth == 0 and char in _CLOSING_MARKS:
-            if text[i + 1 : i + 2] not in _CLOSING_MARKS:
-                sentences.append(text[start : i + 1])
-                start, ended = i + 1, False
-        elif char not in _CLOSING_MARKS:
-            ended = False
-    sentences.append(text[start:])
-    return [s.strip() for s in sentences if s.strip()]
 
 
 def split_role_name(text: str) -> tuple[str, str] | None:
@@ -219,7 +179,7 @@ def _read_parts(blocks: Sequence[Block]) -> tuple[list[_Part], list[_Section]]:
             else:  # a heading set apart on a page (page header, title)
                 parts.append(_Part(None, "heading", [block.text]))
             continue
-        sentences = split_sentences(block.text)
+        sentences = split_sentences(block.text, longest=2 * MAX_CHARS)
         start = 0
         opened = False
         for i, sentence in enumerate(sentences):

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import jieba
 
 from knowledge.model import Block
+from knowledge.text import HAN
 
 # -- 1. punctuation read through the wrong font table -------------------------------------
 
@@ -211,7 +212,6 @@ def _repair_glyphs(lines: list[str]) -> _GlyphReport:
 
 # -- 2. layout -----------------------------------------------------------------------------
 
-HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLOSING = "”’」』）》】〕〉〗\"')]"
 _CJK_PUNCTUATION_CLASS = "".join(sorted(CHINESE_PUNCTUATION))
 _SPACE_AROUND_PUNCTUATION = re.compile(rf"[ \t\u3000]*([{_CJK_PUNCTUATION_CLASS}])[ \t\u3000]*")

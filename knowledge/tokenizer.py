@@ -21,6 +21,8 @@ import jieba
 import jieba.posseg
 from opencc import OpenCC
 
+from knowledge.text import HAN
+
 jieba.setLogLevel(logging.WARNING)
 
 DATA_DIR = Path(__file__).parent
@@ -54,7 +56,7 @@ def read_word_list(path: Path) -> list[str]:
 
 
 def _is_han(word: str) -> bool:
-    return all("\u4e00" <= ch <= "\u9fff" for ch in word)
+    return all(HAN.match(ch) for ch in word)
 
 
 # jieba's base dictionary, read once per process and copied into every Tokenizer (a reload

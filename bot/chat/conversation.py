@@ -33,7 +33,8 @@ from bot.state.base import StateStore
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
 from knowledge.persona import Persona, Replies
 from knowledge.text import HAN as _HAN_CHAR
-from knowledge.text import split_sentences
+from knowledge.text import ORDINAL
+from knowledge.text import reply_sentences as split_sentences
 
 if TYPE_CHECKING:
     from bot.chat.engine import Engine
@@ -125,7 +126,7 @@ Tagger = Callable[[str], list[tuple[str, str]]]
 # Words of one kind swap for one another: a person for a person, a place or organisation
 # for another (jieba tags 沈阳 ns but 南通 nz).
 _KIND = {"nr": "person", "ns": "proper", "nt": "proper", "nz": "proper"}
-_ORDINAL_WORD = re.compile(r"第[一二三四五六七八九十\d]+[场个次轮届期部分]")
+_ORDINAL_WORD = re.compile(rf"{ORDINAL}[场个次轮届期部分]")
 
 
 def instead(

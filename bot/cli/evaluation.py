@@ -11,7 +11,6 @@ context.
 from __future__ import annotations
 
 import json
-import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from bot.config import PROJECT_ROOT
 from bot.qa.answer import CITATION_MARKER, body_of
 from bot.state.memory import MemoryStore
 from bot.wechat.limits import MAX_REPLY_BYTES
+from knowledge.text import squash as _squash
 
 # The QA sets live with the tests, shipped so that a fresh clone can evaluate; only this
 # evaluation (make eval, the benches) reads them, never the serving code.
@@ -46,12 +46,6 @@ SETS: tuple[tuple[str, str], ...] = (
     ("blind final: out of scope", "blind/final-ood.jsonl"),
     ("blind final: conversations", "blind/final-conversations.jsonl"),
 )
-_SPACE = re.compile(r"\s+")
-
-
-def _squash(text: str) -> str:
-    """Facts are compared without white space: PDF text has '2020 年' where a set says '2020年'."""
-    return _SPACE.sub("", text)
 
 
 @dataclass

@@ -31,7 +31,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.model import Passage
 from knowledge.text import CLAUSE as _CLAUSE
 from knowledge.text import HAN as _HAN
-from knowledge.text import split_sentences
+from knowledge.text import reply_sentences as split_sentences
 from knowledge.text import squash as _squash
 
 MAX_QUESTION_CHARS = 200  # longer input is cut before tokenising: nobody asks in essays

@@ -31,13 +31,14 @@ from pypinyin import Style, lazy_pinyin
 
 from bot.qa import lexicon
 from knowledge.base import KnowledgeBase
+from knowledge.text import HAN as _HAN
+from knowledge.text import ORDINAL, ordinal_number
 
 # A yes/no question: a closing 吗, or an A-not-A form; the second group is what it becomes.
 _YES_NO_END = re.compile(
     r"(?:吗|嘛|不|没|(?<![什怎这那多要])么|是吧|对吧|对不对|是不是)[\s?？!！。.]*$"
 )
 _A_NOT_A = (("是不是", "是"), ("是否", "是"), ("有没有", "有"), ("有无", "有"), ("会不会", "会"))
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 # Sounds a pinyin input method or a listener mixes up, folded together.
 _FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"))
 # Filler of one character only counts as filler at the end of a clause (哈 in 哈尔滨 does not).
@@ -194,18 +195,16 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
 
 
 _ORDINAL_PART = re.compile(
-    r"第([一二三四五六七八九十\d]+)(?:场|个|次|轮|部分)?(?:的)?"
+    rf"({ORDINAL})(?:场|个|次|轮|部分)?(?:的)?"
     r"(对话研讨|对话|研讨|圆桌|分论坛|主题演讲|演讲|报告)"
 )
-_NUMERALS = {ch: n for n, ch in enumerate("一二三四五六七八九十", 1)}
 
 
 def _resolve_parts(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
     """第二场对话 → the name of the second part of that kind, in reading order."""
     found = []
     for match in _ORDINAL_PART.finditer(text):
-        number = match.group(1)
-        n = int(number) if number.isdigit() else _NUMERALS.get(number, 0)
+        n = ordinal_number(match.group(1).removeprefix("第"))
         kind = match.group(2)
         parts = [s for s in kb.sections if kind in s or kind[:2] in s]
         if 0 < n <= len(parts):

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test chat eval bench loadtest lint fmt clean
+.PHONY: run test test-fast chat eval bench loadtest lint fmt clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,9 +22,14 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(VENV)/bin/gunicorn --config gunicorn.conf.py wsgi:app
 
+# ruff, then every test; the import contracts run inside (tests/test_layers.py)
 test: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+# the tests that need no real server, Redis or browser (README gives its time)
+test-fast: $(VENV)/.dev
+	$(PY) -m pytest -q -m "not e2e and not redis and not browser"
 
 chat: $(VENV)/.runtime
 	$(PY) -m bot chat
@@ -40,11 +45,14 @@ bench: $(VENV)/.dev
 loadtest: $(VENV)/.dev
 	$(PY) -m bench loadtest --seconds $(or $(LOADTEST_SECONDS),20)
 
+# ruff, the import contracts (pyproject.toml), mypy (its config says which modules it skips)
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m mypy
 
 fmt: $(VENV)/.dev
 	$(PY) -m ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -177,7 +177,8 @@ class BM25Index:
     def load(cls, path: str | Path) -> BM25Index:
         """Read an index written by ``save``; ValueError if the file is not one or is damaged."""
         try:
-            with np.load(path, allow_pickle=False) as data:
+            # the file opened here, not by numpy, which leaves it open when the zip is cut
+            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
                 meta = json.loads(data["meta"].tobytes())
                 terms = json.loads(data["vocabulary"].tobytes())
                 indptr, doc_ids, weights = data["indptr"], data["doc_ids"], data["weights"]

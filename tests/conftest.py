@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT, Config
+from knowledge import KnowledgeBase, build_knowledge_base
 from knowledge.persona import FILE_NAME, parse_persona, read_persona
 
 REPORT = next((PROJECT_ROOT / "knowledge" / "sources").glob("*.txt"))
@@ -14,16 +15,69 @@ PERSONA = parse_persona(read_persona(REPORT.parent)[0])
 REPLIES = PERSONA.replies  # the fixed replies the shipped knowledge gives
 
 
+_SHARED_BUILD: Path | None = None  # the session's build cache, once built
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped knowledge, built once per session into a build cache of its own: an app
+    on a data folder seeded from it (seeded) opens the build instead of making it again."""
+    global _SHARED_BUILD
+    cache = tmp_path_factory.mktemp("knowledge-cache")
+    build_knowledge_base(REPORT.parent, cache)
+    build_knowledge_base(copy_of_the_report(tmp_path_factory.mktemp("folder")), cache)
+    _SHARED_BUILD = cache
+    return cache
+
+
+def seeded(data_dir: Path) -> Path:
+    """``data_dir`` with the session's build in its build cache (what a restarted worker
+    finds); the cache is a copy, so a test that reloads or prunes changes only its own."""
+    target = data_dir / "knowledge-cache"
+    if _SHARED_BUILD is not None and not target.exists():
+        shutil.copytree(_SHARED_BUILD, target)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def kb(shared_build: Path) -> KnowledgeBase:
+    """The shipped knowledge base, for the tests that only read it."""
+    return build_knowledge_base(REPORT.parent, shared_build)
+
+
+REDIS_MODULES = {"test_resilient_store", "test_webhook_redis", "test_e2e_redis"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by what it needs, so that a fast run can leave those out: e2e for the
+    real server, redis for redis-server (by module, by fixture, or a backend parameter),
+    browser for Chromium."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module.startswith("test_e2e_"):
+            item.add_marker("e2e")
+        if module == "test_admin_browser":
+            item.add_marker("browser")
+        callspec = getattr(item, "callspec", None)
+        params = list(callspec.params.values()) if callspec is not None else []
+        if module in REDIS_MODULES or "redis_server" in item.fixturenames or "redis" in params:
+            item.add_marker("redis")
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    return Config(data_dir=tmp_path / "data", admin_token="test-admin-token")
+    return Config(data_dir=seeded(tmp_path / "data"), admin_token="test-admin-token")
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     """A knowledge folder holding a copy of the report and its persona, for tests that add
     or break files."""
-    folder = tmp_path / "sources"
+    return copy_of_the_report(tmp_path)
+
+
+def copy_of_the_report(where: Path) -> Path:
+    folder = where / "sources"
     folder.mkdir()
     shutil.copy(REPORT, folder)
     shutil.copy(PERSONA_FILE, folder)
@@ -39,3 +93,21 @@ def redis_server(tmp_path_factory):
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def server(tmp_path, folder):
+    """The real app under gunicorn with two workers, on a copy of the knowledge folder."""
+    from tests.gunicorn_support import ADMIN_TOKEN, running_server
+    from tests.wechat_support import TOKEN
+
+    data_dir = tmp_path / "data"
+    settings = dict(
+        WEB_CONCURRENCY="2",
+        WECHAT_TOKEN=TOKEN,
+        BOT_ADMIN_TOKEN=ADMIN_TOKEN,
+        BOT_KNOWLEDGE_DIR=str(folder),
+    )
+    with running_server(data_dir, **settings) as server:
+        server.folder, server.data_dir = folder, data_dir  # type: ignore[attr-defined]
+        yield server

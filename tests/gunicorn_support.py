@@ -3,7 +3,10 @@ which the benches use too), with the settings a test gives it, healthy before it
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -59,3 +62,23 @@ def running_server(data_dir: Path, **settings: str) -> Iterator[Server]:
         yield server
     finally:
         server.stop()
+
+
+def health(server) -> dict:
+    with urllib.request.urlopen(server.base + "/healthz", timeout=10) as response:
+        return json.load(response)
+
+
+def versions_by_worker(server, workers: int = 2, rounds: int = 20) -> dict[int, str]:
+    """The knowledge version each worker serves. Requests go in concurrent batches until
+    every worker has answered some (one idle worker alone could take them all); every
+    answer of a worker must give the same version."""
+    seen: dict[int, set[str]] = {}
+    for _ in range(rounds):
+        with ThreadPoolExecutor(8) as pool:
+            for h in pool.map(lambda _: health(server), range(24)):
+                seen.setdefault(h["pid"], set()).add(h["knowledge_version"])
+        if len(seen) >= workers:
+            break
+    assert all(len(v) == 1 for v in seen.values()), seen
+    return {pid: v.pop() for pid, v in seen.items()}

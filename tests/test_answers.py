@@ -6,14 +6,7 @@ import pytest
 
 from bot.qa.answer import CITATION_MARKER, compose_answer
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
-from knowledge import build_knowledge_base
 from knowledge.text import split_sentences
-from tests.conftest import REPORT
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return build_knowledge_base(REPORT.parent)
 
 
 def body(reply: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -13,10 +12,8 @@ from tests.conftest import REPORT
 
 
 @pytest.fixture
-def folder(tmp_path, monkeypatch):
-    folder = tmp_path / "sources"
-    folder.mkdir()
-    shutil.copy(REPORT, folder)
+def folder(folder, tmp_path, monkeypatch):
+    """conftest's knowledge folder, as the command line's settings."""
     monkeypatch.setenv("BOT_KNOWLEDGE_DIR", str(folder))
     monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("BOT_ADMIN_TOKEN", raising=False)

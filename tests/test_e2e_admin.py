@@ -3,61 +3,17 @@ both workers, and a graceful stop keeps every question in the query log."""
 
 from __future__ import annotations
 
-import json
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
-
-import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.wechat.client import WeChatClient
-from tests.conftest import REPORT
-from tests.gunicorn_support import ADMIN_TOKEN, running_server
+from tests.gunicorn_support import ADMIN_TOKEN, versions_by_worker
 from tests.wechat_support import TOKEN
 
 AGENDA = "# 议程\n\n论坛茶歇安排在上午十点半，地点是二层咖啡厅。\n"
-
-
-@pytest.fixture
-def server(tmp_path):
-    folder = tmp_path / "sources"
-    folder.mkdir()
-    shutil.copy(REPORT, folder)
-    data_dir = tmp_path / "data"
-    settings = dict(
-        WEB_CONCURRENCY="2",
-        WECHAT_TOKEN=TOKEN,
-        BOT_ADMIN_TOKEN=ADMIN_TOKEN,
-        BOT_KNOWLEDGE_DIR=str(folder),
-    )
-    with running_server(data_dir, **settings) as server:
-        server.folder, server.data_dir = folder, data_dir  # type: ignore[attr-defined]
-        yield server
-
-
-def health(server) -> dict:
-    with urllib.request.urlopen(server.base + "/healthz", timeout=10) as response:
-        return json.load(response)
-
-
-def versions_by_worker(server, workers: int = 2, rounds: int = 20) -> dict[int, str]:
-    """The knowledge version each worker serves. Requests go in concurrent batches until
-    every worker has answered some (one idle worker alone could take them all); every
-    answer of a worker must give the same version."""
-    seen: dict[int, set[str]] = {}
-    for _ in range(rounds):
-        with ThreadPoolExecutor(8) as pool:
-            for h in pool.map(lambda _: health(server), range(24)):
-                seen.setdefault(h["pid"], set()).add(h["knowledge_version"])
-        if len(seen) >= workers:
-            break
-    assert all(len(v) == 1 for v in seen.values()), seen
-    return {pid: v.pop() for pid, v in seen.items()}
 
 
 def cli_reload(server, token: str = ADMIN_TOKEN) -> subprocess.CompletedProcess:

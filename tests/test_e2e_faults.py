@@ -11,13 +11,13 @@ import time
 import urllib.error
 
 from bot.wechat.client import WeChatClient
-from tests.test_e2e_admin import health, server, versions_by_worker  # noqa: F401
+from tests.gunicorn_support import versions_by_worker
 from tests.wechat_support import TOKEN
 
 CLIENTS = 4
 
 
-def test_a_worker_killed_under_load_is_replaced(server):  # noqa: F811
+def test_a_worker_killed_under_load_is_replaced(server):
     workers = set(versions_by_worker(server))
     assert len(workers) == 2
     stop = threading.Event()

@@ -11,7 +11,7 @@ from bot.config import PROJECT_ROOT
 from knowledge import build_knowledge_base
 from knowledge.errors import KnowledgeError
 from knowledge.persona import FILE_NAME, Persona, parse_persona
-from tests.conftest import PERSONA, REPORT
+from tests.conftest import PERSONA
 
 SOURCES = [
     *(
@@ -37,8 +37,7 @@ def test_no_python_source_names_the_forum_its_year_or_its_people(kb_people):
 
 
 @pytest.fixture(scope="module")
-def kb_people() -> frozenset[str]:
-    kb = build_knowledge_base(REPORT.parent)
+def kb_people(kb) -> frozenset[str]:
     people = frozenset(kb.speakers) | frozenset(kb.roles)  # every person the report names
     assert len(people) > 20 and FORUM[0] in PERSONA.subject
     return people

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +13,6 @@ from bot.wechat.limits import MAX_REPLY_BYTES
 from knowledge import KnowledgeError, build_knowledge_base
 from knowledge.passages import split_sentences
 from knowledge.repair import repair_text
-from tests.conftest import REPORT
 
 # Text shaped like extracted reports: Hanzi (including the look-alike glyphs the repair
 # looks for), punctuation of both widths, Latin words, digits, line breaks and blank lines.
@@ -27,11 +25,6 @@ _PIECES = st.one_of(
 )
 REPORTISH = st.lists(_PIECES, max_size=400).map("".join)
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return build_knowledge_base(REPORT.parent)
 
 
 @SETTINGS

@@ -14,16 +14,11 @@ from bot.config import Config
 from bot.qa.answer import CITATION_MARKER, compose_answer
 from bot.qa.understanding import understand
 from bot.state.memory import MemoryStore
-from knowledge import KnowledgeError, build_knowledge_base
+from knowledge import KnowledgeError
 from knowledge.entities import aliases
 from knowledge.synonyms import parse_synonyms
 
 SOURCES = Path(__file__).resolve().parent.parent / "knowledge" / "sources"
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return build_knowledge_base(SOURCES)
 
 
 def body(text: str) -> str:

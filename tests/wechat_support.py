@@ -15,6 +15,7 @@ from werkzeug.test import TestResponse
 
 from bot.config import Config
 from bot.wechat.client import WeChatClient, render_message
+from tests.conftest import seeded
 
 TOKEN = "webhook-test-token"
 AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"  # any 43 base64 characters
@@ -26,7 +27,7 @@ OFFICIAL_VECTOR = Path(__file__).parent / "data" / "wechat-official-vector.json"
 
 def webhook_config(data_dir: Path, **overrides: Any) -> Config:
     settings: dict[str, Any] = {
-        "data_dir": data_dir,
+        "data_dir": seeded(data_dir),
         "wechat_token": TOKEN,
         "wechat_aes_key": AES_KEY,
         "wechat_appid": APPID,

@@ -76,12 +76,16 @@ class RateLimiter:
                 close()
 
 
-def open_rate_limiter(text: str, data_dir: str | Path, store: StateStore) -> RateLimiter | None:
-    """The limiter for BOT_RATE_LIMIT on the backend ``store`` uses; None when disabled."""
+def open_rate_limiter(
+    text: str, data_dir: str | Path, store: StateStore, counters: Storage | None = None
+) -> RateLimiter | None:
+    """The limiter for BOT_RATE_LIMIT on the backend ``store`` uses; None when disabled.
+    ``counters``: the machine's counters when the caller has them open already (each
+    opening costs a SQLite database per shard)."""
     limit = parse_rate_limit(text)
     if limit is None:
         return None
-    local = machine_counters(data_dir)
+    local = counters if counters is not None else machine_counters(data_dir)
     if isinstance(store, ResilientStore) and isinstance(store.primary, RedisStore):
         redis_store = store.primary
         shared = RedisStorage(

@@ -36,6 +36,7 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
     engine = Engine(config, store, querylog)
     kb = engine.load()
     check_menu(kb.persona.menu, "persona.toml")  # a reload's is cut to fit, as any reply
+    counters = machine_counters(config.data_dir)  # the user rate limit and admin failures
     app.extensions[KEY] = Services(
         config=config,
         engine=engine,
@@ -49,8 +50,8 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
         ),
         menu=load_menu(config.menu_file) if config.menu_file else None,
         user_key=user_hash_key(store),
-        limiter=open_rate_limiter(config.rate_limit, config.data_dir, store),
-        admin_failures=FixedWindowRateLimiter(machine_counters(config.data_dir)),
+        limiter=open_rate_limiter(config.rate_limit, config.data_dir, store, counters),
+        admin_failures=FixedWindowRateLimiter(counters),
     )
 
     # Before anything answers: catch up with a reload another worker or instance made.

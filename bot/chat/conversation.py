@@ -75,7 +75,7 @@ def citation_number(text: str) -> int | None:
 
 def names_in(text: str, names: Iterable[str]) -> list[str]:
     """The known names ``text`` mentions, in the order it mentions them."""
-    found = []
+    found: list[tuple[int, str]] = []
     for name in sorted(names, key=len, reverse=True):
         at = text.find(name)
         if at >= 0 and not any(name in other for _, other in found):
@@ -152,9 +152,9 @@ def instead(
             old = kinds.get(_KIND.get(flag, ""))
             if old and old != word:
                 return previous.replace(old, word, 1)
-    new, old = _ORDINAL_WORD.search(what), _ORDINAL_WORD.search(previous)
-    if new and old:
-        return previous.replace(old.group(), new.group(), 1)
+    new_ordinal, old_ordinal = _ORDINAL_WORD.search(what), _ORDINAL_WORD.search(previous)
+    if new_ordinal and old_ordinal:
+        return previous.replace(old_ordinal.group(), new_ordinal.group(), 1)
     for size in range(len(what) - 1, 1, -1):
         ending = what[-size:]
         at = previous.find(ending)
@@ -212,6 +212,7 @@ class Conversation:
         more = bool(previous) and is_more(text)
         question = rewrite_follow_up(text, state.get("speaker"), names)
         exclude = frozenset(state.get("shown", ())) if more else frozenset()
+        answer: Answer | None
         if more and _MORE.match(text):  # 还有呢: what the last answer's sources go on to say
             cited = [c["id"] for c in state.get("citations") or []]
             if cited:

@@ -204,7 +204,7 @@ class Engine:
         exc = outcome.get("error")
         if exc is not None:
             self._record_reload(origin, ok=False, previous=previous, error=str(exc))
-            fields = {"origin": origin, "error": str(exc)}
+            fields: dict[str, str | None] = {"origin": origin, "error": str(exc)}
             if isinstance(exc, KnowledgeError):
                 fields |= {"file": exc.path, "reason": exc.reason}
             log.warning("reload refused", extra={"fields": fields})

@@ -47,7 +47,7 @@ class Reply:
     def from_json(cls, data: dict[str, Any]) -> Reply:
         return cls(
             data.get("text"),
-            ReplyKind(data.get("kind")),
+            ReplyKind(data["kind"]),
             data.get("answered"),
             data.get("top_score"),
             data.get("asked"),

@@ -29,9 +29,9 @@ def _read_lines(history_file: Path | None) -> Callable[[], str]:
     if not sys.stdin.isatty():
         return lambda: input("> ")
     from prompt_toolkit import PromptSession
-    from prompt_toolkit.history import FileHistory, InMemoryHistory
+    from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 
-    history = InMemoryHistory()
+    history: History = InMemoryHistory()
     if history_file is not None:
         try:
             history_file.parent.mkdir(parents=True, exist_ok=True)

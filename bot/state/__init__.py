@@ -5,6 +5,8 @@ every gunicorn worker on one machine; Redis serves several machines, with the em
 as the fallback while Redis is out of reach.
 """
 
+from pathlib import Path
+
 from bot.state.base import StateStore, StoreUnavailable
 from bot.state.counters import machine_counters
 from bot.state.embedded import EmbeddedStore
@@ -28,7 +30,7 @@ __all__ = [
 ]
 
 
-def open_store(data_dir, redis_url: str = "") -> StateStore:
+def open_store(data_dir: str | Path, redis_url: str = "") -> StateStore:
     """The store the configuration asks for: Redis (falling back to the embedded store while
     it is unreachable) when a URL is set, else embedded."""
     if redis_url:

@@ -17,7 +17,10 @@ class StoreUnavailable(ConnectionError):
 class StateStore(Protocol):
     """Keys are strings; values are JSON-serialisable; ``ttl`` is in seconds (None: no expiry)."""
 
-    backend: str  # what /healthz reports: embedded, memory, redis or redis-down(local)
+    @property
+    def backend(self) -> str:
+        """What /healthz reports: embedded, memory, redis or redis-down(local)."""
+        ...
 
     def get(self, key: str) -> Any | None: ...
 
@@ -36,4 +39,4 @@ def shared_secret(store: StateStore, key: str) -> str:
     """A random secret made once and kept in ``store``: the first process to ask makes it
     (``add`` is atomic), every other worker, and with Redis every machine, reads the same."""
     store.add(key, secrets.token_hex(32))
-    return store.get(key)
+    return str(store.get(key))

@@ -30,7 +30,8 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from bot.chat.engine import ReloadBusy
@@ -69,7 +70,7 @@ class AdminSessionInterface(SecureCookieSessionInterface):
     signing serializer each time: the webhook, POSTed to by WeChat at full rate and never
     carrying the cookie, gets Flask's null session instead."""
 
-    def open_session(self, app: Flask, request: Any) -> SessionMixin | None:
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
         if not request.path.startswith("/admin"):
             return None  # Flask substitutes its null session, which is never saved
         return super().open_session(app, request)
@@ -151,7 +152,7 @@ def _headers(response: Response) -> Response:
 
 
 @bp.errorhandler(CSRFError)
-def _csrf_error(exc: CSRFError) -> Response:
+def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
     log.warning("admin form refused", extra={"fields": {"reason": exc.description}})
     message = f"表单已过期或无效，请返回刷新后重试。 ({exc.description})"
     return _page("admin/error.html", 400, message=message)
@@ -182,7 +183,7 @@ def login() -> Any:
 
 
 @bp.post("/admin/logout")
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     sid = session.get("sid")
     if isinstance(sid, str):  # kept for as long as the cookie could be valid
         get_store().set(_revoked(sid), 1, ttl=SESSION_HOURS * 3600)

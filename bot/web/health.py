@@ -6,6 +6,7 @@ import os
 import time
 
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 
 from bot.web.services import get_engine, get_store
 
@@ -13,7 +14,7 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> ResponseReturnValue:
     engine = get_engine()
     kb = engine.knowledge
     if kb is None:

@@ -29,7 +29,6 @@ class Services:
     limiter: RateLimiter | None  # None: BOT_RATE_LIMIT is off
     admin_failures: FixedWindowRateLimiter  # wrong admin credentials, per client address
 
-
     @property
     def persona(self) -> Persona:
         """The words of the knowledge now serving."""

@@ -173,8 +173,9 @@ def receive() -> Response:
             lambda: (_too_fast(settings, key, user) or dispatch(key, message, ctx)).to_json(),
             wait=RETRY_WAIT,
         )
-        busy = data is None
-        reply = Reply(persona.replies.busy, ReplyKind.BUSY) if busy else Reply.from_json(data)
+        reply = (
+            Reply(persona.replies.busy, ReplyKind.BUSY) if data is None else Reply.from_json(data)
+        )
     except Exception:
         log.exception("wechat message failed", extra={"fields": {"type": key, "user": user}})
         reply, retry = Reply(persona.replies.sorry, ReplyKind.ERROR), False

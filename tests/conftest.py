@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.chat.engine import Engine
 from bot.config import PROJECT_ROOT, Config
 from knowledge import KnowledgeBase, build_knowledge_base
 from knowledge.persona import FILE_NAME, parse_persona, read_persona
@@ -37,6 +40,56 @@ def seeded(data_dir: Path) -> Path:
     if _SHARED_BUILD is not None and not target.exists():
         shutil.copytree(_SHARED_BUILD, target)
     return data_dir
+
+
+TOOL_CACHES = {
+    ".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".hypothesis"
+}  # fmt: skip
+
+
+def _checkout_files() -> dict[str, float]:
+    found = {}
+    for folder, dirs, files in os.walk(PROJECT_ROOT):
+        dirs[:] = [d for d in dirs if d not in TOOL_CACHES]
+        for name in files:
+            path = Path(folder, name)
+            found[str(path.relative_to(PROJECT_ROOT))] = path.stat().st_mtime
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _the_checkout_is_left_as_it_was() -> Iterator[None]:
+    """No test writes into the checkout (tool caches aside): state, caches and logs go to
+    temporary folders, and a test that forgets fails the run here."""
+    before = _checkout_files()
+    yield
+    after = _checkout_files()
+    changed = sorted(p for p, mtime in after.items() if before.get(p) != mtime)
+    assert not changed, f"tests wrote into the checkout: {changed[:20]}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_data_folder_in_the_checkout(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Code run with the settings of the environment (the CLI, the benches, their child
+    processes) writes its state under BOT_DATA_DIR: a folder of the session, never the
+    checkout's data/."""
+    saved = os.environ.get("BOT_DATA_DIR")
+    os.environ["BOT_DATA_DIR"] = str(seeded(tmp_path_factory.mktemp("env-data")))
+    yield
+    if saved is None:
+        os.environ.pop("BOT_DATA_DIR", None)
+    else:
+        os.environ["BOT_DATA_DIR"] = saved
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory, shared_build: Path) -> Engine:
+    """An engine on the shipped knowledge, for the tests that only ask it questions."""
+    engine = Engine(Config(data_dir=seeded(tmp_path_factory.mktemp("engine-data"))))
+    engine.load()
+    return engine
 
 
 @pytest.fixture(scope="session")

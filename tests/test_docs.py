@@ -30,7 +30,7 @@ def test_every_setting_the_code_reads_is_in_the_readme_table():
 
 
 def test_every_lexicon_file_is_described():
-    for path in (PROJECT_ROOT / "bot" / "lexicon").glob("*.txt"):
+    for path in (PROJECT_ROOT / "bot" / "qa" / "lexicon").glob("*.txt"):
         assert path.name in README or path.name in (
-            PROJECT_ROOT / "bot" / "lexicon" / "__init__.py"
+            PROJECT_ROOT / "bot" / "qa" / "lexicon" / "__init__.py"
         ).read_text("utf-8"), path.name

@@ -17,8 +17,7 @@ import pytest
 from wechatpy.replies import TextReply
 
 from bot.chat.conversation import show_passage
-from bot.chat.engine import Engine
-from bot.config import PROJECT_ROOT, Config
+from bot.config import PROJECT_ROOT
 from bot.wechat.client import WeChatClient, render_message, sign
 from bot.wechat.limits import MAX_REPLY_BYTES
 from tests.gunicorn_support import (
@@ -43,14 +42,6 @@ def server(tmp_path_factory):
         if server.process.poll() is None:
             server.process.kill()
             server.process.wait()
-
-
-@pytest.fixture(scope="module")
-def engine():
-    """The same knowledge, loaded here, to know what the server should say."""
-    engine = Engine(Config())
-    engine.load()
-    return engine
 
 
 def client(server: Server, mode: str) -> WeChatClient:

@@ -11,8 +11,6 @@ import urllib.request
 import pytest
 
 from bot.chat.conversation import show_passage
-from bot.chat.engine import Engine
-from bot.config import Config
 from tests.conftest import REPLIES
 from tests.gunicorn_support import Server, production_settings, start_server
 from tests.test_e2e_gunicorn import client
@@ -42,9 +40,7 @@ def test_both_machines_report_redis(machines):
             assert json.load(response)["store"] == "redis"
 
 
-def test_follow_ups_retries_and_the_rate_limit_span_both_machines(machines):
-    engine = Engine(Config())
-    engine.load()
+def test_follow_ups_retries_and_the_rate_limit_span_both_machines(machines, engine):
     a, b = (client(server, "safe") for server in machines)
     openid = "oE2eRedisUser0000000000000001"
     first = engine.ask(QUESTION).citations[0]

@@ -9,20 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.engine import Engine
 from bot.cli.evaluation import DEFAULT_SET, evaluate, load_cases
-from bot.config import Config
 
 REGRESSION_SET = Path(__file__).parent / "data" / "regression.jsonl"
 # (in scope, out of scope) questions in each set: a set that loads short fails here
 SIZES = {DEFAULT_SET: (30, 8), REGRESSION_SET: (43, 7)}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    engine = Engine(Config())
-    engine.load()
-    return engine
 
 
 @pytest.fixture(scope="module", params=list(SIZES), ids=["dev", "regression"])

@@ -170,13 +170,6 @@ def test_a_synonym_added_to_the_file_is_in_force_after_a_reload(tmp_path):
 
 
 # -- conversations ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def engine():
-    engine = Engine(Config())
-    engine.load()
-    return engine
-
-
 def talk(engine, *turns: str) -> list[str]:
     conversation = Conversation(MemoryStore(), "test-user", channel="eval")
     return [conversation.respond(engine, turn).text or "" for turn in turns]

@@ -11,9 +11,7 @@ from bot.chat.conversation import (
     show_passage,
     speaker_of,
 )
-from bot.chat.engine import Engine
 from bot.chat.reply import Reply, ReplyKind
-from bot.config import Config
 from bot.qa.answer import Answer, Citation
 from bot.state import EmbeddedStore, MemoryStore, RedisStore
 from bot.state.retries import reply_once
@@ -33,13 +31,6 @@ def store(request, tmp_path):
         store = MemoryStore() if request.param == "memory" else EmbeddedStore(tmp_path)
     yield store
     store.close()
-
-
-@pytest.fixture(scope="module")
-def engine():
-    engine = Engine(Config())
-    engine.load()
-    return engine
 
 
 def speech(speaker: str | None, text: str = "他指出，创新驱动是智慧城市的主题。") -> Passage:

@@ -27,9 +27,13 @@ test: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
-# the tests that need no real server, Redis or browser (README gives its time)
+# the tests that need no process of their own, Redis or browser (README gives its time);
+# their temporary folders in memory where there is a tmpfs: each app opens some SQLite files
+TEST_TMP ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
 test-fast: $(VENV)/.dev
-	$(PY) -m pytest -q -m "not e2e and not redis and not browser"
+	@tmp=$$(mktemp -d "$(TEST_TMP)/forumbot-tests.XXXXXX") && \
+	$(PY) -m pytest -q -m "not e2e and not redis and not browser" --basetemp="$$tmp/t"; \
+	status=$$?; rm -rf "$$tmp"; exit $$status
 
 chat: $(VENV)/.runtime
 	$(PY) -m bot chat

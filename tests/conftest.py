@@ -9,6 +9,7 @@ import pytest
 
 from bot.chat.engine import Engine
 from bot.config import PROJECT_ROOT, Config
+from bot.state import querylog
 from knowledge import KnowledgeBase, build_knowledge_base
 from knowledge.persona import FILE_NAME, parse_persona, read_persona
 
@@ -45,6 +46,7 @@ def seeded(data_dir: Path) -> Path:
 TOOL_CACHES = {
     ".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".hypothesis"
 }  # fmt: skip
+WATCHED = ("knowledge/sources/", "tests/data/")
 
 
 def _checkout_files() -> dict[str, float]:
@@ -64,7 +66,13 @@ def _the_checkout_is_left_as_it_was() -> Iterator[None]:
     before = _checkout_files()
     yield
     after = _checkout_files()
-    changed = sorted(p for p, mtime in after.items() if before.get(p) != mtime)
+    # new files anywhere; changed ones only where tests read data (a developer may well
+    # edit code while the suite runs)
+    changed = sorted(
+        p
+        for p, mtime in after.items()
+        if p not in before or (before[p] != mtime and p.startswith(WATCHED))
+    )
     assert not changed, f"tests wrote into the checkout: {changed[:20]}"
 
 
@@ -84,6 +92,15 @@ def _no_data_folder_in_the_checkout(
         os.environ["BOT_DATA_DIR"] = saved
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _query_log_batches_without_waiting() -> Iterator[None]:
+    """The query log's writer lets a batch gather for half a second before it commits; a
+    test reading back what it logged need not wait for that."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(querylog, "FLUSH_INTERVAL", 0.01)
+        yield
+
+
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory, shared_build: Path) -> Engine:
     """An engine on the shipped knowledge, for the tests that only ask it questions."""
@@ -98,16 +115,17 @@ def kb(shared_build: Path) -> KnowledgeBase:
     return build_knowledge_base(REPORT.parent, shared_build)
 
 
+E2E_MODULES = {"test_console"}  # the console in a terminal of its own
 REDIS_MODULES = {"test_resilient_store", "test_webhook_redis", "test_e2e_redis"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test by what it needs, so that a fast run can leave those out: e2e for the
-    real server, redis for redis-server (by module, by fixture, or a backend parameter),
+    bot in processes of its own (the real server, the console in a terminal), redis for redis-server (by module, by fixture, or a backend parameter),
     browser for Chromium."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        if module.startswith("test_e2e_"):
+        if module.startswith("test_e2e_") or module in E2E_MODULES:
             item.add_marker("e2e")
         if module == "test_admin_browser":
             item.add_marker("browser")

@@ -137,6 +137,7 @@ def test_make_bench_runs_benchmarks_only():
     assert "floor" not in names and not any(n.startswith("_") for n in names)
 
 
+@pytest.mark.e2e  # gunicorn and wrk, each in a process of its own
 @pytest.mark.skipif(_wrk.wrk_path() is None, reason="wrk is not installed")
 def test_the_wrk_script_signs_as_wechat_does(tmp_path):
     """Against the floor app under gunicorn: every request the Lua script signs (its own

@@ -107,6 +107,7 @@ def test_log_unanswered_lists_what_users_could_not_get(folder, tmp_path, capsys)
     assert (count, question.rstrip("？"), kind) == ("2", "门票多少钱", "(unanswered)")
 
 
+@pytest.mark.e2e  # python -m bot in a process of its own
 def test_ask_piped_into_a_reader_that_stops_ends_without_a_traceback(folder):
     """python -m bot ask < questions.txt | head -1: the reader closes the pipe early."""
     import subprocess

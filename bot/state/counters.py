@@ -11,6 +11,7 @@ list of timestamps per user, rewritten on every hit.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -31,13 +32,28 @@ class DiskcacheStorage(Storage):
     def __init__(self, directory: str | Path, shards: int = SHARDS) -> None:
         super().__init__()
         # Sharded by key, as diskcache's FanoutCache is (which has no transactions): two
-        # workers counting two users rarely wait for the same SQLite write lock.
-        self._shards = [
-            diskcache.Cache(str(Path(directory) / f"{n:03d}"), **SETTINGS) for n in range(shards)
-        ]
+        # workers counting two users rarely wait for the same SQLite write lock. A shard is
+        # opened when first counted in: an app that starts and counts nothing (most
+        # processes of the test suite, a worker before its first message) opens none.
+        self._directory = Path(directory)
+        self._shards: list[diskcache.Cache | None] = [None] * shards
+        self._open_lock = threading.Lock()
 
     def _cache(self, key: str) -> diskcache.Cache:
-        return self._shards[zlib.crc32(key.encode()) % len(self._shards)]
+        return self._shard(zlib.crc32(key.encode()) % len(self._shards))
+
+    def _shard(self, n: int) -> diskcache.Cache:
+        shard = self._shards[n]
+        if shard is None:
+            with self._open_lock:
+                shard = self._shards[n]
+                if shard is None:
+                    shard = diskcache.Cache(str(self._directory / f"{n:03d}"), **SETTINGS)
+                    self._shards[n] = shard
+        return shard
+
+    def _opened(self) -> list[diskcache.Cache]:
+        return [shard for shard in self._shards if shard is not None]
 
     @property
     def base_exceptions(self) -> tuple[type[Exception], ...]:
@@ -69,13 +85,14 @@ class DiskcacheStorage(Storage):
         return True
 
     def reset(self) -> int | None:
-        return sum(cache.clear(retry=True) for cache in self._shards)
+        # every shard, also those this process has not opened: others may have counted there
+        return sum(self._shard(n).clear(retry=True) for n in range(len(self._shards)))
 
     def clear(self, key: str) -> None:
         self._cache(key).delete(key, retry=True)
 
     def close(self) -> None:
-        for cache in self._shards:
+        for cache in self._opened():
             cache.close()
 
 

@@ -22,9 +22,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(VENV)/bin/gunicorn --config gunicorn.conf.py wsgi:app
 
-# ruff, then every test; the import contracts run inside (tests/test_layers.py)
+# ruff, mypy, then every test; the import contracts run inside (tests/test_layers.py)
 test: $(VENV)/.dev
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 # the tests that need no process of their own, Redis or browser (README gives its time);

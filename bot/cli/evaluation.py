@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot.chat.conversation import Conversation
 from bot.chat.engine import Engine
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, Config
 from bot.qa.answer import CITATION_MARKER, body_of
 from bot.state.memory import MemoryStore
 from bot.wechat.limits import MAX_REPLY_BYTES
@@ -167,8 +167,6 @@ def _converse(engine: Engine, case: dict, report: Report) -> None:
 
 def run_evaluation(path: str | None = None, verbose: bool = False) -> int:
     """One set (``path``), or every set in ``SETS`` that is there, one summary each."""
-    from bot.config import Config
-
     engine = Engine(Config.from_env())
     engine.load()
     if path:

@@ -88,7 +88,7 @@ _ORDINAL = re.compile(
 )
 _CLAUSE = re.compile(r"[^，,、：:；]+[，,、：:；]?")
 _CLAIM_CLAUSE = re.compile(r"[^，,；;。！？]+")  # a list (、) stays in one clause
-_DENIAL = re.compile(r"不|没有|并非|未|无")
+_DENIAL = re.compile(r"不(?!仅|单|断|少)|没有|并非|未|无")
 # a list that can be counted
 _LIST = re.compile(r"[^、，。]+(?:、[^、，。]+)+(?:和|及|与)?[^、，。]*")
 SET_APART = frozenset({"caption", "heading"})  # passages set apart from the running text
@@ -127,11 +127,98 @@ def list_item(sentence: str, person: str, names: frozenset[str]) -> str | None:
     return f"{who}{did}" if did else None
 
 
+_WINDOW_BREAK = re.compile(r"[，,；;：:]")
+_TOGETHER = re.compile(r"一起|共同|一同|分别")
+
+
+def person_window(sentence: str, person: str, people: frozenset[str]) -> str:
+    """What a sentence says of ``person``: their clause, with the clauses around it that name
+    nobody else (由……孟庆国教授担任分委会主任, not the next clause's 邱建中……秘书长). In a
+    list of people (甲、乙、丙作为对话嘉宾), their own item and what the list did. Empty when
+    the sentence does not name them."""
+    clauses = _WINDOW_BREAK.split(sentence)
+    mine = [i for i, clause in enumerate(clauses) if person in clause]
+    if not mine:
+        return ""
+    i = mine[0]
+    others = people - {person}
+    clause = clauses[i]
+    items = clause.split("、")
+    if len(items) > 1 and sum(any(o in item for o in people) for item in items) > 1:
+        own = next(item for item in items if person in item)
+        last = items[-1]
+        ends = [last.index(n) + len(n) for n in people if n in last]
+        clause = own + (last[max(ends) :] if ends and person not in last else "")
+    start, end = i, i + 1
+    while start > 0 and not any(o in clauses[start - 1] for o in others):
+        start -= 1
+    while end < len(clauses) and not any(o in clauses[end] for o in others):
+        end += 1
+    shared = ""  # 甲，乙一起为获奖城市颁奖: what the next one did together with them
+    if end < len(clauses) and (together := _TOGETHER.search(clauses[end])):
+        shared = clauses[end][together.start() :]
+    return "，".join([*clauses[start:i], clause, *clauses[i + 1 : end], *([shared] if shared else [])])
+
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+           "七": 7, "八": 8, "九": 9}  # fmt: skip
+
+
+# A clause that opens with one of these goes on about the subject of the clause before it
+# (联盟是在工信部的指导下，由……发起成立的), unlike one that names its own (……APP 承办的).
+_CARRIES_ON = "由并而是从在就也又还且将对向为被把使让"
+
+
+def _carried_runs(sentence: str) -> list[str]:
+    """A sentence as runs of clauses about one subject: a claim made of no one must be made
+    in one of them, not pieced together from clauses about different subjects."""
+    runs: list[str] = []
+    for clause in _CLAIM_CLAUSE.findall(sentence):
+        if runs and clause.lstrip()[:1] in _CARRIES_ON:
+            runs[-1] += "，" + clause
+        else:
+            runs.append(clause)
+    return runs
+
+
+def numeral_value(text: str) -> int | None:
+    """一 … 九十九 and digits as a number (the counts a claim or a sentence gives)."""
+    if text.isdigit():
+        return int(text)
+    if text in _DIGITS:
+        return _DIGITS[text]
+    tens, _, ones = text.partition("十")
+    if _ and all(c in _DIGITS for c in tens + ones) and len(tens) <= 1 and len(ones) <= 1:
+        return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+    return None
+
+
 _NUMERAL = r"(?:\d+|[一二两三四五六七八九十百千万]+)"
 _COUNT_PHRASE = re.compile(
     rf"(?:近|约|逾|超过|共|共计)?\s*{_NUMERAL}(?:\s*[到至-]\s*{_NUMERAL})?\s*"
     r"(?:名|位|家|个|人|种|类|项|场|强)"
 )
+
+
+_COUNTED = re.compile(rf"({_NUMERAL})\s*(?:种|个|类|项|位|名|场|家)")
+
+
+def counts_in(text: str) -> set[int]:
+    """The counts ``text`` gives: the numbers before a measure word, and the length of a list
+    (…服务奖、…设计奖、…贡献奖和…人物奖 is four)."""
+    found = {v for m in _COUNTED.finditer(text) if (v := numeral_value(m.group(1))) is not None}
+    found.update(len(_list_items(match.group())) for match in _LIST.finditer(text))
+    return found
+
+
+def _list_items(listed: str) -> list[str]:
+    """The items of a list: 、 between them, and 和 before the last when both ends match
+    (…贡献奖和…人物奖, not 由社会公众参与提供的)."""
+    items = listed.split("、")
+    last = re.split(r"和|及|与", items[-1])
+    if len(last) == 2 and last[0][-1:] == last[1][-1:]:
+        items[-1:] = last
+    return items
 
 
 def count_in(sentence: str, asked: _Asked) -> str | None:
@@ -147,10 +234,7 @@ def count_in(sentence: str, asked: _Asked) -> str | None:
         return about[0]
     if not found:  # no number given: count the list that names what was asked about
         for match in _LIST.finditer(sentence):
-            items = match.group().split("、")
-            last = re.split(r"和|及|与", items[-1])
-            if len(last) == 2 and last[0][-1:] == last[1][-1:]:  # …贡献奖和…人物奖
-                items[-1:] = last
+            items = _list_items(match.group())
             if len(items) > 1 and any(t in items[-1] for t in asked.weights if len(t) > 1):
                 return f"共 {len(items)} 个"
     return found[0][0] if len(found) == 1 else None
@@ -245,6 +329,8 @@ class _Asked:
     # (宋刚和孟庆国分别…), a text about one of them is not short of the others' names
     people: dict[str, frozenset[str]] = field(default_factory=dict)
     weak: dict[str, frozenset[str]] = field(default_factory=dict)  # 词林's, for less
+    # the report's phrases a term stands for, each whole (分委会: the sub-committee's full name)
+    phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def coverage(self, terms: frozenset[str] | set[str]) -> float:
         """The share of the question's weight that ``terms`` account for."""
@@ -310,10 +396,12 @@ class Composer:
         terms = tokenize(strip_cues(question.text))
         weights = {t: self._weight(t, answer_types) for t in dict.fromkeys(terms)}
         alternatives: dict[str, frozenset[str]] = {}
+        phrases: dict[str, tuple[str, ...]] = {}
         for phrase, words in question.synonyms:
             report_words = self.kb.terms_in(" ".join(words))
             for term in self.kb.terms_in(phrase):
                 alternatives[term] = alternatives.get(term, frozenset()) | report_words
+                phrases[term] = (*phrases.get(term, ()), *(_squash(w) for w in words))
         subject = self.kb.terms_in(SUBJECT)
         light = self._max_weight * LIGHT_WEIGHT
         if question.intent is not Intent.WHAT and all(
@@ -338,7 +426,7 @@ class Composer:
                 and self._names_a_fact(term)
             ):
                 weights[term] = self._max_weight
-        return _Asked(weights, subject, alternatives, names, weak)
+        return _Asked(weights, subject, alternatives, names, weak, phrases)
 
     def _names_a_fact(self, term: str) -> bool:
         """A verb the knowledge never uses, with no synonym it does, that is not one of the
@@ -779,7 +867,7 @@ class Composer:
         lead = "".join(f"以下是关于“{name}”的内容：\n" for _, name in understood.corrections)
         first = chosen[0]
         if understood.yes_no:
-            lead += "是的。" if self._verdict(asked, people, chosen) else "不是。"
+            lead += "是的。" if self._verdict(asked, people, chosen, understood.text) else "不是。"
         elif question.intent is Intent.COUNT and (count := count_in(first.sentence, asked)):
             lead += f"{count}。"
         elif (
@@ -791,11 +879,14 @@ class Composer:
             lead += f"{first.passage.speaker}："
         return lead
 
-    def _verdict(self, asked: _Asked, people: tuple[str, ...], chosen: list[_Candidate]) -> bool:
-        """Yes or no, on the evidence quoted. A claim about a person's post or organisation
-        (姚乐是光明网的吗) is checked against that person's roles; any other claim must be
-        made whole in one clause of a quoted sentence that names the person asked about,
-        and not denied there (不完全等同于)."""
+    def _verdict(
+        self, asked: _Asked, people: tuple[str, ...], chosen: list[_Candidate], claim_text: str
+    ) -> bool:
+        """Yes or no, on the evidence quoted. The claim (what it says that the knowledge could
+        confirm) must be made whole of the person asked about: in one of their roles, or in
+        what a quoted sentence says of them (their clause and the clauses around it that name
+        nobody else), read with the passage's own heading; of no one, in one quoted sentence.
+        Not denied there (不完全等同于), and not with another count (四种 where it says 三种)."""
         light = self._max_weight * LIGHT_WEIGHT
         named = frozenset().union(*(self.kb.terms_in(p) for p in people)) if people else frozenset()
         # what the claim says that the knowledge could confirm (名单 in 50强名单 it never uses)
@@ -805,30 +896,43 @@ class Composer:
             if w > light and t not in named and (self.kb.knows(t) or t in asked.alternatives)
         ]
 
-        def holds(terms: frozenset[str] | set[str]) -> bool:
+        def holds(text: str) -> bool:
+            terms, squashed = self.kb.terms_in(text), _squash(text).lower()
             return all(
-                t in terms or not asked.alternatives.get(t, frozenset()).isdisjoint(terms)
+                t in terms or any(p.lower() in squashed for p in asked.phrases.get(t, ()))
                 for t in claim
             )
 
+        def context(candidate: _Candidate) -> str:
+            return f"{candidate.passage.speaker or ''}，{candidate.passage.citation()}"
+
         if len(people) == 1 and self.resources.entities:
             person = people[0]
-            every_role = frozenset().union(
-                *(self.kb.terms_in(r) for rs in self.kb.roles.values() for r in rs)
-            )
-            if claim and holds(every_role):  # the claim names a post or an organisation
-                own = frozenset().union(
-                    *(self.kb.terms_in(r) for r in self.kb.roles.get(person, []))
-                )
-                return holds(own)
-            chosen = [c for c in chosen if person in c.sentence or c.passage.speaker == person]
+            if claim and any(holds(role) for role in self.kb.roles.get(person, [])):
+                return True
+            everyone = self.kb.names | frozenset(self.kb.speakers)
+            texts = [
+                (c, person_window(c.sentence, person, everyone) or c.sentence)
+                for c in chosen
+                if person in c.sentence or c.passage.speaker == person
+            ]
+        else:
+            texts = [(c, run) for c in chosen for run in _carried_runs(c.sentence)]
         holding = [
-            clause
-            for candidate in chosen
-            for clause in _CLAIM_CLAUSE.findall(candidate.sentence)
-            if holds(self.kb.terms_in(clause) | self.kb.terms_in(candidate.passage.speaker or ""))
+            text for candidate, text in texts if holds(f"{text}，{context(candidate)}")
         ]
-        return bool(holding) and not any(_DENIAL.search(clause) for clause in holding)
+        if not holding:
+            return False
+        said = set().union(*(counts_in(text) for text in holding))
+        asked_counts = counts_in(claim_text)
+        if asked_counts and said and asked_counts.isdisjoint(said):
+            return False
+        return not any(
+            _DENIAL.search(clause)
+            for text in holding
+            for clause in _CLAIM_CLAUSE.findall(text)
+            if any(t in self.kb.terms_in(clause) for t in claim)
+        )
 
     def _told_apart(self, citations: list[Citation]) -> list[Citation]:
         """Two paragraphs of one talk would be cited by the same line: add each one's place."""

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import CITATION_MARKER, MAX_REPLY_BYTES, compose_answer, fit_bytes, split_sentences
+from bot.answer import (
+    CITATION_MARKER,
+    MAX_REPLY_BYTES,
+    compose_answer,
+    counts_in,
+    fit_bytes,
+    numeral_value,
+    person_window,
+    split_sentences,
+)
 from knowledge import build_knowledge_base
 from tests.conftest import REPORT
 
@@ -185,3 +194,48 @@ def test_a_count_in_words_is_a_count(kb):
     """一到两个, 三种: a count spelled in Chinese numerals answers 几个 as digits would."""
     answer = compose_answer(kb, "杨学山强调要抓几个问题去解决？")
     assert "一到两个" in split_sentences(body(answer.text))[0], answer.text
+
+
+def test_what_a_sentence_says_of_one_person_stops_at_the_next_person():
+    people = frozenset({"甲", "乙", "丙", "丁"})
+    sentence = "委员会在会上成立，由某大学院长甲教授担任主任，某研究院专家乙先生担任秘书长"
+    assert "主任" in person_window(sentence, "甲", people)
+    assert "秘书长" not in person_window(sentence, "甲", people)
+    assert "秘书长" in person_window(sentence, "乙", people)
+    # in a list, a person's own item and what the list did
+    listed = "由丁主持，某市主任甲、某省处长乙、某区副主任丙作为对话嘉宾，展开了探讨"
+    assert person_window(listed, "乙", people) == "某省处长乙作为对话嘉宾，展开了探讨"
+    # 甲，乙一起…: what they did together
+    together = "某部原副部长甲，某院执行院长乙一起为获奖城市颁奖"
+    assert "颁奖" in person_window(together, "甲", people)
+    assert person_window(together, "戊", people) == ""
+
+
+def test_counts_are_read_from_numbers_and_from_lists():
+    assert counts_in("提出了三种范式") == {3}
+    assert counts_in("分别被授予服务奖、设计奖、贡献奖和人物奖") == {4}
+    # 与 inside the last item is not a fifth one
+    assert counts_in("供给式、合作型、由社会公众参与提供的社会化") == {3}
+    assert numeral_value("十二") == 12 and numeral_value("二十") == 20 and numeral_value("7") == 7
+
+
+@pytest.mark.parametrize(
+    ("question", "yes"),
+    [
+        ("孟庆国当了智慧城市分委会主任吗", True),  # said after the name, not in a role before it
+        ("邱建中是分委会秘书长吗", True),
+        ("分委会秘书长是姚乐吗", False),  # 姚乐 is the 联盟's 秘书长, not the 分委会's
+        ("孟庆国是分委会秘书长吗", False),  # the next clause's post is someone else's
+        ("杨学山有给获奖城市颁奖吗", True),  # 甲，乙一起颁奖
+        ("这个IT产业推进联盟是工信部指导成立的吗", True),  # two clauses about one subject
+        ("光明网是这次活动的承办方吗", False),  # 承办 is said of another organiser
+        ("孟庆国提了四种社会管理范式吗", False),  # the report says 三种
+        ("孟庆国提了三种社会管理范式吗", True),
+        ("50强一共只设了三个奖项吗", False),  # the list has four
+        ("宋刚演讲里有提到钱学森吗", True),  # the talk's heading says 演讲
+    ],
+)
+def test_a_yes_no_question_is_decided_by_what_is_said_of_its_subject(kb, question, yes):
+    answer = compose_answer(kb, question)
+    assert answer.answered
+    assert body(answer.text).startswith("是的" if yes else "不是"), answer.text

@@ -18,6 +18,7 @@ question was read as it was.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from functools import lru_cache
 # process) is never needed: its documented switches leave it unloaded.
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 from bot import lexicon
 from knowledge.base import KnowledgeBase
@@ -125,6 +126,29 @@ def sound(text: str) -> tuple[str, ...]:
     return tuple(_char_sound(ch) for ch in text)
 
 
+@lru_cache(maxsize=20_000)
+def _char_readings(char: str) -> tuple[str, ...]:
+    """Every reading of a character (乐: le and yue), folded: a name is spelt by whichever
+    its owner uses, which a character-at-a-time reading cannot know."""
+    readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
+    folded = tuple(dict.fromkeys(_fold(r) for r in readings[0])) if readings else ()
+    return folded or (_char_sound(char),)
+
+
+MAX_READINGS = 8  # of one name: a name of many polyphonic characters keeps its first ones
+
+
+def readings(text: str) -> list[tuple[str, ...]]:
+    """Each way ``text`` may sound (at most MAX_READINGS), the usual reading first."""
+    out = [sound(text)]
+    for combo in itertools.product(*(_char_readings(ch) for ch in text)):
+        if len(out) >= MAX_READINGS:
+            break
+        if combo not in out:
+            out.append(combo)
+    return out
+
+
 _SOUNDS: dict[str, dict[tuple[str, ...], frozenset[str]]] = {}
 
 
@@ -136,12 +160,22 @@ def _sounds(kb: KnowledgeBase) -> dict[tuple[str, ...], frozenset[str]]:
         by_sound: dict[tuple[str, ...], set[str]] = {}
         for word in kb.names | kb.entity_words:
             if len(word) >= TYPO_MIN_CHARS and all(_HAN.match(ch) for ch in word):
-                by_sound.setdefault(sound(word), set()).add(word)
+                for reading in readings(word):
+                    by_sound.setdefault(reading, set()).add(word)
         found = {key: frozenset(words) for key, words in by_sound.items()}
         if len(_SOUNDS) >= 4:
             _SOUNDS.clear()
         _SOUNDS[kb.version] = found
     return found
+
+
+def _spelt_so(text: str, start: int, size: int, kb: KnowledgeBase) -> bool:
+    """Whether the window, with a neighbouring character, is written so in the sources:
+    北达 of 北达软 is the sources' own spelling, not a typo of 北大. Looked at only for a
+    window about to be corrected."""
+    spans = {text[max(start - 1, 0) : start + size], text[start : start + size + 1]}
+    spans = {span for span in spans if len(span) > size}
+    return any(span in "".join(p.text.split()) for p in kb.passages for span in spans)
 
 
 def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
@@ -163,7 +197,6 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
     # a mistyped name is cut on its own, or into pieces (杨|雪山): a window that begins or
     # ends inside a word (求见中 of 求见|中国) is not one
     edges = {start for _, start, _ in tokens} | {end for _, _, end in tokens}
-    sounds = sound(text)
     for size in lengths:
         start = 0
         while start + size <= len(text):
@@ -177,16 +210,15 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
             ):
                 start += 1
                 continue
-            matches = by_sound.get(sounds[start : start + size], frozenset())
+            matches = frozenset().union(*(by_sound.get(r, frozenset()) for r in readings(window)))
             names = [
                 n
                 for n in matches
                 if n != window and sum(a == b for a, b in zip(n, window, strict=True)) >= 1
             ]
-            if len(names) == 1 and names[0] not in text:
+            if len(names) == 1 and names[0] not in text and not _spelt_so(text, start, size, kb):
                 fixes.append((window, names[0]))
                 text = text[:start] + names[0] + text[start + size :]
-                sounds = sound(text)
                 start += size
             else:
                 start += 1

@@ -660,6 +660,11 @@ class Composer:
             )
 
         chosen = self._choose(question, asked, people, candidates)
+        if not chosen:
+            return self._decided(
+                self._not_found(raw_question, people, asked, hits[0][1], coverage),
+                "refused: the only sentence names them in a list, without what they said",
+            )
         lead = self._lead(question, asked, people, understood, chosen)
         return self._decided(
             self._reply(raw_question, lead, chosen, hits[0][1], coverage),
@@ -836,6 +841,8 @@ class Composer:
                 and len(people) == 1
                 and (item := list_item(sentence, people[0], self.kb.names))
             ):
+                if "：" not in item and self._asks_content(question):
+                    continue  # 罗庆满作为对话嘉宾 says he took part, not what he said there
                 sentence = item
             if any(_squash(sentence) in _squash(c.sentence) for c in chosen):
                 continue
@@ -846,6 +853,12 @@ class Composer:
             chosen.append(_Candidate(quote, candidate.passage, candidate.passage_score, 0))
             used = sum(len(c.sentence) for c in chosen)
         return chosen
+
+    @staticmethod
+    def _asks_content(question: Question) -> bool:
+        """Whether a question asks what someone said or did there (介绍了什么, 具体), which
+        a list naming them among others, with no topic of theirs, does not tell."""
+        return any(cue in question.text for cue in lexicon.content_cues())
 
     @staticmethod
     def _nearly(question: Question) -> float:

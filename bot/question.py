@@ -48,6 +48,8 @@ _INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
         Intent.WHERE,
         ("哪里", "哪儿", "在哪", "什么地方", "何处", "地点", "会场", "场地", "哪个城市", "地址"),
     ),
+    # 哪几位 / 都有谁 ask for the people, not how many
+    (Intent.WHO, ("哪几位", "哪几个人", "哪些人", "都有谁", "有哪些嘉宾", "有哪些专家")),
     (
         Intent.COUNT,
         (

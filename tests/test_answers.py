@@ -239,3 +239,18 @@ def test_a_yes_no_question_is_decided_by_what_is_said_of_its_subject(kb, questio
     answer = compose_answer(kb, question)
     assert answer.answered
     assert body(answer.text).startswith("是的" if yes else "不是"), answer.text
+
+
+@pytest.mark.parametrize(
+    "question", ["罗庆满在对话里具体介绍了沈阳的哪个项目", "承孝敏在对话里提到芜湖有哪些成果"]
+)
+def test_a_list_naming_someone_among_others_does_not_tell_what_they_said(kb, question):
+    answer = compose_answer(kb, question)
+    assert not answer.answered
+    assert CITATION_MARKER not in answer.text
+    assert "报道里没有提到" in answer.text
+
+
+def test_which_ones_asks_for_the_people_not_how_many(kb):
+    answer = compose_answer(kb, "给获奖的城市和个人颁奖的是哪几位")
+    assert "杨学山" in body(answer.text) and "孟庆国" in body(answer.text)

@@ -824,6 +824,7 @@ class Composer:
             sorted(near, key=lambda c: c.passage.kind in SET_APART) + candidates[len(near) :]
         )
         firsts = self._one_for_each(question, people, candidates)
+        listed_only = False
         for candidate in [*firsts, *(c for c in candidates if c not in firsts)]:
             if len(chosen) == MAX_SENTENCES:
                 break
@@ -842,8 +843,11 @@ class Composer:
                 and (item := list_item(sentence, people[0], self.kb.names))
             ):
                 if "：" not in item and self._asks_content(question):
-                    continue  # 罗庆满作为对话嘉宾 says he took part, not what he said there
+                    listed_only = True  # 罗庆满作为对话嘉宾: he took part, not what he said
+                    continue
                 sentence = item
+            elif listed_only and not self._says_of(candidate, people[0]):
+                continue  # nor does the rest of the passage that lists them
             if any(_squash(sentence) in _squash(c.sentence) for c in chosen):
                 continue
             quote = self._clip(sentence, asked, BODY_CHARS - used)
@@ -853,6 +857,10 @@ class Composer:
             chosen.append(_Candidate(quote, candidate.passage, candidate.passage_score, 0))
             used = sum(len(c.sentence) for c in chosen)
         return chosen
+
+    @staticmethod
+    def _says_of(candidate: _Candidate, person: str) -> bool:
+        return person in candidate.sentence or candidate.passage.speaker == person
 
     @staticmethod
     def _asks_content(question: Question) -> bool:

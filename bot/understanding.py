@@ -56,6 +56,7 @@ class Understanding:
     dropped: tuple[str, ...] = ()  # filler removed
     aliases: tuple[tuple[str, str], ...] = ()  # (as typed, the name it means)
     corrections: tuple[tuple[str, str], ...] = ()  # (as typed, the known name it sounds like)
+    recut: tuple[tuple[str, str], ...] = ()  # (jieba's word, the cut that reads the knowledge)
     synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (user's word, report's words)
     weak_synonyms: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())  # from 词林
 
@@ -66,6 +67,7 @@ class Understanding:
             "dropped": list(self.dropped),
             "aliases": [list(pair) for pair in self.aliases],
             "corrections": [list(pair) for pair in self.corrections],
+            "recut": [list(pair) for pair in self.recut],
             "synonyms": {w: list(m) for w, m in self.synonyms},
             "weak_synonyms": {w: list(m) for w, m in self.weak_synonyms},
         }
@@ -225,6 +227,33 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
     return text, fixes
 
 
+def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
+    """jieba's verbs the knowledge never uses that, cut in two, join a neighbour into a word
+    it does use: 打|造成 is 打造|成 (an unknown verb would refuse the question). A word that names a fact (创办, 下载) joins nothing and
+    stays whole. The cut is kept as a space, which jieba never joins across."""
+    tokens = list(kb.tokenizer.jieba.tokenize(text))
+    cuts: list[tuple[int, str, str]] = []
+    for i, (word, start, _) in enumerate(tokens):
+        if len(word) < 2 or not all(_HAN.match(ch) for ch in word) or kb.knows(word):
+            continue
+        if [flag for _, flag in kb.tokenizer.tag(word)] != ["v"]:
+            continue  # a noun the knowledge never uses (微信号) weighs in full, cut or not
+        before = tokens[i - 1][0] if i else ""
+        after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+        for k in range(1, len(word)):
+            left, right = word[:k], word[k:]
+            joined = (before + left, right + after)
+            if any(len(w) > len(word) - 1 and kb.knows(w) for w in joined) and all(
+                kb.knows(side) or kb.knows(w) or len(side) == 1
+                for side, w in zip((left, right), joined, strict=True)
+            ):
+                cuts.append((start + k, word, f"{left} {right}"))
+                break
+    for at, _, _ in reversed(cuts):
+        text = f"{text[:at]} {text[at:]}"
+    return text, [(word, cut) for _, word, cut in cuts]
+
+
 _ORDINAL_PART = re.compile(
     r"第([一二三四五六七八九十\d]+)(?:场|个|次|轮|部分)?(?:的)?"
     r"(对话研讨|对话|研讨|圆桌|分论坛|主题演讲|演讲|报告)"
@@ -320,6 +349,7 @@ def understand(text: str, kb: KnowledgeBase, resources: Resources = EVERYTHING) 
     corrections: list[tuple[str, str]] = []
     if resources.typos:
         text, corrections = _correct_names(text, kb)
+    text, recut = _recut(text, kb)
     synonyms = _synonyms(text, kb, kb.synonyms, lexicon.synonyms()) if resources.synonyms else []
     return Understanding(
         raw=raw,
@@ -328,6 +358,7 @@ def understand(text: str, kb: KnowledgeBase, resources: Resources = EVERYTHING) 
         dropped=tuple(dropped),
         aliases=tuple(aliases),
         corrections=tuple(corrections),
+        recut=tuple(recut),
         synonyms=tuple(synonyms),
         weak_synonyms=tuple(_weak_synonyms(text, kb)) if resources.cilin else (),
     )

@@ -275,3 +275,13 @@ def test_synonyms_added_at_once_all_land(tmp_path):
     lines = (tmp_path / "synonyms.txt").read_text("utf-8").splitlines()
     assert sorted(numbers) == list(range(1, 25))
     assert sorted(lines) == sorted(f"词{n} => 论坛" for n in range(24))
+
+
+def test_a_verb_jieba_cut_across_a_word_of_the_knowledge_is_cut_again(kb):
+    # 打|造成: 造成 is a verb the knowledge never uses, which would refuse the question
+    understood = read(kb, "宋刚说要把城市空间打造成谁一起共创的空间")
+    assert ("造成", "造 成") in understood.recut
+    assert compose_answer(kb, "宋刚说要把城市空间打造成谁一起共创的空间").answered
+    # a verb that names a fact joins nothing and stays whole; a noun is never cut
+    assert read(kb, "光明网是哪一年创办的").recut == ()
+    assert read(kb, "姚乐的微信号能给我一下吗").recut == ()

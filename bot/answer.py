@@ -20,6 +20,7 @@ from bot.question import (
     Question,
     analyse,
     answer_type_words,
+    counted_words,
     intent_bonus,
     is_greeting,
     is_thanks,
@@ -613,6 +614,16 @@ class Composer:
             return self._decided(
                 self._not_found(raw_question, people, asked),
                 f"refused: the knowledge never says {'、'.join(unsaid)}, nor a synonym of it",
+            )
+        uncounted = [
+            word
+            for word in (counted_words(tagged) if question.intent is Intent.COUNT else ())
+            if len(word) > 1 and not self.kb.knows(word) and word not in asked.alternatives
+        ]
+        if uncounted and self.resources.evidence:  # 全时有多少员工: it never says 员工
+            return self._decided(
+                self._not_found(raw_question, people, asked),
+                f"refused: the knowledge never counts {'、'.join(uncounted)}",
             )
         if any(not self.kb.knows(o) for o in _ORDINAL.findall(question.text)):
             return self._decided(  # 第十届 of an 第十一届 report

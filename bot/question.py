@@ -226,10 +226,23 @@ _ASKING_FOR = re.compile(
 )
 
 
+_COUNTING = re.compile(r"^(?:几|多少)")
+
+
+def counted_words(tagged: list[tuple[str, str]]) -> list[str]:
+    """What a how-many question counts: the noun after 几位, 多少 (多少员工 → 员工)."""
+    return [
+        word
+        for (before, _), (word, flag) in itertools.pairwise(tagged)
+        if _ASKING_FOR.match(before) and _COUNTING.match(before) and flag[:1] == "n"
+    ]
+
+
 def answer_type_words(tagged: list[tuple[str, str]]) -> set[str]:
-    """Nouns that only say what kind of thing the answer is, given (word, tag) pairs."""
+    """Nouns that only say what kind of thing the answer is, given (word, tag) pairs. What a
+    count counts is not one of them: 多少员工 needs a number of employees, not any number."""
     return {
         word
         for (before, _), (word, flag) in itertools.pairwise(tagged)
-        if _ASKING_FOR.match(before) and flag[:1] in ("n", "v")
+        if _ASKING_FOR.match(before) and flag[:1] in ("n", "v") and not _COUNTING.match(before)
     }

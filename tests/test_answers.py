@@ -254,3 +254,11 @@ def test_a_list_naming_someone_among_others_does_not_tell_what_they_said(kb, que
 def test_which_ones_asks_for_the_people_not_how_many(kb):
     answer = compose_answer(kb, "给获奖的城市和个人颁奖的是哪几位")
     assert "杨学山" in body(answer.text) and "孟庆国" in body(answer.text)
+
+
+def test_a_count_of_something_the_report_never_names_is_refused(kb):
+    answer = compose_answer(kb, "全时这家公司有多少员工")
+    assert not answer.answered and CITATION_MARKER not in answer.text
+    assert "员工" in answer.reading["decision"]
+    # what a count counts is not a mere kind of answer: 嘉宾 must be there, and is
+    assert "200" in body(compose_answer(kb, "论坛来了多少嘉宾").text)

@@ -86,6 +86,8 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # so the ordinal as a whole must be one the sources use.
 _ORDINAL = re.compile(
     r"第[零〇一二三四五六七八九十百两\d]+[届次期]|[上下]一?[届次期]|首届|往届|历届|下一次|上一次"
+    # 明年的论坛: the edition of another year
+    r"|(?:明年|去年|后年|前年)(?=的?(?:论坛|峰会|大会|会议|活动|那届|那次))"
 )
 _CLAUSE = re.compile(r"[^，,、：:；]+[，,、：:；]?")
 _CLAIM_CLAUSE = re.compile(r"[^，,；;。！？]+")  # a list (、) stays in one clause
@@ -155,9 +157,12 @@ def person_window(sentence: str, person: str, people: frozenset[str]) -> str:
         start -= 1
     while end < len(clauses) and not any(o in clauses[end] for o in others):
         end += 1
-    shared = ""  # 甲，乙一起为获奖城市颁奖: what the next one did together with them
-    if end < len(clauses) and (together := _TOGETHER.search(clauses[end])):
-        shared = clauses[end][together.start() :]
+    shared = ""  # 甲，乙，丙和丁一起启动…: what the people named next did together with them
+    for later in clauses[end:]:
+        if together := _TOGETHER.search(later):
+            shared = later[together.start() :]
+        if together or not any(o in later for o in others):
+            break
     return "，".join([*clauses[start:i], clause, *clauses[i + 1 : end], *([shared] if shared else [])])
 
 
@@ -925,7 +930,10 @@ class Composer:
         claim = [
             t
             for t, w in asked.weights.items()
-            if w > light and t not in named and (self.kb.knows(t) or t in asked.alternatives)
+            if w > light
+            and t not in named
+            and t not in lexicon.light_verbs()  # 参与: said as 一起启动, not in those words
+            and (self.kb.knows(t) or t in asked.alternatives)
         ]
 
         def holds(text: str) -> bool:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.answer import MAX_REPLY_BYTES, Answer, body_of, fit_bytes, split_sentences
-from bot.question import strip_cues
+from bot.question import is_social, strip_cues
 from bot.store.base import StateStore
 
 if TYPE_CHECKING:
@@ -249,7 +249,7 @@ class Conversation:
             self.remember(previous, answer, names, previous=state, more=True)
             return Reply(answer.text, "answer", True, answer.top_score, previous)
         answer = None
-        if text and not more and previous:
+        if text and not more and previous and not is_social(text):
             tag = kb.tokenizer.tag if kb is not None else None
             framed = instead(question, previous, names, tag)
             if framed is None and self._elliptic(question, engine, names):

@@ -123,19 +123,16 @@ _GREETINGS = {
 }  # fmt: skip
 
 _THANKS = {
-    "谢谢",
-    "多谢",
-    "谢了",
-    "感谢",
-    "谢谢你",
-    "thanks",
-    "thank you",
-    "好的",
-    "ok",
-    "知道了",
-    "再见",
-    "拜拜",
-}
+    "谢谢", "多谢", "谢了", "感谢", "thanks", "thank you", "thx", "好的", "ok", "知道了", "再见",
+    "拜拜", "辛苦了", "太好了", "明白了", "收到", "了解了", "懂了", "好", "嗯",
+}  # fmt: skip
+# A thanks is often led or rounded off (好的谢谢你, 嗯嗯多谢啦, 谢谢你呀): these are peeled
+# off both ends before the rest is looked up.
+_SOCIAL_EDGES = re.compile(
+    r"^(?:好的|好吧|好|嗯+|哦+|噢|ok|okay|明白了|知道了|收到|了解了)(?=.)|"
+    r"(?<=.)(?:你|您|你们|啦|了|呀|啊|哈|哦|喔|哈哈|嘿嘿|大家)+$"
+)
+_PUNCTUATION = re.compile(r"[\s?？!！。.,，~～、]+")
 
 _TRAILING = re.compile(r"[\s?？!！。.,，~～]+$")
 
@@ -151,7 +148,18 @@ class Question:
 
 
 def is_thanks(text: str) -> bool:
-    return _TRAILING.sub("", text.strip().lower()) in _THANKS
+    """Thanks or a goodbye, however it is led or rounded off."""
+    text = _PUNCTUATION.sub("", text.strip().lower())
+    for _ in range(3):
+        if text in _THANKS:
+            return True
+        text = _SOCIAL_EDGES.sub("", text)
+    return text in _THANKS
+
+
+def is_social(text: str) -> bool:
+    """A greeting, thanks or goodbye: never a follow-up of the question before it."""
+    return is_greeting(text) or is_thanks(text)
 
 
 def is_greeting(text: str) -> bool:

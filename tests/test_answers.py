@@ -262,3 +262,15 @@ def test_a_count_of_something_the_report_never_names_is_refused(kb):
     assert "员工" in answer.reading["decision"]
     # what a count counts is not a mere kind of answer: 嘉宾 must be there, and is
     assert "200" in body(compose_answer(kb, "论坛来了多少嘉宾").text)
+
+
+def test_what_several_people_did_together_is_said_of_each_of_them():
+    people = frozenset({"甲", "乙", "丙", "丁"})
+    sentence = "某部原副部长甲、某院院长乙，某学院院长丙和某研究院专家丁一起启动分委会"
+    assert "启动分委会" in person_window(sentence, "乙", people)
+    assert "启动分委会" in person_window(sentence, "甲", people)
+
+
+@pytest.mark.parametrize("question", ["明年的论坛在哪里办", "去年的峰会是谁主持的"])
+def test_the_edition_of_another_year_is_not_this_one(kb, question):
+    assert not compose_answer(kb, question).answered

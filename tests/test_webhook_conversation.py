@@ -202,3 +202,13 @@ def test_a_failed_run_releases_its_claim_for_the_next_retry(store):
     with pytest.raises(RuntimeError):
         reply_once(store, "m3", fail)
     assert reply_once(store, "m3", lambda: Reply("ok", "answer")) == (Reply("ok", "answer"), False)
+
+
+@pytest.mark.parametrize("thanks", ["好的谢谢你", "嗯嗯多谢啦", "谢谢你呀"])
+def test_thanks_in_a_conversation_is_thanks_not_a_follow_up(engine, thanks):
+    conversation = Conversation(MemoryStore(), "u-thanks", channel="eval")
+    assert conversation.respond(engine, "谁主持的大会论坛").answered
+    reply = conversation.respond(engine, thanks)
+    assert not reply.answered and "不客气" in (reply.text or "") and "出处" not in (reply.text or "")
+    # the answer before stays open
+    assert conversation.respond(engine, "1").kind == "passage"

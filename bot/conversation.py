@@ -49,6 +49,7 @@ _MORE = re.compile(
     r"^(?:那|那么)?(?:还有呢|还有吗|还有什么|还有别的吗?|还有其他的?吗?|继续|更多|然后呢|接着说|再说说|多说点|详细点)"
     r"[?？。.!！]*$"
 )
+_MORE_LEAD = re.compile(_MORE.pattern.removesuffix("$").replace("[?？。.!！]*", "[?？。.!！，,\\s]+"))
 _MORE_OF_SOMEONE = re.compile(r"还(?:讲|说|谈|提|强调|指出|介绍|分享|表示)")
 # 那协办单位呢 / 孟庆国呢: the same question, about something else.
 _INSTEAD = re.compile(r"^(?:那|那么)?(?P<what>.{1,15}?)(?:呢|怎么样|如何)[?？。.!！]*$")
@@ -236,6 +237,8 @@ class Conversation:
         names = kb.names if kb is not None else frozenset()
         previous = state.get("asked") or ""
         more = bool(previous) and is_more(text)
+        if more and not _MORE.match(text):  # 还有呢？他还讲了什么: the question after it
+            text = _MORE_LEAD.sub("", text) or text
         question = rewrite_follow_up(text, state.get("speaker"), names)
         exclude = frozenset(state.get("shown", ())) if more else frozenset()
         if more and _MORE.match(text):  # 还有呢: what the last answer's sources go on to say
@@ -246,7 +249,7 @@ class Conversation:
                 answer = engine.ask(previous, user=self.user, channel=self.channel, exclude=exclude)
             if not answer.answered:
                 return Reply(NO_MORE, "answer", False, answer.top_score, previous)
-            self.remember(previous, answer, names, previous=state, more=True)
+            self.remember(previous, answer, names, previous=state)
             return Reply(answer.text, "answer", True, answer.top_score, previous)
         answer = None
         if text and not more and previous and not is_social(text):
@@ -265,7 +268,7 @@ class Conversation:
             answer = engine.ask(question, user=self.user, channel=self.channel, exclude=exclude)
         if more and not answer.answered:
             return Reply(NO_MORE, "answer", False, answer.top_score, question)
-        self.remember(question, answer, names, previous=state, more=more)
+        self.remember(question, answer, names, previous=state)
         return Reply(answer.text, "answer", answer.answered, answer.top_score, question)
 
     @staticmethod
@@ -284,11 +287,11 @@ class Conversation:
         names: Iterable[str] = (),
         *,
         previous: dict[str, Any] | None = None,
-        more: bool = False,
     ) -> None:
         """Keep what the next follow-up may refer to: this answer's citations (with the text
         to show them, so a knowledge reload in between changes nothing; a refusal keeps the
-        last answer's), the last person named, the question, and the sentences shown."""
+        last answer's), the last person named, the question, and the sentences shown in the
+        conversation so far (还讲了什么 after two answers about someone repeats neither)."""
         previous = self.state() if previous is None else previous
         shown = [s for s in split_sentences(body_of(answer.text)) if _HAN_CHAR.search(s)]
         citations = [
@@ -301,7 +304,7 @@ class Conversation:
                 "citations": citations or previous.get("citations") or [],
                 "speaker": speaker_of(question, answer, names) or previous.get("speaker"),
                 "asked": question if answer.answered else previous.get("asked", ""),
-                "shown": ([*previous.get("shown", []), *shown] if more else shown)[-SHOWN_KEPT:],
+                "shown": [*previous.get("shown", []), *shown][-SHOWN_KEPT:],
             },
             ttl=self.ttl,
         )

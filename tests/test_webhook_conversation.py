@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import MAX_REPLY_BYTES, Answer, Citation
+from bot.answer import MAX_REPLY_BYTES, Answer, Citation, body_of, split_sentences
 from bot.config import Config
 from bot.conversation import (
     NO_PREVIOUS,
@@ -212,3 +212,13 @@ def test_thanks_in_a_conversation_is_thanks_not_a_follow_up(engine, thanks):
     assert not reply.answered and "不客气" in (reply.text or "") and "出处" not in (reply.text or "")
     # the answer before stays open
     assert conversation.respond(engine, "1").kind == "passage"
+
+
+def test_what_else_someone_said_repeats_nothing_shown_in_the_conversation(engine):
+    conversation = Conversation(MemoryStore(), "u-more", channel="eval")
+    shown = [conversation.respond(engine, "孟庆国的演讲题目是啥").text or ""]
+    shown.append(conversation.respond(engine, "他提出了哪几种范式").text or "")
+    more = conversation.respond(engine, "还有呢？他还讲了些什么")
+    assert more.answered and "孟庆国" in (more.text or "")
+    quoted = split_sentences(body_of(more.text or ""))
+    assert quoted and not any(s in earlier for s in quoted for earlier in shown)

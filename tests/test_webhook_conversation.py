@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.answer import MAX_REPLY_BYTES, Answer, Citation, body_of, split_sentences
@@ -220,5 +222,5 @@ def test_what_else_someone_said_repeats_nothing_shown_in_the_conversation(engine
     shown.append(conversation.respond(engine, "他提出了哪几种范式").text or "")
     more = conversation.respond(engine, "还有呢？他还讲了些什么")
     assert more.answered and "孟庆国" in (more.text or "")
-    quoted = split_sentences(body_of(more.text or ""))
+    quoted = split_sentences(re.sub(r"\[\d+\]", "", body_of(more.text or "")))
     assert quoted and not any(s in earlier for s in quoted for earlier in shown)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from bot import lexicon
 from bot.question import (
+    EVERYONE,
     RESPECTIVELY,
     Intent,
     Question,
@@ -24,6 +25,8 @@ from bot.question import (
     intent_bonus,
     is_greeting,
     is_thanks,
+    place_claimed,
+    places_held,
     strip_cues,
 )
 from bot.understanding import EVERYTHING, Resources, Understanding, understand
@@ -157,13 +160,14 @@ def person_window(sentence: str, person: str, people: frozenset[str]) -> str:
         start -= 1
     while end < len(clauses) and not any(o in clauses[end] for o in others):
         end += 1
-    shared = ""  # 甲，乙，丙和丁一起启动…: what the people named next did together with them
-    for later in clauses[end:]:
-        if together := _TOGETHER.search(later):
-            shared = later[together.start() :]
-        if together or not any(o in later for o in others):
+    # 甲，乙，丙和丁一起启动…: the people named next, and what they all did together
+    for j in range(end, len(clauses)):
+        if _TOGETHER.search(clauses[j]):
+            end = j + 1
             break
-    return "，".join([*clauses[start:i], clause, *clauses[i + 1 : end], *([shared] if shared else [])])
+        if not any(o in clauses[j] for o in others):
+            break
+    return "，".join([*clauses[start:i], clause, *clauses[i + 1 : end]])
 
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
@@ -330,7 +334,8 @@ class _Asked:
 
     weights: dict[str, float]
     implied: frozenset[str]
-    alternatives: dict[str, frozenset[str]]
+    # report words that stand in for a term, each as its terms: all of one must be there
+    alternatives: dict[str, tuple[frozenset[str], ...]]
     # the people the question names, each with the terms of the name: asked about several
     # (宋刚和孟庆国分别…), a text about one of them is not short of the others' names
     people: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -349,7 +354,7 @@ class _Asked:
         total = sum(weights.values())
         found = 0.0
         for t, w in weights.items():
-            if t in terms or not self.alternatives.get(t, frozenset()).isdisjoint(terms):
+            if t in terms or any(alt <= terms for alt in self.alternatives.get(t, ())):
                 found += w
             elif not self.weak.get(t, frozenset()).isdisjoint(terms):
                 found += w * WEAK_SYNONYM_CREDIT
@@ -363,6 +368,7 @@ class Composer:
         self.kb = kb
         self.resources = resources
         self.reading: dict[str, object] = {}  # how the question now answered was read
+        self._chosen: list[_Candidate] = []  # what the answer now composed quotes
         self._names = kb.speakers
         self._max_weight = kb.term_weight("\0never a term\0")
 
@@ -401,12 +407,13 @@ class Composer:
         answer_types = answer_type_words(tagged)
         terms = tokenize(strip_cues(question.text))
         weights = {t: self._weight(t, answer_types) for t in dict.fromkeys(terms)}
-        alternatives: dict[str, frozenset[str]] = {}
+        alternatives: dict[str, tuple[frozenset[str], ...]] = {}
         phrases: dict[str, tuple[str, ...]] = {}
         for phrase, words in question.synonyms:
-            report_words = self.kb.terms_in(" ".join(words))
+            # 国家信息中心 stands for 国信中心, not for any 中心
+            report_words = tuple(t for t in map(self.kb.terms_in, words) if t)
             for term in self.kb.terms_in(phrase):
-                alternatives[term] = alternatives.get(term, frozenset()) | report_words
+                alternatives[term] = (*alternatives.get(term, ()), *report_words)
                 phrases[term] = (*phrases.get(term, ()), *(_squash(w) for w in words))
         subject = self.kb.terms_in(SUBJECT)
         light = self._max_weight * LIGHT_WEIGHT
@@ -682,6 +689,9 @@ class Composer:
                 "refused: the only sentence names them in a list, without what they said",
             )
         lead = self._lead(question, asked, people, understood, chosen)
+        if understood.yes_no and lead.endswith("不是。"):
+            chosen = self._what_is_true(understood.text, people, chosen)
+        self._chosen = chosen
         return self._decided(
             self._reply(raw_question, lead, chosen, hits[0][1], coverage),
             f"answered: the best passage covers {coverage:.2f} of the question (≥ {MIN_COVERAGE})",
@@ -789,7 +799,8 @@ class Composer:
     def _deny(self, raw_question: str, claim: str, person: str) -> Answer | None:
         without = self._answer(claim.replace(person, " "))
         if without.answered and person not in body_of(without.text):
-            return replace(without, question=raw_question, text="不是。" + without.text)
+            chosen = self._what_is_true(claim, (person,), [])
+            return self._reply(raw_question, "不是。", chosen, without.top_score, without.coverage)
         own = " ".join(self.kb.roles.get(person, []))
         places = [
             word
@@ -801,6 +812,44 @@ class Composer:
             if about.answered:
                 return replace(about, question=raw_question, text="不是。" + about.text)
         return None
+
+    def _quotes_for(self, question: str) -> list[_Candidate]:
+        """What the answer to ``question`` would quote (nothing when it is refused), leaving
+        the reading of the question being answered as it was."""
+        reading, chosen = dict(self.reading), self._chosen
+        try:
+            self._chosen = []
+            answered = self._answer(question).answered
+            return self._chosen if answered else []
+        finally:
+            self.reading, self._chosen = reading, chosen
+
+    def _what_is_true(
+        self, claim: str, people: tuple[str, ...], chosen: list[_Candidate]
+    ) -> list[_Candidate]:
+        """The evidence for a 不是: what the report says instead (第二场对话是宋乐永主持的
+        → who chaired it; 论坛是在清华大学办的 → where it was held), then what it says of
+        the person the claim was about (郭佳是河南来的 → where 郭佳 is from)."""
+        place = place_claimed(claim)
+        if len(people) == 1:
+            truth = self._quotes_for(claim.replace(people[0], "谁", 1))
+            person = people[0]
+            everyone = self.kb.names | frozenset(self.kb.speakers)
+            own = [  # who they are, as the report says it
+                replace(c, sentence=person_window(c.sentence, person, everyone) or c.sentence)
+                for c in self._quotes_for(f"{person}是谁")
+            ]
+        elif place:
+            truth, own = self._quotes_for(claim.replace(place, "哪里", 1)), []
+        else:
+            return chosen
+        merged: list[_Candidate] = []
+        for candidate in [*truth[:1], *own[:1], *chosen]:
+            if len(merged) == 2 or sum(len(c.sentence) for c in merged) > BODY_CHARS:
+                break
+            if all(_squash(candidate.sentence) != _squash(c.sentence) for c in merged):
+                merged.append(candidate)
+        return merged or chosen
 
     def _not_found(
         self,
@@ -864,6 +913,12 @@ class Composer:
                 sentence = item
             elif listed_only and not self._says_of(candidate, people[0]):
                 continue  # nor does the rest of the passage that lists them
+            elif (
+                question.intent is Intent.WHO
+                and not people
+                and not any(cue in question.text for cue in EVERYONE)
+            ):
+                sentence = self._of_one(asked, candidate)
             if any(_squash(sentence) in _squash(c.sentence) for c in chosen):
                 continue
             quote = self._clip(sentence, asked, BODY_CHARS - used)
@@ -873,6 +928,26 @@ class Composer:
             chosen.append(_Candidate(quote, candidate.passage, candidate.passage_score, 0))
             used = sum(len(c.sentence) for c in chosen)
         return chosen
+
+    def _of_one(self, asked: _Asked, candidate: _Candidate) -> str:
+        """Asked who, of a sentence naming several people, the part about the one who fits:
+        their pair from a list of people and topics (全时 CEO 陈学军：SaaS 如何帮助政府更高效),
+        else what the sentence says of them, when it covers the question nearly as well."""
+        sentence = candidate.sentence
+        named = self.kb.people_in(sentence)
+        if len(named) < 2:
+            return sentence
+        context = self.kb.terms_in(candidate.passage.citation())
+        everyone = self.kb.names | frozenset(self.kb.speakers)
+
+        def part(person: str) -> str:
+            pair = list_item(sentence, person, self.kb.names)
+            return pair if pair and "：" in pair else person_window(sentence, person, everyone)
+
+        parts = [part(p) for p in sorted(named, key=sentence.find)]
+        best = max(parts, key=lambda p: asked.coverage(self.kb.terms_in(p) | context))
+        whole = asked.coverage(self.kb.terms_in(sentence) | context)
+        return best if asked.coverage(self.kb.terms_in(best) | context) >= whole - 0.05 else sentence
 
     @staticmethod
     def _says_of(candidate: _Candidate, person: str) -> bool:
@@ -963,6 +1038,11 @@ class Composer:
         ]
         if not holding:
             return False
+        place = place_claimed(claim_text)
+        if place and not any(
+            place in held for text in holding for held in places_held(_squash(text))
+        ):
+            return False  # 论坛是在清华大学办的: 清华大学 is named, not as where it was held
         said = set().union(*(counts_in(text) for text in holding))
         asked_counts = counts_in(claim_text)
         if asked_counts and said and asked_counts.isdisjoint(said):

@@ -170,6 +170,8 @@ def is_greeting(text: str) -> bool:
 # Asked of each of several things named (宋刚和孟庆国的题目分别是什么): how to answer, not
 # what about.
 RESPECTIVELY = ("分别", "各自", "各是")
+# Asked who, of several at once (哪些嘉宾, 都有谁): the whole list is the answer.
+EVERYONE = ("哪些", "哪几", "都有谁", "有谁", "都是谁", "都有哪", "都谁")
 
 _ALL_CUES = sorted(
     {cue for _, cues in _INTENT_CUES for cue in cues} | set(RESPECTIVELY), key=len, reverse=True
@@ -204,6 +206,21 @@ _TITLE = re.compile(r"《[^》]+》|(?<!主)题为|“[^”]{6,}”")
 _AT_THE_EVENT = re.compile(r"在(?:论坛|会上|大会上?|现场|会议期间|开幕式)")
 _LATIN = re.compile(r"[A-Za-z]{2,}(?:[ -]+[A-Za-z]{2,})+")
 _WHO = re.compile(r"主持|担任|代表|颁奖|发表|主任|院长|部长|秘书长|专家|教授|总经理|书记")
+
+
+# 论坛是在清华大学办的: a claim of where something took place, and the place it names
+_PLACE_CLAIMED = re.compile(r"在(?P<place>[^，。；\s]{2,16}?)(?:办|举办|举行|召开|开)")
+
+
+def place_claimed(claim: str) -> str | None:
+    """The place a yes/no claim says something took place in, if it says so."""
+    match = _PLACE_CLAIMED.search(claim)
+    return match.group("place") if match else None
+
+
+def places_held(sentence: str) -> list[str]:
+    """The spans of a sentence that say where something took place (在北京大学中关新园隆重举行)."""
+    return [m.group() for m in _PLACE.finditer(sentence)]
 
 
 def intent_bonus(intent: Intent, sentence: str, names: frozenset[str]) -> float:

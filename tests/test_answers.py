@@ -274,3 +274,32 @@ def test_what_several_people_did_together_is_said_of_each_of_them():
 @pytest.mark.parametrize("question", ["明年的论坛在哪里办", "去年的峰会是谁主持的"])
 def test_the_edition_of_another_year_is_not_this_one(kb, question):
     assert not compose_answer(kb, question).answered
+
+
+@pytest.mark.parametrize(
+    ("question", "truth"),
+    [
+        ("第二场对话是宋乐永主持的吗", "王娇主持"),  # who did
+        ("郭佳是河南来的吗", "河北省司法厅宣传处副处长郭佳"),  # who they are
+        ("论坛是在清华大学举办的吗", "北京大学中关新园"),  # where it took place
+        ("姚乐给获奖城市颁奖了吗", "孟庆国一起为获奖城市和个人颁奖"),
+    ],
+)
+def test_a_no_quotes_what_the_report_says_instead(kb, question, truth):
+    answer = compose_answer(kb, question)
+    assert body(answer.text).startswith("不是")
+    assert truth in squash(body(answer.text)), answer.text
+
+
+def test_asked_who_of_a_list_the_reply_quotes_the_one_who_fits(kb):
+    text = squash(body(compose_answer(kb, "讲SaaS帮政府提效的那位是谁").text))
+    assert text.startswith("全时CEO陈学军：SaaS如何帮助政府更高效")
+    assert "鲁四海" not in text
+    # asked for everyone, the whole list
+    every = body(compose_answer(kb, "启动分委会的都有哪些人").text)
+    assert all(name in every for name in ("杨学山", "孟庆国", "栾琳", "邱建中"))
+
+
+def test_a_synonym_stands_in_only_as_a_whole(kb):
+    # 国家信息中心, 国信中心: any 中心 (环保部信息中心) is not it
+    assert "邵国安" in body(compose_answer(kb, "国家信息中心来的是谁").text)

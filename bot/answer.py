@@ -7,6 +7,7 @@ at all is decided by how much of what the question asks about the best passage c
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -219,6 +220,29 @@ def counts_in(text: str) -> set[int]:
     found = {v for m in _COUNTED.finditer(text) if (v := numeral_value(m.group(1))) is not None}
     found.update(len(_list_items(match.group())) for match in _LIST.finditer(text))
     return found
+
+
+_DEFINITION = re.compile(r"是什么|什么是|是啥|啥是|是指")
+_LABELS = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+
+
+def only_listed(sentence: str, subject: str) -> bool:
+    """Whether a sentence names ``subject`` only as a bare item of a list (服务奖、设计奖、
+    贡献奖和人物奖) or of a caption's labels (人物奖 贡献奖): it says the subject is among
+    them, nothing of who got it or what it is. Only a long subject (a name, not a word) is
+    looked at."""
+    text = _squash(_LABELS.sub("、", sentence)).lower()
+    if len(subject) < 4 or subject not in text:
+        return False
+    bare = 0
+    for match in _LIST.finditer(text):
+        items = _list_items(match.group())
+        # the run of names of one kind that ends the list (…奖、…奖和…奖), its first item
+        # running on from the words before it
+        run = list(itertools.takewhile(lambda i: i.endswith(subject[-1]), reversed(items)))
+        if len(run) > 1:
+            bare += sum(item.endswith(subject) for item in run)
+    return bare > 0 and bare == text.count(subject)
 
 
 def _list_items(listed: str) -> list[str]:
@@ -676,6 +700,9 @@ class Composer:
                     else None
                 )
             candidates = carrying or []
+            if candidates and not understood.yes_no:
+                kinds = answer_type_words(tagged)
+                candidates = self._not_only_listed(question, asked, kinds, candidates)
         if not candidates:
             return self._decided(
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
@@ -696,6 +723,28 @@ class Composer:
             self._reply(raw_question, lead, chosen, hits[0][1], coverage),
             f"answered: the best passage covers {coverage:.2f} of the question (≥ {MIN_COVERAGE})",
         )
+
+    @staticmethod
+    def _not_only_listed(
+        question: Question, asked: _Asked, kinds: set[str], candidates: list[_Candidate]
+    ) -> list[_Candidate]:
+        """A name the question asks about that the sentences give only as a bare item of a
+        list (创新人物奖颁给了谁): only sentences that say more of it answer, if any does.
+        Unless the list is what is asked for: what the name is (创新人物奖是什么), or the
+        others of its kind (除了创新服务奖还有哪些奖)."""
+        for term in asked.weights:
+            if _DEFINITION.search(question.text) or (
+                any(cue in question.text for cue in (*EVERYONE, "还有"))
+                and all(kind.endswith(term[-1]) for kind in kinds)
+            ):
+                continue
+            if any(only_listed(c.sentence, term) for c in candidates):
+                candidates = [
+                    c
+                    for c in candidates
+                    if term in _squash(c.sentence).lower() and not only_listed(c.sentence, term)
+                ]
+        return candidates
 
     def _decided(self, answer: Answer, why: str) -> Answer:
         """The answer, with how the question was read and why it was answered or refused:
@@ -947,7 +996,9 @@ class Composer:
         parts = [part(p) for p in sorted(named, key=sentence.find)]
         best = max(parts, key=lambda p: asked.coverage(self.kb.terms_in(p) | context))
         whole = asked.coverage(self.kb.terms_in(sentence) | context)
-        return best if asked.coverage(self.kb.terms_in(best) | context) >= whole - 0.05 else sentence
+        return (
+            best if asked.coverage(self.kb.terms_in(best) | context) >= whole - 0.05 else sentence
+        )
 
     @staticmethod
     def _says_of(candidate: _Candidate, person: str) -> bool:
@@ -1033,9 +1084,7 @@ class Composer:
             ]
         else:
             texts = [(c, run) for c in chosen for run in _carried_runs(c.sentence)]
-        holding = [
-            text for candidate, text in texts if holds(f"{text}，{context(candidate)}")
-        ]
+        holding = [text for candidate, text in texts if holds(f"{text}，{context(candidate)}")]
         if not holding:
             return False
         place = place_claimed(claim_text)

@@ -11,6 +11,7 @@ from bot.answer import (
     counts_in,
     fit_bytes,
     numeral_value,
+    only_listed,
     person_window,
     split_sentences,
 )
@@ -303,3 +304,27 @@ def test_asked_who_of_a_list_the_reply_quotes_the_one_who_fits(kb):
 def test_a_synonym_stands_in_only_as_a_whole(kb):
     # 国家信息中心, 国信中心: any 中心 (环保部信息中心) is not it
     assert "邵国安" in body(compose_answer(kb, "国家信息中心来的是谁").text)
+
+
+def test_a_name_given_only_in_a_list_of_its_kind_is_all_the_report_says_of_it():
+    sentence = "50 家城市、企业和个人分别被授予创新服务奖、创新设计奖、创新贡献奖和创新人物奖。"
+    assert only_listed(sentence, "创新人物奖") and only_listed(sentence, "创新服务奖")
+    assert only_listed("创新服务奖 创新设计奖", "创新设计奖")  # a caption's labels
+    # a list of other things, or a name said of more than a list: not bare
+    assert not only_listed("推进创新 2.0 时代大成智慧、新型智慧城市建设的新路径", "大成智慧")
+    assert not only_listed("创新人物奖授予了某人。", "创新人物奖")
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("创新人物奖颁给了谁", False),
+        ("获得创新人物奖的都有哪些人", False),
+        ("创新服务奖都颁给了哪些城市", False),
+        ("创新人物奖是什么", True),  # what it is: one of the 50 强's awards
+        ("50强的奖项除了创新服务奖，还有哪些", True),
+        ("50强里有创新人物奖吗", True),
+    ],
+)
+def test_who_got_an_award_the_report_only_lists_is_not_answered(kb, question, answered):
+    assert compose_answer(kb, question).answered is answered

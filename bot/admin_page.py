@@ -161,12 +161,13 @@ def _csrf_error(exc: CSRFError) -> Response:
 def login() -> Any:
     target = request.values.get("next")
     if request.method == "POST":
-        wait = throttle.retry_after()
+        wait = throttle.claim()
         if wait is not None:
             message = "登录失败次数过多，请 15 分钟后再试。 Too many failed logins."
             page, status = _page("admin/login.html", 429, error=message, next=target)
             return Response(page, status, headers={"Retry-After": str(wait)})
         if token_matches(request.form.get("token", "")):
+            throttle.succeeded()
             session.clear()  # a fresh session: nothing from before the login survives it
             session.permanent = True
             session["admin"] = _login_tag()

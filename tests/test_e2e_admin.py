@@ -1,20 +1,25 @@
 """End to end with the real gunicorn and two workers: a reload through the CLI reaches
-both workers, and a graceful stop keeps every question in the query log."""
+both workers, a graceful stop keeps every question in the query log, and a burst of wrong
+admin tokens on every thread of both workers gets no more tries than the throttle allows."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from bot.config import PROJECT_ROOT
+from bot.throttle import FAILED_ADMIN_AUTH
 from bot.wechat_client import WeChatClient
 from tests.conftest import REPORT
 from tests.gunicorn_support import ADMIN_TOKEN, running_server
@@ -108,3 +113,35 @@ def test_sigterm_keeps_every_answered_question_in_the_log(server):
     with sqlite3.connect(server.data_dir / "queries.sqlite3") as db:
         logged = db.execute("SELECT COUNT(*) FROM questions WHERE answered").fetchone()[0]
     assert logged == asked
+
+
+def test_a_burst_of_wrong_tokens_gets_no_more_checks_than_the_limit(server):
+    """Simultaneous guesses on both workers' threads: each is counted before its token is
+    checked, so at most the throttle's limit are answered 401 and the rest 429. Every
+    connection is open before any request is sent, so the requests arrive together."""
+    guesses = 48
+    host, port = server.base.removeprefix("http://").split(":")
+    connections = [socket.create_connection((host, int(port)), timeout=30) for _ in range(guesses)]
+    start = threading.Barrier(guesses)
+
+    def guess(n: int) -> int:
+        request = (
+            f"GET /admin/stats HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Bearer guess-{n}\r\nConnection: close\r\n\r\n"
+        )
+        with connections[n] as connection:
+            start.wait(timeout=30)
+            connection.sendall(request.encode())
+            return int(connection.makefile("rb").readline().split()[1])
+
+    with ThreadPoolExecutor(guesses) as pool:
+        statuses = list(pool.map(guess, range(guesses)))
+    limit = FAILED_ADMIN_AUTH.amount
+    assert statuses.count(401) <= limit, statuses
+    assert statuses.count(401) + statuses.count(429) == guesses, statuses
+    right = urllib.request.Request(
+        server.base + "/admin/stats", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:  # the address is throttled now
+        urllib.request.urlopen(right, timeout=30)
+    assert refused.value.code == 429

@@ -186,6 +186,16 @@ class Engine:
             raise
         done = threading.Event()
         self.building = sources.version
+        # recorded before it builds: a build whose worker is killed shows as interrupted
+        outcome["row"] = self._record_reload(
+            origin,
+            ok=False,
+            state="building",
+            version=sources.version,
+            previous=previous,
+            documents=len(sources.documents),
+            pid=os.getpid(),
+        )
 
         def run() -> None:
             try:
@@ -226,8 +236,13 @@ class Engine:
         """Record how a reload ended, in the log and the reload history; a success's result
         goes into ``outcome`` for the reload to answer with."""
         exc = outcome.get("error")
+        row = outcome.get("row")
         if exc is not None:
-            self._record_reload(origin, ok=False, previous=previous, error=str(exc))
+            fields = {"ok": False, "state": "refused", "previous": previous, "error": str(exc)}
+            if row is None:
+                self._record_reload(origin, **fields)
+            else:
+                self._finish_reload(row, **fields)
             fields = {"origin": origin, "error": str(exc)}
             if isinstance(exc, KnowledgeError):
                 fields |= {"file": exc.path, "reason": exc.reason}
@@ -239,7 +254,10 @@ class Engine:
             kb.version, previous, len(kb.documents), len(kb.passages), took_ms, kb.warnings
         )
         outcome["result"] = result
-        self._record_reload(origin, ok=True, **asdict(result))
+        if row is None:
+            self._record_reload(origin, ok=True, state="ok", **asdict(result))
+        else:
+            self._finish_reload(row, ok=True, state="ok", **asdict(result))
         log.info("knowledge reloaded", extra={"fields": {**result.to_json(), "origin": origin}})
 
     def sync(self) -> None:
@@ -436,10 +454,19 @@ class Engine:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _record_reload(self, origin: str, **fields: Any) -> None:
+    def _record_reload(self, origin: str, **fields: Any) -> int | None:
+        if self.querylog is None:
+            return None
+        try:
+            return self.querylog.record_reload(origin=origin, **fields)
+        except Exception:  # the history is for admins; it must not fail a reload
+            log.exception("cannot record the reload in the query log")
+            return None
+
+    def _finish_reload(self, row: int, **fields: Any) -> None:
         if self.querylog is None:
             return
         try:
-            self.querylog.record_reload(origin=origin, **fields)
-        except Exception:  # the history is for admins; it must not fail a reload
+            self.querylog.finish_reload(row, **fields)
+        except Exception:
             log.exception("cannot record the reload in the query log")

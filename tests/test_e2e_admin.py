@@ -5,6 +5,7 @@ admin tokens on every thread of both workers gets no more tries than the throttl
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import socket
@@ -145,3 +146,43 @@ def test_a_burst_of_wrong_tokens_gets_no_more_checks_than_the_limit(server):
     with pytest.raises(urllib.error.HTTPError) as refused:  # the address is throttled now
         urllib.request.urlopen(right, timeout=30)
     assert refused.value.code == 429
+
+
+def test_a_build_killed_mid_way_shows_as_interrupted_in_the_reload_history(tmp_path):
+    """The worker building a reload is SIGKILLed (as gunicorn's timeout or an OOM kill
+    would): the history, on /admin/stats and the admin page, says the build was
+    interrupted, instead of showing nothing."""
+    from bench.knowledge import write_folder
+
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(REPORT, folder)
+    settings = dict(
+        WEB_CONCURRENCY="2",
+        WECHAT_TOKEN=TOKEN,
+        BOT_ADMIN_TOKEN=ADMIN_TOKEN,
+        BOT_KNOWLEDGE_DIR=str(folder),
+        BOT_RELOAD_WAIT="0.2",
+    )
+    with running_server(tmp_path / "data", **settings) as server:
+        write_folder(folder, 20_000)  # seconds to build: the kill lands mid-way
+        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        request = urllib.request.Request(
+            server.base + "/admin/reload", method="POST", headers=admin
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 202
+        building = None
+        for _ in range(100):
+            state = health(server)
+            if state["building"]:
+                building = state["pid"]
+                break
+        assert building is not None, "no worker said it was building"
+        os.kill(building, signal.SIGKILL)
+        stats = urllib.request.Request(server.base + "/admin/stats", headers=admin)
+        with urllib.request.urlopen(stats, timeout=30) as response:
+            history = json.load(response)["reloads"]
+        assert history[0]["state"] == "interrupted", history
+        assert "did not finish" in history[0]["error"]
+        assert health(server)["status"] == "ok"  # the previous knowledge kept serving

@@ -277,11 +277,14 @@ def passages() -> Any:
     )
 
 
-@bp.get("/admin/hit-test")
+@bp.route("/admin/hit-test", methods=["GET", "POST"])
 def hit_test() -> Any:
-    """Read only, so a GET form: what a user asking ``q`` gets, and the passages behind it.
-    Asked on the admin channel, which the query log leaves out."""
-    question = request.args.get("q", "").strip()
+    """What a user asking ``q`` gets, and the passages behind it; asked on the admin
+    channel, which the query log leaves out. The form POSTs (with its CSRF token, as every
+    form here): in a URL, a question of 500 Chinese characters is 4,500 bytes, past what
+    proxies and gunicorn take in a request line by default. GET stays, for the Unanswered
+    page's links."""
+    question = request.values.get("q", "").strip()
     if not question:
         return _page("admin/hit_test.html", question="")
     if len(question) > MAX_QUESTION:
@@ -322,7 +325,9 @@ def unanswered() -> Any:
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
-    return render_template(template, logged_in=logged_in(), **context), status
+    return render_template(
+        template, logged_in=logged_in(), max_question=MAX_QUESTION, **context
+    ), status
 
 
 @bp.app_template_filter("admin_time")

@@ -6,8 +6,10 @@ cannot."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,9 @@ from bot import create_app
 from bot.store.builds import KEEP, SharedBuilds
 from knowledge.cache import BuildCache
 from tests.conftest import REPORT
+from tests.gunicorn_support import ADMIN_TOKEN, production_settings, start_server
 from tests.test_admin_api import ADMIN, AGENDA, AGENDA_QUESTION
+from tests.test_e2e_gunicorn import client
 from tests.wechat_support import WeChat, webhook_config
 
 OTHER = "# 另一份\n\n这台机器的文件夹里是另一份文件，从未重新加载过。\n"
@@ -147,3 +151,39 @@ def test_a_blob_is_installed_only_as_the_build_it_is(tmp_path, url):
     assert other.unpack(kb.key, blob) is not None
     published = SharedBuilds(url, 1024**3).fetch(kb.key)  # by the first start of the bot
     assert BuildCache(tmp_path / "third").unpack(kb.key, published) is not None
+
+
+def test_two_gunicorn_machines_serve_the_reloading_ones_build_on_every_worker(tmp_path, url):
+    """The same, with the real gunicorn (two workers each) as the two machines."""
+    folders = {name: tmp_path / f"sources-{name}" for name in "ab"}
+    for folder in folders.values():
+        folder.mkdir()
+        shutil.copy(REPORT, folder)
+    servers = []
+    try:
+        for name, folder in folders.items():
+            settings = production_settings(BOT_REDIS_URL=url, BOT_KNOWLEDGE_DIR=str(folder))
+            servers.append(start_server(tmp_path / f"data-{name}", **settings))
+        a, b = servers
+        (folders["a"] / "agenda.md").write_text(AGENDA, "utf-8")
+        request = urllib.request.Request(
+            a.base + "/admin/reload",
+            method="POST",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            new = json.load(response)["version"]
+        replace_folder(folders["b"])
+        end = time.monotonic() + 60
+        seen: dict[int, str] = {}
+        while time.monotonic() < end and (len(seen) < 2 or set(seen.values()) != {new}):
+            with urllib.request.urlopen(b.base + "/healthz", timeout=10) as response:
+                state = json.load(response)
+            seen[state["pid"]] = state["knowledge_version"]
+            time.sleep(0.05)
+        assert len(seen) == 2 and set(seen.values()) == {new}, seen
+        assert "knowledge fetched from the shared store" in b.output()
+        assert "十点半" in client(b, "safe").send_text("oSharedBuild0001", AGENDA_QUESTION).text
+    finally:
+        for server in servers:
+            server.stop()

@@ -106,9 +106,12 @@ class Engine:
         self._following: threading.Thread | None = None  # building what another worker stamped
         self.behind: str | None = None  # why this worker does not serve the stamped version
         self.updating: str | None = None  # how it is getting the stamped version, if it is
-        # with Redis, builds travel between machines through it
+        # with Redis, builds travel between machines through it; not for an engine that
+        # shares nothing (the console, an evaluation), whose builds are no reload's
         self.shared = (
-            SharedBuilds(config.redis_url, config.shared_build_bytes) if config.redis_url else None
+            SharedBuilds(config.redis_url, config.shared_build_bytes)
+            if config.redis_url and store is not None
+            else None
         )
         self.building: str | None = None  # the version this worker's reload is building
         self._retry_at = 0.0

@@ -23,12 +23,18 @@ import json
 import logging
 from typing import Any
 
-from bot.store.redis import KEY_PREFIX, redis_client, unavailable_as_store_error
+from bot.store.redis import (
+    KEY_PREFIX,
+    SOCKET_TIMEOUT,
+    redis_client,
+    unavailable_as_store_error,
+)
 
 CHUNK_BYTES = 4 * 1024 * 1024
 KEEP = 2  # published builds kept: the stamped one and the previous one
-# a transfer moves megabytes: the store's 0.5 s per reply is for requests, not for this
-TRANSFER_TIMEOUT = 30.0
+# a reply may be a 4 MB part: the store's 0.5 s is for requests, not for this; connecting
+# keeps the store's limit, so an unreachable Redis costs a reload half a second, no more
+TRANSFER_TIMEOUT = 10.0
 BUILDS = "knowledge:builds"  # a list of the published keys, newest first
 
 log = logging.getLogger(__name__)
@@ -50,7 +56,7 @@ class SharedBuilds:
     ) -> None:
         self.max_bytes = max_bytes
         self.prefix = prefix
-        self.client = redis_client(url, timeout)
+        self.client = redis_client(url, timeout, connect_timeout=SOCKET_TIMEOUT)
 
     def _meta_key(self, key: str) -> str:
         return f"{self.prefix}knowledge:build:{key}"

@@ -156,7 +156,7 @@ class Engine:
             if stamp is None:  # the first start of the whole bot: what it built is the version
                 self._publish(kb)
                 stamp = self._write_stamp(kb)
-            if kb.version == stamp.get("version"):
+            if not isinstance(stamp, dict) or kb.version == stamp.get("version"):
                 self._seen_stamp = stamp
             else:  # the stamped build is nowhere to be had: say so, and try again later
                 self._wanted_stamp = stamp

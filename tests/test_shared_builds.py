@@ -103,6 +103,9 @@ def test_without_a_shared_copy_the_other_machine_says_why_it_is_behind(tmp_path,
     assert state["status"] == "behind" and state["knowledge_version"] == before, state
     assert "does not hold this build" in state["behind"]
     assert "出处" in WeChat(b).text("杨学山的演讲题目是什么？").text  # still answering
+    # a machine that starts now cannot get it either: it says so, rather than "updating"
+    c, _ = machine(tmp_path, "c", url)
+    assert health(c)["status"] == "behind" and "does not hold this build" in health(c)["behind"]
 
 
 def test_a_damaged_shared_copy_is_refused_by_its_hash(tmp_path, url):

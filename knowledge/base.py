@@ -20,7 +20,12 @@ from knowledge.cache import BuildCache, Built, cache_key
 from knowledge.entities import aliases, find_roles
 from knowledge.errors import KnowledgeError
 from knowledge.index import BM25Index
-from knowledge.loader import DEFAULT_MAX_DOCUMENT_BYTES, list_sources, load_document
+from knowledge.loader import (
+    DEFAULT_MAX_DOCUMENT_BYTES,
+    hidden_sources,
+    list_sources,
+    load_document,
+)
 from knowledge.model import Document, Passage
 from knowledge.passages import knowledge_names, knowledge_terms, organisations, split_passages
 from knowledge.repair import repair_text
@@ -149,6 +154,7 @@ class Sources:
     synonyms_sha256: str
     key: str  # of the build, in the build cache
     version: str  # what /healthz and the stamp call it: the sources' hashes
+    notes: list[str] = field(default_factory=list)  # about the folder: files it skipped
 
 
 def read_sources(
@@ -162,7 +168,8 @@ def read_sources(
     normalized(parse_synonyms(text), normalize)  # a bad line is refused now, by number
     hashes = "".join(d.sha256 for d in documents) + sha
     version = hashlib.sha256(hashes.encode()).hexdigest()[:12]
-    return Sources(documents, text, sha, cache_key(documents, sha), version)
+    notes = [f"{name}: skipped, a hidden file" for name in hidden_sources(folder)]
+    return Sources(documents, text, sha, cache_key(documents, sha), version, notes)
 
 
 def build_knowledge_base(
@@ -197,7 +204,9 @@ def build_sources(
         )
         if cache:
             cache.save(sources.key, built)
-    return _assemble(built, sources.key)
+    kb = _assemble(built, sources.key)
+    kb.warnings = [*kb.warnings, *sources.notes]  # of the folder now, not of the cached build
+    return kb
 
 
 def open_build(cache_dir: str | Path, key: str) -> KnowledgeBase | None:

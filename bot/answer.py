@@ -402,9 +402,9 @@ class Composer:
         if len(term) == 1 and not term.isascii():
             # a lone Hanzi is what jieba leaves of function words and light verbs (来, 开)
             return min(light, self.kb.term_weight(term))
-        if any(term in kind for kind in answer_types):
+        if any(term in kind for kind in answer_types) and not self._names_a_fact(term):
             # 什么活动, 哪些单位, 哪位科学家 (and its sub-words 科学, 学家): the kind of answer
-            # wanted, which the answer need not repeat
+            # wanted, which the answer need not repeat (哪个大学毕业: 毕业 is no kind)
             return min(light, self.kb.term_weight(term)) if self.kb.knows(term) else light
         if self.kb.knows(term):
             return self.kb.term_weight(term)

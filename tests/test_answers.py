@@ -328,3 +328,17 @@ def test_a_name_given_only_in_a_list_of_its_kind_is_all_the_report_says_of_it():
 )
 def test_who_got_an_award_the_report_only_lists_is_not_answered(kb, question, answered):
     assert compose_answer(kb, question).answered is answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "第二场对话研讨持续了多长时间",  # a duration it never gives
+        "网宿科技总部在哪个城市",  # an address it never gives
+        "邱建中是哪个大学毕业的",  # nor anyone's schooling
+        "宋刚的老家是哪里",
+    ],
+)
+def test_a_precise_fact_the_report_never_gives_is_refused(kb, question):
+    answer = compose_answer(kb, question)
+    assert not answer.answered and CITATION_MARKER not in answer.text

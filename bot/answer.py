@@ -79,7 +79,9 @@ INTRODUCTION = (
     "回答都摘自论坛报道原文，并注明来源。可以这样问：\n" + "\n".join(f"• {q}" for q in EXAMPLES)
 )
 NOT_MENTIONED = "报道里没有提到这一点。关于{who}，可以这样问：\n"
-ABOUT_SOMEONE = ("{who}是谁？", "{who}讲了什么？")
+# what the bot offers to tell about someone it cannot answer a question about: the first two
+# of these it can answer
+ABOUT_SOMEONE = ("{who}是谁？", "{who}讲了什么？", "{who}主持了什么？", "{who}参加了哪场活动？")
 YOU_ARE_WELCOME = "不客气！关于论坛还有什么想了解的，随时问我。"
 FOLLOW_UP_HINT = "回复数字（如 1）查看对应原文。"
 
@@ -393,6 +395,7 @@ class Composer:
         self.resources = resources
         self.reading: dict[str, object] = {}  # how the question now answered was read
         self._chosen: list[_Candidate] = []  # what the answer now composed quotes
+        self._suggesting = False  # trying out questions to suggest
         self._names = kb.speakers
         self._max_weight = kb.term_weight("\0never a term\0")
 
@@ -678,7 +681,9 @@ class Composer:
             if denied is not None:
                 return self._decided(denied, f"answered no: the claim is not made of {people[0]}")
         if not quotable:
-            return self._decided(Answer(raw_question, False, NOT_FOUND), "refused: nothing found")
+            return self._decided(
+                self._not_found(raw_question, people, asked), "refused: nothing found"
+            )
         if coverage < MIN_COVERAGE:
             return self._decided(
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
@@ -703,6 +708,8 @@ class Composer:
             if candidates and not understood.yes_no:
                 kinds = answer_type_words(tagged)
                 candidates = self._not_only_listed(question, asked, kinds, candidates)
+                if len(people) == 1:
+                    candidates = self._said_of(people[0], asked, question.text, candidates)
         if not candidates:
             return self._decided(
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
@@ -723,6 +730,38 @@ class Composer:
             self._reply(raw_question, lead, chosen, hits[0][1], coverage),
             f"answered: the best passage covers {coverage:.2f} of the question (≥ {MIN_COVERAGE})",
         )
+
+    def _said_of(
+        self, person: str, asked: _Asked, asked_text: str, candidates: list[_Candidate]
+    ) -> list[_Candidate]:
+        """Asked what one person did (徐绍荣主持了什么), the sentences that say they did it:
+        the question's verbs the knowledge uses, found in that person's part of the sentence
+        or in their talk, not in someone else's clause. Verbs that only ask what they said
+        (讲, 提到) need nothing."""
+        if any(verb in asked_text for verb in lexicon.speech_verbs()):
+            return candidates  # what they said: its words are the report's, not the question's
+        verbs = [
+            t
+            for t in asked.weights
+            if len(t) > 1
+            and t not in lexicon.light_verbs()
+            and self.kb.knows(t)
+            and [flag for _, flag in self.kb.tokenizer.tag(t)] == ["v"]
+        ]
+        if not verbs:
+            return candidates
+        everyone = self.kb.names | frozenset(self.kb.speakers)
+
+        def says(c: _Candidate) -> bool:
+            if c.passage.speaker == person:
+                return True
+            window = person_window(c.sentence, person, everyone) or c.sentence
+            terms = self.kb.terms_in(window)
+            return all(
+                v in terms or any(a <= terms for a in asked.alternatives.get(v, ())) for v in verbs
+            )
+
+        return [c for c in candidates if says(c)]
 
     @staticmethod
     def _not_only_listed(
@@ -915,9 +954,29 @@ class Composer:
             return Answer(raw_question, False, NOT_FOUND, top_score=top_score, coverage=coverage)
         who = known[0]
         text = NOT_MENTIONED.format(who=who) + "\n".join(
-            f"• {q.format(who=who)}" for q in ABOUT_SOMEONE
+            f"• {q}" for q in self._answerable_about(who, raw_question)
         )
         return Answer(raw_question, False, text, top_score=top_score, coverage=coverage)
+
+    def _answerable_about(self, who: str, asked: str) -> list[str]:
+        """Two questions about ``who`` this knowledge answers, other than the one asked
+        (宋乐永讲了什么 is no suggestion after 宋乐永讲了什么 was refused)."""
+        questions = [q.format(who=who) for q in ABOUT_SOMEONE]
+        if self._suggesting:  # a suggestion tried out is not suggested on in turn
+            return questions[:2]
+        self._suggesting = True
+        reading, chosen = dict(self.reading), self._chosen
+        try:
+            asked_key = _squash(normalize_question(asked)).rstrip("?？")
+            fits = [
+                q
+                for q in questions
+                if _squash(q).rstrip("?？") != asked_key and self._answer(q).answered
+            ]
+        finally:
+            self._suggesting = False
+            self.reading, self._chosen = reading, chosen
+        return fits[:2]
 
     def _choose(
         self,
@@ -960,8 +1019,9 @@ class Composer:
                     listed_only = True  # 罗庆满作为对话嘉宾: he took part, not what he said
                     continue
                 sentence = item
-            elif listed_only and not self._says_of(candidate, people[0]):
-                continue  # nor does the rest of the passage that lists them
+            elif (listed_only or self._asks_content(question)) and len(people) == 1:
+                if not self._tells_what(candidate, people[0]):
+                    continue  # 徐绍荣发表了获奖感言: that he spoke, not what he said
             elif (
                 question.intent is Intent.WHO
                 and not people
@@ -1003,6 +1063,15 @@ class Composer:
     @staticmethod
     def _says_of(candidate: _Candidate, person: str) -> bool:
         return person in candidate.sentence or candidate.passage.speaker == person
+
+    def _tells_what(self, candidate: _Candidate, person: str) -> bool:
+        """Whether a sentence tells what ``person`` said or did: a sentence of their talk, or
+        one where they speak (姚乐主持大会论坛，他强调…), not one that names them only."""
+        if candidate.passage.speaker == person:
+            return True
+        everyone = self.kb.names | frozenset(self.kb.speakers)
+        window = person_window(candidate.sentence, person, everyone)
+        return any(verb in window for verb in lexicon.speech_verbs())
 
     @staticmethod
     def _asks_content(question: Question) -> bool:

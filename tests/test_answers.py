@@ -342,3 +342,22 @@ def test_who_got_an_award_the_report_only_lists_is_not_answered(kb, question, an
 def test_a_precise_fact_the_report_never_gives_is_refused(kb, question):
     answer = compose_answer(kb, question)
     assert not answer.answered and CITATION_MARKER not in answer.text
+
+
+def test_asked_what_someone_did_a_sentence_about_them_must_say_they_did_it(kb):
+    # his sentence says he spoke for the winners, not that he chaired anything
+    refused = compose_answer(kb, "徐绍荣主持了什么")
+    assert not refused.answered and "报道里没有提到" in refused.text
+    assert "宋乐永主持" in squash(body(compose_answer(kb, "宋乐永主持了什么").text))
+
+
+def test_asked_what_someone_said_a_sentence_only_naming_them_does_not_answer(kb):
+    assert not compose_answer(kb, "徐绍荣的获奖感言具体说了些啥").answered
+    assert "强调" in body(compose_answer(kb, "姚乐讲了什么").text)
+
+
+def test_a_refusal_about_someone_suggests_questions_it_can_answer_other_than_the_one_asked(kb):
+    text = compose_answer(kb, "宋乐永讲了什么").text
+    suggested = [line[2:] for line in text.splitlines() if line.startswith("• ")]
+    assert suggested and "宋乐永讲了什么？" not in suggested
+    assert all(compose_answer(kb, q).answered for q in suggested)

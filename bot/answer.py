@@ -137,6 +137,9 @@ def list_item(sentence: str, person: str, names: frozenset[str]) -> str | None:
 
 
 _WINDOW_BREAK = re.compile(r"[，,；;：:]")
+_COUNTS_PEOPLE = re.compile(
+    r"(?:几|多少)(?:位|名|个人|人)|(?:几|多少)[位名个]?(?:嘉宾|专家|领导|人)"
+)
 _TOGETHER = re.compile(r"一起|共同|一同|分别")
 
 
@@ -257,17 +260,37 @@ def _list_items(listed: str) -> list[str]:
     return items
 
 
-def count_in(sentence: str, asked: _Asked) -> str | None:
+def people_listed(sentence: str, names: frozenset[str]) -> int:
+    """How many people a sentence lists together: the names of one clause, or of clauses
+    that are nothing but names up to the one saying what they did (甲、乙、丙，丁，戊和己一起
+    启动…: six), not a moderator's own clause before the panel (由甲主持，乙、丙作为嘉宾)."""
+    best = run = 0
+    for clause in _WINDOW_BREAK.split(sentence):
+        named = [n for n in names if n in clause]
+        run += len(named)
+        best = max(best, run)
+        if not (named and clause.rstrip().endswith(tuple(named))):
+            run = 0
+    return best
+
+
+def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) -> str | None:
     """The count a sentence gives for what a how-many question asks about: the number whose
-    noun, right after it, the question names (近 200 名嘉宾), else the sentence's only one."""
+    noun, right after it, the question names (近 200 名嘉宾; asked how many people, any
+    number of people), else how many people it lists when people are counted, else the
+    sentence's only number."""
     found = []
     for match in _COUNT_PHRASE.finditer(sentence):
         after = sentence[match.end() : match.end() + 6]
         noun = next((t for t in asked.weights if len(t) > 1 and after.startswith(t)), "")
-        found.append((_squash(match.group()) + noun, bool(noun)))
+        of_people = asked.counts_people and match.group().rstrip()[-1] in "名位人"
+        found.append((_squash(match.group()) + noun, bool(noun) or of_people))
     about = [text for text, named in found if named]
     if about:
         return about[0]
+    if asked.counts_people:  # people are counted: any other list is not them
+        listed = people_listed(sentence, names)
+        return f"共 {listed} 位" if listed > 1 else None
     if not found:  # no number given: count the list that names what was asked about
         for match in _LIST.finditer(sentence):
             items = _list_items(match.group())
@@ -368,6 +391,7 @@ class _Asked:
     weak: dict[str, frozenset[str]] = field(default_factory=dict)  # 词林's, for less
     # the report's phrases a term stands for, each whole (分委会: the sub-committee's full name)
     phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    counts_people: bool = False  # 几位嘉宾, 多少人: a count of people
 
     def coverage(self, terms: frozenset[str] | set[str]) -> float:
         """The share of the question's weight that ``terms`` account for."""
@@ -466,7 +490,15 @@ class Composer:
                 and self._names_a_fact(term)
             ):
                 weights[term] = self._max_weight
-        return _Asked(weights, subject, alternatives, names, weak, phrases)
+        return _Asked(
+            weights,
+            subject,
+            alternatives,
+            names,
+            weak,
+            phrases,
+            counts_people=bool(_COUNTS_PEOPLE.search(question.text)),
+        )
 
     def _names_a_fact(self, term: str) -> bool:
         """A verb the knowledge never uses, with no synonym it does, that is not one of the
@@ -694,13 +726,15 @@ class Composer:
             shown = {_squash(s) for s in exclude}
             candidates = [c for c in candidates if not any(_squash(c.sentence) in s for s in shown)]
         if candidates and self.resources.evidence:
-            carrying = self._carrying(question, candidates)
+            carrying = self._carrying(question, asked, candidates)
             if carrying is None and len(hits) == SEARCH_DEPTH:
                 # the fact asked for may rank lower among many passages: look deeper once
                 _, deep_cover, more = self._found(question, asked, people, EVIDENCE_DEPTH)
                 more = [(p, sc) for p, sc in more if deep_cover[p.id] >= MIN_COVERAGE]
                 carrying = (
-                    self._carrying(question, self._candidates(question, asked, more, hits[0][1]))
+                    self._carrying(
+                        question, asked, self._candidates(question, asked, more, hits[0][1])
+                    )
                     if more
                     else None
                 )
@@ -844,13 +878,13 @@ class Composer:
         return self._reply("", "", chosen, 0.0, 1.0)
 
     def _carrying(
-        self, question: Question, candidates: list[_Candidate]
+        self, question: Question, asked: _Asked, candidates: list[_Candidate]
     ) -> list[_Candidate] | None:
         """The candidates, those that carry the kind of fact asked for first (a date for
         when, a number or a countable list for how many, a time of day for 几点); None when
         none of those nearly as good as the best does (钱学森是哪年出生的 is not answered by
         what he said). Among many passages, the one with the date need not rank first."""
-        fits = self._evidence(question)
+        fits = self._evidence(question, asked)
         if fits is None:
             return candidates
         best = candidates[0].score
@@ -859,14 +893,15 @@ class Composer:
             return None
         return carrying + [c for c in candidates if c not in carrying]
 
-    @staticmethod
-    def _evidence(question: Question) -> Callable[[str], bool] | None:
+    def _evidence(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
         """What a sentence must hold to answer ``question``; None when anything may."""
         for cues, pattern in lexicon.evidence():
             if any(cue in question.text for cue in cues):
                 return lambda sentence: bool(pattern.search(sentence))
         if question.intent is Intent.WHEN:
             return lambda sentence: bool(intent_bonus(Intent.WHEN, sentence, frozenset()))
+        if question.intent is Intent.COUNT and asked.counts_people:  # a number of people
+            return lambda sentence: count_in(sentence, asked, self.kb.names) is not None
         if question.intent is Intent.COUNT:
             return lambda sentence: bool(
                 intent_bonus(Intent.COUNT, sentence, frozenset()) or _LIST.search(sentence)
@@ -1100,7 +1135,9 @@ class Composer:
         first = chosen[0]
         if understood.yes_no:
             lead += "是的。" if self._verdict(asked, people, chosen, understood.text) else "不是。"
-        elif question.intent is Intent.COUNT and (count := count_in(first.sentence, asked)):
+        elif question.intent is Intent.COUNT and (
+            count := count_in(first.sentence, asked, self.kb.names)
+        ):
             lead += f"{count}。"
         elif (
             first.passage.speaker

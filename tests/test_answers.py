@@ -12,6 +12,7 @@ from bot.answer import (
     fit_bytes,
     numeral_value,
     only_listed,
+    people_listed,
     person_window,
     split_sentences,
 )
@@ -361,3 +362,21 @@ def test_a_refusal_about_someone_suggests_questions_it_can_answer_other_than_the
     suggested = [line[2:] for line in text.splitlines() if line.startswith("• ")]
     assert suggested and "宋乐永讲了什么？" not in suggested
     assert all(compose_answer(kb, q).answered for q in suggested)
+
+
+def test_people_listed_together_are_counted_without_a_moderator_apart():
+    names = frozenset({"甲", "乙", "丙", "丁", "戊", "己"})
+    assert people_listed("部长甲、院长乙、总编丙，院长丁，副院长戊和专家己一起启动分委会", names) == 6
+    assert people_listed("由总编甲主持，主任乙、主任丙、主任丁作为对话嘉宾，展开探讨", names) == 3
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [
+        ("一共有几位嘉宾一起启动了智慧城市分委会", "共 6 位"),
+        ("第二场对话请了几位嘉宾", "共 5 位"),
+        ("这次大概来了多少位嘉宾", "200"),  # a number of people, hedged
+    ],
+)
+def test_a_count_of_people_gives_the_number(kb, question, count):
+    assert count in body(compose_answer(kb, question).text)

@@ -49,7 +49,9 @@ _MORE = re.compile(
     r"^(?:那|那么)?(?:还有呢|还有吗|还有什么|还有别的吗?|还有其他的?吗?|继续|更多|然后呢|接着说|再说说|多说点|详细点)"
     r"[?？。.!！]*$"
 )
-_MORE_LEAD = re.compile(_MORE.pattern.removesuffix("$").replace("[?？。.!！]*", "[?？。.!！，,\\s]+"))
+_MORE_LEAD = re.compile(
+    _MORE.pattern.removesuffix("$").replace("[?？。.!！]*", "[?？。.!！，,\\s]+")
+)
 _MORE_OF_SOMEONE = re.compile(r"还(?:讲|说|谈|提|强调|指出|介绍|分享|表示)")
 # 那协办单位呢 / 孟庆国呢: the same question, about something else.
 _INSTEAD = re.compile(r"^(?:那|那么)?(?P<what>.{1,15}?)(?:呢|怎么样|如何)[?？。.!！]*$")

@@ -254,6 +254,54 @@ def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
     return text, [(word, cut) for _, word, cut in cuts]
 
 
+def _whole_words(text: str, start: int, end: int, kb: KnowledgeBase) -> str:
+    """``text[start:end]`` widened to the words it cuts (…信息化委 → …信息化委员会), so the
+    name reads as the passage's own words do."""
+    for _, a, b in kb.tokenizer.jieba.tokenize(text):
+        if a < start < b:
+            start = a
+        if a < end < b:
+            end = b
+    return text[start:end]
+
+
+ABBREVIATION_MAX_CHARS = 6
+ABBREVIATION_SCOPE = 8  # passages looked in: those the rest of the question finds
+
+
+def _abbreviations(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[str, ...]]]:
+    """Short forms of names the passages spell out (经信委 → 经济和信息化委, 北大软工中心 →
+    北大软件工程研究中心): a run of the question's words, one of them unknown to the
+    knowledge, whose characters appear in order, first and last in place, in one name of
+    the passages the rest of the question finds, and in only one. Read as a synonym."""
+    tokens = list(kb.tokenizer.jieba.tokenize(text))
+    if not any(len(w) > 1 and _HAN.match(w) and not kb.knows(w) for w, _, _ in tokens):
+        return []
+    known = [w for w, _, _ in tokens if kb.knows(w)]
+    texts = ["".join(p.text.split()) for p, _ in kb.search_terms(known, ABBREVIATION_SCOPE)]
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for i, (word, _, _) in enumerate(tokens):
+        if len(word) < 2 or not all(_HAN.match(ch) for ch in word) or kb.knows(word):
+            continue
+        for start in range(max(0, i - 2), i + 1):
+            for end in range(i + 1, min(len(tokens), i + 3) + 1):
+                span = "".join(w for w, _, _ in tokens[start:end])
+                if not 3 <= len(span) <= ABBREVIATION_MAX_CHARS or not all(
+                    _HAN.match(ch) for ch in span
+                ):
+                    continue
+                pattern = re.compile(".{0,4}?".join(map(re.escape, span)))
+                spelt = {
+                    _whole_words(t, m.start(), m.end(), kb)
+                    for t in texts
+                    for m in pattern.finditer(t)
+                    if len(span) < m.end() - m.start() <= 3 * len(span)
+                }
+                if len(spelt) == 1 and not any(span in w for w, _ in found):
+                    found.append((span, (spelt.pop(),)))
+    return found
+
+
 _ORDINAL_PART = re.compile(
     r"第([一二三四五六七八九十\d]+)(?:场|个|次|轮|部分)?(?:的)?"
     r"(对话研讨|对话|研讨|圆桌|分论坛|主题演讲|演讲|报告)"
@@ -351,6 +399,8 @@ def understand(text: str, kb: KnowledgeBase, resources: Resources = EVERYTHING) 
         text, corrections = _correct_names(text, kb)
     text, recut = _recut(text, kb)
     synonyms = _synonyms(text, kb, kb.synonyms, lexicon.synonyms()) if resources.synonyms else []
+    if resources.aliases:
+        synonyms += _abbreviations(text, kb)
     return Understanding(
         raw=raw,
         text=text or raw,

@@ -366,7 +366,9 @@ def test_a_refusal_about_someone_suggests_questions_it_can_answer_other_than_the
 
 def test_people_listed_together_are_counted_without_a_moderator_apart():
     names = frozenset({"甲", "乙", "丙", "丁", "戊", "己"})
-    assert people_listed("部长甲、院长乙、总编丙，院长丁，副院长戊和专家己一起启动分委会", names) == 6
+    assert (
+        people_listed("部长甲、院长乙、总编丙，院长丁，副院长戊和专家己一起启动分委会", names) == 6
+    )
     assert people_listed("由总编甲主持，主任乙、主任丙、主任丁作为对话嘉宾，展开探讨", names) == 3
 
 

@@ -285,3 +285,23 @@ def test_a_verb_jieba_cut_across_a_word_of_the_knowledge_is_cut_again(kb):
     # a verb that names a fact joins nothing and stays whole; a noun is never cut
     assert read(kb, "光明网是哪一年创办的").recut == ()
     assert read(kb, "姚乐的微信号能给我一下吗").recut == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "short", "full", "fact"),
+    [
+        ("南通经信委的那位副主任叫什么", "南通经信委", "南通市经济和信息化委员会", "邱爱军"),
+        ("政采报社社长是谁", "政采报社", "政府采购信息报社", "刘亚利"),
+    ],
+)
+def test_a_short_form_of_a_name_the_passages_spell_out_is_read_as_that_name(
+    kb, question, short, full, fact
+):
+    understood = read(kb, question)
+    assert (short, (full,)) in understood.synonyms
+    answer = compose_answer(kb, question)
+    assert answer.answered and fact in body(answer.text)
+
+
+def test_no_short_form_is_made_of_a_word_no_passage_spells_out(kb):
+    assert not [s for s, _ in read(kb, "网宿科技总部在哪个城市").synonyms if "总部" in s]

@@ -211,7 +211,9 @@ def test_thanks_in_a_conversation_is_thanks_not_a_follow_up(engine, thanks):
     conversation = Conversation(MemoryStore(), "u-thanks", channel="eval")
     assert conversation.respond(engine, "谁主持的大会论坛").answered
     reply = conversation.respond(engine, thanks)
-    assert not reply.answered and "不客气" in (reply.text or "") and "出处" not in (reply.text or "")
+    assert (
+        not reply.answered and "不客气" in (reply.text or "") and "出处" not in (reply.text or "")
+    )
     # the answer before stays open
     assert conversation.respond(engine, "1").kind == "passage"
 

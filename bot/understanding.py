@@ -177,7 +177,7 @@ def _spelt_so(text: str, start: int, size: int, kb: KnowledgeBase) -> bool:
     window about to be corrected."""
     spans = {text[max(start - 1, 0) : start + size], text[start : start + size + 1]}
     spans = {span for span in spans if len(span) > size}
-    return any(span in "".join(p.text.split()) for p in kb.passages for span in spans)
+    return any(span in p.text for p in kb.passages for span in spans)
 
 
 def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:

@@ -17,6 +17,9 @@ preload_app = True  # build jieba and the index once, before forking, so workers
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# The longest request line gunicorn takes (its default, 4094, is about 450 Chinese characters
+# in a query string): the Unanswered page links to the hit test with questions of up to 500.
+limit_request_line = 8190
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")

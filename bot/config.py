@@ -43,6 +43,7 @@ class Config:
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto count
     max_document_mb: float = 32  # a larger document refuses the reload at once
     reload_wait: float = 10  # seconds a reload request waits for its build (then: building)
+    shared_build_mb: float = 128  # with Redis: a larger packed build is not shared
     # plain | compatible | safe, as the public account's console calls them; "" = compatible
     # when WECHAT_AES_KEY is set, else plain
     encrypt_mode: str = ""
@@ -54,6 +55,10 @@ class Config:
     @property
     def max_document_bytes(self) -> int:
         return int(self.max_document_mb * 1024 * 1024)
+
+    @property
+    def shared_build_bytes(self) -> int:
+        return int(self.shared_build_mb * 1024 * 1024)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -78,6 +83,7 @@ class Config:
             trusted_proxies=_count(env, "BOT_TRUSTED_PROXIES"),
             max_document_mb=_number(env, "BOT_MAX_DOCUMENT_MB", 32),
             reload_wait=_number(env, "BOT_RELOAD_WAIT", 10),
+            shared_build_mb=_number(env, "BOT_SHARED_BUILD_MB", 128),
             encrypt_mode=env.get("WECHAT_ENCRYPT_MODE", "").strip().lower(),
         )
 

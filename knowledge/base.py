@@ -20,7 +20,12 @@ from knowledge.cache import BuildCache, Built, cache_key
 from knowledge.entities import aliases, find_roles
 from knowledge.errors import KnowledgeError
 from knowledge.index import BM25Index
-from knowledge.loader import DEFAULT_MAX_DOCUMENT_BYTES, list_sources, load_document
+from knowledge.loader import (
+    DEFAULT_MAX_DOCUMENT_BYTES,
+    hidden_sources,
+    list_sources,
+    load_document,
+)
 from knowledge.model import Document, Passage
 from knowledge.passages import knowledge_names, knowledge_terms, organisations, split_passages
 from knowledge.persona import Persona, parse_persona, read_persona
@@ -151,6 +156,7 @@ class Sources:
     synonyms_sha256: str
     key: str  # of the build, in the build cache
     version: str  # what /healthz and the stamp call it: the sources' hashes
+    notes: list[str] = field(default_factory=list)  # about the folder: files it skipped
     persona_text: str = ""
     persona_sha256: str = ""
 
@@ -168,7 +174,8 @@ def read_sources(
     parse_persona(persona)  # refused now too, naming the field
     version = _version(documents, sha, persona_sha)
     key = cache_key(documents, sha, persona_sha)
-    return Sources(documents, text, sha, key, version, persona, persona_sha)
+    notes = [f"{name}: skipped, a hidden file" for name in hidden_sources(folder)]
+    return Sources(documents, text, sha, key, version, notes, persona, persona_sha)
 
 
 def _version(documents: Sequence[Document], synonyms_sha: str, persona_sha: str) -> str:
@@ -210,7 +217,9 @@ def build_sources(
         )
         if cache:
             cache.save(sources.key, built)
-    return _assemble(built, sources.key)
+    kb = _assemble(built, sources.key)
+    kb.warnings = [*kb.warnings, *sources.notes]  # of the folder now, not of the cached build
+    return kb
 
 
 def open_build(cache_dir: str | Path, key: str) -> KnowledgeBase | None:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 import logging
 import os
 import shutil
+import tarfile
 import tempfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,6 +32,7 @@ from knowledge.model import Document, Passage
 FORMAT = 3
 KEEP = 3  # entries kept: the serving one and a couple to switch back to
 PIPELINE_FILES = ("*.py", "terms.txt", "stopwords.txt")
+ENTRY_FILES = ("meta.json", "index.npz")  # what an entry is made of, and all a packed one holds
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +147,60 @@ class BuildCache:
             self._prune()
         except OSError as exc:
             log.warning("cannot write the knowledge cache in %s: %s", self.root, exc)
+
+    def pack(self, key: str) -> bytes | None:
+        """An entry as one compressed blob, for machines whose cache lacks it (their folder
+        may hold something else, so they must not build their own); None when absent."""
+        entry = self.root / key
+        buffer = io.BytesIO()
+        try:
+            with tarfile.open(fileobj=buffer, mode="w") as tar:
+                for name in ENTRY_FILES:
+                    tar.add(entry / name, arcname=name, recursive=False)
+        except OSError:
+            return None
+        return zlib.compress(buffer.getvalue(), 1)  # passages' text: about a third the size
+
+    def unpack(self, key: str, blob: bytes) -> Built | None:
+        """Install an entry another machine packed, and read it back; None (nothing left
+        behind) unless it is whole and is the build of ``key``: the key is recomputed from
+        the documents and synonym hashes the entry says it was built from, with this
+        machine's pipeline, so a blob from other sources or another version of the bot is
+        refused. Written to a temporary folder and renamed, as a build is. Only the entry's
+        own files are read out of the archive, whatever else it names."""
+        if (self.root / key).is_dir():
+            return self.load(key)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tarfile.open(fileobj=io.BytesIO(zlib.decompress(blob))) as tar:
+                files = {}
+                for name in ENTRY_FILES:
+                    member = tar.getmember(name)
+                    handle = tar.extractfile(member) if member.isfile() else None
+                    if handle is None:
+                        raise ValueError(f"{name} is not a file")
+                    files[name] = handle.read()
+        except (OSError, KeyError, ValueError, zlib.error, tarfile.TarError) as exc:
+            log.warning("refusing a shared knowledge build %s: %s", key, exc)
+            return None
+        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=f".{key}."))
+        try:
+            for name, data in files.items():
+                (tmp / name).write_bytes(data)
+            tmp.rename(self.root / key)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if not (self.root / key).is_dir():  # else: another worker installed it first
+                log.warning("cannot write the knowledge cache in %s: %s", self.root, exc)
+                return None
+        built = self.load(key)
+        if built is not None and cache_key(built.documents, built.synonyms_sha256) != key:
+            log.warning("refusing a shared knowledge build %s: it is not that build", key)
+            shutil.rmtree(self.root / key, ignore_errors=True)
+            return None
+        if built is not None:
+            self._prune()
+        return built
 
     def _prune(self) -> None:
         entries = sorted(

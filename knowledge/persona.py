@@ -38,7 +38,8 @@ class Replies:
     not_found: str = "抱歉，资料里没有找到与这个问题相关的内容。"
     in_chinese_please: str = "Please ask in Chinese."
     not_mentioned: str = "资料里没有提到这一点。关于{who}，可以这样问：\n"
-    about_someone: tuple[str, ...] = ("{who}是谁？", "{who}讲了什么？")
+    # offered when a question about someone cannot be answered: the first two it can answer
+    about_someone: tuple[str, ...] = ("{who}是谁？", "{who}讲了什么？", "{who}主持了什么？")
     you_are_welcome: str = "不客气！还有什么想了解的，随时问我。"
     follow_up_hint: str = "回复数字（如 1）查看对应原文。"
     no_previous: str = "请先提一个问题，再回复出处编号（如 1）查看原文。"

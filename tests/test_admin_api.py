@@ -328,3 +328,11 @@ def test_stats_describe_the_knowledge_reloads_and_questions(app, folder):
     assert questions["questions"] == 2
     assert questions["answered"] == 1 and questions["unanswered"] == 1
     assert set(questions["latency_ms"]) == {"p50", "p90", "p99"}
+
+
+def test_a_hidden_file_is_not_loaded_and_the_reload_says_so(app, folder):
+    (folder / ".agenda.md").write_text(AGENDA, "utf-8")  # a copy tool's temporary, say
+    response = reload(app)
+    assert response.status_code == 200
+    assert ".agenda.md: skipped, a hidden file" in response.get_json()["warnings"]
+    assert "十点半" not in WeChat(app).text(AGENDA_QUESTION).text

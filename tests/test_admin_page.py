@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -465,3 +466,13 @@ def test_a_login_ends_after_its_hours_however_often_it_is_used(app, admin, monke
     later = time.time() + page.SESSION_HOURS * 3600 + 1
     monkeypatch.setattr(page.time, "time", lambda: later)
     assert admin.get("/admin").status_code == 302
+
+
+def test_a_reload_whose_build_was_killed_shows_as_interrupted(app, admin):
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    engine(app).querylog.record_reload(
+        origin="api", ok=False, state="building", version="abc123", documents=2, pid=gone.pid
+    )
+    page = admin.get("/admin").text
+    assert re.search(r'class="reload-interrupted">中断 interrupted: the build did not finish', page)

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.qa.answer import CITATION_MARKER, compose_answer
+from bot.qa.answer import (
+    CITATION_MARKER,
+    compose_answer,
+    counts_in,
+    numeral_value,
+    only_listed,
+    people_listed,
+    person_window,
+)
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
-from knowledge.text import split_sentences
+from knowledge.text import reply_sentences as split_sentences
 
 
 def body(reply: str) -> str:
@@ -180,3 +188,189 @@ def test_a_count_in_words_is_a_count(kb):
     """一到两个, 三种: a count spelled in Chinese numerals answers 几个 as digits would."""
     answer = compose_answer(kb, "杨学山强调要抓几个问题去解决？")
     assert "一到两个" in split_sentences(body(answer.text))[0], answer.text
+
+
+def test_what_a_sentence_says_of_one_person_stops_at_the_next_person():
+    people = frozenset({"甲", "乙", "丙", "丁"})
+    sentence = "委员会在会上成立，由某大学院长甲教授担任主任，某研究院专家乙先生担任秘书长"
+    assert "主任" in person_window(sentence, "甲", people)
+    assert "秘书长" not in person_window(sentence, "甲", people)
+    assert "秘书长" in person_window(sentence, "乙", people)
+    # in a list, a person's own item and what the list did
+    listed = "由丁主持，某市主任甲、某省处长乙、某区副主任丙作为对话嘉宾，展开了探讨"
+    assert person_window(listed, "乙", people) == "某省处长乙作为对话嘉宾，展开了探讨"
+    # 甲，乙一起…: what they did together
+    together = "某部原副部长甲，某院执行院长乙一起为获奖城市颁奖"
+    assert "颁奖" in person_window(together, "甲", people)
+    assert person_window(together, "戊", people) == ""
+
+
+def test_counts_are_read_from_numbers_and_from_lists():
+    assert counts_in("提出了三种范式") == {3}
+    assert counts_in("分别被授予服务奖、设计奖、贡献奖和人物奖") == {4}
+    # 与 inside the last item is not a fifth one
+    assert counts_in("供给式、合作型、由社会公众参与提供的社会化") == {3}
+    assert numeral_value("十二") == 12 and numeral_value("二十") == 20 and numeral_value("7") == 7
+
+
+@pytest.mark.parametrize(
+    ("question", "yes"),
+    [
+        ("孟庆国当了智慧城市分委会主任吗", True),  # said after the name, not in a role before it
+        ("邱建中是分委会秘书长吗", True),
+        ("分委会秘书长是姚乐吗", False),  # 姚乐 is the 联盟's 秘书长, not the 分委会's
+        ("孟庆国是分委会秘书长吗", False),  # the next clause's post is someone else's
+        ("杨学山有给获奖城市颁奖吗", True),  # 甲，乙一起颁奖
+        ("这个IT产业推进联盟是工信部指导成立的吗", True),  # two clauses about one subject
+        ("光明网是这次活动的承办方吗", False),  # 承办 is said of another organiser
+        ("孟庆国提了四种社会管理范式吗", False),  # the report says 三种
+        ("孟庆国提了三种社会管理范式吗", True),
+        ("50强一共只设了三个奖项吗", False),  # the list has four
+        ("宋刚演讲里有提到钱学森吗", True),  # the talk's heading says 演讲
+    ],
+)
+def test_a_yes_no_question_is_decided_by_what_is_said_of_its_subject(kb, question, yes):
+    answer = compose_answer(kb, question)
+    assert answer.answered
+    assert body(answer.text).startswith("是的" if yes else "不是"), answer.text
+
+
+@pytest.mark.parametrize(
+    "question", ["罗庆满在对话里具体介绍了沈阳的哪个项目", "承孝敏在对话里提到芜湖有哪些成果"]
+)
+def test_a_list_naming_someone_among_others_does_not_tell_what_they_said(kb, question):
+    answer = compose_answer(kb, question)
+    assert not answer.answered
+    assert CITATION_MARKER not in answer.text
+    assert "报道里没有提到" in answer.text
+
+
+def test_which_ones_asks_for_the_people_not_how_many(kb):
+    answer = compose_answer(kb, "给获奖的城市和个人颁奖的是哪几位")
+    assert "杨学山" in body(answer.text) and "孟庆国" in body(answer.text)
+
+
+def test_a_count_of_something_the_report_never_names_is_refused(kb):
+    answer = compose_answer(kb, "全时这家公司有多少员工")
+    assert not answer.answered and CITATION_MARKER not in answer.text
+    assert "员工" in answer.reading["decision"]
+    # what a count counts is not a mere kind of answer: 嘉宾 must be there, and is
+    assert "200" in body(compose_answer(kb, "论坛来了多少嘉宾").text)
+
+
+def test_what_several_people_did_together_is_said_of_each_of_them():
+    people = frozenset({"甲", "乙", "丙", "丁"})
+    sentence = "某部原副部长甲、某院院长乙，某学院院长丙和某研究院专家丁一起启动分委会"
+    assert "启动分委会" in person_window(sentence, "乙", people)
+    assert "启动分委会" in person_window(sentence, "甲", people)
+
+
+@pytest.mark.parametrize("question", ["明年的论坛在哪里办", "去年的峰会是谁主持的"])
+def test_the_edition_of_another_year_is_not_this_one(kb, question):
+    assert not compose_answer(kb, question).answered
+
+
+@pytest.mark.parametrize(
+    ("question", "truth"),
+    [
+        ("第二场对话是宋乐永主持的吗", "王娇主持"),  # who did
+        ("郭佳是河南来的吗", "河北省司法厅宣传处副处长郭佳"),  # who they are
+        ("论坛是在清华大学举办的吗", "北京大学中关新园"),  # where it took place
+        ("姚乐给获奖城市颁奖了吗", "孟庆国一起为获奖城市和个人颁奖"),
+    ],
+)
+def test_a_no_quotes_what_the_report_says_instead(kb, question, truth):
+    answer = compose_answer(kb, question)
+    assert body(answer.text).startswith("不是")
+    assert truth in squash(body(answer.text)), answer.text
+
+
+def test_asked_who_of_a_list_the_reply_quotes_the_one_who_fits(kb):
+    text = squash(body(compose_answer(kb, "讲SaaS帮政府提效的那位是谁").text))
+    assert text.startswith("全时CEO陈学军：SaaS如何帮助政府更高效")
+    assert "鲁四海" not in text
+    # asked for everyone, the whole list
+    every = body(compose_answer(kb, "启动分委会的都有哪些人").text)
+    assert all(name in every for name in ("杨学山", "孟庆国", "栾琳", "邱建中"))
+
+
+def test_a_synonym_stands_in_only_as_a_whole(kb):
+    # 国家信息中心, 国信中心: any 中心 (环保部信息中心) is not it
+    assert "邵国安" in body(compose_answer(kb, "国家信息中心来的是谁").text)
+
+
+def test_a_name_given_only_in_a_list_of_its_kind_is_all_the_report_says_of_it():
+    sentence = "50 家城市、企业和个人分别被授予创新服务奖、创新设计奖、创新贡献奖和创新人物奖。"
+    assert only_listed(sentence, "创新人物奖") and only_listed(sentence, "创新服务奖")
+    assert only_listed("创新服务奖 创新设计奖", "创新设计奖")  # a caption's labels
+    # a list of other things, or a name said of more than a list: not bare
+    assert not only_listed("推进创新 2.0 时代大成智慧、新型智慧城市建设的新路径", "大成智慧")
+    assert not only_listed("创新人物奖授予了某人。", "创新人物奖")
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("创新人物奖颁给了谁", False),
+        ("获得创新人物奖的都有哪些人", False),
+        ("创新服务奖都颁给了哪些城市", False),
+        ("创新人物奖是什么", True),  # what it is: one of the 50 强's awards
+        ("50强的奖项除了创新服务奖，还有哪些", True),
+        ("50强里有创新人物奖吗", True),
+    ],
+)
+def test_who_got_an_award_the_report_only_lists_is_not_answered(kb, question, answered):
+    assert compose_answer(kb, question).answered is answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "第二场对话研讨持续了多长时间",  # a duration it never gives
+        "网宿科技总部在哪个城市",  # an address it never gives
+        "邱建中是哪个大学毕业的",  # nor anyone's schooling
+        "宋刚的老家是哪里",
+    ],
+)
+def test_a_precise_fact_the_report_never_gives_is_refused(kb, question):
+    answer = compose_answer(kb, question)
+    assert not answer.answered and CITATION_MARKER not in answer.text
+
+
+def test_asked_what_someone_did_a_sentence_about_them_must_say_they_did_it(kb):
+    # his sentence says he spoke for the winners, not that he chaired anything
+    refused = compose_answer(kb, "徐绍荣主持了什么")
+    assert not refused.answered and "报道里没有提到" in refused.text
+    assert "宋乐永主持" in squash(body(compose_answer(kb, "宋乐永主持了什么").text))
+
+
+def test_asked_what_someone_said_a_sentence_only_naming_them_does_not_answer(kb):
+    assert not compose_answer(kb, "徐绍荣的获奖感言具体说了些啥").answered
+    assert "强调" in body(compose_answer(kb, "姚乐讲了什么").text)
+
+
+def test_a_refusal_about_someone_suggests_questions_it_can_answer_other_than_the_one_asked(kb):
+    text = compose_answer(kb, "宋乐永讲了什么").text
+    suggested = [line[2:] for line in text.splitlines() if line.startswith("• ")]
+    assert suggested and "宋乐永讲了什么？" not in suggested
+    assert all(compose_answer(kb, q).answered for q in suggested)
+
+
+def test_people_listed_together_are_counted_without_a_moderator_apart():
+    names = frozenset({"甲", "乙", "丙", "丁", "戊", "己"})
+    assert (
+        people_listed("部长甲、院长乙、总编丙，院长丁，副院长戊和专家己一起启动分委会", names) == 6
+    )
+    assert people_listed("由总编甲主持，主任乙、主任丙、主任丁作为对话嘉宾，展开探讨", names) == 3
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [
+        ("一共有几位嘉宾一起启动了智慧城市分委会", "共 6 位"),
+        ("第二场对话请了几位嘉宾", "共 5 位"),
+        ("这次大概来了多少位嘉宾", "200"),  # a number of people, hedged
+    ],
+)
+def test_a_count_of_people_gives_the_number(kb, question, count):
+    assert count in body(compose_answer(kb, question).text)

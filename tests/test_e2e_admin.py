@@ -1,16 +1,29 @@
 """End to end with the real gunicorn and two workers: a reload through the CLI reaches
-both workers, and a graceful stop keeps every question in the query log."""
+both workers, a graceful stop keeps every question in the query log, and a burst of wrong
+admin tokens on every thread of both workers gets no more tries than the throttle allows."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from bot.config import PROJECT_ROOT
+from bot.web.throttle import FAILED_ADMIN_AUTH
 from bot.wechat.client import WeChatClient
-from tests.gunicorn_support import ADMIN_TOKEN, versions_by_worker
+from tests.gunicorn_support import ADMIN_TOKEN, health, running_server, versions_by_worker
 from tests.wechat_support import TOKEN
 
 AGENDA = "# 议程\n\n论坛茶歇安排在上午十点半，地点是二层咖啡厅。\n"
@@ -64,3 +77,110 @@ def test_sigterm_keeps_every_answered_question_in_the_log(server):
     with sqlite3.connect(server.data_dir / "queries.sqlite3") as db:
         logged = db.execute("SELECT COUNT(*) FROM questions WHERE answered").fetchone()[0]
     assert logged == asked
+
+
+def test_a_burst_of_wrong_tokens_gets_no_more_checks_than_the_limit(server):
+    """Simultaneous guesses on both workers' threads: each is counted before its token is
+    checked, so at most the throttle's limit are answered 401 and the rest 429. Every
+    connection is open before any request is sent, so the requests arrive together."""
+    guesses = 48
+    host, port = server.base.removeprefix("http://").split(":")
+    connections = [socket.create_connection((host, int(port)), timeout=30) for _ in range(guesses)]
+    start = threading.Barrier(guesses)
+
+    def guess(n: int) -> int:
+        request = (
+            f"GET /admin/stats HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Bearer guess-{n}\r\nConnection: close\r\n\r\n"
+        )
+        with connections[n] as connection:
+            start.wait(timeout=30)
+            connection.sendall(request.encode())
+            return int(connection.makefile("rb").readline().split()[1])
+
+    with ThreadPoolExecutor(guesses) as pool:
+        statuses = list(pool.map(guess, range(guesses)))
+    limit = FAILED_ADMIN_AUTH.amount
+    assert statuses.count(401) <= limit, statuses
+    assert statuses.count(401) + statuses.count(429) == guesses, statuses
+    right = urllib.request.Request(
+        server.base + "/admin/stats", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:  # the address is throttled now
+        urllib.request.urlopen(right, timeout=30)
+    assert refused.value.code == 429
+
+
+def test_a_build_killed_mid_way_shows_as_interrupted_in_the_reload_history(tmp_path, folder):
+    """The worker building a reload is SIGKILLed (as gunicorn's timeout or an OOM kill
+    would): the history, on /admin/stats and the admin page, says the build was
+    interrupted, instead of showing nothing."""
+    from bench.knowledge import write_folder
+
+    settings = dict(
+        WEB_CONCURRENCY="2",
+        WECHAT_TOKEN=TOKEN,
+        BOT_ADMIN_TOKEN=ADMIN_TOKEN,
+        BOT_KNOWLEDGE_DIR=str(folder),
+        BOT_RELOAD_WAIT="0.2",
+    )
+    with running_server(tmp_path / "data", **settings) as server:
+        write_folder(folder, 20_000)  # seconds to build: the kill lands mid-way
+        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        request = urllib.request.Request(
+            server.base + "/admin/reload", method="POST", headers=admin
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 202
+        building = None
+        for _ in range(100):
+            state = health(server)
+            if state["building"]:
+                building = state["pid"]
+                break
+        assert building is not None, "no worker said it was building"
+        os.kill(building, signal.SIGKILL)
+        stats = urllib.request.Request(server.base + "/admin/stats", headers=admin)
+        with urllib.request.urlopen(stats, timeout=30) as response:
+            history = json.load(response)["reloads"]
+        assert history[0]["state"] == "interrupted", history
+        assert "did not finish" in history[0]["error"]
+        assert health(server)["status"] == "ok"  # the previous knowledge kept serving
+
+
+def _admin_browser(server) -> urllib.request.OpenerDirector:
+    """A cookie-keeping client logged in to the admin page, as a browser would be."""
+    import http.cookiejar
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    page = opener.open(server.base + "/admin/login", timeout=30).read().decode()
+    login = urllib.parse.urlencode({"csrf_token": _csrf(page), "token": ADMIN_TOKEN}).encode()
+    opener.open(server.base + "/admin/login", data=login, timeout=30).read()
+    return opener
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_a_long_hit_test_question_is_answered_by_the_real_gunicorn(server):
+    """500 Chinese characters (the hit test's limit) are 4,500 bytes in a URL: gunicorn
+    answered 414 from about 450. The form POSTs them, and a GET link of that length (from
+    the Unanswered page) passes too."""
+    browser = _admin_browser(server)
+    question = ("论坛在哪里举行" * 80)[:500]
+    form = browser.open(server.base + "/admin/hit-test", timeout=30).read().decode()
+    assert 'method="post"' in form
+    data = urllib.parse.urlencode({"csrf_token": _csrf(form), "q": question}).encode()
+    with browser.open(server.base + "/admin/hit-test", data=data, timeout=30) as response:
+        assert response.status == 200
+        assert 'id="reply"' in response.read().decode()
+    link = server.base + "/admin/hit-test?" + urllib.parse.urlencode({"q": question})
+    with browser.open(link, timeout=30) as response:
+        assert response.status == 200
+    missing_token = urllib.parse.urlencode({"q": question}).encode()
+    with pytest.raises(urllib.error.HTTPError) as refused:  # a POST without CSRF is refused
+        browser.open(server.base + "/admin/hit-test", data=missing_token, timeout=30)
+    assert refused.value.code == 400

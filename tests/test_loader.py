@@ -8,7 +8,7 @@ import os
 import pytest
 
 from knowledge import KnowledgeError, build_knowledge_base
-from knowledge.loader import list_sources, load_document, parse_front_matter
+from knowledge.loader import hidden_sources, list_sources, load_document, parse_front_matter
 from tests.conftest import REPORT
 
 TEXT = "第十一届中国电子政务高峰论坛在北京大学中关新园隆重举行。杨学山发表了主题演讲。\n"
@@ -90,6 +90,17 @@ def test_only_text_and_markdown_files_are_sources(tmp_path):
     assert [p.name for p in list_sources(tmp_path)] == ["a.txt", "b.MD"]
     with pytest.raises(KnowledgeError, match="does not exist"):
         list_sources(tmp_path / "nowhere")
+
+
+def test_hidden_files_and_editor_leftovers_are_skipped_and_named(tmp_path):
+    for name in ("a.txt", ".hidden.txt", ".notes.md", "a.txt~", ".a.txt.swp", "a.txt.bak"):
+        (tmp_path / name).write_text(TEXT, encoding="utf-8")
+    (tmp_path / ".#a.txt").symlink_to("user@host.1234:1700000000")  # emacs' lock: leads nowhere
+    assert [p.name for p in list_sources(tmp_path)] == ["a.txt"]
+    assert hidden_sources(tmp_path) == [".#a.txt", ".hidden.txt", ".notes.md"]
+    kb = build_knowledge_base(tmp_path)
+    assert [d.name for d in kb.documents] == ["a.txt"]
+    assert ".hidden.txt: skipped, a hidden file" in kb.warnings
 
 
 def test_markdown_front_matter_sets_title_and_meta(tmp_path):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
 import time
 
 from bot.chat.engine import Engine
@@ -105,3 +107,32 @@ def test_a_log_written_before_the_summaries_gets_them_from_its_questions(tmp_pat
         (r["count"], r["unanswered"]) for r in expected[0]
     ]
     assert reopened.summary()["questions"] == expected[1] == 3
+
+
+def test_a_reload_recorded_as_building_reads_as_interrupted_once_its_process_is_gone(tmp_path):
+    log = QueryLog(tmp_path / "q.sqlite3")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = log.record_reload(origin="api", ok=False, state="building", version="v1", pid=gone.pid)
+    log.record_reload(origin="api", ok=False, state="building", version="v2", pid=os.getpid())
+    states = {r["version"]: (r["state"], r["error"]) for r in log.reloads()}
+    assert states["v2"] == ("building", None)
+    assert states["v1"][0] == "interrupted" and "did not finish" in states["v1"][1]
+    log.finish_reload(dead, ok=True, state="ok", version="v1", passages=3)
+    assert [r["state"] for r in log.reloads()] == ["building", "ok"]
+
+
+def test_a_reload_history_written_before_states_existed_is_read_and_extended(tmp_path):
+    path = tmp_path / "q.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE reloads (id INTEGER PRIMARY KEY, at REAL NOT NULL, ok INTEGER NOT NULL,"
+            " version TEXT, previous TEXT, documents INTEGER, passages INTEGER, took_ms REAL,"
+            " error TEXT, origin TEXT)"
+        )
+        db.execute("INSERT INTO reloads (at, ok, version) VALUES (1, 1, 'old')")
+        db.execute("INSERT INTO reloads (at, ok, error) VALUES (2, 0, 'bad.txt: no')")
+    log = QueryLog(path)
+    assert [r["state"] for r in log.reloads()] == ["refused", "ok"]
+    log.record_reload(origin="api", ok=False, state="building", pid=os.getpid())
+    assert log.reloads()[0]["state"] == "building"

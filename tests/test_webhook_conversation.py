@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.chat.conversation import (
@@ -12,11 +14,12 @@ from bot.chat.conversation import (
     speaker_of,
 )
 from bot.chat.reply import Reply, ReplyKind
-from bot.qa.answer import Answer, Citation
+from bot.qa.answer import Answer, Citation, body_of
 from bot.state import EmbeddedStore, MemoryStore, RedisStore
 from bot.state.retries import reply_once
 from bot.wechat.limits import MAX_REPLY_BYTES
 from knowledge.model import Passage
+from knowledge.text import reply_sentences as split_sentences
 from tests.conftest import REPLIES
 
 SPEAKERS = frozenset({"杨学山", "孟庆国", "宋刚"})
@@ -194,3 +197,25 @@ def test_a_failed_run_releases_its_claim_for_the_next_retry(store):
     with pytest.raises(RuntimeError):
         reply_once(store, "m3", fail)
     assert reply_once(store, "m3", lambda: {"text": "ok"}) == ({"text": "ok"}, False)
+
+
+@pytest.mark.parametrize("thanks", ["好的谢谢你", "嗯嗯多谢啦", "谢谢你呀"])
+def test_thanks_in_a_conversation_is_thanks_not_a_follow_up(engine, thanks):
+    conversation = Conversation(MemoryStore(), "u-thanks", channel="eval")
+    assert conversation.respond(engine, "谁主持的大会论坛").answered
+    reply = conversation.respond(engine, thanks)
+    assert (
+        not reply.answered and "不客气" in (reply.text or "") and "出处" not in (reply.text or "")
+    )
+    # the answer before stays open
+    assert conversation.respond(engine, "1").kind == "passage"
+
+
+def test_what_else_someone_said_repeats_nothing_shown_in_the_conversation(engine):
+    conversation = Conversation(MemoryStore(), "u-more", channel="eval")
+    shown = [conversation.respond(engine, "孟庆国的演讲题目是啥").text or ""]
+    shown.append(conversation.respond(engine, "他提出了哪几种范式").text or "")
+    more = conversation.respond(engine, "还有呢？他还讲了些什么")
+    assert more.answered and "孟庆国" in (more.text or "")
+    quoted = split_sentences(re.sub(r"\[\d+\]", "", body_of(more.text or "")))
+    assert quoted and not any(s in earlier for s in quoted for earlier in shown)

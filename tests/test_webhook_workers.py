@@ -3,6 +3,8 @@ workers do, answer follow-ups and retries as if they were one."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from bot.chat.conversation import Conversation, show_passage
@@ -140,7 +142,8 @@ def test_a_pronoun_follow_up_end_to_end(workers, engine):
     if "杨学山" not in kb.speakers:
         pytest.skip("this knowledge base does not attribute speeches to speakers")
     a, b = workers
-    openid = "oPronounUser00000000000000007"
+    # a new user each run: what a conversation has shown is kept for its whole length
+    openid = f"oPronounUser{uuid.uuid4().hex[:16]}"
     first = a.text(SECOND, openid=openid)
     sent = b.text("他还讲了什么？", openid=openid)
     shown = frozenset(split_sentences(first.text.split("出处", 1)[0]))

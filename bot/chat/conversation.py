@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.chat.reply import Reply, ReplyKind
 from bot.qa.answer import Answer, body_of
-from bot.qa.question import strip_cues
+from bot.qa.question import is_social, strip_cues
 from bot.state.base import StateStore
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
 from knowledge.persona import Persona, Replies
@@ -50,6 +50,9 @@ SHOWN_KEPT = 30  # sentences remembered as shown, per user
 _MORE = re.compile(
     r"^(?:那|那么)?(?:还有呢|还有吗|还有什么|还有别的吗?|还有其他的?吗?|继续|更多|然后呢|接着说|再说说|多说点|详细点)"
     r"[?？。.!！]*$"
+)
+_MORE_LEAD = re.compile(
+    _MORE.pattern.removesuffix("$").replace("[?？。.!！]*", "[?？。.!！，,\\s]+")
 )
 _MORE_OF_SOMEONE = re.compile(r"还(?:讲|说|谈|提|强调|指出|介绍|分享|表示)")
 # 那协办单位呢 / 张明呢: the same question, about something else.
@@ -210,6 +213,8 @@ class Conversation:
         names = kb.names if kb is not None else frozenset()
         previous = state.get("asked") or ""
         more = bool(previous) and is_more(text)
+        if more and not _MORE.match(text):  # 还有呢？他还讲了什么: the question after it
+            text = _MORE_LEAD.sub("", text) or text
         question = rewrite_follow_up(text, state.get("speaker"), names)
         exclude = frozenset(state.get("shown", ())) if more else frozenset()
         answer: Answer | None
@@ -221,10 +226,10 @@ class Conversation:
                 answer = engine.ask(previous, user=self.user, channel=self.channel, exclude=exclude)
             if not answer.answered:
                 return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, previous)
-            self.remember(previous, answer, names, previous=state, more=True)
+            self.remember(previous, answer, names, previous=state)
             return Reply(answer.text, ReplyKind.ANSWER, True, answer.top_score, previous)
         answer = None
-        if text and not more and previous:
+        if text and not more and previous and not is_social(text):
             tag = kb.tokenizer.tag if kb is not None else None
             framed = instead(question, previous, names, tag)
             if framed is None and self._elliptic(question, engine, names):
@@ -240,7 +245,7 @@ class Conversation:
             answer = engine.ask(question, user=self.user, channel=self.channel, exclude=exclude)
         if more and not answer.answered:
             return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, question)
-        self.remember(question, answer, names, previous=state, more=more)
+        self.remember(question, answer, names, previous=state)
         return Reply(answer.text, ReplyKind.ANSWER, answer.answered, answer.top_score, question)
 
     @staticmethod
@@ -259,11 +264,11 @@ class Conversation:
         names: Iterable[str] = (),
         *,
         previous: dict[str, Any] | None = None,
-        more: bool = False,
     ) -> None:
         """Keep what the next follow-up may refer to: this answer's citations (with the text
         to show them, so a knowledge reload in between changes nothing; a refusal keeps the
-        last answer's), the last person named, the question, and the sentences shown."""
+        last answer's), the last person named, the question, and the sentences shown in the
+        conversation so far (还讲了什么 after two answers about someone repeats neither)."""
         previous = self.state() if previous is None else previous
         shown = [s for s in split_sentences(body_of(answer.text)) if _HAN_CHAR.search(s)]
         citations = [
@@ -276,7 +281,7 @@ class Conversation:
                 "citations": citations or previous.get("citations") or [],
                 "speaker": speaker_of(question, answer, names) or previous.get("speaker"),
                 "asked": question if answer.answered else previous.get("asked", ""),
-                "shown": ([*previous.get("shown", []), *shown] if more else shown)[-SHOWN_KEPT:],
+                "shown": [*previous.get("shown", []), *shown][-SHOWN_KEPT:],
             },
             ttl=self.ttl,
         )

@@ -11,8 +11,12 @@ compares the stamp with the one it last saw before each request (one store read)
 it changed, opens that build from the on-disk build cache: a build never runs in a request
 (gunicorn would kill the worker at its timeout, and its replacement would try again). A
 worker that starts serves the stamped build too, never whatever the folder holds by then.
-Only when the cache does not hold the build (another machine's) is the folder built, again
-in a thread, while the old base keeps answering.
+With Redis (several machines), the reloading machine also publishes the build, packed, to
+the shared store (bot.state.builds) before it writes the stamp; a machine whose cache lacks
+the stamped build fetches it from there, checks it and installs it in its own cache, in a
+thread while the old base keeps answering, and never reads its own folder for it: that
+folder may hold something else. Only when the shared copy is absent (larger than
+BOT_SHARED_BUILD_MB, pruned, Redis down) is the folder built, and /healthz says why.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from bot.config import Config
 from bot.qa import lexicon
 from bot.qa.answer import Answer, Composer, compose_answer
 from bot.qa.understanding import EVERYTHING, Resources
-from bot.state.base import StateStore
+from bot.state.base import StateStore, StoreUnavailable
+from bot.state.builds import SharedBuildMissing, SharedBuilds
 from bot.state.querylog import QueryLog, QueryRecord
 from knowledge.base import (
     KnowledgeBase,
@@ -41,6 +46,7 @@ from knowledge.base import (
     open_build,
     read_sources,
 )
+from knowledge.cache import BuildCache
 from knowledge.errors import KnowledgeError
 
 STAMP_KEY = "knowledge:stamp"
@@ -99,6 +105,14 @@ class Engine:
         self._wanted_stamp: Any = None  # the newest stamp seen in the store
         self._following: threading.Thread | None = None  # building what another worker stamped
         self.behind: str | None = None  # why this worker does not serve the stamped version
+        self.updating: str | None = None  # how it is getting the stamped version, if it is
+        # with Redis, builds travel between machines through it; not for an engine that
+        # shares nothing (the console, an evaluation), whose builds are no reload's
+        self.shared = (
+            SharedBuilds(config.redis_url, config.shared_build_bytes)
+            if config.redis_url and store is not None
+            else None
+        )
         self.building: str | None = None  # the version this worker's reload is building
         self._retry_at = 0.0
         self._answers: dict[tuple[str, str, frozenset[str], Resources], Answer] = {}
@@ -134,9 +148,21 @@ class Engine:
         with self._reload_lock:
             stamp = self._read_stamp()
             lexicon.load_cilin()  # read before gunicorn forks, not once per worker
-            kb = self._stamped(stamp) or self._build()
+            kb = self._stamped(stamp)
+            if kb is None and stamp is not None:
+                kb = self._fetch_shared(stamp)
+            kb = kb or self._build()
             self._kb = kb
-            self._seen_stamp = stamp if stamp is not None else self._write_stamp(kb)
+            if stamp is None:  # the first start of the whole bot: what it built is the version
+                self._publish(kb)
+                stamp = self._write_stamp(kb)
+            if not isinstance(stamp, dict) or kb.version == stamp.get("version"):
+                self._seen_stamp = stamp
+            else:  # the stamped build is nowhere to be had: say so, and try again later
+                self._wanted_stamp = stamp
+                reason = self.updating or "the stamped build is not in the build cache"
+                self._fall_behind(f"{reason}; the folder holds {kb.version}")
+            self.updating = None
             return kb
 
     def reload(self, origin: str = "api", wait: float | None = None) -> ReloadResult:
@@ -163,12 +189,23 @@ class Engine:
             raise
         done = threading.Event()
         self.building = sources.version
+        # recorded before it builds: a build whose worker is killed shows as interrupted
+        outcome["row"] = self._record_reload(
+            origin,
+            ok=False,
+            state="building",
+            version=sources.version,
+            previous=previous,
+            documents=len(sources.documents),
+            pid=os.getpid(),
+        )
 
         def run() -> None:
             try:
                 with self._machine_lock():
                     kb = build_sources(sources, self.cache_dir, str(self.config.knowledge_dir))
                     self._kb = kb
+                    self._publish(kb)  # before the stamp: other machines look for it then
                     self._seen_stamp = self._wanted_stamp = self._write_stamp(kb)
                     self.behind = None
                     outcome["kb"] = kb
@@ -202,9 +239,16 @@ class Engine:
         """Record how a reload ended, in the log and the reload history; a success's result
         goes into ``outcome`` for the reload to answer with."""
         exc = outcome.get("error")
+        row = outcome.get("row")
         if exc is not None:
-            self._record_reload(origin, ok=False, previous=previous, error=str(exc))
-            fields: dict[str, str | None] = {"origin": origin, "error": str(exc)}
+            fields: dict[str, str | bool | None] = {
+                "ok": False, "state": "refused", "previous": previous, "error": str(exc)
+            }
+            if row is None:
+                self._record_reload(origin, **fields)
+            else:
+                self._finish_reload(row, **fields)
+            fields = {"origin": origin, "error": str(exc)}
             if isinstance(exc, KnowledgeError):
                 fields |= {"file": exc.path, "reason": exc.reason}
             log.warning("reload refused", extra={"fields": fields})
@@ -215,17 +259,21 @@ class Engine:
             kb.version, previous, len(kb.documents), len(kb.passages), took_ms, kb.warnings
         )
         outcome["result"] = result
-        self._record_reload(origin, ok=True, **asdict(result))
+        if row is None:
+            self._record_reload(origin, ok=True, state="ok", **asdict(result))
+        else:
+            self._finish_reload(row, ok=True, state="ok", **asdict(result))
         log.info("knowledge reloaded", extra={"fields": {**result.to_json(), "origin": origin}})
 
     def sync(self) -> None:
         """Catch up with a reload made by another process; cheap when there was none.
 
         The stamp names the build: it is opened from the build cache (no build, only a
-        read). When this machine's cache does not hold it, the folder is built in a thread
-        while the old base keeps answering; the request waits a little for it, no more.
-        A worker that cannot get the stamped version says so (``behind``, /healthz) and
-        tries again later.
+        read). When this machine's cache does not hold it (another machine reloaded), it is
+        fetched from the shared store, or, when that has no copy, the folder is built; both
+        in a thread while the old base keeps answering, and the request waits a little for
+        it, no more. A worker that cannot get the stamped version says so (``behind``,
+        /healthz) and tries again later.
         """
         stamp = self._read_stamp()
         if stamp is None or stamp == self._seen_stamp:
@@ -244,7 +292,7 @@ class Engine:
             if kb is not None:
                 self._follow(stamp, kb)
                 return
-            self._follow_from_folder(stamp)
+            self._follow_elsewhere(stamp)
         except Exception:
             log.exception("cannot open the build another process stamped")
         finally:
@@ -259,19 +307,26 @@ class Engine:
             extra={"fields": {"version": kb.version, "stamp": stamp.get("version")}},
         )
 
-    def _follow_from_folder(self, stamp: Any) -> None:
-        """Build the folder in a thread (another machine's build is not in this cache)."""
+    def _follow_elsewhere(self, stamp: Any) -> None:
+        """In a thread (another machine's build is not in this cache): fetch it from the
+        shared store, or, when that holds no copy, build the folder."""
         wanted = stamp.get("version") if isinstance(stamp, dict) else None
 
         def run() -> None:
+            reason: str | None
             with self._reload_lock:
                 try:
-                    kb = self._build()
+                    kb = self._fetch_shared(stamp)
+                    if kb is None:
+                        kb = self._build()
                 except Exception as exc:
-                    self._fall_behind(f"cannot build the knowledge folder: {exc}")
+                    reason = self.updating or "the stamped build is not in the build cache"
+                    self._fall_behind(f"{reason}; cannot build the knowledge folder: {exc}")
                     return
+                finally:
+                    reason, self.updating = self.updating, None
                 if wanted is not None and kb.version != wanted:
-                    self._fall_behind(f"the folder holds {kb.version}, the stamp {wanted}")
+                    self._fall_behind(f"{reason}; the folder holds {kb.version}, not {wanted}")
                     return
                 self._follow(stamp, kb)
 
@@ -344,6 +399,51 @@ class Engine:
     def _read_stamp(self) -> Any:
         return self.store.get(STAMP_KEY) if self.store is not None else None
 
+    def _publish(self, kb: KnowledgeBase) -> None:
+        """Put the build in the shared store for the other machines; best effort: without
+        it they build their own folders, as /healthz then says."""
+        if self.shared is None:
+            return
+        blob = BuildCache(self.cache_dir).pack(kb.key)
+        if blob is None:
+            log.warning("knowledge build not shared: it is not in the build cache")
+            return
+        try:
+            self.shared.publish(kb.key, blob, kb.version)
+        except StoreUnavailable as exc:
+            log.warning("knowledge build not shared", extra={"fields": {"error": str(exc)}})
+
+    def _fetch_shared(self, stamp: Any) -> KnowledgeBase | None:
+        """The stamped build from the shared store, installed in this machine's cache; None
+        (``updating`` says why, as the folder is built instead) when it has no good copy."""
+        key = stamp.get("key") if isinstance(stamp, dict) else None
+        if not key:
+            self.updating = "the stamp names no build"
+            return None
+        if self.shared is None:
+            self.updating = "building this machine's knowledge folder: no shared store"
+            return None
+        self.updating = "fetching the build from the shared store"
+        try:
+            blob = self.shared.fetch(key)
+        except (SharedBuildMissing, StoreUnavailable) as exc:
+            self.updating = f"building this machine's knowledge folder: {exc}"
+            log.warning(
+                "cannot fetch the stamped knowledge build; building the folder",
+                extra={"fields": {"version": stamp.get("version"), "reason": str(exc)}},
+            )
+            return None
+        if BuildCache(self.cache_dir).unpack(key, blob) is None:
+            self.updating = "building this machine's knowledge folder: the shared build is bad"
+            return None
+        kb = open_build(self.cache_dir, key)
+        if kb is not None:
+            log.info(
+                "knowledge fetched from the shared store",
+                extra={"fields": {"version": kb.version, "mb": round(len(blob) / 2**20, 2)}},
+            )
+        return kb
+
     def _write_stamp(self, kb: KnowledgeBase) -> Any:
         stamp = {"version": kb.version, "key": kb.key, "at": time.time(), "pid": os.getpid()}
         if self.store is not None:
@@ -360,10 +460,19 @@ class Engine:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _record_reload(self, origin: str, **fields: Any) -> None:
+    def _record_reload(self, origin: str, **fields: Any) -> int | None:
+        if self.querylog is None:
+            return None
+        try:
+            return self.querylog.record_reload(origin=origin, **fields)
+        except Exception:  # the history is for admins; it must not fail a reload
+            log.exception("cannot record the reload in the query log")
+            return None
+
+    def _finish_reload(self, row: int, **fields: Any) -> None:
         if self.querylog is None:
             return
         try:
-            self.querylog.record_reload(origin=origin, **fields)
-        except Exception:  # the history is for admins; it must not fail a reload
+            self.querylog.finish_reload(row, **fields)
+        except Exception:
             log.exception("cannot record the reload in the query log")

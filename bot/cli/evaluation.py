@@ -1,7 +1,9 @@
 """Runs QA sets through the same answer path users get and reports how they did.
 
-A line of a question set is ``{"id", "q", "expect_any": [...], "speaker"?, "yes"?}`` for a
-question the report answers (``yes``: a yes/no question, and whether the answer is yes), or
+A line of a question set is ``{"id", "q", "expect_any": [...], "speaker"?, "yes"?,
+"expect_all"?, "answer_number"?}`` for a question the report answers (``yes``: a yes/no
+question, and whether the answer is yes; ``expect_all``: facts that must all be given, for a
+question asking two; ``answer_number``: the count a reply must state, in digits or words), or
 ``{"id", "q", "ood": true}`` for one it must honestly decline. A line of a conversation set
 is ``{"id", "turns": [<question line without id>, ...]}``: the turns are sent in order by
 one user, through the same Conversation the webhook uses, so follow-ups are judged in
@@ -124,6 +126,13 @@ def judge(case: dict, answered: bool, reply: str, report: Report) -> CaseResult:
     report.body_lengths.append(len(body.strip()))
     found = answered and any(_squash(f) in _squash(body) for f in case["expect_any"])
     reasons = [] if found else ["expected fact missing"]
+    missing = [f for f in case.get("expect_all", ()) if _squash(f) not in _squash(body)]
+    if found and missing:  # a question asking two facts wants both
+        found = False
+        reasons.append(f"missing {'、'.join(missing)}")
+    if found and "answer_number" in case and not any(n in body for n in case["answer_number"]):
+        found = False  # a count the report gives only as a list: the reply must say the number
+        reasons.append(f"does not say the number {case['answer_number'][0]}")
     if "yes" in case and found and _verdict(body) is not case["yes"]:
         found = False
         reasons.append(f"does not start by saying {'是' if case['yes'] else '不是'}")

@@ -7,6 +7,7 @@ at all is decided by how much of what the question asks about the best passage c
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -15,14 +16,18 @@ from dataclasses import dataclass, field, replace
 
 from bot.qa import lexicon
 from bot.qa.question import (
+    EVERYONE,
     RESPECTIVELY,
     Intent,
     Question,
     analyse,
     answer_type_words,
+    counted_words,
     intent_bonus,
     is_greeting,
     is_thanks,
+    place_claimed,
+    places_held,
     strip_cues,
 )
 from bot.qa.understanding import EVERYTHING, Resources, Understanding, understand
@@ -70,9 +75,11 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # so the ordinal as a whole must be one the sources use.
 _ORDINAL = re.compile(
     r"第[零〇一二三四五六七八九十百两\d]+[届次期]|[上下]一?[届次期]|首届|往届|历届|下一次|上一次"
+    # 明年的论坛: the edition of another year
+    r"|(?:明年|去年|后年|前年)(?=的?(?:论坛|峰会|大会|会议|活动|那届|那次))"
 )
 _CLAIM_CLAUSE = re.compile(r"[^，,；;。！？]+")  # a list (、) stays in one clause
-_DENIAL = re.compile(r"不|没有|并非|未|无")
+_DENIAL = re.compile(r"不(?!仅|单|断|少)|没有|并非|未|无")
 # a list that can be counted
 _LIST = re.compile(r"[^、，。]+(?:、[^、，。]+)+(?:和|及|与)?[^、，。]*")
 SET_APART = frozenset({"caption", "heading"})  # passages set apart from the running text
@@ -106,6 +113,79 @@ def list_item(sentence: str, person: str, names: frozenset[str]) -> str | None:
     return f"{who}{did}" if did else None
 
 
+_WINDOW_BREAK = re.compile(r"[，,；;：:]")
+_COUNTS_PEOPLE = re.compile(
+    r"(?:几|多少)(?:位|名|个人|人)|(?:几|多少)[位名个]?(?:嘉宾|专家|领导|人)"
+)
+_TOGETHER = re.compile(r"一起|共同|一同|分别")
+
+
+def person_window(sentence: str, person: str, people: frozenset[str]) -> str:
+    """What a sentence says of ``person``: their clause, with the clauses around it that name
+    nobody else (由……张明教授担任分委会主任, not the next clause's 邱建华……秘书长). In a
+    list of people (甲、乙、丙作为对话嘉宾), their own item and what the list did. Empty when
+    the sentence does not name them."""
+    clauses = _WINDOW_BREAK.split(sentence)
+    mine = [i for i, clause in enumerate(clauses) if person in clause]
+    if not mine:
+        return ""
+    i = mine[0]
+    others = people - {person}
+    clause = clauses[i]
+    items = clause.split("、")
+    if len(items) > 1 and sum(any(o in item for o in people) for item in items) > 1:
+        own = next(item for item in items if person in item)
+        last = items[-1]
+        ends = [last.index(n) + len(n) for n in people if n in last]
+        clause = own + (last[max(ends) :] if ends and person not in last else "")
+    start, end = i, i + 1
+    while start > 0 and not any(o in clauses[start - 1] for o in others):
+        start -= 1
+    while end < len(clauses) and not any(o in clauses[end] for o in others):
+        end += 1
+    # 甲，乙，丙和丁一起启动…: the people named next, and what they all did together
+    for j in range(end, len(clauses)):
+        if _TOGETHER.search(clauses[j]):
+            end = j + 1
+            break
+        if not any(o in clauses[j] for o in others):
+            break
+    return "，".join([*clauses[start:i], clause, *clauses[i + 1 : end]])
+
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+           "七": 7, "八": 8, "九": 9}  # fmt: skip
+
+
+# A clause that opens with one of these goes on about the subject of the clause before it
+# (联盟是在工信部的指导下，由……发起成立的), unlike one that names its own (……APP 承办的).
+_CARRIES_ON = "由并而是从在就也又还且将对向为被把使让"
+
+
+def _carried_runs(sentence: str) -> list[str]:
+    """A sentence as runs of clauses about one subject: a claim made of no one must be made
+    in one of them, not pieced together from clauses about different subjects."""
+    runs: list[str] = []
+    for clause in _CLAIM_CLAUSE.findall(sentence):
+        if runs and clause.lstrip()[:1] in _CARRIES_ON:
+            runs[-1] += "，" + clause
+        else:
+            runs.append(clause)
+    return runs
+
+
+def numeral_value(text: str) -> int | None:
+    """一 … 九十九 and digits as a number (the counts a claim or a sentence gives)."""
+    if text.isdigit():
+        return int(text)
+    if text in _DIGITS:
+        return _DIGITS[text]
+    tens, _, ones = text.partition("十")
+    if _ and all(c in _DIGITS for c in tens + ones) and len(tens) <= 1 and len(ones) <= 1:
+        return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+    return None
+
+
 _NUMERAL = r"(?:\d+|[一二两三四五六七八九十百千万]+)"
 _COUNT_PHRASE = re.compile(
     rf"(?:近|约|逾|超过|共|共计)?\s*{_NUMERAL}(?:\s*[到至-]\s*{_NUMERAL})?\s*"
@@ -113,23 +193,84 @@ _COUNT_PHRASE = re.compile(
 )
 
 
-def count_in(sentence: str, asked: _Asked) -> str | None:
+_COUNTED = re.compile(rf"({_NUMERAL})\s*(?:种|个|类|项|位|名|场|家)")
+
+
+def counts_in(text: str) -> set[int]:
+    """The counts ``text`` gives: the numbers before a measure word, and the length of a list
+    (…服务奖、…设计奖、…贡献奖和…人物奖 is four)."""
+    found = {v for m in _COUNTED.finditer(text) if (v := numeral_value(m.group(1))) is not None}
+    found.update(len(_list_items(match.group())) for match in _LIST.finditer(text))
+    return found
+
+
+_DEFINITION = re.compile(r"是什么|什么是|是啥|啥是|是指")
+_LABELS = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+
+
+def only_listed(sentence: str, subject: str) -> bool:
+    """Whether a sentence names ``subject`` only as a bare item of a list (服务奖、设计奖、
+    贡献奖和人物奖) or of a caption's labels (人物奖 贡献奖): it says the subject is among
+    them, nothing of who got it or what it is. Only a long subject (a name, not a word) is
+    looked at."""
+    text = _squash(_LABELS.sub("、", sentence)).lower()
+    if len(subject) < 4 or subject not in text:
+        return False
+    bare = 0
+    for match in _LIST.finditer(text):
+        items = _list_items(match.group())
+        # the run of names of one kind that ends the list (…奖、…奖和…奖), its first item
+        # running on from the words before it
+        run = list(itertools.takewhile(lambda i: i.endswith(subject[-1]), reversed(items)))
+        if len(run) > 1:
+            bare += sum(item.endswith(subject) for item in run)
+    return bare > 0 and bare == text.count(subject)
+
+
+def _list_items(listed: str) -> list[str]:
+    """The items of a list: 、 between them, and 和 before the last when both ends match
+    (…贡献奖和…人物奖, not 由社会公众参与提供的)."""
+    items = listed.split("、")
+    last = re.split(r"和|及|与", items[-1])
+    if len(last) == 2 and last[0][-1:] == last[1][-1:]:
+        items[-1:] = last
+    return items
+
+
+def people_listed(sentence: str, names: frozenset[str]) -> int:
+    """How many people a sentence lists together: the names of one clause, or of clauses
+    that are nothing but names up to the one saying what they did (甲、乙、丙，丁，戊和己一起
+    启动…: six), not a moderator's own clause before the panel (由甲主持，乙、丙作为嘉宾)."""
+    best = run = 0
+    for clause in _WINDOW_BREAK.split(sentence):
+        named = [n for n in names if n in clause]
+        run += len(named)
+        best = max(best, run)
+        if not (named and clause.rstrip().endswith(tuple(named))):
+            run = 0
+    return best
+
+
+def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) -> str | None:
     """The count a sentence gives for what a how-many question asks about: the number whose
-    noun, right after it, the question names (近 200 名嘉宾), else the sentence's only one."""
+    noun, right after it, the question names (近 200 名嘉宾; asked how many people, any
+    number of people), else how many people it lists when people are counted, else the
+    sentence's only number."""
     found = []
     for match in _COUNT_PHRASE.finditer(sentence):
         after = sentence[match.end() : match.end() + 6]
         noun = next((t for t in asked.weights if len(t) > 1 and after.startswith(t)), "")
-        found.append((_squash(match.group()) + noun, bool(noun)))
+        of_people = asked.counts_people and match.group().rstrip()[-1] in "名位人"
+        found.append((_squash(match.group()) + noun, bool(noun) or of_people))
     about = [text for text, named in found if named]
     if about:
         return about[0]
+    if asked.counts_people:  # people are counted: any other list is not them
+        listed = people_listed(sentence, names)
+        return f"共 {listed} 位" if listed > 1 else None
     if not found:  # no number given: count the list that names what was asked about
         for match in _LIST.finditer(sentence):
-            items = match.group().split("、")
-            last = re.split(r"和|及|与", items[-1])
-            if len(last) == 2 and last[0][-1:] == last[1][-1:]:  # …贡献奖和…人物奖
-                items[-1:] = last
+            items = _list_items(match.group())
             if len(items) > 1 and any(t in items[-1] for t in asked.weights if len(t) > 1):
                 return f"共 {len(items)} 个"
     return found[0][0] if len(found) == 1 else None
@@ -196,11 +337,15 @@ class _Asked:
 
     weights: dict[str, float]
     implied: frozenset[str]
-    alternatives: dict[str, frozenset[str]]
+    # report words that stand in for a term, each as its terms: all of one must be there
+    alternatives: dict[str, tuple[frozenset[str], ...]]
     # the people the question names, each with the terms of the name: asked about several
     # (王强和张明分别…), a text about one of them is not short of the others' names
     people: dict[str, frozenset[str]] = field(default_factory=dict)
     weak: dict[str, frozenset[str]] = field(default_factory=dict)  # 词林's, for less
+    # the report's phrases a term stands for, each whole (分委会: the sub-committee's full name)
+    phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    counts_people: bool = False  # 几位嘉宾, 多少人: a count of people
 
     def coverage(self, terms: frozenset[str] | set[str]) -> float:
         """The share of the question's weight that ``terms`` account for."""
@@ -213,7 +358,7 @@ class _Asked:
         total = sum(weights.values())
         found = 0.0
         for t, w in weights.items():
-            if t in terms or not self.alternatives.get(t, frozenset()).isdisjoint(terms):
+            if t in terms or any(alt <= terms for alt in self.alternatives.get(t, ())):
                 found += w
             elif not self.weak.get(t, frozenset()).isdisjoint(terms):
                 found += w * WEAK_SYNONYM_CREDIT
@@ -230,6 +375,8 @@ class Composer:
         self.resources = resources
         self.replies = kb.persona.replies
         self.reading: dict[str, object] = {}  # how the question now answered was read
+        self._chosen: list[_Candidate] = []  # what the answer now composed quotes
+        self._suggesting = False  # trying out questions to suggest
         self._names = kb.speakers
         self._max_weight = kb.term_weight("\0never a term\0")
 
@@ -239,9 +386,9 @@ class Composer:
         if len(term) == 1 and not term.isascii():
             # a lone Hanzi is what jieba leaves of function words and light verbs (来, 开)
             return min(light, self.kb.term_weight(term))
-        if any(term in kind for kind in answer_types):
+        if any(term in kind for kind in answer_types) and not self._names_a_fact(term):
             # 什么活动, 哪些单位, 哪位科学家 (and its sub-words 科学, 学家): the kind of answer
-            # wanted, which the answer need not repeat
+            # wanted, which the answer need not repeat (哪个大学毕业: 毕业 is no kind)
             return min(light, self.kb.term_weight(term)) if self.kb.knows(term) else light
         if self.kb.knows(term):
             return self.kb.term_weight(term)
@@ -268,11 +415,14 @@ class Composer:
         answer_types = answer_type_words(tagged)
         terms = tokenize(strip_cues(question.text))
         weights = {t: self._weight(t, answer_types) for t in dict.fromkeys(terms)}
-        alternatives: dict[str, frozenset[str]] = {}
+        alternatives: dict[str, tuple[frozenset[str], ...]] = {}
+        phrases: dict[str, tuple[str, ...]] = {}
         for phrase, words in question.synonyms:
-            report_words = self.kb.terms_in(" ".join(words))
+            # 国家信息中心 stands for 国信中心, not for any 中心
+            report_words = tuple(t for t in map(self.kb.terms_in, words) if t)
             for term in self.kb.terms_in(phrase):
-                alternatives[term] = alternatives.get(term, frozenset()) | report_words
+                alternatives[term] = (*alternatives.get(term, ()), *report_words)
+                phrases[term] = (*phrases.get(term, ()), *(_squash(w) for w in words))
         subject = self.kb.terms_in(self.kb.persona.subject)
         light = self._max_weight * LIGHT_WEIGHT
         if question.intent is not Intent.WHAT and all(
@@ -297,7 +447,15 @@ class Composer:
                 and self._names_a_fact(term)
             ):
                 weights[term] = self._max_weight
-        return _Asked(weights, subject, alternatives, names, weak)
+        return _Asked(
+            weights,
+            subject,
+            alternatives,
+            names,
+            weak,
+            phrases,
+            counts_people=bool(_COUNTS_PEOPLE.search(question.text)),
+        )
 
     def _names_a_fact(self, term: str) -> bool:
         """A verb the knowledge never uses, with no synonym it does, that is not one of the
@@ -490,6 +648,16 @@ class Composer:
                 self._not_found(raw_question, people, asked),
                 f"refused: the knowledge never says {'、'.join(unsaid)}, nor a synonym of it",
             )
+        uncounted = [
+            word
+            for word in (counted_words(tagged) if question.intent is Intent.COUNT else ())
+            if len(word) > 1 and not self.kb.knows(word) and word not in asked.alternatives
+        ]
+        if uncounted and self.resources.evidence:  # 全时有多少员工: it never says 员工
+            return self._decided(
+                self._not_found(raw_question, people, asked),
+                f"refused: the knowledge never counts {'、'.join(uncounted)}",
+            )
         if any(not self.kb.knows(o) for o in _ORDINAL.findall(question.text)):
             return self._decided(  # 第十届 of a 第十二届 report
                 Answer(raw_question, False, self.replies.not_found),
@@ -508,7 +676,7 @@ class Composer:
                 return self._decided(denied, f"answered no: the claim is not made of {people[0]}")
         if not quotable:
             return self._decided(
-                Answer(raw_question, False, self.replies.not_found), "refused: nothing found"
+                self._not_found(raw_question, people, asked), "refused: nothing found"
             )
         if coverage < MIN_COVERAGE:
             return self._decided(
@@ -520,17 +688,24 @@ class Composer:
             shown = {_squash(s) for s in exclude}
             candidates = [c for c in candidates if not any(_squash(c.sentence) in s for s in shown)]
         if candidates and self.resources.evidence:
-            carrying = self._carrying(question, candidates)
+            carrying = self._carrying(question, asked, candidates)
             if carrying is None and len(hits) == SEARCH_DEPTH:
                 # the fact asked for may rank lower among many passages: look deeper once
                 _, deep_cover, more = self._found(question, asked, people, EVIDENCE_DEPTH)
                 more = [(p, sc) for p, sc in more if deep_cover[p.id] >= MIN_COVERAGE]
                 carrying = (
-                    self._carrying(question, self._candidates(question, asked, more, hits[0][1]))
+                    self._carrying(
+                        question, asked, self._candidates(question, asked, more, hits[0][1])
+                    )
                     if more
                     else None
                 )
             candidates = carrying or []
+            if candidates and not understood.yes_no:
+                kinds = answer_type_words(tagged)
+                candidates = self._not_only_listed(question, asked, kinds, candidates)
+                if len(people) == 1:
+                    candidates = self._said_of(people[0], asked, question.text, candidates)
         if not candidates:
             return self._decided(
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
@@ -538,11 +713,73 @@ class Composer:
             )
 
         chosen = self._choose(question, asked, people, candidates)
+        if not chosen:
+            return self._decided(
+                self._not_found(raw_question, people, asked, hits[0][1], coverage),
+                "refused: the only sentence names them in a list, without what they said",
+            )
         lead = self._lead(question, asked, people, understood, chosen)
+        if understood.yes_no and lead.endswith("不是。"):
+            chosen = self._what_is_true(understood.text, people, chosen)
+        self._chosen = chosen
         return self._decided(
             self._reply(raw_question, lead, chosen, hits[0][1], coverage),
             f"answered: the best passage covers {coverage:.2f} of the question (≥ {MIN_COVERAGE})",
         )
+
+    def _said_of(
+        self, person: str, asked: _Asked, asked_text: str, candidates: list[_Candidate]
+    ) -> list[_Candidate]:
+        """Asked what one person did (周杰主持了什么), the sentences that say they did it:
+        the question's verbs the knowledge uses, found in that person's part of the sentence
+        or in their talk, not in someone else's clause. Verbs that only ask what they said
+        (讲, 提到) need nothing."""
+        if any(verb in asked_text for verb in lexicon.speech_verbs()):
+            return candidates  # what they said: its words are the report's, not the question's
+        verbs = [
+            t
+            for t in asked.weights
+            if len(t) > 1
+            and t not in lexicon.light_verbs()
+            and self.kb.knows(t)
+            and [flag for _, flag in self.kb.tokenizer.tag(t)] == ["v"]
+        ]
+        if not verbs:
+            return candidates
+        everyone = self.kb.names | frozenset(self.kb.speakers)
+
+        def says(c: _Candidate) -> bool:
+            if c.passage.speaker == person:
+                return True
+            window = person_window(c.sentence, person, everyone) or c.sentence
+            terms = self.kb.terms_in(window)
+            return all(
+                v in terms or any(a <= terms for a in asked.alternatives.get(v, ())) for v in verbs
+            )
+
+        return [c for c in candidates if says(c)]
+
+    @staticmethod
+    def _not_only_listed(
+        question: Question, asked: _Asked, kinds: set[str], candidates: list[_Candidate]
+    ) -> list[_Candidate]:
+        """A name the question asks about that the sentences give only as a bare item of a
+        list (创新人物奖颁给了谁): only sentences that say more of it answer, if any does.
+        Unless the list is what is asked for: what the name is (创新人物奖是什么), or the
+        others of its kind (除了创新服务奖还有哪些奖)."""
+        for term in asked.weights:
+            if _DEFINITION.search(question.text) or (
+                any(cue in question.text for cue in (*EVERYONE, "还有"))
+                and all(kind.endswith(term[-1]) for kind in kinds)
+            ):
+                continue
+            if any(only_listed(c.sentence, term) for c in candidates):
+                candidates = [
+                    c
+                    for c in candidates
+                    if term in _squash(c.sentence).lower() and not only_listed(c.sentence, term)
+                ]
+        return candidates
 
     def _decided(self, answer: Answer, why: str) -> Answer:
         """The answer, with how the question was read and why it was answered or refused:
@@ -605,13 +842,13 @@ class Composer:
         return self._reply("", "", chosen, 0.0, 1.0)
 
     def _carrying(
-        self, question: Question, candidates: list[_Candidate]
+        self, question: Question, asked: _Asked, candidates: list[_Candidate]
     ) -> list[_Candidate] | None:
         """The candidates, those that carry the kind of fact asked for first (a date for
         when, a number or a countable list for how many, a time of day for 几点); None when
         none of those nearly as good as the best does (钱学森是哪年出生的 is not answered by
         what he said). Among many passages, the one with the date need not rank first."""
-        fits = self._evidence(question)
+        fits = self._evidence(question, asked)
         if fits is None:
             return candidates
         best = candidates[0].score
@@ -620,14 +857,15 @@ class Composer:
             return None
         return carrying + [c for c in candidates if c not in carrying]
 
-    @staticmethod
-    def _evidence(question: Question) -> Callable[[str], bool] | None:
+    def _evidence(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
         """What a sentence must hold to answer ``question``; None when anything may."""
         for cues, pattern in lexicon.evidence():
             if any(cue in question.text for cue in cues):
                 return lambda sentence: bool(pattern.search(sentence))
         if question.intent is Intent.WHEN:
             return lambda sentence: bool(intent_bonus(Intent.WHEN, sentence, frozenset()))
+        if question.intent is Intent.COUNT and asked.counts_people:  # a number of people
+            return lambda sentence: count_in(sentence, asked, self.kb.names) is not None
         if question.intent is Intent.COUNT:
             return lambda sentence: bool(
                 intent_bonus(Intent.COUNT, sentence, frozenset()) or _LIST.search(sentence)
@@ -648,7 +886,8 @@ class Composer:
     def _deny(self, raw_question: str, claim: str, person: str) -> Answer | None:
         without = self._answer(claim.replace(person, " "))
         if without.answered and person not in body_of(without.text):
-            return replace(without, question=raw_question, text="不是。" + without.text)
+            chosen = self._what_is_true(claim, (person,), [])
+            return self._reply(raw_question, "不是。", chosen, without.top_score, without.coverage)
         own = " ".join(self.kb.roles.get(person, []))
         places = [
             word
@@ -660,6 +899,44 @@ class Composer:
             if about.answered:
                 return replace(about, question=raw_question, text="不是。" + about.text)
         return None
+
+    def _quotes_for(self, question: str) -> list[_Candidate]:
+        """What the answer to ``question`` would quote (nothing when it is refused), leaving
+        the reading of the question being answered as it was."""
+        reading, chosen = dict(self.reading), self._chosen
+        try:
+            self._chosen = []
+            answered = self._answer(question).answered
+            return self._chosen if answered else []
+        finally:
+            self.reading, self._chosen = reading, chosen
+
+    def _what_is_true(
+        self, claim: str, people: tuple[str, ...], chosen: list[_Candidate]
+    ) -> list[_Candidate]:
+        """The evidence for a 不是: what the report says instead (第二场对话是吴刚主持的
+        → who chaired it; 论坛是在清华大学办的 → where it was held), then what it says of
+        the person the claim was about (许佳是河南来的 → where 许佳 is from)."""
+        place = place_claimed(claim)
+        if len(people) == 1:
+            truth = self._quotes_for(claim.replace(people[0], "谁", 1))
+            person = people[0]
+            everyone = self.kb.names | frozenset(self.kb.speakers)
+            own = [  # who they are, as the report says it
+                replace(c, sentence=person_window(c.sentence, person, everyone) or c.sentence)
+                for c in self._quotes_for(f"{person}是谁")
+            ]
+        elif place:
+            truth, own = self._quotes_for(claim.replace(place, "哪里", 1)), []
+        else:
+            return chosen
+        merged: list[_Candidate] = []
+        for candidate in [*truth[:1], *own[:1], *chosen]:
+            if len(merged) == 2 or sum(len(c.sentence) for c in merged) > BODY_CHARS:
+                break
+            if all(_squash(candidate.sentence) != _squash(c.sentence) for c in merged):
+                merged.append(candidate)
+        return merged or chosen
 
     def _not_found(
         self,
@@ -678,9 +955,29 @@ class Composer:
             )
         who = known[0]
         text = self.replies.not_mentioned.format(who=who) + "\n".join(
-            f"• {q.format(who=who)}" for q in self.replies.about_someone
+            f"• {q}" for q in self._answerable_about(who, raw_question)
         )
         return Answer(raw_question, False, text, top_score=top_score, coverage=coverage)
+
+    def _answerable_about(self, who: str, asked: str) -> list[str]:
+        """Two questions about ``who`` this knowledge answers, other than the one asked
+        (吴刚讲了什么 is no suggestion after 吴刚讲了什么 was refused)."""
+        questions = [q.format(who=who) for q in self.replies.about_someone]
+        if self._suggesting:  # a suggestion tried out is not suggested on in turn
+            return questions[:2]
+        self._suggesting = True
+        reading, chosen = dict(self.reading), self._chosen
+        try:
+            asked_key = _squash(normalize_question(asked)).rstrip("?？")
+            fits = [
+                q
+                for q in questions
+                if _squash(q).rstrip("?？") != asked_key and self._answer(q).answered
+            ]
+        finally:
+            self._suggesting = False
+            self.reading, self._chosen = reading, chosen
+        return fits[:2]
 
     def _choose(
         self,
@@ -701,6 +998,7 @@ class Composer:
             sorted(near, key=lambda c: c.passage.kind in SET_APART) + candidates[len(near) :]
         )
         firsts = self._one_for_each(question, people, candidates)
+        listed_only = False
         for candidate in [*firsts, *(c for c in candidates if c not in firsts)]:
             if len(chosen) == MAX_SENTENCES:
                 break
@@ -718,7 +1016,19 @@ class Composer:
                 and len(people) == 1
                 and (item := list_item(sentence, people[0], self.kb.names))
             ):
+                if "：" not in item and self._asks_content(question):
+                    listed_only = True  # 秦满作为对话嘉宾: he took part, not what he said
+                    continue
                 sentence = item
+            elif (listed_only or self._asks_content(question)) and len(people) == 1:
+                if not self._tells_what(candidate, people[0]):
+                    continue  # 周杰发表了获奖感言: that he spoke, not what he said
+            elif (
+                question.intent is Intent.WHO
+                and not people
+                and not any(cue in question.text for cue in EVERYONE)
+            ):
+                sentence = self._of_one(asked, candidate)
             if any(_squash(sentence) in _squash(c.sentence) for c in chosen):
                 continue
             quote = self._clip(sentence, asked, BODY_CHARS - used)
@@ -728,6 +1038,47 @@ class Composer:
             chosen.append(_Candidate(quote, candidate.passage, candidate.passage_score, 0))
             used = sum(len(c.sentence) for c in chosen)
         return chosen
+
+    def _of_one(self, asked: _Asked, candidate: _Candidate) -> str:
+        """Asked who, of a sentence naming several people, the part about the one who fits:
+        their pair from a list of people and topics (全时 CEO 何军：SaaS 如何帮助政府更高效),
+        else what the sentence says of them, when it covers the question nearly as well."""
+        sentence = candidate.sentence
+        named = self.kb.people_in(sentence)
+        if len(named) < 2:
+            return sentence
+        context = self.kb.terms_in(candidate.passage.citation())
+        everyone = self.kb.names | frozenset(self.kb.speakers)
+
+        def part(person: str) -> str:
+            pair = list_item(sentence, person, self.kb.names)
+            return pair if pair and "：" in pair else person_window(sentence, person, everyone)
+
+        parts = [part(p) for p in sorted(named, key=sentence.find)]
+        best = max(parts, key=lambda p: asked.coverage(self.kb.terms_in(p) | context))
+        whole = asked.coverage(self.kb.terms_in(sentence) | context)
+        return (
+            best if asked.coverage(self.kb.terms_in(best) | context) >= whole - 0.05 else sentence
+        )
+
+    @staticmethod
+    def _says_of(candidate: _Candidate, person: str) -> bool:
+        return person in candidate.sentence or candidate.passage.speaker == person
+
+    def _tells_what(self, candidate: _Candidate, person: str) -> bool:
+        """Whether a sentence tells what ``person`` said or did: a sentence of their talk, or
+        one where they speak (赵敏主持大会论坛，他强调…), not one that names them only."""
+        if candidate.passage.speaker == person:
+            return True
+        everyone = self.kb.names | frozenset(self.kb.speakers)
+        window = person_window(candidate.sentence, person, everyone)
+        return any(verb in window for verb in lexicon.speech_verbs())
+
+    @staticmethod
+    def _asks_content(question: Question) -> bool:
+        """Whether a question asks what someone said or did there (介绍了什么, 具体), which
+        a list naming them among others, with no topic of theirs, does not tell."""
+        return any(cue in question.text for cue in lexicon.content_cues())
 
     @staticmethod
     def _nearly(question: Question) -> float:
@@ -749,8 +1100,10 @@ class Composer:
         lead = "".join(f"以下是关于“{name}”的内容：\n" for _, name in understood.corrections)
         first = chosen[0]
         if understood.yes_no:
-            lead += "是的。" if self._verdict(asked, people, chosen) else "不是。"
-        elif question.intent is Intent.COUNT and (count := count_in(first.sentence, asked)):
+            lead += "是的。" if self._verdict(asked, people, chosen, understood.text) else "不是。"
+        elif question.intent is Intent.COUNT and (
+            count := count_in(first.sentence, asked, self.kb.names)
+        ):
             lead += f"{count}。"
         elif (
             first.passage.speaker
@@ -761,44 +1114,66 @@ class Composer:
             lead += f"{first.passage.speaker}："
         return lead
 
-    def _verdict(self, asked: _Asked, people: tuple[str, ...], chosen: list[_Candidate]) -> bool:
-        """Yes or no, on the evidence quoted. A claim about a person's post or organisation
-        (赵敏是光明网的吗) is checked against that person's roles; any other claim must be
-        made whole in one clause of a quoted sentence that names the person asked about,
-        and not denied there (不完全等同于)."""
+    def _verdict(
+        self, asked: _Asked, people: tuple[str, ...], chosen: list[_Candidate], claim_text: str
+    ) -> bool:
+        """Yes or no, on the evidence quoted. The claim (what it says that the knowledge could
+        confirm) must be made whole of the person asked about: in one of their roles, or in
+        what a quoted sentence says of them (their clause and the clauses around it that name
+        nobody else), read with the passage's own heading; of no one, in one quoted sentence.
+        Not denied there (不完全等同于), and not with another count (四种 where it says 三种)."""
         light = self._max_weight * LIGHT_WEIGHT
         named = frozenset().union(*(self.kb.terms_in(p) for p in people)) if people else frozenset()
         # what the claim says that the knowledge could confirm (名单 in 50强名单 it never uses)
         claim = [
             t
             for t, w in asked.weights.items()
-            if w > light and t not in named and (self.kb.knows(t) or t in asked.alternatives)
+            if w > light
+            and t not in named
+            and t not in lexicon.light_verbs()  # 参与: said as 一起启动, not in those words
+            and (self.kb.knows(t) or t in asked.alternatives)
         ]
 
-        def holds(terms: frozenset[str] | set[str]) -> bool:
+        def holds(text: str) -> bool:
+            terms, squashed = self.kb.terms_in(text), _squash(text).lower()
             return all(
-                t in terms or not asked.alternatives.get(t, frozenset()).isdisjoint(terms)
+                t in terms or any(p.lower() in squashed for p in asked.phrases.get(t, ()))
                 for t in claim
             )
 
+        def context(candidate: _Candidate) -> str:
+            return f"{candidate.passage.speaker or ''}，{candidate.passage.citation()}"
+
         if len(people) == 1 and self.resources.entities:
             person = people[0]
-            every_role = frozenset().union(
-                *(self.kb.terms_in(r) for rs in self.kb.roles.values() for r in rs)
-            )
-            if claim and holds(every_role):  # the claim names a post or an organisation
-                own = frozenset().union(
-                    *(self.kb.terms_in(r) for r in self.kb.roles.get(person, []))
-                )
-                return holds(own)
-            chosen = [c for c in chosen if person in c.sentence or c.passage.speaker == person]
-        holding = [
-            clause
-            for candidate in chosen
-            for clause in _CLAIM_CLAUSE.findall(candidate.sentence)
-            if holds(self.kb.terms_in(clause) | self.kb.terms_in(candidate.passage.speaker or ""))
-        ]
-        return bool(holding) and not any(_DENIAL.search(clause) for clause in holding)
+            if claim and any(holds(role) for role in self.kb.roles.get(person, [])):
+                return True
+            everyone = self.kb.names | frozenset(self.kb.speakers)
+            texts = [
+                (c, person_window(c.sentence, person, everyone) or c.sentence)
+                for c in chosen
+                if person in c.sentence or c.passage.speaker == person
+            ]
+        else:
+            texts = [(c, run) for c in chosen for run in _carried_runs(c.sentence)]
+        holding = [text for candidate, text in texts if holds(f"{text}，{context(candidate)}")]
+        if not holding:
+            return False
+        place = place_claimed(claim_text)
+        if place and not any(
+            place in held for text in holding for held in places_held(_squash(text))
+        ):
+            return False  # 论坛是在清华大学办的: 清华大学 is named, not as where it was held
+        said = set().union(*(counts_in(text) for text in holding))
+        asked_counts = counts_in(claim_text)
+        if asked_counts and said and asked_counts.isdisjoint(said):
+            return False
+        return not any(
+            _DENIAL.search(clause)
+            for text in holding
+            for clause in _CLAIM_CLAUSE.findall(text)
+            if any(t in self.kb.terms_in(clause) for t in claim)
+        )
 
     def _told_apart(self, citations: list[Citation]) -> list[Citation]:
         """Two paragraphs of one talk would be cited by the same line: add each one's place."""

@@ -48,6 +48,24 @@ _INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
         Intent.WHERE,
         ("哪里", "哪儿", "在哪", "什么地方", "何处", "地点", "会场", "场地", "哪个城市", "地址"),
     ),
+    # 哪几位 / 都有谁 ask for the people, not how many
+    (
+        Intent.WHO,
+        (
+            "哪几位",
+            "哪几个人",
+            "哪些人",
+            "都有谁",
+            "有哪些嘉宾",
+            "有哪些专家",
+            # 那位副主任叫什么: a person's name, not a title
+            "那位",
+            "那个人",
+            "那个专家",
+            "那个嘉宾",
+            "那个领导",
+        ),
+    ),
     (
         Intent.COUNT,
         (
@@ -121,19 +139,16 @@ _GREETINGS = {
 }  # fmt: skip
 
 _THANKS = {
-    "谢谢",
-    "多谢",
-    "谢了",
-    "感谢",
-    "谢谢你",
-    "thanks",
-    "thank you",
-    "好的",
-    "ok",
-    "知道了",
-    "再见",
-    "拜拜",
-}
+    "谢谢", "多谢", "谢了", "感谢", "thanks", "thank you", "thx", "好的", "ok", "知道了", "再见",
+    "拜拜", "辛苦了", "太好了", "明白了", "收到", "了解了", "懂了", "好", "嗯",
+}  # fmt: skip
+# A thanks is often led or rounded off (好的谢谢你, 嗯嗯多谢啦, 谢谢你呀): these are peeled
+# off both ends before the rest is looked up.
+_SOCIAL_EDGES = re.compile(
+    r"^(?:好的|好吧|好|嗯+|哦+|噢|ok|okay|明白了|知道了|收到|了解了)(?=.)|"
+    r"(?<=.)(?:你|您|你们|啦|了|呀|啊|哈|哦|喔|哈哈|嘿嘿|大家)+$"
+)
+_PUNCTUATION = re.compile(r"[\s?？!！。.,，~～、]+")
 
 _TRAILING = re.compile(r"[\s?？!！。.,，~～]+$")
 
@@ -149,7 +164,18 @@ class Question:
 
 
 def is_thanks(text: str) -> bool:
-    return _TRAILING.sub("", text.strip().lower()) in _THANKS
+    """Thanks or a goodbye, however it is led or rounded off."""
+    text = _PUNCTUATION.sub("", text.strip().lower())
+    for _ in range(3):
+        if text in _THANKS:
+            return True
+        text = _SOCIAL_EDGES.sub("", text)
+    return text in _THANKS
+
+
+def is_social(text: str) -> bool:
+    """A greeting, thanks or goodbye: never a follow-up of the question before it."""
+    return is_greeting(text) or is_thanks(text)
 
 
 def is_greeting(text: str) -> bool:
@@ -160,6 +186,8 @@ def is_greeting(text: str) -> bool:
 # Asked of each of several things named (王强和张明的题目分别是什么): how to answer, not
 # what about.
 RESPECTIVELY = ("分别", "各自", "各是")
+# Asked who, of several at once (哪些嘉宾, 都有谁): the whole list is the answer.
+EVERYONE = ("哪些", "哪几", "都有谁", "有谁", "都是谁", "都有哪", "都谁")
 
 _ALL_CUES = sorted(
     {cue for _, cues in _INTENT_CUES for cue in cues} | set(RESPECTIVELY), key=len, reverse=True
@@ -196,6 +224,21 @@ _LATIN = re.compile(r"[A-Za-z]{2,}(?:[ -]+[A-Za-z]{2,})+")
 _WHO = re.compile(r"主持|担任|代表|颁奖|发表|主任|院长|部长|秘书长|专家|教授|总经理|书记")
 
 
+# 论坛是在清华大学办的: a claim of where something took place, and the place it names
+_PLACE_CLAIMED = re.compile(r"在(?P<place>[^，。；\s]{2,16}?)(?:办|举办|举行|召开|开)")
+
+
+def place_claimed(claim: str) -> str | None:
+    """The place a yes/no claim says something took place in, if it says so."""
+    match = _PLACE_CLAIMED.search(claim)
+    return match.group("place") if match else None
+
+
+def places_held(sentence: str) -> list[str]:
+    """The spans of a sentence that say where something took place (在北京大学中关新园隆重举行)."""
+    return [m.group() for m in _PLACE.finditer(sentence)]
+
+
 def intent_bonus(intent: Intent, sentence: str, names: frozenset[str]) -> float:
     """How well a sentence carries the kind of fact asked for (0 … 1)."""
     if intent is Intent.WHEN:  # a date, or the event itself (在论坛正式成立)
@@ -224,10 +267,23 @@ _ASKING_FOR = re.compile(
 )
 
 
+_COUNTING = re.compile(r"^(?:几|多少)")
+
+
+def counted_words(tagged: list[tuple[str, str]]) -> list[str]:
+    """What a how-many question counts: the noun after 几位, 多少 (多少员工 → 员工)."""
+    return [
+        word
+        for (before, _), (word, flag) in itertools.pairwise(tagged)
+        if _ASKING_FOR.match(before) and _COUNTING.match(before) and flag[:1] == "n"
+    ]
+
+
 def answer_type_words(tagged: list[tuple[str, str]]) -> set[str]:
-    """Nouns that only say what kind of thing the answer is, given (word, tag) pairs."""
+    """Nouns that only say what kind of thing the answer is, given (word, tag) pairs. What a
+    count counts is not one of them: 多少员工 needs a number of employees, not any number."""
     return {
         word
         for (before, _), (word, flag) in itertools.pairwise(tagged)
-        if _ASKING_FOR.match(before) and flag[:1] in ("n", "v")
+        if _ASKING_FOR.match(before) and flag[:1] in ("n", "v") and not _COUNTING.match(before)
     }

@@ -18,6 +18,7 @@ question was read as it was.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from functools import lru_cache
 # process) is never needed: its documented switches leave it unloaded.
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 from bot.qa import lexicon
 from knowledge.base import KnowledgeBase
@@ -56,6 +57,7 @@ class Understanding:
     dropped: tuple[str, ...] = ()  # filler removed
     aliases: tuple[tuple[str, str], ...] = ()  # (as typed, the name it means)
     corrections: tuple[tuple[str, str], ...] = ()  # (as typed, the known name it sounds like)
+    recut: tuple[tuple[str, str], ...] = ()  # (jieba's word, the cut that reads the knowledge)
     synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (user's word, report's words)
     weak_synonyms: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())  # from 词林
 
@@ -66,6 +68,7 @@ class Understanding:
             "dropped": list(self.dropped),
             "aliases": [list(pair) for pair in self.aliases],
             "corrections": [list(pair) for pair in self.corrections],
+            "recut": [list(pair) for pair in self.recut],
             "synonyms": {w: list(m) for w, m in self.synonyms},
             "weak_synonyms": {w: list(m) for w, m in self.weak_synonyms},
         }
@@ -126,6 +129,29 @@ def sound(text: str) -> tuple[str, ...]:
     return tuple(_char_sound(ch) for ch in text)
 
 
+@lru_cache(maxsize=20_000)
+def _char_readings(char: str) -> tuple[str, ...]:
+    """Every reading of a character (乐: le and yue), folded: a name is spelt by whichever
+    its owner uses, which a character-at-a-time reading cannot know."""
+    readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
+    folded = tuple(dict.fromkeys(_fold(r) for r in readings[0])) if readings else ()
+    return folded or (_char_sound(char),)
+
+
+MAX_READINGS = 8  # of one name: a name of many polyphonic characters keeps its first ones
+
+
+def readings(text: str) -> list[tuple[str, ...]]:
+    """Each way ``text`` may sound (at most MAX_READINGS), the usual reading first."""
+    out = [sound(text)]
+    for combo in itertools.product(*(_char_readings(ch) for ch in text)):
+        if len(out) >= MAX_READINGS:
+            break
+        if combo not in out:
+            out.append(combo)
+    return out
+
+
 _SOUNDS: dict[str, dict[tuple[str, ...], frozenset[str]]] = {}
 
 
@@ -137,12 +163,22 @@ def _sounds(kb: KnowledgeBase) -> dict[tuple[str, ...], frozenset[str]]:
         by_sound: dict[tuple[str, ...], set[str]] = {}
         for word in kb.names | kb.entity_words:
             if len(word) >= TYPO_MIN_CHARS and all(_HAN.match(ch) for ch in word):
-                by_sound.setdefault(sound(word), set()).add(word)
+                for reading in readings(word):
+                    by_sound.setdefault(reading, set()).add(word)
         found = {key: frozenset(words) for key, words in by_sound.items()}
         if len(_SOUNDS) >= 4:
             _SOUNDS.clear()
         _SOUNDS[kb.version] = found
     return found
+
+
+def _spelt_so(text: str, start: int, size: int, kb: KnowledgeBase) -> bool:
+    """Whether the window, with a neighbouring character, is written so in the sources:
+    北达 of 北达软 is the sources' own spelling, not a typo of 北大. Looked at only for a
+    window about to be corrected."""
+    spans = {text[max(start - 1, 0) : start + size], text[start : start + size + 1]}
+    spans = {span for span in spans if len(span) > size}
+    return any(span in p.text for p in kb.passages for span in spans)
 
 
 def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
@@ -164,7 +200,6 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
     # a mistyped name is cut on its own, or into pieces (杨|雪山): a window that begins or
     # ends inside a word (求见中 of 求见|中国) is not one
     edges = {start for _, start, _ in tokens} | {end for _, _, end in tokens}
-    sounds = sound(text)
     for size in lengths:
         start = 0
         while start + size <= len(text):
@@ -178,20 +213,94 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
             ):
                 start += 1
                 continue
-            matches = by_sound.get(sounds[start : start + size], frozenset())
+            matches = frozenset().union(*(by_sound.get(r, frozenset()) for r in readings(window)))
             names = [
                 n
                 for n in matches
                 if n != window and sum(a == b for a, b in zip(n, window, strict=True)) >= 1
             ]
-            if len(names) == 1 and names[0] not in text:
+            if len(names) == 1 and names[0] not in text and not _spelt_so(text, start, size, kb):
                 fixes.append((window, names[0]))
                 text = text[:start] + names[0] + text[start + size :]
-                sounds = sound(text)
                 start += size
             else:
                 start += 1
     return text, fixes
+
+
+def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
+    """jieba's verbs the knowledge never uses that, cut in two, join a neighbour into a word
+    it does use: 打|造成 is 打造|成 (an unknown verb would refuse the question). A word that names a fact (创办, 下载) joins nothing and
+    stays whole. The cut is kept as a space, which jieba never joins across."""
+    tokens = list(kb.tokenizer.jieba.tokenize(text))
+    cuts: list[tuple[int, str, str]] = []
+    for i, (word, start, _) in enumerate(tokens):
+        if len(word) < 2 or not all(_HAN.match(ch) for ch in word) or kb.knows(word):
+            continue
+        if [flag for _, flag in kb.tokenizer.tag(word)] != ["v"]:
+            continue  # a noun the knowledge never uses (微信号) weighs in full, cut or not
+        before = tokens[i - 1][0] if i else ""
+        after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+        for k in range(1, len(word)):
+            left, right = word[:k], word[k:]
+            joined = (before + left, right + after)
+            if any(len(w) > len(word) - 1 and kb.knows(w) for w in joined) and all(
+                kb.knows(side) or kb.knows(w) or len(side) == 1
+                for side, w in zip((left, right), joined, strict=True)
+            ):
+                cuts.append((start + k, word, f"{left} {right}"))
+                break
+    for at, _, _ in reversed(cuts):
+        text = f"{text[:at]} {text[at:]}"
+    return text, [(word, cut) for _, word, cut in cuts]
+
+
+def _whole_words(text: str, start: int, end: int, kb: KnowledgeBase) -> str:
+    """``text[start:end]`` widened to the words it cuts (…信息化委 → …信息化委员会), so the
+    name reads as the passage's own words do."""
+    for _, a, b in kb.tokenizer.jieba.tokenize(text):
+        if a < start < b:
+            start = a
+        if a < end < b:
+            end = b
+    return text[start:end]
+
+
+ABBREVIATION_MAX_CHARS = 6
+ABBREVIATION_SCOPE = 8  # passages looked in: those the rest of the question finds
+
+
+def _abbreviations(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[str, ...]]]:
+    """Short forms of names the passages spell out (经信委 → 经济和信息化委, 北大软工中心 →
+    北大软件工程研究中心): a run of the question's words, one of them unknown to the
+    knowledge, whose characters appear in order, first and last in place, in one name of
+    the passages the rest of the question finds, and in only one. Read as a synonym."""
+    tokens = list(kb.tokenizer.jieba.tokenize(text))
+    if not any(len(w) > 1 and _HAN.match(w) and not kb.knows(w) for w, _, _ in tokens):
+        return []
+    known = [w for w, _, _ in tokens if kb.knows(w)]
+    texts = ["".join(p.text.split()) for p, _ in kb.search_terms(known, ABBREVIATION_SCOPE)]
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for i, (word, _, _) in enumerate(tokens):
+        if len(word) < 2 or not all(_HAN.match(ch) for ch in word) or kb.knows(word):
+            continue
+        for start in range(max(0, i - 2), i + 1):
+            for end in range(i + 1, min(len(tokens), i + 3) + 1):
+                span = "".join(w for w, _, _ in tokens[start:end])
+                if not 3 <= len(span) <= ABBREVIATION_MAX_CHARS or not all(
+                    _HAN.match(ch) for ch in span
+                ):
+                    continue
+                pattern = re.compile(".{0,4}?".join(map(re.escape, span)))
+                spelt = {
+                    _whole_words(t, m.start(), m.end(), kb)
+                    for t in texts
+                    for m in pattern.finditer(t)
+                    if len(span) < m.end() - m.start() <= 3 * len(span)
+                }
+                if len(spelt) == 1 and not any(span in w for w, _ in found):
+                    found.append((span, (spelt.pop(),)))
+    return found
 
 
 _ORDINAL_PART = re.compile(
@@ -287,7 +396,10 @@ def understand(text: str, kb: KnowledgeBase, resources: Resources = EVERYTHING) 
     corrections: list[tuple[str, str]] = []
     if resources.typos:
         text, corrections = _correct_names(text, kb)
+    text, recut = _recut(text, kb)
     synonyms = _synonyms(text, kb, kb.synonyms, lexicon.synonyms()) if resources.synonyms else []
+    if resources.aliases:
+        synonyms += _abbreviations(text, kb)
     return Understanding(
         raw=raw,
         text=text or raw,
@@ -295,6 +407,7 @@ def understand(text: str, kb: KnowledgeBase, resources: Resources = EVERYTHING) 
         dropped=tuple(dropped),
         aliases=tuple(aliases),
         corrections=tuple(corrections),
+        recut=tuple(recut),
         synonyms=tuple(synonyms),
         weak_synonyms=tuple(_weak_synonyms(text, kb)) if resources.cilin else (),
     )

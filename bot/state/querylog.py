@@ -108,9 +108,16 @@ CREATE TABLE IF NOT EXISTS reloads (
     passages INTEGER,
     took_ms REAL,
     error TEXT,
-    origin TEXT
+    origin TEXT,
+    state TEXT,  -- building, ok, refused; NULL in rows written before states existed
+    pid INTEGER  -- of the building process: a build whose process is gone was interrupted
 );
 """
+RELOAD_COLUMNS = ("state", "pid")  # added since the table was first made
+INTERRUPTED = (
+    "the build did not finish: its process ended (killed, or restarted) before it was done; "
+    "the previous knowledge kept serving"
+)
 
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -159,6 +166,10 @@ class QueryLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(SCHEMA)
+            have = {row[1] for row in db.execute("PRAGMA table_info(reloads)")}
+            for column in RELOAD_COLUMNS:
+                if column not in have:  # a log made by an older release
+                    db.execute(f"ALTER TABLE reloads ADD COLUMN {column}")
             self._summarise_older(db)
 
     @staticmethod
@@ -301,15 +312,29 @@ class QueryLog:
         writer.join(timeout)
         self._writer = None
 
-    def record_reload(self, **fields: Any) -> None:
-        """Reloads are rare and admins look for them at once: written straight away."""
-        columns = ("ok", "version", "previous", "documents", "passages", "took_ms", "error")
-        values = [fields.get(c) for c in columns]
+    _RELOAD_FIELDS = ("ok", "version", "previous", "documents", "passages", "took_ms", "error")
+
+    def record_reload(self, **fields: Any) -> int:
+        """Reloads are rare and admins look for them at once: written straight away. A
+        build is recorded as it starts (``state`` building, with its process), so one that
+        never ends, its worker killed, still shows, as interrupted; the row's id is for
+        ``finish_reload``."""
+        columns = (*self._RELOAD_FIELDS, *RELOAD_COLUMNS)
         with self._connect() as db:
-            db.execute(
+            cursor = db.execute(
                 f"INSERT INTO reloads (at, origin, {', '.join(columns)})"
                 f" VALUES (?, ?, {', '.join('?' * len(columns))})",
-                [time.time(), fields.get("origin"), *values],
+                [time.time(), fields.get("origin"), *(fields.get(c) for c in columns)],
+            )
+            return int(cursor.lastrowid or 0)
+
+    def finish_reload(self, row: int, **fields: Any) -> None:
+        """How the build recorded as ``row`` ended."""
+        columns = (*self._RELOAD_FIELDS, "state")
+        with self._connect() as db:
+            db.execute(
+                f"UPDATE reloads SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
+                [*(fields.get(c) for c in columns), row],
             )
 
     # -- reading -----------------------------------------------------------------------
@@ -385,4 +410,33 @@ class QueryLog:
         with self._connect() as db:
             db.row_factory = sqlite3.Row
             rows = db.execute("SELECT * FROM reloads ORDER BY id DESC LIMIT ?", (limit,))
-            return [{**dict(row), "ok": bool(row["ok"])} for row in rows]
+            return [_reload_row(dict(row)) for row in rows]
+
+
+def _reload_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A reload as admins read it: ``state`` ok, refused, building or interrupted."""
+    state = row.get("state") or ("ok" if row["ok"] else "refused")
+    if state == "building" and not _alive(row.get("pid")):
+        state, row["error"] = "interrupted", INTERRUPTED
+    return {**row, "ok": bool(row["ok"]), "state": state}
+
+
+def _alive(pid: int | None) -> bool:
+    """Whether a process of this machine (the log is per machine) still runs; a killed one
+    not yet reaped by its parent (a zombie) does not."""
+    if not pid:
+        return False
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return fields[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except (OSError, IndexError):  # no /proc: ask the kernel
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    return True

@@ -25,13 +25,15 @@ SOCKET_TIMEOUT = 0.5  # seconds, to connect and for each reply
 T = TypeVar("T")
 
 
-def redis_client(url: str, timeout: float = SOCKET_TIMEOUT) -> redis.Redis:
+def redis_client(
+    url: str, timeout: float = SOCKET_TIMEOUT, connect_timeout: float | None = None
+) -> redis.Redis:
     """A client that gives up quickly. A refused connection is retried once, at once: after
     a Redis restart each pooled connection is stale and fails on first use, which is no
     outage. A timeout is not retried, so a hung server costs one ``timeout`` per call."""
     return redis.Redis.from_url(
         url,
-        socket_connect_timeout=timeout,
+        socket_connect_timeout=timeout if connect_timeout is None else connect_timeout,
         socket_timeout=timeout,
         retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
     )

@@ -33,7 +33,7 @@ def token_matches(given: str) -> bool:
 def _require_token() -> Response | None:
     if not get_engine().config.admin_token:
         return _error(403, "the admin API is off: set BOT_ADMIN_TOKEN to use it")
-    wait = throttle.retry_after()
+    wait = throttle.claim()
     if wait is not None:
         response = _error(429, "too many wrong admin tokens from this address; try later")
         response.headers["Retry-After"] = str(wait)
@@ -44,6 +44,7 @@ def _require_token() -> Response | None:
         response = _error(401, "missing or wrong admin token")
         response.headers["WWW-Authenticate"] = 'Bearer realm="forumbot admin"'
         return response
+    throttle.succeeded()
     return None
 
 

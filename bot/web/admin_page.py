@@ -162,12 +162,13 @@ def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
 def login() -> Any:
     target = request.values.get("next")
     if request.method == "POST":
-        wait = throttle.retry_after()
+        wait = throttle.claim()
         if wait is not None:
             message = "登录失败次数过多，请 15 分钟后再试。 Too many failed logins."
             page, status = _page("admin/login.html", 429, error=message, next=target)
             return Response(page, status, headers={"Retry-After": str(wait)})
         if token_matches(request.form.get("token", "")):
+            throttle.succeeded()
             session.clear()  # a fresh session: nothing from before the login survives it
             session.permanent = True
             session["admin"] = _login_tag()
@@ -277,11 +278,14 @@ def passages() -> Any:
     )
 
 
-@bp.get("/admin/hit-test")
+@bp.route("/admin/hit-test", methods=["GET", "POST"])
 def hit_test() -> Any:
-    """Read only, so a GET form: what a user asking ``q`` gets, and the passages behind it.
-    Asked on the admin channel, which the query log leaves out."""
-    question = request.args.get("q", "").strip()
+    """What a user asking ``q`` gets, and the passages behind it; asked on the admin
+    channel, which the query log leaves out. The form POSTs (with its CSRF token, as every
+    form here): in a URL, a question of 500 Chinese characters is 4,500 bytes, past what
+    proxies and gunicorn take in a request line by default. GET stays, for the Unanswered
+    page's links."""
+    question = request.values.get("q", "").strip()
     if not question:
         return _page("admin/hit_test.html", question="")
     if len(question) > MAX_QUESTION:
@@ -322,7 +326,9 @@ def unanswered() -> Any:
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
-    return render_template(template, logged_in=logged_in(), **context), status
+    return render_template(
+        template, logged_in=logged_in(), max_question=MAX_QUESTION, **context
+    ), status
 
 
 @bp.app_template_filter("admin_time")

@@ -29,6 +29,7 @@ def healthz() -> ResponseReturnValue:
         wanted_version=wanted,
         building=engine.building,  # the version this worker's reload is building, if any
         behind=engine.behind,
+        updating=engine.updating,  # how it is getting the wanted version (shared store, folder)
         documents=len(kb.documents),
         passages=len(kb.passages),
         uptime_s=round(time.time() - engine.started_at, 1),

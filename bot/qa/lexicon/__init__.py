@@ -5,6 +5,9 @@ Each list is a data file beside this module, read once per process:
 * ``filler.txt``: chat and voice filler (请问一下, 我想知道, 呀) removed from a question;
 * ``colloquial.txt``: spoken forms read as written ones (叫啥 => 叫什么), Solr's ``=>`` form;
 * ``synonyms.txt``: words for what reports call otherwise (峰会 => 论坛), Solr's format;
+* ``content_cues.txt``: words asking what someone said or did in detail (介绍了, 具体): a
+  list that only names them does not answer;
+* ``speech_verbs.txt``: verbs that bring what someone said (强调, 指出);
 * ``light_verbs.txt``: verbs a question may use that name no fact (提到, 包括); any other
   verb the knowledge never uses (出生, 毕业) names one, and weighs in full;
 * ``evidence.txt``: what a quoted sentence must contain for a precise question (几点 → a
@@ -61,6 +64,18 @@ def colloquial() -> tuple[SynonymRule, ...]:
 @functools.cache
 def synonyms() -> SynonymTable:
     return _table("synonyms.txt")
+
+
+@functools.cache
+def content_cues() -> tuple[str, ...]:
+    """Words asking what someone said or did in detail (介绍了, 具体)."""
+    return tuple(_lines("content_cues.txt"))
+
+
+@functools.cache
+def speech_verbs() -> tuple[str, ...]:
+    """Verbs that bring what someone said (强调, 指出): a sentence with one tells content."""
+    return tuple(_lines("speech_verbs.txt"))
 
 
 @functools.cache

@@ -1,0 +1,194 @@
+"""With Redis, a reload on one machine reaches the others as the build it made: two apps with
+their own BOT_DATA_DIR and knowledge folders of their own (two machines) share one real
+redis-server. The other machine's folder holds something else, so serving what it holds
+would be wrong: it must serve the reloading machine's build, fetched from Redis, or say it
+cannot."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot.state.builds import KEEP, SharedBuilds
+from bot.web import create_app
+from knowledge.cache import BuildCache
+from tests.conftest import PERSONA_FILE, REPORT
+from tests.gunicorn_support import ADMIN_TOKEN, production_settings, start_server
+from tests.test_admin_api import ADMIN, AGENDA, AGENDA_QUESTION
+from tests.test_e2e_gunicorn import client
+from tests.wechat_support import WeChat, webhook_config
+
+OTHER = "# 另一份\n\n这台机器的文件夹里是另一份文件，从未重新加载过。\n"
+
+
+@pytest.fixture
+def url(redis_server) -> str:
+    redis.Redis.from_url(redis_server.url).flushdb()  # each test starts a new deployment
+    return redis_server.url
+
+
+def machine(root: Path, name: str, url: str, **settings):
+    """An app with a data folder and a knowledge folder of its own, as a machine has."""
+    folder = root / f"sources-{name}"
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        shutil.copy(REPORT, folder)
+        shutil.copy(PERSONA_FILE, folder)
+    config = webhook_config(root / f"data-{name}", knowledge_dir=folder, redis_url=url, **settings)
+    return create_app(config), folder
+
+
+def health(app) -> dict:
+    return app.test_client().get("/healthz").get_json()
+
+
+def settled(app, deadline: float = 30) -> dict:
+    """/healthz once the worker is no longer getting a version (each request syncs)."""
+    end = time.monotonic() + deadline
+    while True:
+        state = health(app)
+        if state["status"] != "updating" or time.monotonic() > end:
+            return state
+        time.sleep(0.1)
+
+
+def reload(app) -> dict:
+    response = app.test_client().post("/admin/reload", headers=ADMIN)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def replace_folder(folder: Path) -> None:
+    """What the other machine's folder holds by now: not what was reloaded."""
+    shutil.rmtree(folder)
+    folder.mkdir()
+    (folder / "other.md").write_text(OTHER, "utf-8")
+
+
+def test_another_machine_serves_the_reloaded_build_not_its_own_folder(tmp_path, url, caplog):
+    caplog.set_level("INFO")
+    a, folder_a = machine(tmp_path, "a", url)
+    b, folder_b = machine(tmp_path, "b", url)
+    assert health(a)["knowledge_version"] == health(b)["knowledge_version"]
+    (folder_a / "agenda.md").write_text(AGENDA, "utf-8")
+    new = reload(a)["version"]
+    replace_folder(folder_b)
+
+    state = settled(b)
+    assert state["status"] == "ok", state
+    assert state["knowledge_version"] == new
+    assert "十点半" in WeChat(b).text(AGENDA_QUESTION).text
+    assert "knowledge fetched from the shared store" in caplog.text
+    # a machine that starts now, with a folder of its own, serves the same build at once
+    c, folder_c = machine(tmp_path, "c", url)
+    assert health(c)["knowledge_version"] == new and health(c)["status"] == "ok"
+    assert not (folder_c / "agenda.md").exists()
+
+
+def test_without_a_shared_copy_the_other_machine_says_why_it_is_behind(tmp_path, url, caplog):
+    a, folder_a = machine(tmp_path, "a", url, shared_build_mb=0.001)
+    b, folder_b = machine(tmp_path, "b", url)
+    before = health(b)["knowledge_version"]
+    (folder_a / "agenda.md").write_text(AGENDA, "utf-8")
+    reload(a)
+    assert "knowledge build not shared: larger than BOT_SHARED_BUILD_MB" in caplog.text
+    replace_folder(folder_b)
+
+    state = settled(b)
+    assert state["status"] == "behind" and state["knowledge_version"] == before, state
+    assert "does not hold this build" in state["behind"]
+    assert "出处" in WeChat(b).text("杨学山的演讲题目是什么？").text  # still answering
+    # a machine that starts now cannot get it either: it says so, rather than "updating"
+    c, _ = machine(tmp_path, "c", url)
+    assert health(c)["status"] == "behind" and "does not hold this build" in health(c)["behind"]
+
+
+def test_a_damaged_shared_copy_is_refused_by_its_hash(tmp_path, url):
+    a, folder_a = machine(tmp_path, "a", url)
+    b, folder_b = machine(tmp_path, "b", url)
+    before = health(b)["knowledge_version"]
+    (folder_a / "agenda.md").write_text(AGENDA, "utf-8")
+    reload(a)
+    client = redis.Redis.from_url(url)
+    chunks = [k for k in client.keys("forumbot:knowledge:build:*") if k.endswith(b":0")]
+    assert chunks
+    for key in chunks:
+        client.setrange(key, 100, b"damaged")
+    replace_folder(folder_b)
+
+    state = settled(b)
+    assert state["status"] == "behind" and state["knowledge_version"] == before, state
+    assert "does not match its hash" in state["behind"]
+
+
+def test_only_the_stamped_build_and_the_previous_one_are_kept(tmp_path, url):
+    a, folder = machine(tmp_path, "a", url)
+    for n in range(3):
+        (folder / "agenda.md").write_text(AGENDA + f"\n第{n}版。\n", "utf-8")
+        reload(a)
+    client = redis.Redis.from_url(url)
+    kept = [k.decode() for k in client.lrange("forumbot:knowledge:builds", 0, -1)]
+    assert len(kept) == KEEP
+    described = {
+        k.decode().rsplit(":", 1)[1]
+        for k in client.keys("forumbot:knowledge:build:*")
+        if k.count(b":") == 3
+    }
+    assert described == set(kept)
+    assert kept[0] == a.extensions["forumbot"].knowledge.key  # the stamped one
+
+
+def test_a_blob_is_installed_only_as_the_build_it_is(tmp_path, url):
+    a, _ = machine(tmp_path, "a", url)
+    kb = a.extensions["forumbot"].knowledge
+    blob = BuildCache(tmp_path / "data-a" / "knowledge-cache").pack(kb.key)
+    assert blob is not None
+    other = BuildCache(tmp_path / "elsewhere")
+    assert other.unpack("0" * 32, blob) is None  # not the build of that key
+    assert not (tmp_path / "elsewhere" / ("0" * 32)).exists()
+    assert other.unpack(kb.key, blob) is not None
+    published = SharedBuilds(url, 1024**3).fetch(kb.key)  # by the first start of the bot
+    assert BuildCache(tmp_path / "third").unpack(kb.key, published) is not None
+
+
+def test_two_gunicorn_machines_serve_the_reloading_ones_build_on_every_worker(tmp_path, url):
+    """The same, with the real gunicorn (two workers each) as the two machines."""
+    folders = {name: tmp_path / f"sources-{name}" for name in "ab"}
+    for folder in folders.values():
+        folder.mkdir()
+        shutil.copy(REPORT, folder)
+        shutil.copy(PERSONA_FILE, folder)
+    servers = []
+    try:
+        for name, folder in folders.items():
+            settings = production_settings(BOT_REDIS_URL=url, BOT_KNOWLEDGE_DIR=str(folder))
+            servers.append(start_server(tmp_path / f"data-{name}", **settings))
+        a, b = servers
+        (folders["a"] / "agenda.md").write_text(AGENDA, "utf-8")
+        request = urllib.request.Request(
+            a.base + "/admin/reload",
+            method="POST",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            new = json.load(response)["version"]
+        replace_folder(folders["b"])
+        end = time.monotonic() + 60
+        seen: dict[int, str] = {}
+        while time.monotonic() < end and (len(seen) < 2 or set(seen.values()) != {new}):
+            with urllib.request.urlopen(b.base + "/healthz", timeout=10) as response:
+                state = json.load(response)
+            seen[state["pid"]] = state["knowledge_version"]
+            time.sleep(0.05)
+        assert len(seen) == 2 and set(seen.values()) == {new}, seen
+        assert "knowledge fetched from the shared store" in b.output()
+        assert "十点半" in client(b, "safe").send_text("oSharedBuild0001", AGENDA_QUESTION).text
+    finally:
+        for server in servers:
+            server.stop()

@@ -242,7 +242,10 @@ class Engine:
         row = outcome.get("row")
         if exc is not None:
             fields: dict[str, str | bool | None] = {
-                "ok": False, "state": "refused", "previous": previous, "error": str(exc)
+                "ok": False,
+                "state": "refused",
+                "previous": previous,
+                "error": str(exc),
             }
             if row is None:
                 self._record_reload(origin, **fields)

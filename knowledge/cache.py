@@ -194,7 +194,8 @@ class BuildCache:
                 log.warning("cannot write the knowledge cache in %s: %s", self.root, exc)
                 return None
         built = self.load(key)
-        if built is not None and cache_key(built.documents, built.synonyms_sha256) != key:
+        made_of = (built.documents, built.synonyms_sha256, built.persona_sha256) if built else ()
+        if built is not None and cache_key(*made_of) != key:
             log.warning("refusing a shared knowledge build %s: it is not that build", key)
             shutil.rmtree(self.root / key, ignore_errors=True)
             return None

@@ -29,7 +29,9 @@ OTHER = "# 另一份\n\n这台机器的文件夹里是另一份文件，从未�
 
 @pytest.fixture
 def url(redis_server) -> str:
-    redis.Redis.from_url(redis_server.url).flushdb()  # each test starts a new deployment
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushdb()  # each test starts a new deployment
+    client.close()
     return redis_server.url
 
 
@@ -141,12 +143,12 @@ def test_only_the_stamped_build_and_the_previous_one_are_kept(tmp_path, url):
         if k.count(b":") == 3
     }
     assert described == set(kept)
-    assert kept[0] == a.extensions["forumbot"].knowledge.key  # the stamped one
+    assert kept[0] == a.extensions["forumbot"].engine.knowledge.key  # the stamped one
 
 
 def test_a_blob_is_installed_only_as_the_build_it_is(tmp_path, url):
     a, _ = machine(tmp_path, "a", url)
-    kb = a.extensions["forumbot"].knowledge
+    kb = a.extensions["forumbot"].engine.knowledge
     blob = BuildCache(tmp_path / "data-a" / "knowledge-cache").pack(kb.key)
     assert blob is not None
     other = BuildCache(tmp_path / "elsewhere")

@@ -1,4 +1,4 @@
-"""The state every worker shares, opened by one factory: stores, the Redis breaker, counters, rate limit, retry claims, the query log.
+"""The state every worker shares: stores (one factory opens them), the Redis breaker, counters, rate limit, retry claims, the query log, builds shared through Redis.
 
 One interface, several backends, as WeRoBot's session storages: the embedded store serves
 every gunicorn worker on one machine; Redis serves several machines, with the embedded store

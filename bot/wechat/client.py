@@ -178,7 +178,8 @@ class WeChatClient:
                 data = response.read()
                 return Exchange(response.status, data, self.open_reply(data))
         except urllib.error.HTTPError as exc:
-            return Exchange(exc.code, exc.read(), None)
+            with exc:  # the error holds the response, and its connection, until closed
+                return Exchange(exc.code, exc.read(), None)
 
     def send_text(self, openid: str, content: str, *, msg_id: int | None = None) -> Exchange:
         xml = render_message(

@@ -146,8 +146,13 @@ def test_a_build_killed_mid_way_shows_as_interrupted_in_the_reload_history(tmp_p
         assert building is not None, "no worker said it was building"
         os.kill(building, signal.SIGKILL)
         stats = urllib.request.Request(server.base + "/admin/stats", headers=admin)
-        with urllib.request.urlopen(stats, timeout=30) as response:
-            history = json.load(response)["reloads"]
+        deadline = time.monotonic() + 30  # until gunicorn's master has reaped the killed one
+        while True:
+            with urllib.request.urlopen(stats, timeout=30) as response:
+                history = json.load(response)["reloads"]
+            if history[0]["state"] != "building" or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         assert history[0]["state"] == "interrupted", history
         assert "did not finish" in history[0]["error"]
         assert health(server)["status"] == "ok"  # the previous knowledge kept serving

@@ -33,6 +33,7 @@ from bot.question import (
 from bot.understanding import EVERYTHING, Resources, Understanding, understand
 from knowledge.base import KnowledgeBase
 from knowledge.model import Passage
+from knowledge.passages import TITLE_RE
 
 MAX_REPLY_BYTES = 2048  # WeChat's limit for a passive text reply
 MAX_QUESTION_CHARS = 200  # longer input is cut before tokenising: nobody asks in essays
@@ -195,6 +196,30 @@ def _carried_runs(sentence: str) -> list[str]:
         else:
             runs.append(clause)
     return runs
+
+
+_NOW = re.compile(r"现在|目前|如今|现任|还是|仍然|依然|至今")
+_FORMER = re.compile(r"(?:原|前)[^、，,；;]*$")
+
+
+_POST_BREAK = re.compile(r"[、，,；;。：:]")
+_WHOSE_TAIL = re.compile(r"(?:的|那位|那个|这位|这个|来的|现在的|以前的|原来的)+$")
+
+
+def posts_in(text: str, former: bool = True) -> list[tuple[str, str]]:
+    """The posts ``text`` names, each whole (副部长, not 部长), with the words before it up
+    to the last break: whose post it is (工业和信息化部副部长). Posts held before (原…副部长)
+    only when ``former``."""
+    found = []
+    for match in TITLE_RE.finditer(text):
+        before = text[: match.start()]
+        breaks = [0, *(m.end() for m in _POST_BREAK.finditer(before))]
+        whose = before[breaks[-1] :]
+        if not whose.strip() and len(breaks) > 1:  # 新余市政府党组成员、副市长: the roles before
+            whose = before[breaks[-2] :]
+        if former or not _FORMER.search(whose):
+            found.append((match.group(), whose))
+    return found
 
 
 def numeral_value(text: str) -> int | None:
@@ -426,6 +451,8 @@ class Composer:
     # -- relevance -------------------------------------------------------------------
     def _weight(self, term: str, answer_types: set[str]) -> float:
         light = self._max_weight * LIGHT_WEIGHT
+        if term in lexicon.function_words():  # 还是什么角色: 还是 asks nothing
+            return min(light, self.kb.term_weight(term))
         if len(term) == 1 and not term.isascii():
             # a lone Hanzi is what jieba leaves of function words and light verbs (来, 开)
             return min(light, self.kb.term_weight(term))
@@ -744,6 +771,8 @@ class Composer:
                 candidates = self._not_only_listed(question, asked, kinds, candidates)
                 if len(people) == 1:
                     candidates = self._said_of(people[0], asked, question.text, candidates)
+                if question.intent is Intent.WHO:
+                    candidates = self._holding_post(understood.text, asked, candidates)
         if not candidates:
             return self._decided(
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
@@ -796,6 +825,53 @@ class Composer:
             )
 
         return [c for c in candidates if says(c)]
+
+    def _holding_post(
+        self, asked_text: str, asked: _Asked, candidates: list[_Candidate]
+    ) -> list[_Candidate]:
+        """Asked who holds a post (深圳光启高等理工研究院的院长是谁), the sentences that give
+        that post of that organisation: 副院长 and 院长特别助理 are other posts, CIO 时代学院
+        院长 another organisation's, and asked who holds it now, 原副部长 a post held before."""
+        wanted = posts_in(asked_text)
+        if not wanted:
+            return candidates
+        now = bool(_NOW.search(asked_text))
+        light = self._max_weight * LIGHT_WEIGHT
+
+        def head(whose: str) -> set[str]:
+            """Whose post the question asks: the names that end right before the post
+            (深圳光启高等理工研究院, not any 研究院; 智慧城市分委会 or 分委会), with the words
+            that stand for the same name."""
+            whose = _WHOSE_TAIL.sub("", _squash(whose).lower())
+            ends = [
+                t
+                for t in asked.weights
+                if whose.endswith(t)
+                and asked.weights[t] > light
+                and (t in self.kb.entity_words or t in asked.phrases)  # a name, not 企业
+            ]
+            if not ends:
+                return set()
+            same = {p.lower() for t in ends for p in asked.phrases.get(t, ())} | set(ends)
+            return set(ends) | {
+                t for t in asked.weights if same & {p.lower() for p in asked.phrases.get(t, ())}
+            }
+
+        def of_it(post: str, whose: str, held: str, at: str) -> bool:
+            if not (held == post or (held.endswith(post) and not held.startswith("副"))):
+                return False
+            names = head(whose)
+            return not names or bool(names & self.kb.terms_in(at))
+
+        return [
+            c
+            for c in candidates
+            if any(
+                of_it(post, whose, held, at)
+                for post, whose in wanted
+                for held, at in posts_in(c.sentence, former=not now)
+            )
+        ]
 
     @staticmethod
     def _not_only_listed(
@@ -1178,9 +1254,17 @@ class Composer:
         def context(candidate: _Candidate) -> str:
             return f"{candidate.passage.speaker or ''}，{candidate.passage.citation()}"
 
+        posts = {m.group() for m in TITLE_RE.finditer(claim_text)}
+        now = bool(posts and _NOW.search(claim_text))
+
+        def current(text: str) -> bool:  # 杨学山现在还是副部长: 原…副部长 was before
+            return not now or bool(posts & {p for p, _ in posts_in(text, former=False)})
+
         if len(people) == 1 and self.resources.entities:
             person = people[0]
-            if claim and any(holds(role) for role in self.kb.roles.get(person, [])):
+            if claim and any(
+                holds(role) and current(role) for role in self.kb.roles.get(person, [])
+            ):
                 return True
             everyone = self.kb.names | frozenset(self.kb.speakers)
             texts = [
@@ -1192,6 +1276,8 @@ class Composer:
             texts = [(c, run) for c in chosen for run in _carried_runs(c.sentence)]
         holding = [text for candidate, text in texts if holds(f"{text}，{context(candidate)}")]
         if not holding:
+            return False
+        if not any(current(text) for text in holding):
             return False
         place = place_claimed(claim_text)
         if place and not any(

@@ -14,6 +14,7 @@ from bot.answer import (
     only_listed,
     people_listed,
     person_window,
+    posts_in,
     split_sentences,
 )
 from knowledge import build_knowledge_base
@@ -382,3 +383,33 @@ def test_people_listed_together_are_counted_without_a_moderator_apart():
 )
 def test_a_count_of_people_gives_the_number(kb, question, count):
     assert count in body(compose_answer(kb, question).text)
+
+
+def test_posts_are_read_whole_with_whose_they_are():
+    assert posts_in("原工业和信息化部副部长杨学山") == [("副部长", "原工业和信息化部")]
+    assert posts_in("原工业和信息化部副部长杨学山", former=False) == []
+    # a post right after 、: whose it is comes from the roles before
+    assert posts_in("新余市政府党组成员、副市长徐绍荣") == [("副市长", "新余市政府党组成员、")]
+
+
+@pytest.mark.parametrize(
+    ("question", "who"),
+    [
+        ("深圳光启高等理工研究院的院长是谁", None),  # it names a 副院长 and an assistant only
+        ("工信部现在的部长是谁", None),  # a former vice-minister is neither
+        ("CIO时代学院的院长是谁", "姚乐"),
+        ("中国新一代IT产业推进联盟智慧城市分委会的秘书长是谁", "邱建中"),  # not the 联盟's
+        ("新余市副市长是谁", "徐绍荣"),
+    ],
+)
+def test_asked_who_holds_a_post_the_answer_gives_that_post_of_that_body(kb, question, who):
+    answer = compose_answer(kb, question)
+    if who is None:
+        assert not answer.answered
+    else:
+        assert who in body(answer.text).split("。")[0]
+
+
+def test_a_post_held_before_is_not_held_now(kb):
+    assert body(compose_answer(kb, "杨学山现在还是工信部副部长吗").text).startswith("不是")
+    assert body(compose_answer(kb, "杨学山是工信部副部长吗").text).startswith("是")

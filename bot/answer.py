@@ -840,8 +840,8 @@ class Composer:
 
         def head(whose: str) -> set[str]:
             """Whose post the question asks: the names that end right before the post
-            (深圳光启高等理工研究院, not any 研究院; 智慧城市分委会 or 分委会), with the words
-            that stand for the same name."""
+            (深圳光启高等理工研究院, not any 研究院; 智慧城市分委会 or 分委会), as the words
+            and the report's phrases for them (北大: 北京大学)."""
             whose = _WHOSE_TAIL.sub("", _squash(whose).lower())
             ends = [
                 t
@@ -850,18 +850,14 @@ class Composer:
                 and asked.weights[t] > light
                 and (t in self.kb.entity_words or t in asked.phrases)  # a name, not 企业
             ]
-            if not ends:
-                return set()
-            same = {p.lower() for t in ends for p in asked.phrases.get(t, ())} | set(ends)
-            return set(ends) | {
-                t for t in asked.weights if same & {p.lower() for p in asked.phrases.get(t, ())}
-            }
+            return {*ends, *(p.lower() for t in ends for p in asked.phrases.get(t, ()))}
 
         def of_it(post: str, whose: str, held: str, at: str) -> bool:
             if not (held == post or (held.endswith(post) and not held.startswith("副"))):
                 return False
             names = head(whose)
-            return not names or bool(names & self.kb.terms_in(at))
+            squashed = _squash(at).lower()
+            return not names or any(name in squashed for name in names)
 
         return [
             c

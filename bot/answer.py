@@ -18,6 +18,7 @@ from bot import lexicon
 from bot.question import (
     EVERYONE,
     RESPECTIVELY,
+    WHICH_PART,
     Intent,
     Question,
     analyse,
@@ -1202,7 +1203,8 @@ class Composer:
     ) -> str:
         """What the reply says before its quotes: which name a typo was read as, the yes or
         no a yes/no question asks for, the number a count asks for, the person a who-question
-        asks for when the quote does not name them."""
+        asks for when the quote does not name them, the part of the event asked for when
+        the quote does not name it."""
         lead = "".join(f"以下是关于“{name}”的内容：\n" for _, name in understood.corrections)
         first = chosen[0]
         if understood.yes_no:
@@ -1218,6 +1220,12 @@ class Composer:
             and first.passage.speaker not in first.sentence
         ):  # a quote from a talk that does not say whose: say it
             lead += f"{first.passage.speaker}："
+        elif (
+            any(cue in question.text for cue in WHICH_PART)
+            and first.passage.section
+            and _squash(first.passage.section.split("：")[-1]) not in _squash(first.sentence)
+        ):  # 他参加的是哪场对话: a quote from that part need not name it
+            lead += f"{first.passage.section}。"
         return lead
 
     def _verdict(

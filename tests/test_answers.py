@@ -413,3 +413,8 @@ def test_asked_who_holds_a_post_the_answer_gives_that_post_of_that_body(kb, ques
 def test_a_post_held_before_is_not_held_now(kb):
     assert body(compose_answer(kb, "杨学山现在还是工信部副部长吗").text).startswith("不是")
     assert body(compose_answer(kb, "杨学山是工信部副部长吗").text).startswith("是")
+
+
+def test_asked_which_part_the_reply_names_the_part_its_quote_comes_from(kb):
+    text = body(compose_answer(kb, "郭佳参加的是哪场对话").text)
+    assert text.startswith("对话研讨：新技术与创新服务。") and "郭佳" in text

@@ -238,7 +238,7 @@ class Conversation:
         kb = engine.knowledge
         names = kb.names if kb is not None else frozenset()
         previous = state.get("asked") or ""
-        more = bool(previous) and is_more(text)
+        more = bool(previous) and is_more(text) and not self._asks_its_own(text, engine)
         if more and not _MORE.match(text):  # 还有呢？他还讲了什么: the question after it
             text = _MORE_LEAD.sub("", text) or text
         question = rewrite_follow_up(text, state.get("speaker"), names)
@@ -272,6 +272,16 @@ class Conversation:
             return Reply(NO_MORE, "answer", False, answer.top_score, question)
         self.remember(question, answer, names, previous=state)
         return Reply(answer.text, "answer", answer.answered, answer.top_score, question)
+
+    @staticmethod
+    def _asks_its_own(question: str, engine: Engine) -> bool:
+        """还强调要加强哪些领域的合作 asks a question of its own, not for more of the same:
+        it has words the knowledge uses beyond 还 and the verb of saying."""
+        kb = engine.knowledge
+        if kb is None or _MORE.match(question.strip()):
+            return False
+        rest = _MORE_OF_SOMEONE.sub("", _POINTER.sub("", strip_cues(question)))
+        return any(len(t) > 1 and kb.knows(t) for t in kb.terms_in(rest))
 
     @staticmethod
     def _elliptic(question: str, engine: Engine, names: Iterable[str]) -> bool:

@@ -226,3 +226,11 @@ def test_what_else_someone_said_repeats_nothing_shown_in_the_conversation(engine
     assert more.answered and "孟庆国" in (more.text or "")
     quoted = split_sentences(re.sub(r"\[\d+\]", "", body_of(more.text or "")))
     assert quoted and not any(s in earlier for s in quoted for earlier in shown)
+
+
+def test_a_follow_up_with_a_question_of_its_own_is_not_more_of_the_same(engine):
+    conversation = Conversation(MemoryStore(), "u-own", channel="eval")
+    assert conversation.respond(engine, "习近平总书记强调了什么").answered
+    # 还强调 asks about the same statement, which was shown already
+    reply = conversation.respond(engine, "还强调要加强哪些领域的合作")
+    assert reply.answered and "数字经济、人工智能" in (reply.text or "")

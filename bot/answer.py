@@ -724,7 +724,15 @@ class Composer:
                 self._not_found(raw_question, people, asked),
                 f"refused: the knowledge never counts {'、'.join(uncounted)}",
             )
-        if any(not self.kb.knows(o) for o in _ORDINAL.findall(question.text)):
+        ordinals = [o for o in _ORDINAL.findall(question.text) if not self.kb.knows(o)]
+        if ordinals:
+            if understood.yes_no and (
+                chosen := self._quotes_for(_ORDINAL.sub("", understood.text))
+            ):  # 这是第十届论坛吗: 不是, and which one it is
+                return self._decided(
+                    self._reply(raw_question, "不是。", chosen[:1], 0.0, 0.0),
+                    f"answered no: the knowledge never says {'、'.join(ordinals)}",
+                )
             return self._decided(  # 第十届 of an 第十一届 report
                 Answer(raw_question, False, NOT_FOUND),
                 "refused: an ordinal the knowledge never uses",
@@ -1131,11 +1139,11 @@ class Composer:
                 if not self._tells_what(candidate, people[0]):
                     continue  # 徐绍荣发表了获奖感言: that he spoke, not what he said
             elif (
-                question.intent is Intent.WHO
-                and not people
+                question.intent not in (Intent.COUNT, Intent.OVERVIEW)
+                and len(people) < 2
                 and not any(cue in question.text for cue in EVERYONE)
-            ):
-                sentence = self._of_one(asked, candidate)
+            ):  # 北达软合伙人的分享, 王娇是什么职位: the part about the one asked of
+                sentence = self._of_one(asked, candidate, people[0] if people else None)
             if any(_squash(sentence) in _squash(c.sentence) for c in chosen):
                 continue
             quote = self._clip(sentence, asked, BODY_CHARS - used)
@@ -1146,27 +1154,33 @@ class Composer:
             used = sum(len(c.sentence) for c in chosen)
         return chosen
 
-    def _of_one(self, asked: _Asked, candidate: _Candidate) -> str:
-        """Asked who, of a sentence naming several people, the part about the one who fits:
-        their pair from a list of people and topics (全时 CEO 陈学军：SaaS 如何帮助政府更高效),
-        else what the sentence says of them, when it covers the question nearly as well."""
+    def _of_one(self, asked: _Asked, candidate: _Candidate, person: str | None = None) -> str:
+        """Of a sentence naming several people, the part about the one asked of (``person``)
+        or who fits the question: their pair from a list of people and topics (全时 CEO
+        陈学军：SaaS 如何帮助政府更高效), else what the sentence says of them, when it covers
+        the question nearly as well as the whole, with what the sentence says of them all
+        (…等主题进行了分享)."""
         sentence = candidate.sentence
         named = self.kb.people_in(sentence)
-        if len(named) < 2:
+        if len(named) < 2 or (person is not None and person not in named):
             return sentence
-        context = self.kb.terms_in(candidate.passage.citation())
         everyone = self.kb.names | frozenset(self.kb.speakers)
 
-        def part(person: str) -> str:
-            pair = list_item(sentence, person, self.kb.names)
-            return pair if pair and "：" in pair else person_window(sentence, person, everyone)
+        def part(who: str) -> str:
+            pair = list_item(sentence, who, self.kb.names)
+            return pair if pair and "：" in pair else person_window(sentence, who, everyone)
 
-        parts = [part(p) for p in sorted(named, key=sentence.find)]
-        best = max(parts, key=lambda p: asked.coverage(self.kb.terms_in(p) | context))
-        whole = asked.coverage(self.kb.terms_in(sentence) | context)
-        return (
-            best if asked.coverage(self.kb.terms_in(best) | context) >= whole - 0.05 else sentence
+        parts = {who: part(who) for who in sorted(named, key=sentence.find)}
+        shared = self.kb.terms_in(sentence) - frozenset().union(
+            *(self.kb.terms_in(p) for p in parts.values())
         )
+
+        def score(who: str) -> float:
+            return asked.coverage(self.kb.terms_in(parts[who]) | shared)
+
+        best = person or max(parts, key=score)
+        whole = asked.coverage(self.kb.terms_in(sentence))
+        return parts[best] if score(best) >= whole - 0.05 else sentence
 
     @staticmethod
     def _says_of(candidate: _Candidate, person: str) -> bool:

@@ -418,3 +418,22 @@ def test_a_post_held_before_is_not_held_now(kb):
 def test_asked_which_part_the_reply_names_the_part_its_quote_comes_from(kb):
     text = body(compose_answer(kb, "郭佳参加的是哪场对话").text)
     assert text.startswith("对话研讨：新技术与创新服务。") and "郭佳" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "part", "not_there"),
+    [
+        ("王娇是什么职位", "CIO时代学院院长助理王娇主持", "李蔚"),
+        ("北达软合伙人的分享是哪方面的", "北达软咨询合伙人刘洪生：新型智慧城市的顶层设计", "鲁四海"),
+    ],
+)
+def test_of_a_sentence_naming_many_the_reply_quotes_the_part_about_the_one_asked_of(
+    kb, question, part, not_there
+):
+    text = squash(body(compose_answer(kb, question).text))
+    assert part in text and not_there not in text
+
+
+def test_a_yes_no_about_another_edition_says_no_and_which_this_is(kb):
+    text = body(compose_answer(kb, "这是第十届中国电子政务高峰论坛吗").text)
+    assert text.startswith("不是") and "第十一届" in text

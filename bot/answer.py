@@ -199,6 +199,8 @@ def _carried_runs(sentence: str) -> list[str]:
     return runs
 
 
+# 哪个奖, 什么奖: one of a kind named by one character, whose names end with it
+_ONE_OF_A_KIND = re.compile(r"(?:哪个|哪一个|哪种|哪一种|什么|哪项|哪类)([奖])")
 _NOW = re.compile(r"现在|目前|如今|现任|还是|仍然|依然|至今")
 _FORMER = re.compile(r"(?:原|前)[^、，,；;]*$")
 
@@ -812,14 +814,7 @@ class Composer:
         (讲, 提到) need nothing."""
         if any(verb in asked_text for verb in lexicon.speech_verbs()):
             return candidates  # what they said: its words are the report's, not the question's
-        verbs = [
-            t
-            for t in asked.weights
-            if len(t) > 1
-            and t not in lexicon.light_verbs()
-            and self.kb.knows(t)
-            and [flag for _, flag in self.kb.tokenizer.tag(t)] == ["v"]
-        ]
+        verbs = self._event_verbs(asked)
         if not verbs:
             return candidates
         everyone = self.kb.names | frozenset(self.kb.speakers)
@@ -828,10 +823,7 @@ class Composer:
             if c.passage.speaker == person:
                 return True
             window = person_window(c.sentence, person, everyone) or c.sentence
-            terms = self.kb.terms_in(window)
-            return all(
-                v in terms or any(a <= terms for a in asked.alternatives.get(v, ())) for v in verbs
-            )
+            return self._says_all(asked, verbs, self.kb.terms_in(window))
 
         return [c for c in candidates if says(c)]
 
@@ -978,9 +970,26 @@ class Composer:
         """What a sentence must hold to answer ``question``; None when anything may."""
         for cues, pattern in lexicon.evidence():
             if any(cue in question.text for cue in cues):
+                if question.intent is Intent.WHEN:  # 哪年成立: the year of that event
+                    verbs = self._event_verbs(asked)
+                    return lambda sentence: (
+                        bool(pattern.search(sentence))
+                        and self._says_all(asked, verbs, self.kb.terms_in(sentence))
+                    )
                 return lambda sentence: bool(pattern.search(sentence))
+        if kind := _ONE_OF_A_KIND.search(question.text):
+            # 新余市拿的是哪个奖: a name of one (创新服务奖), not any word with 奖 (获奖感言)
+            mark = kind.group(1)
+            return lambda sentence: any(
+                len(t) > 2 and t.endswith(mark) for t in self.kb.terms_in(sentence)
+            )
         if question.intent is Intent.WHEN:
-            return lambda sentence: bool(intent_bonus(Intent.WHEN, sentence, frozenset()))
+            # 联盟是哪年成立的: a date of that event, not the date of the sentence it is in
+            verbs = self._event_verbs(asked)
+            return lambda sentence: (
+                bool(intent_bonus(Intent.WHEN, sentence, frozenset()))
+                and self._says_all(asked, verbs, self.kb.terms_in(sentence))
+            )
         if question.intent is Intent.COUNT and asked.counts_people:  # a number of people
             return lambda sentence: count_in(sentence, asked, self.kb.names) is not None
         if question.intent is Intent.COUNT:
@@ -988,6 +997,23 @@ class Composer:
                 intent_bonus(Intent.COUNT, sentence, frozenset()) or _LIST.search(sentence)
             )
         return None
+
+    def _event_verbs(self, asked: _Asked) -> list[str]:
+        """The verbs of a question the knowledge uses, but for light ones (举办, 成立)."""
+        return [
+            t
+            for t in asked.weights
+            if len(t) > 1
+            and t not in lexicon.light_verbs()
+            and self.kb.knows(t)
+            and [flag for _, flag in self.kb.tokenizer.tag(t)] == ["v"]
+        ]
+
+    @staticmethod
+    def _says_all(asked: _Asked, words: list[str], terms: frozenset[str]) -> bool:
+        return all(
+            w in terms or any(a <= terms for a in asked.alternatives.get(w, ())) for w in words
+        )
 
     def _denied(self, raw_question: str, claim: str, person: str) -> Answer | None:
         """A yes/no question about someone whose texts do not make the claim: no, when the

@@ -437,3 +437,17 @@ def test_of_a_sentence_naming_many_the_reply_quotes_the_part_about_the_one_asked
 def test_a_yes_no_about_another_edition_says_no_and_which_this_is(kb):
     text = body(compose_answer(kb, "这是第十届中国电子政务高峰论坛吗").text)
     assert text.startswith("不是") and "第十一届" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("新余市拿的是哪个奖", False),  # 获奖感言 names no award
+        ("50强里有哪个奖是给个人的", True),
+        ("中国新一代IT产业推进联盟是哪年成立的", False),  # the year is the forum's
+        ("论坛是哪一年举办的", True),
+        ("分委会是什么时候成立的", True),
+    ],
+)
+def test_a_fact_of_one_kind_needs_a_sentence_naming_one_of_that_kind(kb, question, answered):
+    assert compose_answer(kb, question).answered is answered

@@ -139,6 +139,7 @@ def list_item(sentence: str, person: str, names: frozenset[str]) -> str | None:
 
 
 _WINDOW_BREAK = re.compile(r"[，,；;：:]")
+_MEASURE = re.compile(r"(?:几|多少)([个位名家种类项场届])")
 _COUNTS_PEOPLE = re.compile(
     r"(?:几|多少)(?:位|名|个人|人)|(?:几|多少)[位名个]?(?:嘉宾|专家|领导|人)"
 )
@@ -201,6 +202,8 @@ def _carried_runs(sentence: str) -> list[str]:
 
 # 哪个奖, 什么奖: one of a kind named by one character, whose names end with it
 _ONE_OF_A_KIND = re.compile(r"(?:哪个|哪一个|哪种|哪一种|什么|哪项|哪类)([奖])")
+_ONLY = re.compile(r"只是|只有|仅仅|仅是|单单是|光是")
+_NOT_ONLY = re.compile(r"不单|不仅|不只|不止|不光|而且|更是")
 _NOW = re.compile(r"现在|目前|如今|现任|还是|仍然|依然|至今")
 _FORMER = re.compile(r"(?:原|前)[^、，,；;]*$")
 
@@ -311,19 +314,34 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
     for match in _COUNT_PHRASE.finditer(sentence):
         after = sentence[match.end() : match.end() + 6]
         noun = next((t for t in asked.weights if len(t) > 1 and after.startswith(t)), "")
-        of_people = asked.counts_people and match.group().rstrip()[-1] in "名位人"
-        found.append((_squash(match.group()) + noun, bool(noun) or of_people))
+        measure = match.group().rstrip()[-1]
+        of_people = asked.counts_people and measure in "名位人"
+        found.append(
+            (_squash(match.group()) + noun, bool(noun) or of_people or measure == asked.measure)
+        )
     about = [text for text, named in found if named]
     if about:
         return about[0]
     if asked.counts_people:  # people are counted: any other list is not them
         listed = people_listed(sentence, names)
         return f"共 {listed} 位" if listed > 1 else None
-    if not found:  # no number given: count the list that names what was asked about
-        for match in _LIST.finditer(sentence):
-            items = _list_items(match.group())
-            if len(items) > 1 and any(t in items[-1] for t in asked.weights if len(t) > 1):
-                return f"共 {len(items)} 个"
+    # no number of it given: count the list of what was asked about (…协办 after three
+    # names; …服务奖、…设计奖 asked 几类奖), not a list of people (counted above, if asked)
+    kinds = dict.fromkeys(asked.counted[-1:] + asked.counted[:1])  # 奖项: names end with 奖
+    for match in _LIST.finditer(sentence):
+        items = _list_items(match.group())
+        if len(items) < 2 or sum(any(n in i for n in names) for i in items) > 1:
+            continue
+        for kind in kinds:  # the names of that kind that end the list (…奖、…奖和…奖)
+            run = list(itertools.takewhile(lambda i, k=kind: i.endswith(k), reversed(items)))
+            if len(run) > 1:
+                return f"共 {len(run)} 个"
+        if (not found or asked.measure) and any(
+            t in items[-1] for t in asked.weights if len(t) > 1
+        ):
+            return f"共 {len(items)} 个"  # no number of it given: the list that names it
+    if asked.measure:  # 几家: a number counted otherwise (50 强) is not the answer
+        return None
     return found[0][0] if len(found) == 1 else None
 
 
@@ -420,6 +438,8 @@ class _Asked:
     # the report's phrases a term stands for, each whole (分委会: the sub-committee's full name)
     phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     counts_people: bool = False  # 几位嘉宾, 多少人: a count of people
+    counted: str = ""  # what a count counts (几类奖: 奖)
+    measure: str = ""  # the measure word it counts by (几家: 家)
 
     def coverage(self, terms: frozenset[str] | set[str]) -> float:
         """The share of the question's weight that ``terms`` account for."""
@@ -528,6 +548,8 @@ class Composer:
             weak,
             phrases,
             counts_people=bool(_COUNTS_PEOPLE.search(question.text)),
+            counted=next(iter(counted_words(tagged)), ""),
+            measure=m.group(1) if (m := _MEASURE.search(question.text)) else "",
         )
 
     def _names_a_fact(self, term: str) -> bool:
@@ -977,11 +999,14 @@ class Composer:
                         and self._says_all(asked, verbs, self.kb.terms_in(sentence))
                     )
                 return lambda sentence: bool(pattern.search(sentence))
-        if kind := _ONE_OF_A_KIND.search(question.text):
-            # 新余市拿的是哪个奖: a name of one (创新服务奖), not any word with 奖 (获奖感言)
+        if (kind := _ONE_OF_A_KIND.search(question.text)) and self._names_someone(question):
+            # 新余市拿的是哪个奖: a name of one (创新服务奖), not any word with 奖 (获奖感言),
+            # and one said of something, not a bare list of them all (峰会上颁了什么奖: the
+            # list is the answer)
             mark = kind.group(1)
             return lambda sentence: any(
-                len(t) > 2 and t.endswith(mark) for t in self.kb.terms_in(sentence)
+                len(t) > 3 and t.endswith(mark) and not only_listed(sentence, t)
+                for t in self.kb.terms_in(sentence)
             )
         if question.intent is Intent.WHEN:
             # 联盟是哪年成立的: a date of that event, not the date of the sentence it is in
@@ -997,6 +1022,13 @@ class Composer:
                 intent_bonus(Intent.COUNT, sentence, frozenset()) or _LIST.search(sentence)
             )
         return None
+
+    def _names_someone(self, question: Question) -> bool:
+        """Whether a question names a person, place or organisation of its own."""
+        return any(
+            len(word) > 1 and (flag in ("nr", "ns", "nt") or word in self.kb.names)
+            for word, flag in self.kb.tokenizer.tag(question.text)
+        )
 
     def _event_verbs(self, asked: _Asked) -> list[str]:
         """The verbs of a question the knowledge uses, but for light ones (举办, 成立)."""
@@ -1135,8 +1167,17 @@ class Composer:
         best = candidates[0].score
         # running text before a caption or headline nearly as good: a caption says less
         near = [c for c in candidates if c.score >= 0.8 * best]
+        # and, asked about one person, the sentences that name them (or are their talk)
+        # before those that only share the passage with them
         candidates = (
-            sorted(near, key=lambda c: c.passage.kind in SET_APART) + candidates[len(near) :]
+            sorted(
+                near,
+                key=lambda c: (
+                    c.passage.kind in SET_APART,
+                    len(people) == 1 and not self._says_of(c, people[0]),
+                ),
+            )
+            + candidates[len(near) :]
         )
         firsts = self._one_for_each(question, people, candidates)
         listed_only = False
@@ -1323,6 +1364,8 @@ class Composer:
             return False
         if not any(current(text) for text in holding):
             return False
+        if _ONLY.search(claim_text) and any(_NOT_ONLY.search(text) for text in holding):
+            return False  # 创新只是技术层面的事吗: 不单单是技术层面的创新
         place = place_claimed(claim_text)
         if place and not any(
             place in held for text in holding for held in places_held(_squash(text))

@@ -188,7 +188,9 @@ def is_greeting(text: str) -> bool:
 # what about.
 RESPECTIVELY = ("分别", "各自", "各是")
 # Asked which part of the event (哪场对话): the part a quote comes from is the answer.
-WHICH_PART = ("哪场", "哪一场", "哪个环节", "哪个对话", "哪次对话", "哪个分论坛", "哪个活动")
+WHICH_PART = (
+    "哪场", "哪一场", "那场", "那一场", "哪个环节", "哪个对话", "哪次对话", "哪个分论坛", "哪个活动",
+)  # fmt: skip
 # Asked who, of several at once (哪些嘉宾, 都有谁): the whole list is the answer.
 EVERYONE = ("哪些", "哪几", "都有谁", "有谁", "都是谁", "都有哪", "都谁")
 

@@ -451,3 +451,23 @@ def test_a_yes_no_about_another_edition_says_no_and_which_this_is(kb):
 )
 def test_a_fact_of_one_kind_needs_a_sentence_naming_one_of_that_kind(kb, question, answered):
     assert compose_answer(kb, question).answered is answered
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [
+        ("50强一共设了几类奖", "共 4 个"),  # the awards that end the list, not its five items
+        ("创新50强有几种奖项", "共 4 个"),  # 50|强有 cut as 50强|有
+        ("这次活动的协办单位有几家", "共 3 个"),  # the list before 协办, not 50 强
+    ],
+)
+def test_a_count_of_a_kind_counts_the_names_of_that_kind(kb, question, count):
+    assert body(compose_answer(kb, question).text).startswith(count)
+
+
+def test_only_is_not_so_when_the_report_says_not_only(kb):
+    assert body(compose_answer(kb, "孟庆国是不是认为创新只是技术层面的事").text).startswith("不是")
+
+
+def test_an_ordinal_in_digits_is_read_as_the_report_writes_it(kb):
+    assert "中关新园" in body(compose_answer(kb, "第11届电子政务峰会在北大哪个地方开的").text)

@@ -424,7 +424,11 @@ def test_asked_which_part_the_reply_names_the_part_its_quote_comes_from(kb):
     ("question", "part", "not_there"),
     [
         ("王娇是什么职位", "CIO时代学院院长助理王娇主持", "李蔚"),
-        ("北达软合伙人的分享是哪方面的", "北达软咨询合伙人刘洪生：新型智慧城市的顶层设计", "鲁四海"),
+        (
+            "北达软合伙人的分享是哪方面的",
+            "北达软咨询合伙人刘洪生：新型智慧城市的顶层设计",
+            "鲁四海",
+        ),
     ],
 )
 def test_of_a_sentence_naming_many_the_reply_quotes_the_part_about_the_one_asked_of(

@@ -180,8 +180,21 @@ def is_social(text: str) -> bool:
 
 
 def is_greeting(text: str) -> bool:
+    """A greeting or a question about the bot, however rounded off, alone or with thanks
+    (你好呀，你是谁？)."""
     stripped = text.strip().lower()
-    return stripped in _GREETINGS or _TRAILING.sub("", stripped) in _GREETINGS
+    if stripped in _GREETINGS or _TRAILING.sub("", stripped) in _GREETINGS:
+        return True
+    parts = [p for p in _PUNCTUATION.split(stripped) if p]
+    return (
+        bool(parts)
+        and any(_peeled(p) in _GREETINGS for p in parts)
+        and all(_peeled(p) in _GREETINGS or is_thanks(p) for p in parts)
+    )
+
+
+def _peeled(text: str) -> str:
+    return _SOCIAL_EDGES.sub("", text) if text not in _GREETINGS else text
 
 
 # Asked of each of several things named (宋刚和孟庆国的题目分别是什么): how to answer, not

@@ -12,6 +12,7 @@ from bot.qa.answer import (
     only_listed,
     people_listed,
     person_window,
+    posts_in,
 )
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
 from knowledge.text import reply_sentences as split_sentences
@@ -374,3 +375,95 @@ def test_people_listed_together_are_counted_without_a_moderator_apart():
 )
 def test_a_count_of_people_gives_the_number(kb, question, count):
     assert count in body(compose_answer(kb, question).text)
+
+
+def test_posts_are_read_whole_with_whose_they_are():
+    assert posts_in("原工业和信息化部副部长杨学山") == [("副部长", "原工业和信息化部")]
+    assert posts_in("原工业和信息化部副部长杨学山", former=False) == []
+    # a post right after 、: whose it is comes from the roles before
+    assert posts_in("新余市政府党组成员、副市长徐绍荣") == [("副市长", "新余市政府党组成员、")]
+
+
+@pytest.mark.parametrize(
+    ("question", "who"),
+    [
+        ("深圳光启高等理工研究院的院长是谁", None),  # it names a 副院长 and an assistant only
+        ("工信部现在的部长是谁", None),  # a former vice-minister is neither
+        ("CIO时代学院的院长是谁", "姚乐"),
+        ("中国新一代IT产业推进联盟智慧城市分委会的秘书长是谁", "邱建中"),  # not the 联盟's
+        ("新余市副市长是谁", "徐绍荣"),
+    ],
+)
+def test_asked_who_holds_a_post_the_answer_gives_that_post_of_that_body(kb, question, who):
+    answer = compose_answer(kb, question)
+    if who is None:
+        assert not answer.answered
+    else:
+        assert who in body(answer.text).split("。")[0]
+
+
+def test_a_post_held_before_is_not_held_now(kb):
+    assert body(compose_answer(kb, "杨学山现在还是工信部副部长吗").text).startswith("不是")
+    assert body(compose_answer(kb, "杨学山是工信部副部长吗").text).startswith("是")
+
+
+def test_asked_which_part_the_reply_names_the_part_its_quote_comes_from(kb):
+    text = body(compose_answer(kb, "郭佳参加的是哪场对话").text)
+    assert text.startswith("对话研讨：新技术与创新服务。") and "郭佳" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "part", "not_there"),
+    [
+        ("王娇是什么职位", "CIO时代学院院长助理王娇主持", "李蔚"),
+        (
+            "北达软合伙人的分享是哪方面的",
+            "北达软咨询合伙人刘洪生：新型智慧城市的顶层设计",
+            "鲁四海",
+        ),
+    ],
+)
+def test_of_a_sentence_naming_many_the_reply_quotes_the_part_about_the_one_asked_of(
+    kb, question, part, not_there
+):
+    text = squash(body(compose_answer(kb, question).text))
+    assert part in text and not_there not in text
+
+
+def test_a_yes_no_about_another_edition_says_no_and_which_this_is(kb):
+    text = body(compose_answer(kb, "这是第十届中国电子政务高峰论坛吗").text)
+    assert text.startswith("不是") and "第十一届" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("新余市拿的是哪个奖", False),  # 获奖感言 names no award
+        ("50强里有哪个奖是给个人的", True),
+        ("中国新一代IT产业推进联盟是哪年成立的", False),  # the year is the forum's
+        ("论坛是哪一年举办的", True),
+        ("分委会是什么时候成立的", True),
+    ],
+)
+def test_a_fact_of_one_kind_needs_a_sentence_naming_one_of_that_kind(kb, question, answered):
+    assert compose_answer(kb, question).answered is answered
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [
+        ("50强一共设了几类奖", "共 4 个"),  # the awards that end the list, not its five items
+        ("创新50强有几种奖项", "共 4 个"),  # 50|强有 cut as 50强|有
+        ("这次活动的协办单位有几家", "共 3 个"),  # the list before 协办, not 50 强
+    ],
+)
+def test_a_count_of_a_kind_counts_the_names_of_that_kind(kb, question, count):
+    assert body(compose_answer(kb, question).text).startswith(count)
+
+
+def test_only_is_not_so_when_the_report_says_not_only(kb):
+    assert body(compose_answer(kb, "孟庆国是不是认为创新只是技术层面的事").text).startswith("不是")
+
+
+def test_an_ordinal_in_digits_is_read_as_the_report_writes_it(kb):
+    assert "中关新园" in body(compose_answer(kb, "第11届电子政务峰会在北大哪个地方开的").text)

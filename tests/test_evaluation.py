@@ -62,15 +62,24 @@ def test_answers_are_short(report):
 BLIND = Path(__file__).parent / "data" / "blind"
 BLIND_FLOORS = {
     # set: (answered with the expected fact, out-of-scope refused, conversation turns right)
-    "tune-questions.jsonl": (97, 0, 0),
-    "tune-ood.jsonl": (0, 19, 0),
+    "tune-questions.jsonl": (98, 0, 0),
+    "tune-ood.jsonl": (0, 24, 0),
     "tune-conversations.jsonl": (0, 0, 34),
-    "held-questions.jsonl": (88, 0, 0),
-    "held-ood.jsonl": (0, 22, 0),
-    "held-conversations.jsonl": (0, 0, 34),
-    "final-questions.jsonl": (166, 0, 0),
-    "final-ood.jsonl": (0, 43, 0),
-    "final-conversations.jsonl": (0, 0, 75),
+    "held-questions.jsonl": (98, 0, 0),
+    "held-ood.jsonl": (0, 26, 0),
+    "held-conversations.jsonl": (0, 0, 40),
+    "final-questions.jsonl": (189, 0, 0),
+    "final-ood.jsonl": (0, 54, 0),
+    "final-conversations.jsonl": (0, 0, 89),
+    "third-tune-questions.jsonl": (93, 0, 0),
+    "third-tune-ood.jsonl": (0, 25, 0),
+    "third-tune-conversations.jsonl": (0, 0, 40),
+    "third-held-questions.jsonl": (91, 0, 0),
+    "third-held-ood.jsonl": (0, 26, 0),
+    "third-held-conversations.jsonl": (0, 0, 44),
+    "fourth-questions.jsonl": (176, 0, 0),
+    "fourth-ood.jsonl": (0, 47, 0),
+    "fourth-conversations.jsonl": (0, 0, 72),
 }
 
 

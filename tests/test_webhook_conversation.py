@@ -219,3 +219,26 @@ def test_what_else_someone_said_repeats_nothing_shown_in_the_conversation(engine
     assert more.answered and "孟庆国" in (more.text or "")
     quoted = split_sentences(re.sub(r"\[\d+\]", "", body_of(more.text or "")))
     assert quoted and not any(s in earlier for s in quoted for earlier in shown)
+
+
+def test_a_follow_up_with_a_question_of_its_own_is_not_more_of_the_same(engine):
+    conversation = Conversation(MemoryStore(), "u-own", channel="eval")
+    assert conversation.respond(engine, "习近平总书记强调了什么").answered
+    # 还强调 asks about the same statement, which was shown already
+    reply = conversation.respond(engine, "还强调要加强哪些领域的合作")
+    assert reply.answered and "数字经济、人工智能" in (reply.text or "")
+
+
+def test_an_elliptical_turn_takes_the_frame_of_the_question_before_a_pronoun_turn(engine):
+    conversation = Conversation(MemoryStore(), "u-frame", channel="eval")
+    assert "宋乐永" in (conversation.respond(engine, "第一场对话研讨是谁主持的？").text or "")
+    assert conversation.respond(engine, "他是哪个单位的？").answered
+    # 第二场 swaps for 第一场 in the question before, which 他是哪个单位的 has not
+    assert "王娇" in body_of(conversation.respond(engine, "第二场呢").text or "")
+
+
+@pytest.mark.parametrize("hello", ["你好呀，你是谁？", "你好，谢谢", "嗨"])
+def test_a_greeting_however_rounded_off_is_a_greeting(engine, hello):
+    conversation = Conversation(MemoryStore(), "u-hello", channel="eval")
+    assert conversation.respond(engine, "请问论坛会议主题是什么？").answered
+    assert "你好！" in (conversation.respond(engine, hello).text or "")

@@ -133,14 +133,19 @@ _ORDINAL_WORD = re.compile(rf"{ORDINAL}[场个次轮届期部分]")
 
 
 def instead(
-    question: str, previous: str, names: Iterable[str], tag: Tagger | None = None
+    question: str,
+    previous: str,
+    names: Iterable[str],
+    tag: Tagger | None = None,
+    *,
+    swap_only: bool = False,
 ) -> str | None:
     """那协办单位呢 after 论坛的主办单位是谁: the previous question with the word the new one
     replaces swapped. Tried in turn: a known person for the person asked about (张明呢);
     a word of the same kind by its tag (南通的呢 after 沈阳来的嘉宾是谁: a place for a place);
     an ordinal for an ordinal (第二场呢); the longest shared ending of two or more characters
-    (主办单位 → 协办单位). Else the new words are put before the previous question. None
-    when the turn is not of that form."""
+    (主办单位 → 协办单位). Else the new words are put before the previous question (but
+    with ``swap_only``, None). None when the turn is not of that form."""
     match = _INSTEAD.match(question.strip())
     if not match or not previous:
         return None
@@ -164,7 +169,7 @@ def instead(
         if at >= len(what) - size:
             start = at - (len(what) - size)
             return previous[:start] + what + previous[at + size :]
-    return f"{what}，{previous}"
+    return None if swap_only else f"{what}，{previous}"
 
 
 def is_more(question: str) -> bool:
@@ -212,7 +217,7 @@ class Conversation:
             return self._citation(state, n, replies)
         names = kb.names if kb is not None else frozenset()
         previous = state.get("asked") or ""
-        more = bool(previous) and is_more(text)
+        more = bool(previous) and is_more(text) and not self._asks_its_own(text, engine)
         if more and not _MORE.match(text):  # 还有呢？他还讲了什么: the question after it
             text = _MORE_LEAD.sub("", text) or text
         question = rewrite_follow_up(text, state.get("speaker"), names)
@@ -231,7 +236,14 @@ class Conversation:
         answer = None
         if text and not more and previous and not is_social(text):
             tag = kb.tokenizer.tag if kb is not None else None
-            framed = instead(question, previous, names, tag)
+            # 第二场呢 after 他是哪个单位的: the frame of the question before, if only it has
+            # the word to swap
+            earlier = state.get("asked_before") or ""
+            framed = (
+                instead(question, previous, names, tag, swap_only=True)
+                or (earlier and instead(question, earlier, names, tag, swap_only=True))
+                or instead(question, previous, names, tag)
+            )
             if framed is None and self._elliptic(question, engine, names):
                 framed = f"{strip_cues(previous).strip()} {question}"
             if framed is not None:
@@ -247,6 +259,16 @@ class Conversation:
             return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, question)
         self.remember(question, answer, names, previous=state)
         return Reply(answer.text, ReplyKind.ANSWER, answer.answered, answer.top_score, question)
+
+    @staticmethod
+    def _asks_its_own(question: str, engine: Engine) -> bool:
+        """还强调要加强哪些领域的合作 asks a question of its own, not for more of the same:
+        it has words the knowledge uses beyond 还 and the verb of saying."""
+        kb = engine.knowledge
+        if kb is None or _MORE.match(question.strip()):
+            return False
+        rest = _MORE_OF_SOMEONE.sub("", _POINTER.sub("", strip_cues(question)))
+        return any(len(t) > 1 and kb.knows(t) for t in kb.terms_in(rest))
 
     @staticmethod
     def _elliptic(question: str, engine: Engine, names: Iterable[str]) -> bool:
@@ -281,6 +303,9 @@ class Conversation:
                 "citations": citations or previous.get("citations") or [],
                 "speaker": speaker_of(question, answer, names) or previous.get("speaker"),
                 "asked": question if answer.answered else previous.get("asked", ""),
+                "asked_before": previous.get("asked", "")
+                if answer.answered and previous.get("asked") != question
+                else previous.get("asked_before", ""),
                 "shown": [*previous.get("shown", []), *shown][-SHOWN_KEPT:],
             },
             ttl=self.ttl,

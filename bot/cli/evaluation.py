@@ -31,22 +31,27 @@ from knowledge.text import squash as _squash
 DEV_SET = PROJECT_ROOT / "tests" / "data" / "dev.jsonl"
 DEFAULT_SET = DEV_SET
 # What ``make eval`` prints, set by set: the dev set, the regression set, and the blind
-# sets written from the report alone by helpers who saw neither the code nor any set. The
-# first blind set was split in halves: tuned on "tune"; "held" was run in the middle of the
-# work and at its end. The "final" set, written by a second helper, was run once, at the
-# end, for the figures in BENCHMARKS.md.
+# sets, each written from the report alone by a helper who saw neither the code nor any set,
+# and frozen before its first run:
+# - the first, split in halves: tuned on "tune"; "held" was run in the middle of that work
+#   and at its end;
+# - "final", written by a second helper, run once at the end of the same work;
+# - "third", written by a third helper, split in halves: tuned on "third tune", "third
+#   held" run once, then tuned on too;
+# - "fourth", written by a fourth helper after all of that, run once, never tuned on.
+# The figures of each first run are in BENCHMARKS.md.
 SETS: tuple[tuple[str, str], ...] = (
     ("dev", "dev.jsonl"),
     ("regression", "regression.jsonl"),
-    ("blind tune: questions", "blind/tune-questions.jsonl"),
-    ("blind tune: out of scope", "blind/tune-ood.jsonl"),
-    ("blind tune: conversations", "blind/tune-conversations.jsonl"),
-    ("blind held: questions", "blind/held-questions.jsonl"),
-    ("blind held: out of scope", "blind/held-ood.jsonl"),
-    ("blind held: conversations", "blind/held-conversations.jsonl"),
-    ("blind final: questions", "blind/final-questions.jsonl"),
-    ("blind final: out of scope", "blind/final-ood.jsonl"),
-    ("blind final: conversations", "blind/final-conversations.jsonl"),
+    *(
+        (f"blind {half}: {kind}", f"blind/{half.replace(' ', '-')}-{file}.jsonl")
+        for half in ("tune", "held", "final", "third tune", "third held", "fourth")
+        for kind, file in (
+            ("questions", "questions"),
+            ("out of scope", "ood"),
+            ("conversations", "conversations"),
+        )
+    ),
 )
 
 

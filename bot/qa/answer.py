@@ -18,6 +18,7 @@ from bot.qa import lexicon
 from bot.qa.question import (
     EVERYONE,
     RESPECTIVELY,
+    WHICH_PART,
     Intent,
     Question,
     analyse,
@@ -34,6 +35,7 @@ from bot.qa.understanding import EVERYTHING, Resources, Understanding, understan
 from bot.wechat.limits import fit_bytes
 from knowledge.base import KnowledgeBase
 from knowledge.model import Passage
+from knowledge.passages import TITLE_RE
 from knowledge.text import CLAUSE as _CLAUSE
 from knowledge.text import HAN as _HAN
 from knowledge.text import reply_sentences as split_sentences
@@ -114,6 +116,7 @@ def list_item(sentence: str, person: str, names: frozenset[str]) -> str | None:
 
 
 _WINDOW_BREAK = re.compile(r"[，,；;：:]")
+_MEASURE = re.compile(r"(?:几|多少)([个位名家种类项场届])")
 _COUNTS_PEOPLE = re.compile(
     r"(?:几|多少)(?:位|名|个人|人)|(?:几|多少)[位名个]?(?:嘉宾|专家|领导|人)"
 )
@@ -172,6 +175,34 @@ def _carried_runs(sentence: str) -> list[str]:
         else:
             runs.append(clause)
     return runs
+
+
+# 哪个奖, 什么奖: one of a kind named by one character, whose names end with it
+_ONE_OF_A_KIND = re.compile(r"(?:哪个|哪一个|哪种|哪一种|什么|哪项|哪类)([奖])")
+_ONLY = re.compile(r"只是|只有|仅仅|仅是|单单是|光是")
+_NOT_ONLY = re.compile(r"不单|不仅|不只|不止|不光|而且|更是")
+_NOW = re.compile(r"现在|目前|如今|现任|还是|仍然|依然|至今")
+_FORMER = re.compile(r"(?:原|前)[^、，,；;]*$")
+
+
+_POST_BREAK = re.compile(r"[、，,；;。：:]")
+_WHOSE_TAIL = re.compile(r"(?:的|那位|那个|这位|这个|来的|现在的|以前的|原来的)+$")
+
+
+def posts_in(text: str, former: bool = True) -> list[tuple[str, str]]:
+    """The posts ``text`` names, each whole (副部长, not 部长), with the words before it up
+    to the last break: whose post it is (工业和信息化部副部长). Posts held before (原…副部长)
+    only when ``former``."""
+    found = []
+    for match in TITLE_RE.finditer(text):
+        before = text[: match.start()]
+        breaks = [0, *(m.end() for m in _POST_BREAK.finditer(before))]
+        whose = before[breaks[-1] :]
+        if not whose.strip() and len(breaks) > 1:  # 新余市政府党组成员、副市长: the roles before
+            whose = before[breaks[-2] :]
+        if former or not _FORMER.search(whose):
+            found.append((match.group(), whose))
+    return found
 
 
 def numeral_value(text: str) -> int | None:
@@ -260,19 +291,35 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
     for match in _COUNT_PHRASE.finditer(sentence):
         after = sentence[match.end() : match.end() + 6]
         noun = next((t for t in asked.weights if len(t) > 1 and after.startswith(t)), "")
-        of_people = asked.counts_people and match.group().rstrip()[-1] in "名位人"
-        found.append((_squash(match.group()) + noun, bool(noun) or of_people))
+        measure = match.group().rstrip()[-1]
+        of_people = asked.counts_people and measure in "名位人"
+        found.append(
+            (_squash(match.group()) + noun, bool(noun) or of_people or measure == asked.measure)
+        )
     about = [text for text, named in found if named]
     if about:
         return about[0]
     if asked.counts_people:  # people are counted: any other list is not them
         listed = people_listed(sentence, names)
         return f"共 {listed} 位" if listed > 1 else None
-    if not found:  # no number given: count the list that names what was asked about
-        for match in _LIST.finditer(sentence):
-            items = _list_items(match.group())
-            if len(items) > 1 and any(t in items[-1] for t in asked.weights if len(t) > 1):
-                return f"共 {len(items)} 个"
+    # no number of it given: count the list of what was asked about (…协办 after three
+    # names; …服务奖、…设计奖 asked 几类奖), not a list of people (counted above, if asked)
+    kinds = dict.fromkeys(asked.counted[-1:] + asked.counted[:1])  # 奖项: names end with 奖
+    for match in _LIST.finditer(sentence):
+        items = _list_items(match.group())
+        if len(items) < 2 or sum(any(n in i for n in names) for i in items) > 1:
+            continue
+        for kind in kinds:  # the names of that kind that end the list (…奖、…奖和…奖)
+            ending = [i.endswith(kind) for i in reversed(items)]
+            run = ending.index(False) if False in ending else len(ending)
+            if run > 1:
+                return f"共 {run} 个"
+        if (not found or asked.measure) and any(
+            t in items[-1] for t in asked.weights if len(t) > 1
+        ):
+            return f"共 {len(items)} 个"  # no number of it given: the list that names it
+    if asked.measure:  # 几家: a number counted otherwise (50 强) is not the answer
+        return None
     return found[0][0] if len(found) == 1 else None
 
 
@@ -346,6 +393,8 @@ class _Asked:
     # the report's phrases a term stands for, each whole (分委会: the sub-committee's full name)
     phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     counts_people: bool = False  # 几位嘉宾, 多少人: a count of people
+    counted: str = ""  # what a count counts (几类奖: 奖)
+    measure: str = ""  # the measure word it counts by (几家: 家)
 
     def coverage(self, terms: frozenset[str] | set[str]) -> float:
         """The share of the question's weight that ``terms`` account for."""
@@ -383,6 +432,8 @@ class Composer:
     # -- relevance -------------------------------------------------------------------
     def _weight(self, term: str, answer_types: set[str]) -> float:
         light = self._max_weight * LIGHT_WEIGHT
+        if term in lexicon.function_words():  # 还是什么角色: 还是 asks nothing
+            return min(light, self.kb.term_weight(term))
         if len(term) == 1 and not term.isascii():
             # a lone Hanzi is what jieba leaves of function words and light verbs (来, 开)
             return min(light, self.kb.term_weight(term))
@@ -455,6 +506,8 @@ class Composer:
             weak,
             phrases,
             counts_people=bool(_COUNTS_PEOPLE.search(question.text)),
+            counted=next(iter(counted_words(tagged)), ""),
+            measure=m.group(1) if (m := _MEASURE.search(question.text)) else "",
         )
 
     def _names_a_fact(self, term: str) -> bool:
@@ -658,7 +711,15 @@ class Composer:
                 self._not_found(raw_question, people, asked),
                 f"refused: the knowledge never counts {'、'.join(uncounted)}",
             )
-        if any(not self.kb.knows(o) for o in _ORDINAL.findall(question.text)):
+        ordinals = [o for o in _ORDINAL.findall(question.text) if not self.kb.knows(o)]
+        if ordinals:
+            if understood.yes_no and (
+                chosen := self._quotes_for(_ORDINAL.sub("", understood.text))
+            ):  # 这是第十届论坛吗: 不是, and which one it is
+                return self._decided(
+                    self._reply(raw_question, "不是。", chosen[:1], 0.0, 0.0),
+                    f"answered no: the knowledge never says {'、'.join(ordinals)}",
+                )
             return self._decided(  # 第十届 of a 第十二届 report
                 Answer(raw_question, False, self.replies.not_found),
                 "refused: an ordinal the knowledge never uses",
@@ -706,6 +767,8 @@ class Composer:
                 candidates = self._not_only_listed(question, asked, kinds, candidates)
                 if len(people) == 1:
                     candidates = self._said_of(people[0], asked, question.text, candidates)
+                if question.intent is Intent.WHO:
+                    candidates = self._holding_post(understood.text, asked, candidates)
         if not candidates:
             return self._decided(
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
@@ -736,14 +799,7 @@ class Composer:
         (讲, 提到) need nothing."""
         if any(verb in asked_text for verb in lexicon.speech_verbs()):
             return candidates  # what they said: its words are the report's, not the question's
-        verbs = [
-            t
-            for t in asked.weights
-            if len(t) > 1
-            and t not in lexicon.light_verbs()
-            and self.kb.knows(t)
-            and [flag for _, flag in self.kb.tokenizer.tag(t)] == ["v"]
-        ]
+        verbs = self._event_verbs(asked)
         if not verbs:
             return candidates
         everyone = self.kb.names | frozenset(self.kb.speakers)
@@ -752,12 +808,52 @@ class Composer:
             if c.passage.speaker == person:
                 return True
             window = person_window(c.sentence, person, everyone) or c.sentence
-            terms = self.kb.terms_in(window)
-            return all(
-                v in terms or any(a <= terms for a in asked.alternatives.get(v, ())) for v in verbs
-            )
+            return self._says_all(asked, verbs, self.kb.terms_in(window))
 
         return [c for c in candidates if says(c)]
+
+    def _holding_post(
+        self, asked_text: str, asked: _Asked, candidates: list[_Candidate]
+    ) -> list[_Candidate]:
+        """Asked who holds a post (深圳光启高等理工研究院的院长是谁), the sentences that give
+        that post of that organisation: 副院长 and 院长特别助理 are other posts, CIO 时代学院
+        院长 another organisation's, and asked who holds it now, 原副部长 a post held before."""
+        wanted = posts_in(asked_text)
+        if not wanted:
+            return candidates
+        now = bool(_NOW.search(asked_text))
+        light = self._max_weight * LIGHT_WEIGHT
+
+        def head(whose: str) -> set[str]:
+            """Whose post the question asks: the names that end right before the post
+            (深圳光启高等理工研究院, not any 研究院; 智慧城市分委会 or 分委会), as the words
+            and the report's phrases for them (北大: 北京大学)."""
+            whose = _WHOSE_TAIL.sub("", _squash(whose).lower())
+            ends = [
+                t
+                for t in asked.weights
+                if whose.endswith(t)
+                and asked.weights[t] > light
+                and (t in self.kb.entity_words or t in asked.phrases)  # a name, not 企业
+            ]
+            return {*ends, *(p.lower() for t in ends for p in asked.phrases.get(t, ()))}
+
+        def of_it(post: str, whose: str, held: str, at: str) -> bool:
+            if not (held == post or (held.endswith(post) and not held.startswith("副"))):
+                return False
+            names = head(whose)
+            squashed = _squash(at).lower()
+            return not names or any(name in squashed for name in names)
+
+        return [
+            c
+            for c in candidates
+            if any(
+                of_it(post, whose, held, at)
+                for post, whose in wanted
+                for held, at in posts_in(c.sentence, former=not now)
+            )
+        ]
 
     @staticmethod
     def _not_only_listed(
@@ -861,9 +957,29 @@ class Composer:
         """What a sentence must hold to answer ``question``; None when anything may."""
         for cues, pattern in lexicon.evidence():
             if any(cue in question.text for cue in cues):
+                if question.intent is Intent.WHEN:  # 哪年成立: the year of that event
+                    verbs = self._event_verbs(asked)
+                    return lambda sentence: (
+                        bool(pattern.search(sentence))
+                        and self._says_all(asked, verbs, self.kb.terms_in(sentence))
+                    )
                 return lambda sentence: bool(pattern.search(sentence))
+        if (kind := _ONE_OF_A_KIND.search(question.text)) and self._names_someone(question):
+            # 新余市拿的是哪个奖: a name of one (创新服务奖), not any word with 奖 (获奖感言),
+            # and one said of something, not a bare list of them all (峰会上颁了什么奖: the
+            # list is the answer)
+            mark = kind.group(1)
+            return lambda sentence: any(
+                len(t) > 3 and t.endswith(mark) and not only_listed(sentence, t)
+                for t in self.kb.terms_in(sentence)
+            )
         if question.intent is Intent.WHEN:
-            return lambda sentence: bool(intent_bonus(Intent.WHEN, sentence, frozenset()))
+            # 联盟是哪年成立的: a date of that event, not the date of the sentence it is in
+            verbs = self._event_verbs(asked)
+            return lambda sentence: (
+                bool(intent_bonus(Intent.WHEN, sentence, frozenset()))
+                and self._says_all(asked, verbs, self.kb.terms_in(sentence))
+            )
         if question.intent is Intent.COUNT and asked.counts_people:  # a number of people
             return lambda sentence: count_in(sentence, asked, self.kb.names) is not None
         if question.intent is Intent.COUNT:
@@ -871,6 +987,30 @@ class Composer:
                 intent_bonus(Intent.COUNT, sentence, frozenset()) or _LIST.search(sentence)
             )
         return None
+
+    def _names_someone(self, question: Question) -> bool:
+        """Whether a question names a person, place or organisation of its own."""
+        return any(
+            len(word) > 1 and (flag in ("nr", "ns", "nt") or word in self.kb.names)
+            for word, flag in self.kb.tokenizer.tag(question.text)
+        )
+
+    def _event_verbs(self, asked: _Asked) -> list[str]:
+        """The verbs of a question the knowledge uses, but for light ones (举办, 成立)."""
+        return [
+            t
+            for t in asked.weights
+            if len(t) > 1
+            and t not in lexicon.light_verbs()
+            and self.kb.knows(t)
+            and [flag for _, flag in self.kb.tokenizer.tag(t)] == ["v"]
+        ]
+
+    @staticmethod
+    def _says_all(asked: _Asked, words: list[str], terms: frozenset[str]) -> bool:
+        return all(
+            w in terms or any(a <= terms for a in asked.alternatives.get(w, ())) for w in words
+        )
 
     def _denied(self, raw_question: str, claim: str, person: str) -> Answer | None:
         """A yes/no question about someone whose texts do not make the claim: no, when the
@@ -994,8 +1134,17 @@ class Composer:
         best = candidates[0].score
         # running text before a caption or headline nearly as good: a caption says less
         near = [c for c in candidates if c.score >= 0.8 * best]
+        # and, asked about one person, the sentences that name them (or are their talk)
+        # before those that only share the passage with them
         candidates = (
-            sorted(near, key=lambda c: c.passage.kind in SET_APART) + candidates[len(near) :]
+            sorted(
+                near,
+                key=lambda c: (
+                    c.passage.kind in SET_APART,
+                    len(people) == 1 and not self._says_of(c, people[0]),
+                ),
+            )
+            + candidates[len(near) :]
         )
         firsts = self._one_for_each(question, people, candidates)
         listed_only = False
@@ -1024,11 +1173,11 @@ class Composer:
                 if not self._tells_what(candidate, people[0]):
                     continue  # 周杰发表了获奖感言: that he spoke, not what he said
             elif (
-                question.intent is Intent.WHO
-                and not people
+                question.intent not in (Intent.COUNT, Intent.OVERVIEW)
+                and len(people) < 2
                 and not any(cue in question.text for cue in EVERYONE)
-            ):
-                sentence = self._of_one(asked, candidate)
+            ):  # 北达软合伙人的分享, 韩娇是什么职位: the part about the one asked of
+                sentence = self._of_one(asked, candidate, people[0] if people else None)
             if any(_squash(sentence) in _squash(c.sentence) for c in chosen):
                 continue
             quote = self._clip(sentence, asked, BODY_CHARS - used)
@@ -1039,27 +1188,33 @@ class Composer:
             used = sum(len(c.sentence) for c in chosen)
         return chosen
 
-    def _of_one(self, asked: _Asked, candidate: _Candidate) -> str:
-        """Asked who, of a sentence naming several people, the part about the one who fits:
-        their pair from a list of people and topics (全时 CEO 何军：SaaS 如何帮助政府更高效),
-        else what the sentence says of them, when it covers the question nearly as well."""
+    def _of_one(self, asked: _Asked, candidate: _Candidate, person: str | None = None) -> str:
+        """Of a sentence naming several people, the part about the one asked of (``person``)
+        or who fits the question: their pair from a list of people and topics (全时 CEO
+        何军：SaaS 如何帮助政府更高效), else what the sentence says of them, when it covers
+        the question nearly as well as the whole, with what the sentence says of them all
+        (…等主题进行了分享)."""
         sentence = candidate.sentence
         named = self.kb.people_in(sentence)
-        if len(named) < 2:
+        if len(named) < 2 or (person is not None and person not in named):
             return sentence
-        context = self.kb.terms_in(candidate.passage.citation())
         everyone = self.kb.names | frozenset(self.kb.speakers)
 
-        def part(person: str) -> str:
-            pair = list_item(sentence, person, self.kb.names)
-            return pair if pair and "：" in pair else person_window(sentence, person, everyone)
+        def part(who: str) -> str:
+            pair = list_item(sentence, who, self.kb.names)
+            return pair if pair and "：" in pair else person_window(sentence, who, everyone)
 
-        parts = [part(p) for p in sorted(named, key=sentence.find)]
-        best = max(parts, key=lambda p: asked.coverage(self.kb.terms_in(p) | context))
-        whole = asked.coverage(self.kb.terms_in(sentence) | context)
-        return (
-            best if asked.coverage(self.kb.terms_in(best) | context) >= whole - 0.05 else sentence
+        parts = {who: part(who) for who in sorted(named, key=sentence.find)}
+        shared = self.kb.terms_in(sentence) - frozenset().union(
+            *(self.kb.terms_in(p) for p in parts.values())
         )
+
+        def score(who: str) -> float:
+            return asked.coverage(self.kb.terms_in(parts[who]) | shared)
+
+        best = person or max(parts, key=score)
+        whole = asked.coverage(self.kb.terms_in(sentence))
+        return parts[best] if score(best) >= whole - 0.05 else sentence
 
     @staticmethod
     def _says_of(candidate: _Candidate, person: str) -> bool:
@@ -1096,7 +1251,8 @@ class Composer:
     ) -> str:
         """What the reply says before its quotes: which name a typo was read as, the yes or
         no a yes/no question asks for, the number a count asks for, the person a who-question
-        asks for when the quote does not name them."""
+        asks for when the quote does not name them, the part of the event asked for when
+        the quote does not name it."""
         lead = "".join(f"以下是关于“{name}”的内容：\n" for _, name in understood.corrections)
         first = chosen[0]
         if understood.yes_no:
@@ -1112,6 +1268,12 @@ class Composer:
             and first.passage.speaker not in first.sentence
         ):  # a quote from a talk that does not say whose: say it
             lead += f"{first.passage.speaker}："
+        elif (
+            any(cue in question.text for cue in WHICH_PART)
+            and first.passage.section
+            and _squash(first.passage.section.split("：")[-1]) not in _squash(first.sentence)
+        ):  # 他参加的是哪场对话: a quote from that part need not name it
+            lead += f"{first.passage.section}。"
         return lead
 
     def _verdict(
@@ -1144,9 +1306,17 @@ class Composer:
         def context(candidate: _Candidate) -> str:
             return f"{candidate.passage.speaker or ''}，{candidate.passage.citation()}"
 
+        posts = {m.group() for m in TITLE_RE.finditer(claim_text)}
+        now = bool(posts and _NOW.search(claim_text))
+
+        def current(text: str) -> bool:  # 李华现在还是副部长: 原…副部长 was before
+            return not now or bool(posts & {p for p, _ in posts_in(text, former=False)})
+
         if len(people) == 1 and self.resources.entities:
             person = people[0]
-            if claim and any(holds(role) for role in self.kb.roles.get(person, [])):
+            if claim and any(
+                holds(role) and current(role) for role in self.kb.roles.get(person, [])
+            ):
                 return True
             everyone = self.kb.names | frozenset(self.kb.speakers)
             texts = [
@@ -1159,6 +1329,10 @@ class Composer:
         holding = [text for candidate, text in texts if holds(f"{text}，{context(candidate)}")]
         if not holding:
             return False
+        if not any(current(text) for text in holding):
+            return False
+        if _ONLY.search(claim_text) and any(_NOT_ONLY.search(text) for text in holding):
+            return False  # 创新只是技术层面的事吗: 不单单是技术层面的创新
         place = place_claimed(claim_text)
         if place and not any(
             place in held for text in holding for held in places_held(_squash(text))

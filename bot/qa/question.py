@@ -58,8 +58,6 @@ _INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
             "都有谁",
             "有哪些嘉宾",
             "有哪些专家",
-            # 那位副主任叫什么: a person's name, not a title
-            "那位",
             "那个人",
             "那个专家",
             "那个嘉宾",
@@ -88,7 +86,10 @@ _INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
     ),
     (Intent.TITLE, ("题目", "标题", "题为", "叫什么名字", "全称", "全名", "名称")),
     (Intent.LATIN, ("英文名", "英文", "英语", "english", "外文", "缩写")),
-    (Intent.WHO, ("谁", "哪位", "哪些人", "什么人", "哪个人", "哪些嘉宾", "哪些专家", "何人")),
+    (
+        Intent.WHO,
+        ("谁", "哪位", "哪些人", "什么人", "哪个人", "哪些嘉宾", "哪些专家", "何人", "叫什么"),
+    ),
     (Intent.OVERVIEW, ("介绍一下", "介绍", "简介", "概况", "概述", "基本情况", "大致情况")),
 )
 
@@ -179,13 +180,30 @@ def is_social(text: str) -> bool:
 
 
 def is_greeting(text: str) -> bool:
+    """A greeting or a question about the bot, however rounded off, alone or with thanks
+    (你好呀，你是谁？)."""
     stripped = text.strip().lower()
-    return stripped in _GREETINGS or _TRAILING.sub("", stripped) in _GREETINGS
+    if stripped in _GREETINGS or _TRAILING.sub("", stripped) in _GREETINGS:
+        return True
+    parts = [p for p in _PUNCTUATION.split(stripped) if p]
+    return (
+        bool(parts)
+        and any(_peeled(p) in _GREETINGS for p in parts)
+        and all(_peeled(p) in _GREETINGS or is_thanks(p) for p in parts)
+    )
+
+
+def _peeled(text: str) -> str:
+    return _SOCIAL_EDGES.sub("", text) if text not in _GREETINGS else text
 
 
 # Asked of each of several things named (王强和张明的题目分别是什么): how to answer, not
 # what about.
 RESPECTIVELY = ("分别", "各自", "各是")
+# Asked which part of the event (哪场对话): the part a quote comes from is the answer.
+WHICH_PART = (
+    "哪场", "哪一场", "那场", "那一场", "哪个环节", "哪个对话", "哪次对话", "哪个分论坛", "哪个活动",
+)  # fmt: skip
 # Asked who, of several at once (哪些嘉宾, 都有谁): the whole list is the answer.
 EVERYONE = ("哪些", "哪几", "都有谁", "有谁", "都是谁", "都有哪", "都谁")
 

@@ -74,6 +74,18 @@ class Understanding:
         }
 
 
+# 第12届: reports write ordinals in Chinese numerals (第十二届)
+_ORDINAL_DIGITS = re.compile(r"第(\d{1,2})(届|次|期|场|个|位)")
+_CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """1 … 99 in Chinese numerals, as ordinals are written (11 → 十一, 20 → 二十)."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _CHINESE_DIGITS[tens] + "十")
+    return head + (_CHINESE_DIGITS[ones] if ones or not tens else "")
+
+
 def _rewrite_colloquial(text: str) -> str:
     for rule in lexicon.colloquial():
         for word in rule.words:
@@ -228,19 +240,40 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
     return text, fixes
 
 
+_NAME_FORMS: dict[str, frozenset[str]] = {}
+
+
+def _name_forms(kb: KnowledgeBase) -> frozenset[str]:
+    """The names of the sources as typed without spaces (50 强 → 50强), once per version."""
+    found = _NAME_FORMS.get(kb.version)
+    if found is None:
+        found = frozenset("".join(w.split()).lower() for w in kb.entity_words)
+        if len(_NAME_FORMS) >= 4:
+            _NAME_FORMS.clear()
+        _NAME_FORMS[kb.version] = found
+    return found
+
+
 def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
-    """jieba's verbs the knowledge never uses that, cut in two, join a neighbour into a word
-    it does use: 打|造成 is 打造|成 (an unknown verb would refuse the question). A word that names a fact (创办, 下载) joins nothing and
-    stays whole. The cut is kept as a space, which jieba never joins across."""
+    """jieba's words the knowledge never uses that, cut in two, read as its words with
+    their neighbours: a verb that joins a neighbour into a word it uses (打|造成 is 打造|成: an
+    unknown verb would refuse the question), or any word whose first part completes a name
+    of the sources (50|强有 is 50强|有). A word that names a fact (创办, 下载) joins nothing
+    and stays whole; a noun it never uses (微信号) weighs in full. The cut is kept as a
+    space, which jieba never joins across."""
     tokens = list(kb.tokenizer.jieba.tokenize(text))
+    names = _name_forms(kb)
     cuts: list[tuple[int, str, str]] = []
     for i, (word, start, _) in enumerate(tokens):
         if len(word) < 2 or not all(_HAN.match(ch) for ch in word) or kb.knows(word):
             continue
-        if [flag for _, flag in kb.tokenizer.tag(word)] != ["v"]:
-            continue  # a noun the knowledge never uses (微信号) weighs in full, cut or not
         before = tokens[i - 1][0] if i else ""
         after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+        if before and (before + word[0]).lower() in names:
+            cuts.append((start + 1, word, f"{word[0]} {word[1:]}"))
+            continue
+        if [flag for _, flag in kb.tokenizer.tag(word)] != ["v"]:
+            continue
         for k in range(1, len(word)):
             left, right = word[:k], word[k:]
             joined = (before + left, right + after)
@@ -386,6 +419,7 @@ def understand(text: str, kb: KnowledgeBase, resources: Resources = EVERYTHING) 
     """Read ``text`` (already folded by the tokenizer's normalize) against ``kb``."""
     raw = text
     text = _rewrite_colloquial(text)
+    text = _ORDINAL_DIGITS.sub(lambda m: f"第{chinese_numeral(int(m.group(1)))}{m.group(2)}", text)
     text, yes_no = _yes_no(text)
     text, dropped = _drop_filler(text)
     aliases: list[tuple[str, str]] = []

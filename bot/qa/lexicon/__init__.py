@@ -7,6 +7,7 @@ Each list is a data file beside this module, read once per process:
 * ``synonyms.txt``: words for what reports call otherwise (峰会 => 论坛), Solr's format;
 * ``content_cues.txt``: words asking what someone said or did in detail (介绍了, 具体): a
   list that only names them does not answer;
+* ``function_words.txt``: words that join or frame a question (还是, 就是), weighed light;
 * ``speech_verbs.txt``: verbs that bring what someone said (强调, 指出);
 * ``light_verbs.txt``: verbs a question may use that name no fact (提到, 包括); any other
   verb the knowledge never uses (出生, 毕业) names one, and weighs in full;
@@ -70,6 +71,12 @@ def synonyms() -> SynonymTable:
 def content_cues() -> tuple[str, ...]:
     """Words asking what someone said or did in detail (介绍了, 具体)."""
     return tuple(_lines("content_cues.txt"))
+
+
+@functools.cache
+def function_words() -> frozenset[str]:
+    """Words that join or frame a question (还是, 就是): never what it asks about."""
+    return frozenset(_lines("function_words.txt"))
 
 
 @functools.cache

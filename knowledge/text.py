@@ -13,14 +13,30 @@ _CLOSING_MARKS = set(_OPENING_MARKS.values())
 _SENTENCE_END = set("。！？!?")
 # 第二, 第3: the Nth of something, as the conversation and the question reading find it.
 ORDINAL = r"第[一二三四五六七八九十\d]+"
-_CHINESE_NUMERALS = {ch: n for n, ch in enumerate("一二三四五六七八九十", 1)}
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+           "七": 7, "八": 8, "九": 9}  # fmt: skip
+_CHINESE_DIGITS = "零一二三四五六七八九"
 CLAUSE = re.compile(r"[^，,、：:；]+[，,、：:；]?")
 _SPACES = re.compile(r"\s+")
 
 
-def ordinal_number(numeral: str) -> int:
-    """The number an ordinal's numeral says (二 → 2, 12 → 12); 0 when it is none of those."""
-    return int(numeral) if numeral.isdigit() else _CHINESE_NUMERALS.get(numeral, 0)
+def numeral_value(text: str) -> int | None:
+    """一 … 九十九 and digits as a number (the counts a claim or a sentence gives)."""
+    if text.isdigit():
+        return int(text)
+    if text in _DIGITS:
+        return _DIGITS[text]
+    tens, _, ones = text.partition("十")
+    if _ and all(c in _DIGITS for c in tens + ones) and len(tens) <= 1 and len(ones) <= 1:
+        return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+    return None
+
+
+def chinese_numeral(n: int) -> str:
+    """1 … 99 in Chinese numerals, as ordinals are written (11 → 十一, 20 → 二十)."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _CHINESE_DIGITS[tens] + "十")
+    return head + (_CHINESE_DIGITS[ones] if ones or not tens else "")
 
 
 def split_sentences(text: str, longest: int = 500) -> list[str]:

@@ -38,6 +38,7 @@ from knowledge.model import Passage
 from knowledge.passages import TITLE_RE
 from knowledge.text import CLAUSE as _CLAUSE
 from knowledge.text import HAN as _HAN
+from knowledge.text import numeral_value
 from knowledge.text import reply_sentences as split_sentences
 from knowledge.text import squash as _squash
 
@@ -156,10 +157,6 @@ def person_window(sentence: str, person: str, people: frozenset[str]) -> str:
     return "，".join([*clauses[start:i], clause, *clauses[i + 1 : end]])
 
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-           "七": 7, "八": 8, "九": 9}  # fmt: skip
-
-
 # A clause that opens with one of these goes on about the subject of the clause before it
 # (联盟是在工信部的指导下，由……发起成立的), unlike one that names its own (……APP 承办的).
 _CARRIES_ON = "由并而是从在就也又还且将对向为被把使让"
@@ -203,18 +200,6 @@ def posts_in(text: str, former: bool = True) -> list[tuple[str, str]]:
         if former or not _FORMER.search(whose):
             found.append((match.group(), whose))
     return found
-
-
-def numeral_value(text: str) -> int | None:
-    """一 … 九十九 and digits as a number (the counts a claim or a sentence gives)."""
-    if text.isdigit():
-        return int(text)
-    if text in _DIGITS:
-        return _DIGITS[text]
-    tens, _, ones = text.partition("十")
-    if _ and all(c in _DIGITS for c in tens + ones) and len(tens) <= 1 and len(ones) <= 1:
-        return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
-    return None
 
 
 _NUMERAL = r"(?:\d+|[一二两三四五六七八九十百千万]+)"

@@ -33,7 +33,7 @@ from pypinyin import Style, lazy_pinyin, pinyin
 from bot.qa import lexicon
 from knowledge.base import KnowledgeBase
 from knowledge.text import HAN as _HAN
-from knowledge.text import ORDINAL, ordinal_number
+from knowledge.text import ORDINAL, chinese_numeral, numeral_value
 
 # A yes/no question: a closing 吗, or an A-not-A form; the second group is what it becomes.
 _YES_NO_END = re.compile(
@@ -76,14 +76,6 @@ class Understanding:
 
 # 第12届: reports write ordinals in Chinese numerals (第十二届)
 _ORDINAL_DIGITS = re.compile(r"第(\d{1,2})(届|次|期|场|个|位)")
-_CHINESE_DIGITS = "零一二三四五六七八九"
-
-
-def chinese_numeral(n: int) -> str:
-    """1 … 99 in Chinese numerals, as ordinals are written (11 → 十一, 20 → 二十)."""
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _CHINESE_DIGITS[tens] + "十")
-    return head + (_CHINESE_DIGITS[ones] if ones or not tens else "")
 
 
 def _rewrite_colloquial(text: str) -> str:
@@ -346,7 +338,7 @@ def _resolve_parts(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
     """第二场对话 → the name of the second part of that kind, in reading order."""
     found = []
     for match in _ORDINAL_PART.finditer(text):
-        n = ordinal_number(match.group(1).removeprefix("第"))
+        n = numeral_value(match.group(1).removeprefix("第")) or 0
         kind = match.group(2)
         parts = [s for s in kb.sections if kind in s or kind[:2] in s]
         if 0 < n <= len(parts):

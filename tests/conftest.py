@@ -1,3 +1,7 @@
+"""What the tests share: the shipped knowledge built once per session, data folders seeded
+from that build, the knowledge folder to change, the real server and Redis, the markers a
+fast run leaves out, and the checks that no test writes into the checkout."""
+
 from __future__ import annotations
 
 import os
@@ -121,8 +125,8 @@ REDIS_MODULES = {"test_resilient_store", "test_webhook_redis", "test_e2e_redis"}
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test by what it needs, so that a fast run can leave those out: e2e for the
-    bot in processes of its own (the real server, the console in a terminal), redis for redis-server (by module, by fixture, or a backend parameter),
-    browser for Chromium."""
+    bot in processes of its own (the real server, the console in a terminal), redis for
+    redis-server (by module, by fixture, or a backend parameter), browser for Chromium."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
         if module.startswith("test_e2e_") or module in E2E_MODULES:
@@ -148,6 +152,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 def copy_of_the_report(where: Path) -> Path:
+    """``where``/sources with the report and its persona (no synonyms.txt)."""
     folder = where / "sources"
     folder.mkdir()
     shutil.copy(REPORT, folder)

@@ -13,6 +13,8 @@ from pathlib import Path
 from knowledge.base import split_document
 from knowledge.errors import KnowledgeError
 from knowledge.loader import list_sources, load_document
+from knowledge.persona import FILE_NAME as PERSONA_FILE
+from knowledge.persona import parse_persona, read_persona
 
 
 @dataclass
@@ -79,4 +81,8 @@ def check_folder(folder: Path) -> CheckReport:
     report = CheckReport(folder, files)
     if not any(f.passages for f in files):
         report.error = f"{folder}: the knowledge folder yields no passages"
+    try:  # the forum's words would refuse the reload too
+        parse_persona(read_persona(folder)[0])
+    except KnowledgeError as exc:
+        report.files.append(FileReport(PERSONA_FILE, error=exc.reason))
     return report

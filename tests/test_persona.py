@@ -73,3 +73,12 @@ def test_a_broken_persona_is_refused_naming_the_file_and_the_field(text, error):
     with pytest.raises(KnowledgeError, match=re.escape(error)) as refused:
         parse_persona(text)
     assert refused.value.path == FILE_NAME
+
+
+def test_kb_check_names_a_broken_persona(folder):
+    from knowledge.check import check_folder
+
+    (folder / FILE_NAME).write_text('welcome = "hi"\n[replies]\nnot_fond = "x"\n', "utf-8")
+    report = check_folder(folder)
+    assert not report.ok
+    assert any(line.startswith(f"ERROR  {FILE_NAME}: ") for line in report.lines())

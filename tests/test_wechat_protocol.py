@@ -1,0 +1,58 @@
+"""WeChat's protocol without a web framework (bot.wechat.protocol): what the webhook turns
+into its 4xx answers is decided here, so it can be checked without a request."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.wechat.client import render_message, sign
+from bot.wechat.protocol import Protocol, Refused, parse, retry_key, signed_url_key
+from tests.wechat_support import TOKEN
+
+PLAIN = Protocol(TOKEN, None, replay_window=300, mode="plain")
+
+
+def refusal(call, *args) -> tuple[int, str]:
+    with pytest.raises(Refused) as refused:
+        call(*args)
+    return refused.value.status, refused.value.reason
+
+
+def test_a_signed_query_passes_and_a_forged_one_is_403():
+    now = str(int(time.time()))
+    PLAIN.check_signature({"signature": sign(TOKEN, now, "n1"), "timestamp": now, "nonce": "n1"})
+    forged = {"signature": sign("another-token", now, "n1"), "timestamp": now, "nonce": "n1"}
+    assert refusal(PLAIN.check_signature, forged) == (403, "invalid signature")
+
+
+def test_a_timestamp_outside_the_replay_window_is_403():
+    assert refusal(PLAIN.check_timestamp, str(int(time.time()) - 301))[0] == 403
+    assert refusal(PLAIN.check_timestamp, "yesterday") == (403, "missing or invalid timestamp")
+    Protocol(TOKEN, None, replay_window=0, mode="plain").check_timestamp("0")  # off
+
+
+def test_parsing_refuses_what_wechat_never_sends():
+    assert refusal(parse, '<!DOCTYPE x [<!ENTITY a "b">]><xml/>')[0] == 400
+    assert refusal(parse, "<notxml/>") == (400, "not a WeChat message (root element must be <xml>)")
+    assert refusal(parse, "<xml><MsgType>text</MsgType></xml>")[1].startswith("missing field")
+    message, fields = parse(render_message("text", source="o1", msg_id=7, content="你好"))
+    assert message.content == "你好" and fields["MsgId"] == "7"
+
+
+def test_encrypted_messages_need_the_key():
+    assert refusal(PLAIN.decrypt, b"<xml><Encrypt>x</Encrypt></xml>", {})[0] == 400
+
+
+def test_an_unchecked_msg_signature_does_not_rename_a_signed_url():
+    signed = {"signature": "s", "timestamp": "1", "nonce": "n"}
+    assert signed_url_key(signed) == signed_url_key({**signed, "msg_signature": "x"})
+    assert signed_url_key(signed) != signed_url_key({**signed, "nonce": "m"})
+
+
+def test_retries_of_a_message_share_a_key_and_two_clicks_do_not():
+    click = {"CreateTime": "1", "MsgType": "event", "Event": "CLICK", "EventKey": "A"}
+    assert retry_key("u", click) == retry_key("u", dict(click))
+    assert retry_key("u", click) != retry_key("u", {**click, "EventKey": "B"})
+    assert retry_key("u", {"MsgId": "42", "CreateTime": "1"}) == "wechat:msg:u:42"

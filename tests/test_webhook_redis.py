@@ -33,11 +33,6 @@ def apps(tmp_path_factory, redis_server):
     return two_machines(tmp_path_factory, redis_server.url)
 
 
-@pytest.fixture(scope="module")
-def engine(apps):
-    return apps[0].extensions["forumbot"].engine
-
-
 @pytest.fixture(params=["plain", "safe"])
 def machines(request, apps) -> tuple[WeChat, WeChat]:
     return WeChat(apps[0], request.param), WeChat(apps[1], request.param)

@@ -27,11 +27,6 @@ def apps(tmp_path_factory):
     return create_app(webhook_config(data_dir)), create_app(webhook_config(data_dir))
 
 
-@pytest.fixture(scope="module")
-def engine(apps):
-    return apps[0].extensions["forumbot"].engine
-
-
 @pytest.fixture(params=["plain", "safe"])
 def workers(request, apps) -> tuple[WeChat, WeChat]:
     return WeChat(apps[0], request.param), WeChat(apps[1], request.param)

@@ -38,7 +38,7 @@ from typing import Any
 
 from bench import _cpu, _serve, _wrk
 from bench.retrieval import table
-from bench.webhook import REAL, check_replies, machine
+from bench.webhook import LOAD_COLUMNS, REAL, check_replies, machine
 from bot.config import PROJECT_ROOT
 
 SCENARIOS = ("plain", "kill", "redis", "bigreload")
@@ -397,18 +397,7 @@ def main(argv: list[str]) -> int:
         for line in scenario.failures:
             print("  FAILED: " + line)
         failed |= bool(scenario.failures)
-    header = [
-        "scenario",
-        "req/s",
-        "p50 ms",
-        "p99 ms",
-        "non-2xx",
-        "socket errors",
-        "出处",
-        "server CPU",
-        "other CPU",
-        "verdict",
-    ]
+    header = ["scenario", *LOAD_COLUMNS, "other CPU", "verdict"]
     print()
     print(table(header, rows))
     print(

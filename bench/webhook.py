@@ -40,6 +40,10 @@ SCALED = "real-scaled"
 SCALE_P99_TARGET = 2.0  # p99 with 100k passages / p99 with the report alone, at most
 
 
+# what a wrk run is reported by, here and in the load test (bench/loadtest.py)
+LOAD_COLUMNS = ("req/s", "p50 ms", "p99 ms", "non-2xx", "socket errors", "出处", "server CPU")
+
+
 def scaled_knowledge(folder: Path, passages: int) -> Path:
     """The report plus ``passages`` synthetic passages (bench.knowledge's generator)."""
     from bench.knowledge import write_folder
@@ -275,20 +279,7 @@ def main(argv: list[str]) -> int:
             row(name, f"round {i + 1}", r, cpu)
             for i, (r, cpu) in enumerate(zip(runs, shares[name], strict=True))
         ]
-    header = [
-        "app",
-        "run",
-        "req/s",
-        "p50 ms",
-        "p99 ms",
-        "non-2xx",
-        "socket errors",
-        "出处",
-        "server CPU",
-        "wrk CPU",
-        "other CPU",
-        "ms CPU/req",
-    ]
+    header = ["app", "run", *LOAD_COLUMNS, "wrk CPU", "other CPU", "ms CPU/req"]
     print()
     print(table(header, rows))
 

@@ -56,6 +56,7 @@ def _refuse(status: int, reason: str) -> NoReturn:
 
 @bp.errorhandler(Refused)
 def _refused(exc: Refused) -> Response:
+    """The protocol refused the request (it knows no Flask): the same plain 4xx as any."""
     return _plain_error(default_exceptions[exc.status](exc.reason))
 
 

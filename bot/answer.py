@@ -1134,23 +1134,37 @@ class Composer:
 
     def _answerable_about(self, who: str, asked: str) -> list[str]:
         """Two questions about ``who`` this knowledge answers, other than the one asked
-        (宋乐永讲了什么 is no suggestion after 宋乐永讲了什么 was refused)."""
+        (宋乐永讲了什么 is no suggestion after 宋乐永讲了什么 was refused). Whether a
+        suggestion is answered is worked out once per knowledge version."""
         questions = [q.format(who=who) for q in ABOUT_SOMEONE]
         if self._suggesting:  # a suggestion tried out is not suggested on in turn
             return questions[:2]
-        self._suggesting = True
-        reading, chosen = dict(self.reading), self._chosen
-        try:
-            asked_key = _squash(normalize_question(asked)).rstrip("?？")
-            fits = [
-                q
-                for q in questions
-                if _squash(q).rstrip("?？") != asked_key and self._answer(q).answered
-            ]
-        finally:
-            self._suggesting = False
-            self.reading, self._chosen = reading, chosen
-        return fits[:2]
+        asked_key = _squash(normalize_question(asked)).rstrip("?？")
+        fits: list[str] = []
+        for question in questions:
+            if _squash(question).rstrip("?？") == asked_key:
+                continue
+            if self._answers(question):
+                fits.append(question)
+            if len(fits) == 2:
+                break
+        return fits
+
+    def _answers(self, question: str) -> bool:
+        key = (self.kb.version, question)
+        known = _ANSWERABLE.get(key)
+        if known is None:
+            self._suggesting = True
+            reading, chosen = dict(self.reading), self._chosen
+            try:
+                known = self._answer(question).answered
+            finally:
+                self._suggesting = False
+                self.reading, self._chosen = reading, chosen
+            if len(_ANSWERABLE) >= ANSWERABLE_KEPT:
+                _ANSWERABLE.clear()
+            _ANSWERABLE[key] = known
+        return known
 
     def _choose(
         self,
@@ -1396,6 +1410,12 @@ class Composer:
     def _quote(candidate: _Candidate, citations: list[Citation]) -> str:
         n = next(c.n for c in citations if c.passage.id == candidate.passage.id)
         return f"{candidate.sentence}[{n}]"
+
+
+# whether a suggested question is answered, by (knowledge version, question): a refusal
+# about someone suggests the same questions every time
+_ANSWERABLE: dict[tuple[str, str], bool] = {}
+ANSWERABLE_KEPT = 4096
 
 
 def compose_answer(

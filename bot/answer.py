@@ -474,7 +474,7 @@ class Composer:
     # -- relevance -------------------------------------------------------------------
     def _weight(self, term: str, answer_types: set[str]) -> float:
         light = self._max_weight * LIGHT_WEIGHT
-        if term in lexicon.function_words():  # 还是什么角色: 还是 asks nothing
+        if term in lexicon.words("function_words"):  # 还是什么角色: 还是 asks nothing
             return min(light, self.kb.term_weight(term))
         if len(term) == 1 and not term.isascii():
             # a lone Hanzi is what jieba leaves of function words and light verbs (来, 开)
@@ -485,7 +485,7 @@ class Composer:
             return min(light, self.kb.term_weight(term)) if self.kb.knows(term) else light
         if self.kb.knows(term):
             return self.kb.term_weight(term)
-        if term in lexicon.light_verbs() or not self._names_a_thing(term):
+        if term in lexicon.words("light_verbs") or not self._names_a_thing(term):
             return light
         return self._max_weight
 
@@ -556,7 +556,7 @@ class Composer:
         """A verb the knowledge never uses, with no synonym it does, that is not one of the
         verbs questions use to point at what was said (提到, 包括): 出生, 毕业, 创办 name
         facts the report would have to state."""
-        if len(term) < 2 or self.kb.knows(term) or term in lexicon.light_verbs():
+        if len(term) < 2 or self.kb.knows(term) or term in lexicon.words("light_verbs"):
             return False
         flags = [flag for _, flag in self.kb.tokenizer.tag(term)]
         return flags in (["v"], ["vn"])
@@ -834,7 +834,7 @@ class Composer:
         the question's verbs the knowledge uses, found in that person's part of the sentence
         or in their talk, not in someone else's clause. Verbs that only ask what they said
         (讲, 提到) need nothing."""
-        if any(verb in asked_text for verb in lexicon.speech_verbs()):
+        if any(verb in asked_text for verb in lexicon.words("speech_verbs")):
             return candidates  # what they said: its words are the report's, not the question's
         verbs = self._event_verbs(asked)
         if not verbs:
@@ -1036,7 +1036,7 @@ class Composer:
             t
             for t in asked.weights
             if len(t) > 1
-            and t not in lexicon.light_verbs()
+            and t not in lexicon.words("light_verbs")
             and self.kb.knows(t)
             and [flag for _, flag in self.kb.tokenizer.tag(t)] == ["v"]
         ]
@@ -1274,13 +1274,13 @@ class Composer:
             return True
         everyone = self.kb.names | frozenset(self.kb.speakers)
         window = person_window(candidate.sentence, person, everyone)
-        return any(verb in window for verb in lexicon.speech_verbs())
+        return any(verb in window for verb in lexicon.words("speech_verbs"))
 
     @staticmethod
     def _asks_content(question: Question) -> bool:
         """Whether a question asks what someone said or did there (介绍了什么, 具体), which
         a list naming them among others, with no topic of theirs, does not tell."""
-        return any(cue in question.text for cue in lexicon.content_cues())
+        return any(cue in question.text for cue in lexicon.words("content_cues"))
 
     @staticmethod
     def _nearly(question: Question) -> float:
@@ -1339,7 +1339,7 @@ class Composer:
             for t, w in asked.weights.items()
             if w > light
             and t not in named
-            and t not in lexicon.light_verbs()  # 参与: said as 一起启动, not in those words
+            and t not in lexicon.words("light_verbs")  # 参与: said as 一起启动, not in those words
             and (self.kb.knows(t) or t in asked.alternatives)
         ]
 

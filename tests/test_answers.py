@@ -467,3 +467,19 @@ def test_only_is_not_so_when_the_report_says_not_only(kb):
 
 def test_an_ordinal_in_digits_is_read_as_the_report_writes_it(kb):
     assert "中关新园" in body(compose_answer(kb, "第11届电子政务峰会在北大哪个地方开的").text)
+
+
+def test_whether_a_suggestion_is_answered_is_worked_out_once_per_version(kb, monkeypatch):
+    from bot.qa import answer as module
+
+    compose_answer(kb, "宋乐永讲了什么")
+    tried = []
+    original = module.Composer._answer
+
+    def counting(self, question, exclude=frozenset()):
+        tried.append(question)
+        return original(self, question, exclude)
+
+    monkeypatch.setattr(module.Composer, "_answer", counting)
+    compose_answer(kb, "宋乐永讲了什么")
+    assert tried == ["宋乐永讲了什么"]  # the suggestions' answers were kept

@@ -417,7 +417,7 @@ class Composer:
     # -- relevance -------------------------------------------------------------------
     def _weight(self, term: str, answer_types: set[str]) -> float:
         light = self._max_weight * LIGHT_WEIGHT
-        if term in lexicon.function_words():  # 还是什么角色: 还是 asks nothing
+        if term in lexicon.words("function_words"):  # 还是什么角色: 还是 asks nothing
             return min(light, self.kb.term_weight(term))
         if len(term) == 1 and not term.isascii():
             # a lone Hanzi is what jieba leaves of function words and light verbs (来, 开)
@@ -428,7 +428,7 @@ class Composer:
             return min(light, self.kb.term_weight(term)) if self.kb.knows(term) else light
         if self.kb.knows(term):
             return self.kb.term_weight(term)
-        if term in lexicon.light_verbs() or not self._names_a_thing(term):
+        if term in lexicon.words("light_verbs") or not self._names_a_thing(term):
             return light
         return self._max_weight
 
@@ -499,7 +499,7 @@ class Composer:
         """A verb the knowledge never uses, with no synonym it does, that is not one of the
         verbs questions use to point at what was said (提到, 包括): 出生, 毕业, 创办 name
         facts the report would have to state."""
-        if len(term) < 2 or self.kb.knows(term) or term in lexicon.light_verbs():
+        if len(term) < 2 or self.kb.knows(term) or term in lexicon.words("light_verbs"):
             return False
         flags = [flag for _, flag in self.kb.tokenizer.tag(term)]
         return flags in (["v"], ["vn"])
@@ -782,7 +782,7 @@ class Composer:
         the question's verbs the knowledge uses, found in that person's part of the sentence
         or in their talk, not in someone else's clause. Verbs that only ask what they said
         (讲, 提到) need nothing."""
-        if any(verb in asked_text for verb in lexicon.speech_verbs()):
+        if any(verb in asked_text for verb in lexicon.words("speech_verbs")):
             return candidates  # what they said: its words are the report's, not the question's
         verbs = self._event_verbs(asked)
         if not verbs:
@@ -986,7 +986,7 @@ class Composer:
             t
             for t in asked.weights
             if len(t) > 1
-            and t not in lexicon.light_verbs()
+            and t not in lexicon.words("light_verbs")
             and self.kb.knows(t)
             and [flag for _, flag in self.kb.tokenizer.tag(t)] == ["v"]
         ]
@@ -1086,23 +1086,37 @@ class Composer:
 
     def _answerable_about(self, who: str, asked: str) -> list[str]:
         """Two questions about ``who`` this knowledge answers, other than the one asked
-        (吴刚讲了什么 is no suggestion after 吴刚讲了什么 was refused)."""
+        (吴刚讲了什么 is no suggestion after 吴刚讲了什么 was refused). Whether a
+        suggestion is answered is worked out once per knowledge version."""
         questions = [q.format(who=who) for q in self.replies.about_someone]
         if self._suggesting:  # a suggestion tried out is not suggested on in turn
             return questions[:2]
-        self._suggesting = True
-        reading, chosen = dict(self.reading), self._chosen
-        try:
-            asked_key = _squash(normalize_question(asked)).rstrip("?？")
-            fits = [
-                q
-                for q in questions
-                if _squash(q).rstrip("?？") != asked_key and self._answer(q).answered
-            ]
-        finally:
-            self._suggesting = False
-            self.reading, self._chosen = reading, chosen
-        return fits[:2]
+        asked_key = _squash(normalize_question(asked)).rstrip("?？")
+        fits: list[str] = []
+        for question in questions:
+            if _squash(question).rstrip("?？") == asked_key:
+                continue
+            if self._answers(question):
+                fits.append(question)
+            if len(fits) == 2:
+                break
+        return fits
+
+    def _answers(self, question: str) -> bool:
+        key = (self.kb.version, question)
+        known = _ANSWERABLE.get(key)
+        if known is None:
+            self._suggesting = True
+            reading, chosen = dict(self.reading), self._chosen
+            try:
+                known = self._answer(question).answered
+            finally:
+                self._suggesting = False
+                self.reading, self._chosen = reading, chosen
+            if len(_ANSWERABLE) >= ANSWERABLE_KEPT:
+                _ANSWERABLE.clear()
+            _ANSWERABLE[key] = known
+        return known
 
     def _choose(
         self,
@@ -1212,13 +1226,13 @@ class Composer:
             return True
         everyone = self.kb.names | frozenset(self.kb.speakers)
         window = person_window(candidate.sentence, person, everyone)
-        return any(verb in window for verb in lexicon.speech_verbs())
+        return any(verb in window for verb in lexicon.words("speech_verbs"))
 
     @staticmethod
     def _asks_content(question: Question) -> bool:
         """Whether a question asks what someone said or did there (介绍了什么, 具体), which
         a list naming them among others, with no topic of theirs, does not tell."""
-        return any(cue in question.text for cue in lexicon.content_cues())
+        return any(cue in question.text for cue in lexicon.words("content_cues"))
 
     @staticmethod
     def _nearly(question: Question) -> float:
@@ -1277,7 +1291,7 @@ class Composer:
             for t, w in asked.weights.items()
             if w > light
             and t not in named
-            and t not in lexicon.light_verbs()  # 参与: said as 一起启动, not in those words
+            and t not in lexicon.words("light_verbs")  # 参与: said as 一起启动, not in those words
             and (self.kb.knows(t) or t in asked.alternatives)
         ]
 
@@ -1348,6 +1362,12 @@ class Composer:
     def _quote(candidate: _Candidate, citations: list[Citation]) -> str:
         n = next(c.n for c in citations if c.passage.id == candidate.passage.id)
         return f"{candidate.sentence}[{n}]"
+
+
+# whether a suggested question is answered, by (knowledge version, question): a refusal
+# about someone suggests the same questions every time
+_ANSWERABLE: dict[tuple[str, str], bool] = {}
+ANSWERABLE_KEPT = 4096
 
 
 def compose_answer(

@@ -181,8 +181,22 @@ def _spelt_so(text: str, start: int, size: int, kb: KnowledgeBase) -> bool:
     北达 of 北达软 is the sources' own spelling, not a typo of 北大. Looked at only for a
     window about to be corrected."""
     spans = {text[max(start - 1, 0) : start + size], text[start : start + size + 1]}
-    spans = {span for span in spans if len(span) > size}
-    return any(span in p.text for p in kb.passages for span in spans)
+    corpus = _corpus(kb)
+    return any(span in corpus for span in spans if len(span) > size)
+
+
+_CORPUS: dict[str, str] = {}
+
+
+def _corpus(kb: KnowledgeBase) -> str:
+    """Every passage's text in one string, once per version, for the typo check's lookups
+    (a substring search over one string instead of a loop over 100,000 passages)."""
+    found = _CORPUS.get(kb.version)
+    if found is None:
+        found = "\n".join(p.text for p in kb.passages)
+        _CORPUS.clear()  # one version at a time: this is the largest of the caches
+        _CORPUS[kb.version] = found
+    return found
 
 
 def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:

@@ -68,27 +68,10 @@ def synonyms() -> SynonymTable:
 
 
 @functools.cache
-def content_cues() -> tuple[str, ...]:
-    """Words asking what someone said or did in detail (介绍了, 具体)."""
-    return tuple(_lines("content_cues.txt"))
-
-
-@functools.cache
-def function_words() -> frozenset[str]:
-    """Words that join or frame a question (还是, 就是): never what it asks about."""
-    return frozenset(_lines("function_words.txt"))
-
-
-@functools.cache
-def speech_verbs() -> tuple[str, ...]:
-    """Verbs that bring what someone said (强调, 指出): a sentence with one tells content."""
-    return tuple(_lines("speech_verbs.txt"))
-
-
-@functools.cache
-def light_verbs() -> frozenset[str]:
-    """Verbs that ask nothing the report must say in the same words (提到, 包括)."""
-    return frozenset(_lines("light_verbs.txt"))
+def words(name: str) -> frozenset[str]:
+    """One of the plain word lists (``name``.txt, a word a line: ``light_verbs``,
+    ``speech_verbs``, ``function_words``, ``content_cues``; what each is for is above)."""
+    return frozenset(_lines(f"{name}.txt"))
 
 
 @functools.cache

@@ -118,3 +118,16 @@ def test_no_module_imports_itself_back():
         if name not in state:
             visit(name, [name])
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+def test_no_blueprint_imports_the_app_module():
+    """The blueprints read the services from ``current_app.extensions`` (bot.web.services):
+    one importing bot.web.app back would be the cycle the app factory was split to end."""
+    modules = _modules()
+    back = [
+        f"{name} -> bot.web.app"
+        for name, path in modules.items()
+        if name.startswith("bot.web.") and name != "bot.web.app"
+        if any(target == "bot.web.app" for target, _ in _imports(path, name, modules))
+    ]
+    assert not back, back

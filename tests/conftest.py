@@ -8,12 +8,15 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.chat.engine import Engine
 from bot.config import PROJECT_ROOT, Config
 from bot.state import querylog
+from bot.web import app as web_app
+from bot.web.services import Services
 from knowledge import KnowledgeBase, build_knowledge_base
 from knowledge.persona import FILE_NAME, parse_persona, read_persona
 
@@ -103,6 +106,29 @@ def _query_log_batches_without_waiting() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(querylog, "FLUSH_INTERVAL", 0.01)
         yield
+
+
+_REDIS_APPS: list[Services] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _apps_on_redis_closed_at_the_end() -> Iterator[None]:
+    """An app on Redis holds connections, and an app is a cycle of references: collected,
+    a socket may be finalized before its connection closes it, which is a ResourceWarning,
+    an error here, in whatever test the collector runs. Such apps are kept until the session
+    ends, then closed."""
+
+    class Kept(Services):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            if self.config.redis_url:
+                _REDIS_APPS.append(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(web_app, "Services", Kept)
+        yield
+    for services in _REDIS_APPS:
+        services.close()
 
 
 @pytest.fixture(scope="session")

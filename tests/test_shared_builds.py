@@ -155,7 +155,9 @@ def test_a_blob_is_installed_only_as_the_build_it_is(tmp_path, url):
     assert other.unpack("0" * 32, blob) is None  # not the build of that key
     assert not (tmp_path / "elsewhere" / ("0" * 32)).exists()
     assert other.unpack(kb.key, blob) is not None
-    published = SharedBuilds(url, 1024**3).fetch(kb.key)  # by the first start of the bot
+    shared = SharedBuilds(url, 1024**3)
+    published = shared.fetch(kb.key)  # by the first start of the bot
+    shared.close()
     assert BuildCache(tmp_path / "third").unpack(kb.key, published) is not None
 
 

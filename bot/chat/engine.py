@@ -89,6 +89,7 @@ class Engine:
         config: Config,
         store: StateStore | None = None,
         querylog: QueryLog | None = None,
+        shared: SharedBuilds | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -106,13 +107,10 @@ class Engine:
         self._following: threading.Thread | None = None  # building what another worker stamped
         self.behind: str | None = None  # why this worker does not serve the stamped version
         self.updating: str | None = None  # how it is getting the stamped version, if it is
-        # with Redis, builds travel between machines through it; not for an engine that
-        # shares nothing (the console, an evaluation), whose builds are no reload's
-        self.shared = (
-            SharedBuilds(config.redis_url, config.shared_build_bytes)
-            if config.redis_url and store is not None
-            else None
-        )
+        # with Redis, builds travel between machines through it (bot.state.open_shared_builds);
+        # not for an engine that shares nothing (the console, an evaluation), whose builds
+        # are no reload's
+        self.shared = shared
         self.building: str | None = None  # the version this worker's reload is building
         self._retry_at = 0.0
         self._answers: dict[tuple[str, str, frozenset[str], Resources], Answer] = {}

@@ -8,6 +8,7 @@ as the fallback while Redis is out of reach.
 from pathlib import Path
 
 from bot.state.base import StateStore, StoreUnavailable
+from bot.state.builds import SharedBuilds
 from bot.state.counters import machine_counters
 from bot.state.embedded import EmbeddedStore
 from bot.state.memory import MemoryStore
@@ -22,10 +23,12 @@ __all__ = [
     "RateLimiter",
     "RedisStore",
     "ResilientStore",
+    "SharedBuilds",
     "StateStore",
     "StoreUnavailable",
     "machine_counters",
     "open_rate_limiter",
+    "open_shared_builds",
     "open_store",
 ]
 
@@ -36,3 +39,9 @@ def open_store(data_dir: str | Path, redis_url: str = "") -> StateStore:
     if redis_url:
         return ResilientStore(RedisStore(redis_url), EmbeddedStore(data_dir))
     return EmbeddedStore(data_dir)
+
+
+def open_shared_builds(redis_url: str, max_bytes: int) -> SharedBuilds | None:
+    """Where a reload's build travels to the other machines: the Redis of the shared state
+    (the same URL as open_store's), None without one."""
+    return SharedBuilds(redis_url, max_bytes) if redis_url else None

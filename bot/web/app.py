@@ -8,7 +8,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.chat.engine import Engine
 from bot.config import Config, check_config, check_data_dir
-from bot.state import StateStore, machine_counters, open_rate_limiter, open_store
+from bot.state import (
+    StateStore,
+    machine_counters,
+    open_rate_limiter,
+    open_shared_builds,
+    open_store,
+)
 from bot.state.privacy import user_hash_key
 from bot.state.querylog import QueryLog
 from bot.web import admin, admin_page, health, webhook
@@ -33,7 +39,8 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     store = store or open_store(config.data_dir, config.redis_url)
     querylog = QueryLog.in_data_dir(config.data_dir, config.query_log_days)
-    engine = Engine(config, store, querylog)
+    shared = open_shared_builds(config.redis_url, config.shared_build_bytes)
+    engine = Engine(config, store, querylog, shared)
     kb = engine.load()
     check_menu(kb.persona.menu, "persona.toml")  # a reload's is cut to fit, as any reply
     counters = machine_counters(config.data_dir)  # the user rate limit and admin failures

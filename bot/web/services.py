@@ -36,6 +36,18 @@ class Services:
         return kb.persona if kb is not None else Persona()
 
 
+    def close(self) -> None:
+        """Release what create_app opened (connections, files, the query log's writer): for
+        tests and tools that make many apps in one process; a worker's end releases them."""
+        if self.engine.shared is not None:
+            self.engine.shared.close()
+        if self.limiter is not None:
+            self.limiter.close()
+        if self.engine.querylog is not None:
+            self.engine.querylog.close()
+        self.store.close()
+
+
 def services() -> Services:
     """The services of the app handling the current request."""
     services: Services = current_app.extensions[KEY]

@@ -31,7 +31,7 @@ from bot.question import (
     places_held,
     strip_cues,
 )
-from bot.understanding import EVERYTHING, Resources, Understanding, understand
+from bot.understanding import EVERYTHING, Resources, Understanding, numeral_value, understand
 from knowledge.base import KnowledgeBase
 from knowledge.model import Passage
 from knowledge.passages import TITLE_RE
@@ -99,7 +99,8 @@ _ORDINAL = re.compile(
 )
 _CLAUSE = re.compile(r"[^，,、：:；]+[，,、：:；]?")
 _CLAIM_CLAUSE = re.compile(r"[^，,；;。！？]+")  # a list (、) stays in one clause
-_DENIAL = re.compile(r"不(?!仅|单|断|少)|没有|并非|未|无")
+# 不仅, 不断, 未来, 无论 deny nothing
+_DENIAL = re.compile(r"不(?!仅|单|断|少|只|光|止)|没有|并非|未(?!来)|无(?!论)")
 # a list that can be counted
 _LIST = re.compile(r"[^、，。]+(?:、[^、，。]+)+(?:和|及|与)?[^、，。]*")
 SET_APART = frozenset({"caption", "heading"})  # passages set apart from the running text
@@ -179,10 +180,6 @@ def person_window(sentence: str, person: str, people: frozenset[str]) -> str:
     return "，".join([*clauses[start:i], clause, *clauses[i + 1 : end]])
 
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-           "七": 7, "八": 8, "九": 9}  # fmt: skip
-
-
 # A clause that opens with one of these goes on about the subject of the clause before it
 # (联盟是在工信部的指导下，由……发起成立的), unlike one that names its own (……APP 承办的).
 _CARRIES_ON = "由并而是从在就也又还且将对向为被把使让"
@@ -228,18 +225,6 @@ def posts_in(text: str, former: bool = True) -> list[tuple[str, str]]:
     return found
 
 
-def numeral_value(text: str) -> int | None:
-    """一 … 九十九 and digits as a number (the counts a claim or a sentence gives)."""
-    if text.isdigit():
-        return int(text)
-    if text in _DIGITS:
-        return _DIGITS[text]
-    tens, _, ones = text.partition("十")
-    if _ and all(c in _DIGITS for c in tens + ones) and len(tens) <= 1 and len(ones) <= 1:
-        return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
-    return None
-
-
 _NUMERAL = r"(?:\d+|[一二两三四五六七八九十百千万]+)"
 _COUNT_PHRASE = re.compile(
     rf"(?:近|约|逾|超过|共|共计)?\s*{_NUMERAL}(?:\s*[到至-]\s*{_NUMERAL})?\s*"
@@ -250,11 +235,13 @@ _COUNT_PHRASE = re.compile(
 _COUNTED = re.compile(rf"({_NUMERAL})\s*(?:种|个|类|项|位|名|场|家)")
 
 
-def counts_in(text: str) -> set[int]:
-    """The counts ``text`` gives: the numbers before a measure word, and the length of a list
-    (…服务奖、…设计奖、…贡献奖和…人物奖 is four)."""
+def counts_in(text: str, lists: bool = True) -> set[int]:
+    """The counts ``text`` gives: the numbers before a measure word, and (with ``lists``) the
+    length of a list (…服务奖、…设计奖、…贡献奖和…人物奖 is four). A claim's own list is no
+    count it makes (北大软件工程研究中心、北达软协办了论坛吗 names two of three)."""
     found = {v for m in _COUNTED.finditer(text) if (v := numeral_value(m.group(1))) is not None}
-    found.update(len(_list_items(match.group())) for match in _LIST.finditer(text))
+    if lists:
+        found.update(len(_list_items(match.group())) for match in _LIST.finditer(text))
     return found
 
 
@@ -460,7 +447,8 @@ class _Asked:
 
 
 class Composer:
-    """Composes answers from one knowledge base; built once per base, reused per question."""
+    """Composes the answer to one question from one knowledge base (a new one per question:
+    ``reading`` and the quotes chosen belong to the question being answered)."""
 
     def __init__(self, kb: KnowledgeBase, resources: Resources = EVERYTHING) -> None:
         self.kb = kb
@@ -751,10 +739,10 @@ class Composer:
         ordinals = [o for o in _ORDINAL.findall(question.text) if not self.kb.knows(o)]
         if ordinals:
             if understood.yes_no and (
-                chosen := self._quotes_for(_ORDINAL.sub("", understood.text))
+                chosen := self._quotes_for(_ORDINAL.sub("哪一届", understood.text, count=1))
             ):  # 这是第十届论坛吗: 不是, and which one it is
                 return self._decided(
-                    self._reply(raw_question, "不是。", chosen[:1], 0.0, 0.0),
+                    self._reply(raw_question, "不是。", chosen[:1], 0.0, 1.0),
                     f"answered no: the knowledge never says {'、'.join(ordinals)}",
                 )
             return self._decided(  # 第十届 of an 第十一届 report
@@ -839,7 +827,7 @@ class Composer:
         verbs = self._event_verbs(asked)
         if not verbs:
             return candidates
-        everyone = self.kb.names | frozenset(self.kb.speakers)
+        everyone = self.kb.names
 
         def says(c: _Candidate) -> bool:
             if c.passage.speaker == person:
@@ -1052,16 +1040,18 @@ class Composer:
         report makes it of others (姚乐给获奖城市颁奖了吗: others gave the awards), or when it
         names a place or organisation their roles do not (邱爱军是苏州的吗: he is from 南通);
         the evidence quoted either way. None when neither can be said."""
-        reading = dict(self.reading)
+        reading, chosen = dict(self.reading), self._chosen
         try:
             return self._deny(raw_question, claim, person)
         finally:
-            self.reading = reading
+            self.reading, self._chosen = reading, chosen
 
     def _deny(self, raw_question: str, claim: str, person: str) -> Answer | None:
         without = self._answer(claim.replace(person, " "))
         if without.answered and person not in body_of(without.text):
             chosen = self._what_is_true(claim, (person,), [])
+            if not chosen:  # neither sub-question answered: the claim made of others, as is
+                return replace(without, question=raw_question, text="不是。" + without.text)
             return self._reply(raw_question, "不是。", chosen, without.top_score, without.coverage)
         own = " ".join(self.kb.roles.get(person, []))
         places = [
@@ -1096,7 +1086,7 @@ class Composer:
         if len(people) == 1:
             truth = self._quotes_for(claim.replace(people[0], "谁", 1))
             person = people[0]
-            everyone = self.kb.names | frozenset(self.kb.speakers)
+            everyone = self.kb.names
             own = [  # who they are, as the report says it
                 replace(c, sentence=person_window(c.sentence, person, everyone) or c.sentence)
                 for c in self._quotes_for(f"{person}是谁")
@@ -1127,9 +1117,10 @@ class Composer:
         if not known:
             return Answer(raw_question, False, NOT_FOUND, top_score=top_score, coverage=coverage)
         who = known[0]
-        text = NOT_MENTIONED.format(who=who) + "\n".join(
-            f"• {q}" for q in self._answerable_about(who, raw_question)
-        )
+        suggestions = self._answerable_about(who, raw_question)
+        if not suggestions:
+            return Answer(raw_question, False, NOT_FOUND, top_score=top_score, coverage=coverage)
+        text = NOT_MENTIONED.format(who=who) + "\n".join(f"• {q}" for q in suggestions)
         return Answer(raw_question, False, text, top_score=top_score, coverage=coverage)
 
     def _answerable_about(self, who: str, asked: str) -> list[str]:
@@ -1151,7 +1142,7 @@ class Composer:
         return fits
 
     def _answers(self, question: str) -> bool:
-        key = (self.kb.version, question)
+        key = (self.kb.version, self.resources, question)
         known = _ANSWERABLE.get(key)
         if known is None:
             self._suggesting = True
@@ -1194,7 +1185,6 @@ class Composer:
             + candidates[len(near) :]
         )
         firsts = self._one_for_each(question, people, candidates)
-        listed_only = False
         for candidate in [*firsts, *(c for c in candidates if c not in firsts)]:
             if len(chosen) == MAX_SENTENCES:
                 break
@@ -1213,10 +1203,9 @@ class Composer:
                 and (item := list_item(sentence, people[0], self.kb.names))
             ):
                 if "：" not in item and self._asks_content(question):
-                    listed_only = True  # 罗庆满作为对话嘉宾: he took part, not what he said
-                    continue
+                    continue  # 罗庆满作为对话嘉宾: he took part, not what he said
                 sentence = item
-            elif (listed_only or self._asks_content(question)) and len(people) == 1:
+            elif self._asks_content(question) and len(people) == 1:
                 if not self._tells_what(candidate, people[0]):
                     continue  # 徐绍荣发表了获奖感言: that he spoke, not what he said
             elif (
@@ -1245,7 +1234,7 @@ class Composer:
         named = self.kb.people_in(sentence)
         if len(named) < 2 or (person is not None and person not in named):
             return sentence
-        everyone = self.kb.names | frozenset(self.kb.speakers)
+        everyone = self.kb.names
 
         def part(who: str) -> str:
             pair = list_item(sentence, who, self.kb.names)
@@ -1272,7 +1261,7 @@ class Composer:
         one where they speak (姚乐主持大会论坛，他强调…), not one that names them only."""
         if candidate.passage.speaker == person:
             return True
-        everyone = self.kb.names | frozenset(self.kb.speakers)
+        everyone = self.kb.names
         window = person_window(candidate.sentence, person, everyone)
         return any(verb in window for verb in lexicon.words("speech_verbs"))
 
@@ -1365,7 +1354,7 @@ class Composer:
                 holds(role) and current(role) for role in self.kb.roles.get(person, [])
             ):
                 return True
-            everyone = self.kb.names | frozenset(self.kb.speakers)
+            everyone = self.kb.names
             texts = [
                 (c, person_window(c.sentence, person, everyone) or c.sentence)
                 for c in chosen
@@ -1386,7 +1375,7 @@ class Composer:
         ):
             return False  # 论坛是在清华大学办的: 清华大学 is named, not as where it was held
         said = set().union(*(counts_in(text) for text in holding))
-        asked_counts = counts_in(claim_text)
+        asked_counts = counts_in(claim_text, lists=False)
         if asked_counts and said and asked_counts.isdisjoint(said):
             return False
         return not any(
@@ -1414,7 +1403,7 @@ class Composer:
 
 # whether a suggested question is answered, by (knowledge version, question): a refusal
 # about someone suggests the same questions every time
-_ANSWERABLE: dict[tuple[str, str], bool] = {}
+_ANSWERABLE: dict[tuple[str, Resources, str], bool] = {}
 ANSWERABLE_KEPT = 4096
 
 

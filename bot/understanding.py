@@ -35,8 +35,10 @@ from knowledge.base import KnowledgeBase
 
 # A yes/no question: a closing 吗, or an A-not-A form; the second group is what it becomes.
 _YES_NO_END = re.compile(
-    r"(?:吗|嘛|不|没|(?<![什怎这那多要])么|是吧|对吧|对不对|是不是)[\s?？!！。.]*$"
+    r"(?:(?:吗|嘛|不|没|(?<![什怎这那多要])么|是吧|对吧|对不对|是不是)[\s?？!！。.]*)+$"
 )
+# 你知道论坛在哪里举行吗: a question inside a yes/no frame asks its own question
+_ASKS_WHAT = re.compile(r"哪|什么|谁|几|多少|怎么|为什么|为何|何时|何地|啥")
 _A_NOT_A = (("是不是", "是"), ("是否", "是"), ("有没有", "有"), ("有无", "有"), ("会不会", "会"))
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # Sounds a pinyin input method or a listener mixes up, folded together.
@@ -78,6 +80,21 @@ _ORDINAL_DIGITS = re.compile(r"第(\d{1,2})(届|次|期|场|个|位)")
 _CHINESE_DIGITS = "零一二三四五六七八九"
 
 
+_DIGITS = {ch: n for n, ch in enumerate(_CHINESE_DIGITS)} | {"〇": 0, "两": 2}
+
+
+def numeral_value(text: str) -> int | None:
+    """Digits, or Chinese numerals up to 九十九 (十二, 二十, 三), as a number."""
+    if text.isdigit():
+        return int(text)
+    if text in _DIGITS:
+        return _DIGITS[text]
+    tens, ten, ones = text.partition("十")
+    if ten and len(tens) <= 1 and len(ones) <= 1 and all(c in _DIGITS for c in tens + ones):
+        return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+    return None
+
+
 def chinese_numeral(n: int) -> str:
     """1 … 99 in Chinese numerals, as ordinals are written (11 → 十一, 20 → 二十)."""
     tens, ones = divmod(n, 10)
@@ -117,7 +134,7 @@ def _yes_no(text: str) -> tuple[str, bool]:
             text, asked = text.replace(pair, plain, 1), True
     stripped = _YES_NO_END.sub("", text)
     if stripped != text and _HAN.search(stripped):
-        text, asked = stripped, True
+        text, asked = stripped, asked or not _ASKS_WHAT.search(stripped)
     return text, asked
 
 
@@ -353,7 +370,6 @@ _ORDINAL_PART = re.compile(
     r"第([一二三四五六七八九十\d]+)(?:场|个|次|轮|部分)?(?:的)?"
     r"(对话研讨|对话|研讨|圆桌|分论坛|主题演讲|演讲|报告)"
 )
-_NUMERALS = {ch: n for n, ch in enumerate("一二三四五六七八九十", 1)}
 
 
 def _resolve_parts(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
@@ -361,7 +377,7 @@ def _resolve_parts(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
     found = []
     for match in _ORDINAL_PART.finditer(text):
         number = match.group(1)
-        n = int(number) if number.isdigit() else _NUMERALS.get(number, 0)
+        n = numeral_value(number) or 0
         kind = match.group(2)
         parts = [s for s in kb.sections if kind in s or kind[:2] in s]
         if 0 < n <= len(parts):

@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 
 from bot import throttle
 from bot.app import get_engine
-from bot.engine import ReloadBusy
+from bot.engine import ReloadBusy, SharedStoreDown
 from knowledge.errors import KnowledgeError
 
 bp = Blueprint("admin_api", __name__, url_prefix="/admin")
@@ -59,13 +59,15 @@ def _error(status: int, message: str, **fields: Any) -> Response:
 def reload() -> Response:
     """200 with the new version serving; 202 when the build outlasts BOT_RELOAD_WAIT (it
     serves when done: watch /healthz); 422 naming a file the build cannot use; 409 while
-    another reload is building."""
+    another reload is building; 503 while Redis, shared by the machines, does not answer."""
     try:
         result = get_engine().reload(origin="api")
     except KnowledgeError as exc:
         return _error(422, f"reload refused: {exc}", file=exc.path, reason=exc.reason)
     except ReloadBusy as exc:
         return _error(409, str(exc))
+    except SharedStoreDown as exc:
+        return _error(503, str(exc))
     response = jsonify(result.to_json())
     response.status_code = 200 if result.serving else 202
     return response

@@ -36,7 +36,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from bot import throttle
 from bot.admin import knowledge_stats, token_matches
 from bot.app import get_engine, get_store
-from bot.engine import ReloadBusy
+from bot.engine import ReloadBusy, SharedStoreDown
 from bot.store.base import shared_secret
 from knowledge.errors import KnowledgeError
 from knowledge.synonyms import append_rule
@@ -206,7 +206,7 @@ def reload_now() -> Any:
     question = request.form.get("q", "").strip()[:MAX_QUESTION]
     try:
         result = get_engine().reload(origin="admin-page")
-    except (KnowledgeError, ReloadBusy) as exc:
+    except (KnowledgeError, ReloadBusy, SharedStoreDown) as exc:
         path, reason = getattr(exc, "path", None), getattr(exc, "reason", str(exc))
         refusal = {"file": path, "reason": reason, "message": str(exc)}
         if question:

@@ -183,13 +183,15 @@ class BuildCache:
         except (OSError, KeyError, ValueError, zlib.error, tarfile.TarError) as exc:
             log.warning("refusing a shared knowledge build %s: %s", key, exc)
             return None
-        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=f".{key}."))
+        tmp: Path | None = None
         try:
+            tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=f".{key}."))
             for name, data in files.items():
                 (tmp / name).write_bytes(data)
             tmp.rename(self.root / key)
-        except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
+        except OSError as exc:  # an unwritable cache: not installed, said so, not raised
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
             if not (self.root / key).is_dir():  # else: another worker installed it first
                 log.warning("cannot write the knowledge cache in %s: %s", self.root, exc)
                 return None

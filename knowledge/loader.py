@@ -42,7 +42,7 @@ def list_sources(folder: Path, max_bytes: int | None = None) -> list[Path]:
     root = folder.resolve()
     found = []
     for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in SUFFIXES or path.name.startswith("."):
+        if path.suffix.lower() not in SUFFIXES or path.name.startswith(HIDDEN):
             continue  # hidden files: an editor's or a copy tool's, never meant to be answered
         check_entry(path, root, max_bytes)
         if path.name != SYNONYMS_FILE:
@@ -50,15 +50,21 @@ def list_sources(folder: Path, max_bytes: int | None = None) -> list[Path]:
     return found
 
 
+HIDDEN = (".", "~$")  # what hidden files' and office lock files' names start with
+
+
 def hidden_sources(folder: Path) -> list[str]:
-    """Hidden files named like documents (``.draft.txt``, an editor's ``.#notes.md`` lock):
+    """Hidden files named like documents (``.draft.txt``, an editor's ``.#notes.md`` lock,
+    an office suite's ``~$notes.txt`` lock):
     skipped by ``list_sources``, and named in the reload's warnings so that an admin who
     meant one to be loaded sees why it is not. Editors' backups (``notes.txt~``,
     ``.notes.txt.swp``) do not end in a document suffix and are never read either."""
     if not folder.is_dir():
         return []
     return sorted(
-        p.name for p in folder.iterdir() if p.name.startswith(".") and p.suffix.lower() in SUFFIXES
+        p.name
+        for p in folder.iterdir()
+        if p.name.startswith(HIDDEN) and p.suffix.lower() in SUFFIXES
     )
 
 

@@ -483,3 +483,32 @@ def test_whether_a_suggestion_is_answered_is_worked_out_once_per_version(kb, mon
     monkeypatch.setattr(module.Composer, "_answer", counting)
     compose_answer(kb, "宋乐永讲了什么")
     assert tried == ["宋乐永讲了什么"]  # the suggestions' answers were kept
+
+
+@pytest.mark.parametrize("question", ["你知道论坛在哪里举行吗", "论坛是在哪里办的吗"])
+def test_a_question_asked_inside_a_yes_no_frame_is_answered_not_judged(kb, question):
+    text = body(compose_answer(kb, question).text)
+    assert "中关新园" in text and not text.startswith(("是的", "不是"))
+
+
+def test_a_pile_of_question_marks_is_read_once(kb):
+    # each 吗 used to be read as another yes/no question inside the last: 186 nested answers
+    answer = compose_answer(kb, "论坛是在清华大学办的" + "吗" * 185)
+    assert body(answer.text).startswith("不是") and "中关新园" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "yes"),
+    [
+        ("北大软件工程研究中心、北达软协办了论坛吗", True),  # two of three named: no count
+        ("智慧城市的发展是在创新中完成的吗", True),  # 无论…都是: no denial
+    ],
+)
+def test_a_yes_no_is_not_denied_by_words_that_deny_nothing(kb, question, yes):
+    assert body(compose_answer(kb, question).text).startswith("是的" if yes else "不是")
+
+
+def test_numerals_past_ten_are_read():
+    assert (
+        numeral_value("十二") == 12 and numeral_value("二十一") == 21 and numeral_value("12") == 12
+    )

@@ -172,3 +172,12 @@ def test_a_document_over_the_size_limit_is_refused_naming_the_limit(tmp_path):
     refused = _refusal(tmp_path, max_bytes=1024)
     assert refused.path == "big.txt" and "BOT_MAX_DOCUMENT_MB" in refused.reason
     assert [p.name for p in list_sources(tmp_path, max_bytes=4096)] == ["big.txt"]
+
+
+def test_an_office_lock_file_is_skipped_like_a_hidden_file(tmp_path):
+    from knowledge.loader import hidden_sources, list_sources
+
+    (tmp_path / "notes.txt").write_text("正文。", "utf-8")
+    (tmp_path / "~$notes.txt").write_text("锁", "utf-8")
+    assert [p.name for p in list_sources(tmp_path)] == ["notes.txt"]
+    assert hidden_sources(tmp_path) == ["~$notes.txt"]

@@ -129,6 +129,39 @@ def test_a_damaged_shared_copy_is_refused_by_its_hash(tmp_path, url):
     assert "does not match its hash" in state["behind"]
 
 
+def test_a_damaged_shared_copy_is_published_again_by_the_next_reload(tmp_path, url):
+    a, folder_a = machine(tmp_path, "a", url)
+    b, folder_b = machine(tmp_path, "b", url)
+    (folder_a / "agenda.md").write_text(AGENDA, "utf-8")
+    wanted = reload(a)["version"]
+    client = redis.Redis.from_url(url)
+    for key in client.keys("forumbot:knowledge:build:*"):
+        if key.endswith(b":0"):
+            client.setrange(key, 100, b"damaged")
+    replace_folder(folder_b)
+    assert settled(b)["status"] == "behind"
+    # the same files reloaded: nothing changed here, but the shared copy is made whole
+    assert reload(a)["version"] == wanted
+    b2, _ = machine(tmp_path, "b", url)  # a worker that starts now fetches it
+    state = settled(b2)
+    assert state["status"] == "ok" and state["knowledge_version"] == wanted, state
+
+
+def test_an_unwritable_cache_leaves_a_shared_build_uninstalled_without_raising(
+    tmp_path, url, monkeypatch
+):
+    a, _ = machine(tmp_path, "a", url)
+    kb = a.extensions["forumbot"].engine.knowledge
+    blob = BuildCache(tmp_path / "data-a" / "knowledge-cache").pack(kb.key)
+    assert blob is not None
+
+    def refused(*args, **kwargs):  # what an immutable folder answers, even to root
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("knowledge.cache.tempfile.mkdtemp", refused)
+    assert BuildCache(tmp_path / "cache").unpack(kb.key, blob) is None
+
+
 def test_only_the_stamped_build_and_the_previous_one_are_kept(tmp_path, url):
     a, folder = machine(tmp_path, "a", url)
     for n in range(3):
@@ -196,3 +229,27 @@ def test_two_gunicorn_machines_serve_the_reloading_ones_build_on_every_worker(tm
     finally:
         for server in servers:
             server.stop()
+
+
+def test_a_reload_while_redis_does_not_answer_is_refused_and_changes_nothing(
+    tmp_path, redis_server
+):
+    """Stamped only in the local store, a version would reach no other machine and be undone
+    here when Redis came back with the old stamp (found by the attack run)."""
+    import os
+    import signal
+
+    redis.Redis.from_url(redis_server.url).flushdb()
+    a, folder = machine(tmp_path, "a", redis_server.url)
+    before = health(a)["knowledge_version"]
+    (folder / "agenda.md").write_text(AGENDA, "utf-8")
+    os.kill(redis_server.process.pid, signal.SIGSTOP)
+    try:
+        response = a.test_client().post("/admin/reload", headers=ADMIN)
+        assert response.status_code == 503, response.get_json()
+        assert "Redis" in response.get_json()["error"]
+        assert a.extensions["forumbot"].engine.knowledge.version == before
+    finally:
+        os.kill(redis_server.process.pid, signal.SIGCONT)
+    a.extensions["forumbot"].store.breaker.cooldown = 0  # Redis answers again
+    assert reload(a)["version"] != before

@@ -51,8 +51,9 @@ _MORE = re.compile(
     r"^(?:那|那么)?(?:还有呢|还有吗|还有什么|还有别的吗?|还有其他的?吗?|继续|更多|然后呢|接着说|再说说|多说点|详细点)"
     r"[?？。.!！]*$"
 )
+# 还有呢？他还讲了什么, with the mark or without: the 还有呢 before a question of its own
 _MORE_LEAD = re.compile(
-    _MORE.pattern.removesuffix("$").replace("[?？。.!！]*", "[?？。.!！，,\\s]+")
+    _MORE.pattern.removesuffix("$").replace("[?？。.!！]*", "[?？。.!！，,\\s]*")
 )
 _MORE_OF_SOMEONE = re.compile(r"还(?:讲|说|谈|提|强调|指出|介绍|分享|表示)")
 # 那协办单位呢 / 张明呢: the same question, about something else.

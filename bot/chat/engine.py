@@ -77,6 +77,17 @@ class ReloadBusy(Exception):
     """A reload is still building; another cannot start until it is done."""
 
 
+class SharedStoreDown(Exception):
+    """Redis, shared by the machines, cannot be reached: a version stamped now would reach no
+    other machine, and be undone on this one when Redis comes back with the old stamp."""
+
+    MESSAGE = (
+        "reload refused: the shared store (Redis) cannot be reached, so the new version "
+        "would reach no other machine and be undone when it comes back; the previous "
+        "version keeps serving; try again when /healthz says store redis"
+    )
+
+
 SYNC_WAIT = 3.0  # seconds a request waits for a build from the folder another worker needs
 RETRY_AFTER = 30.0  # seconds before a worker that could not follow tries again
 
@@ -175,6 +186,8 @@ class Engine:
         """
         wait = self.config.reload_wait if wait is None else wait
         started = time.perf_counter()
+        if self._shared_store_down():
+            raise SharedStoreDown(SharedStoreDown.MESSAGE)
         if not self._reload_lock.acquire(timeout=wait):
             raise ReloadBusy("a reload is still building; try again when it is done")
         previous = self._kb.version if self._kb else None
@@ -202,6 +215,8 @@ class Engine:
             try:
                 with self._machine_lock():
                     kb = build_sources(sources, self.cache_dir, str(self.config.knowledge_dir))
+                    if self._shared_store_down():  # went down while it built: not swapped in
+                        raise SharedStoreDown(SharedStoreDown.MESSAGE)
                     self._kb = kb
                     self._publish(kb)  # before the stamp: other machines look for it then
                     self._seen_stamp = self._wanted_stamp = self._write_stamp(kb)
@@ -397,6 +412,13 @@ class Engine:
         return answer
 
     # -- shared stamp ------------------------------------------------------------------
+    def _shared_store_down(self) -> bool:
+        """Whether the store is Redis and does not answer now (one round trip: the stamp)."""
+        if self.store is None or not hasattr(self.store, "healthy"):
+            return False
+        self._read_stamp()
+        return not self.store.healthy
+
     def _read_stamp(self) -> Any:
         return self.store.get(STAMP_KEY) if self.store is not None else None
 

@@ -13,6 +13,7 @@ context.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -118,6 +119,13 @@ def _verdict(body: str) -> bool | None:
     return True if body.startswith(("是", "对", "有")) else None
 
 
+def _says_number(body: str, number: str) -> bool:
+    """Whether ``body`` gives ``number`` as a count of its own: 5 is not in 50 强 or 2020."""
+    if number.isdigit():
+        return bool(re.search(rf"(?<!\d){number}(?!\d)", body))
+    return number in body
+
+
 def judge(case: dict, answered: bool, reply: str, report: Report) -> CaseResult:
     body = body_of(reply)
     if len(reply.encode("utf-8")) > MAX_REPLY_BYTES:
@@ -135,9 +143,10 @@ def judge(case: dict, answered: bool, reply: str, report: Report) -> CaseResult:
     if found and missing:  # a question asking two facts wants both
         found = False
         reasons.append(f"missing {'、'.join(missing)}")
-    if found and "answer_number" in case and not any(n in body for n in case["answer_number"]):
+    numbers = case.get("answer_number") or []
+    if found and numbers and not any(_says_number(body, n) for n in numbers):
         found = False  # a count the report gives only as a list: the reply must say the number
-        reasons.append(f"does not say the number {case['answer_number'][0]}")
+        reasons.append(f"does not say the number {numbers[0]}")
     if "yes" in case and found and _verdict(body) is not case["yes"]:
         found = False
         reasons.append(f"does not start by saying {'是' if case['yes'] else '不是'}")

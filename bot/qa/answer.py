@@ -82,7 +82,8 @@ _ORDINAL = re.compile(
     r"|(?:明年|去年|后年|前年)(?=的?(?:论坛|峰会|大会|会议|活动|那届|那次))"
 )
 _CLAIM_CLAUSE = re.compile(r"[^，,；;。！？]+")  # a list (、) stays in one clause
-_DENIAL = re.compile(r"不(?!仅|单|断|少)|没有|并非|未|无")
+# 不仅, 不断, 未来, 无论 deny nothing
+_DENIAL = re.compile(r"不(?!仅|单|断|少|只|光|止)|没有|并非|未(?!来)|无(?!论)")
 # a list that can be counted
 _LIST = re.compile(r"[^、，。]+(?:、[^、，。]+)+(?:和|及|与)?[^、，。]*")
 SET_APART = frozenset({"caption", "heading"})  # passages set apart from the running text
@@ -212,11 +213,13 @@ _COUNT_PHRASE = re.compile(
 _COUNTED = re.compile(rf"({_NUMERAL})\s*(?:种|个|类|项|位|名|场|家)")
 
 
-def counts_in(text: str) -> set[int]:
-    """The counts ``text`` gives: the numbers before a measure word, and the length of a list
-    (…服务奖、…设计奖、…贡献奖和…人物奖 is four)."""
+def counts_in(text: str, lists: bool = True) -> set[int]:
+    """The counts ``text`` gives: the numbers before a measure word, and (with ``lists``) the
+    length of a list (…服务奖、…设计奖、…贡献奖和…人物奖 is four). A claim's own list is no
+    count it makes (北大软件工程研究中心、北达软协办了论坛吗 names two of three)."""
     found = {v for m in _COUNTED.finditer(text) if (v := numeral_value(m.group(1))) is not None}
-    found.update(len(_list_items(match.group())) for match in _LIST.finditer(text))
+    if lists:
+        found.update(len(_list_items(match.group())) for match in _LIST.finditer(text))
     return found
 
 
@@ -400,9 +403,9 @@ class _Asked:
 
 
 class Composer:
-    """Composes answers from one knowledge base, in the words of its persona. Made for each
-    question (what it holds is the base's, so that costs nothing), which is also why
-    ``reading`` is the reading of the one question it answered."""
+    """Composes the answer to one question from one knowledge base, in the words of its
+    persona (a new one per question: ``reading`` and the quotes chosen belong to the question
+    being answered)."""
 
     def __init__(self, kb: KnowledgeBase, resources: Resources = EVERYTHING) -> None:
         self.kb = kb
@@ -699,10 +702,10 @@ class Composer:
         ordinals = [o for o in _ORDINAL.findall(question.text) if not self.kb.knows(o)]
         if ordinals:
             if understood.yes_no and (
-                chosen := self._quotes_for(_ORDINAL.sub("", understood.text))
+                chosen := self._quotes_for(_ORDINAL.sub("哪一届", understood.text, count=1))
             ):  # 这是第十届论坛吗: 不是, and which one it is
                 return self._decided(
-                    self._reply(raw_question, "不是。", chosen[:1], 0.0, 0.0),
+                    self._reply(raw_question, "不是。", chosen[:1], 0.0, 1.0),
                     f"answered no: the knowledge never says {'、'.join(ordinals)}",
                 )
             return self._decided(  # 第十届 of a 第十二届 report
@@ -787,7 +790,7 @@ class Composer:
         verbs = self._event_verbs(asked)
         if not verbs:
             return candidates
-        everyone = self.kb.names | frozenset(self.kb.speakers)
+        everyone = self.kb.names
 
         def says(c: _Candidate) -> bool:
             if c.passage.speaker == person:
@@ -1002,16 +1005,18 @@ class Composer:
         report makes it of others (赵敏给获奖城市颁奖了吗: others gave the awards), or when it
         names a place or organisation their roles do not (孙丽是苏州的吗: he is from 南通);
         the evidence quoted either way. None when neither can be said."""
-        reading = dict(self.reading)
+        reading, chosen = dict(self.reading), self._chosen
         try:
             return self._deny(raw_question, claim, person)
         finally:
-            self.reading = reading
+            self.reading, self._chosen = reading, chosen
 
     def _deny(self, raw_question: str, claim: str, person: str) -> Answer | None:
         without = self._answer(claim.replace(person, " "))
         if without.answered and person not in body_of(without.text):
             chosen = self._what_is_true(claim, (person,), [])
+            if not chosen:  # neither sub-question answered: the claim made of others, as is
+                return replace(without, question=raw_question, text="不是。" + without.text)
             return self._reply(raw_question, "不是。", chosen, without.top_score, without.coverage)
         own = " ".join(self.kb.roles.get(person, []))
         places = [
@@ -1046,7 +1051,7 @@ class Composer:
         if len(people) == 1:
             truth = self._quotes_for(claim.replace(people[0], "谁", 1))
             person = people[0]
-            everyone = self.kb.names | frozenset(self.kb.speakers)
+            everyone = self.kb.names
             own = [  # who they are, as the report says it
                 replace(c, sentence=person_window(c.sentence, person, everyone) or c.sentence)
                 for c in self._quotes_for(f"{person}是谁")
@@ -1079,9 +1084,12 @@ class Composer:
                 raw_question, False, self.replies.not_found, top_score=top_score, coverage=coverage
             )
         who = known[0]
-        text = self.replies.not_mentioned.format(who=who) + "\n".join(
-            f"• {q}" for q in self._answerable_about(who, raw_question)
-        )
+        suggestions = self._answerable_about(who, raw_question)
+        if not suggestions:
+            return Answer(
+                raw_question, False, self.replies.not_found, top_score=top_score, coverage=coverage
+            )
+        text = self.replies.not_mentioned.format(who=who) + "\n".join(f"• {q}" for q in suggestions)
         return Answer(raw_question, False, text, top_score=top_score, coverage=coverage)
 
     def _answerable_about(self, who: str, asked: str) -> list[str]:
@@ -1103,7 +1111,7 @@ class Composer:
         return fits
 
     def _answers(self, question: str) -> bool:
-        key = (self.kb.version, question)
+        key = (self.kb.version, self.resources, question)
         known = _ANSWERABLE.get(key)
         if known is None:
             self._suggesting = True
@@ -1146,7 +1154,6 @@ class Composer:
             + candidates[len(near) :]
         )
         firsts = self._one_for_each(question, people, candidates)
-        listed_only = False
         for candidate in [*firsts, *(c for c in candidates if c not in firsts)]:
             if len(chosen) == MAX_SENTENCES:
                 break
@@ -1165,10 +1172,9 @@ class Composer:
                 and (item := list_item(sentence, people[0], self.kb.names))
             ):
                 if "：" not in item and self._asks_content(question):
-                    listed_only = True  # 秦满作为对话嘉宾: he took part, not what he said
-                    continue
+                    continue  # 秦满作为对话嘉宾: he took part, not what he said
                 sentence = item
-            elif (listed_only or self._asks_content(question)) and len(people) == 1:
+            elif self._asks_content(question) and len(people) == 1:
                 if not self._tells_what(candidate, people[0]):
                     continue  # 周杰发表了获奖感言: that he spoke, not what he said
             elif (
@@ -1197,7 +1203,7 @@ class Composer:
         named = self.kb.people_in(sentence)
         if len(named) < 2 or (person is not None and person not in named):
             return sentence
-        everyone = self.kb.names | frozenset(self.kb.speakers)
+        everyone = self.kb.names
 
         def part(who: str) -> str:
             pair = list_item(sentence, who, self.kb.names)
@@ -1224,7 +1230,7 @@ class Composer:
         one where they speak (赵敏主持大会论坛，他强调…), not one that names them only."""
         if candidate.passage.speaker == person:
             return True
-        everyone = self.kb.names | frozenset(self.kb.speakers)
+        everyone = self.kb.names
         window = person_window(candidate.sentence, person, everyone)
         return any(verb in window for verb in lexicon.words("speech_verbs"))
 
@@ -1317,7 +1323,7 @@ class Composer:
                 holds(role) and current(role) for role in self.kb.roles.get(person, [])
             ):
                 return True
-            everyone = self.kb.names | frozenset(self.kb.speakers)
+            everyone = self.kb.names
             texts = [
                 (c, person_window(c.sentence, person, everyone) or c.sentence)
                 for c in chosen
@@ -1338,7 +1344,7 @@ class Composer:
         ):
             return False  # 论坛是在清华大学办的: 清华大学 is named, not as where it was held
         said = set().union(*(counts_in(text) for text in holding))
-        asked_counts = counts_in(claim_text)
+        asked_counts = counts_in(claim_text, lists=False)
         if asked_counts and said and asked_counts.isdisjoint(said):
             return False
         return not any(
@@ -1366,7 +1372,7 @@ class Composer:
 
 # whether a suggested question is answered, by (knowledge version, question): a refusal
 # about someone suggests the same questions every time
-_ANSWERABLE: dict[tuple[str, str], bool] = {}
+_ANSWERABLE: dict[tuple[str, Resources, str], bool] = {}
 ANSWERABLE_KEPT = 4096
 
 

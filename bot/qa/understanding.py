@@ -37,8 +37,10 @@ from knowledge.text import ORDINAL, chinese_numeral, numeral_value
 
 # A yes/no question: a closing 吗, or an A-not-A form; the second group is what it becomes.
 _YES_NO_END = re.compile(
-    r"(?:吗|嘛|不|没|(?<![什怎这那多要])么|是吧|对吧|对不对|是不是)[\s?？!！。.]*$"
+    r"(?:(?:吗|嘛|不|没|(?<![什怎这那多要])么|是吧|对吧|对不对|是不是)[\s?？!！。.]*)+$"
 )
+# 你知道论坛在哪里举行吗: a question inside a yes/no frame asks its own question
+_ASKS_WHAT = re.compile(r"哪|什么|谁|几|多少|怎么|为什么|为何|何时|何地|啥")
 _A_NOT_A = (("是不是", "是"), ("是否", "是"), ("有没有", "有"), ("有无", "有"), ("会不会", "会"))
 # Sounds a pinyin input method or a listener mixes up, folded together.
 _FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"))
@@ -110,7 +112,7 @@ def _yes_no(text: str) -> tuple[str, bool]:
             text, asked = text.replace(pair, plain, 1), True
     stripped = _YES_NO_END.sub("", text)
     if stripped != text and _HAN.search(stripped):
-        text, asked = stripped, True
+        text, asked = stripped, asked or not _ASKS_WHAT.search(stripped)
     return text, asked
 
 

@@ -75,8 +75,8 @@ class SharedBuilds:
                 extra={
                     "fields": {
                         "version": version,
-                        "mb": round(len(blob) / 2**20, 1),
-                        "limit_mb": round(self.max_bytes / 2**20, 1),
+                        "mb": round(len(blob) / 2**20, 3),
+                        "limit_mb": round(self.max_bytes / 2**20, 3),
                         "then": "other machines build it from their own knowledge folders",
                     }
                 },
@@ -86,7 +86,7 @@ class SharedBuilds:
         chunks = [blob[i : i + CHUNK_BYTES] for i in range(0, len(blob), CHUNK_BYTES)]
         meta = {"sha256": sha256, "bytes": len(blob), "chunks": len(chunks), "version": version}
         with unavailable_as_store_error():
-            if self.client.exists(self._meta_key(key)):
+            if self._intact(key):
                 self._remember(key)  # the same build, published by another machine
                 return True
             for n, chunk in enumerate(chunks):  # one chunk per round trip
@@ -97,6 +97,15 @@ class SharedBuilds:
             "knowledge build shared",
             extra={"fields": {"version": version, "mb": round(len(blob) / 2**20, 2)}},
         )
+        return True
+
+    def _intact(self, key: str) -> bool:
+        """Whether the store holds a whole, unspoilt copy of ``key``: a copy damaged or cut
+        short is published again by the next reload instead of being kept for good."""
+        try:
+            self.fetch(key)
+        except SharedBuildMissing:
+            return False
         return True
 
     def _remember(self, key: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from bot.chat.engine import ReloadBusy
+from bot.chat.engine import ReloadBusy, SharedStoreDown
 from bot.web import throttle
 from bot.web.services import get_engine
 from knowledge.errors import KnowledgeError
@@ -58,13 +58,15 @@ def _error(status: int, message: str, **fields: Any) -> Response:
 def reload() -> Response:
     """200 with the new version serving; 202 when the build outlasts BOT_RELOAD_WAIT (it
     serves when done: watch /healthz); 422 naming a file the build cannot use; 409 while
-    another reload is building."""
+    another reload is building; 503 while Redis, shared by the machines, does not answer."""
     try:
         result = get_engine().reload(origin="api")
     except KnowledgeError as exc:
         return _error(422, f"reload refused: {exc}", file=exc.path, reason=exc.reason)
     except ReloadBusy as exc:
         return _error(409, str(exc))
+    except SharedStoreDown as exc:
+        return _error(503, str(exc))
     response = jsonify(result.to_json())
     response.status_code = 200 if result.serving else 202
     return response

@@ -34,7 +34,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from bot.chat.engine import ReloadBusy
+from bot.chat.engine import ReloadBusy, SharedStoreDown
 from bot.state.base import shared_secret
 from bot.web import throttle
 from bot.web.admin import knowledge_stats, token_matches
@@ -207,7 +207,7 @@ def reload_now() -> Any:
     question = request.form.get("q", "").strip()[:MAX_QUESTION]
     try:
         result = get_engine().reload(origin="admin-page")
-    except (KnowledgeError, ReloadBusy) as exc:
+    except (KnowledgeError, ReloadBusy, SharedStoreDown) as exc:
         path, reason = getattr(exc, "path", None), getattr(exc, "reason", str(exc))
         refusal = {"file": path, "reason": reason, "message": str(exc)}
         if question:

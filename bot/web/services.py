@@ -35,7 +35,6 @@ class Services:
         kb = self.engine.knowledge
         return kb.persona if kb is not None else Persona()
 
-
     def close(self) -> None:
         """Release what create_app opened (connections, files, the query log's writer): for
         tests and tools that make many apps in one process; a worker's end releases them."""

@@ -384,6 +384,10 @@ class _Asked:
     counted: str = ""  # what a count counts (几类奖: 奖)
     measure: str = ""  # the measure word it counts by (几家: 家)
 
+    def says(self, term: str, terms: frozenset[str] | set[str]) -> bool:
+        """Whether ``terms`` hold ``term``, itself or one of its synonyms whole."""
+        return term in terms or any(alt <= terms for alt in self.alternatives.get(term, ()))
+
     def coverage(self, terms: frozenset[str] | set[str]) -> float:
         """The share of the question's weight that ``terms`` account for."""
         weights = self.weights
@@ -395,7 +399,7 @@ class _Asked:
         total = sum(weights.values())
         found = 0.0
         for t, w in weights.items():
-            if t in terms or any(alt <= terms for alt in self.alternatives.get(t, ())):
+            if self.says(t, terms):
                 found += w
             elif not self.weak.get(t, frozenset()).isdisjoint(terms):
                 found += w * WEAK_SYNONYM_CREDIT
@@ -796,7 +800,7 @@ class Composer:
             if c.passage.speaker == person:
                 return True
             window = person_window(c.sentence, person, everyone) or c.sentence
-            return self._says_all(asked, verbs, self.kb.terms_in(window))
+            return all(asked.says(v, self.kb.terms_in(window)) for v in verbs)
 
         return [c for c in candidates if says(c)]
 
@@ -943,16 +947,16 @@ class Composer:
 
     def _evidence(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
         """What a sentence must hold to answer ``question``; None when anything may."""
-        for cues, pattern in lexicon.evidence():
-            if any(cue in question.text for cue in cues):
-                if question.intent is Intent.WHEN:  # 哪年成立: the year of that event
-                    verbs = self._event_verbs(asked)
-                    return lambda sentence: (
-                        bool(pattern.search(sentence))
-                        and self._says_all(asked, verbs, self.kb.terms_in(sentence))
-                    )
-                return lambda sentence: bool(pattern.search(sentence))
-        if (kind := _ONE_OF_A_KIND.search(question.text)) and self._names_someone(question):
+        row = next(
+            (
+                pattern
+                for cues, pattern in lexicon.evidence()
+                if any(c in question.text for c in cues)
+            ),
+            None,
+        )
+        kind = _ONE_OF_A_KIND.search(question.text) if row is None else None
+        if kind and self._names_someone(question):
             # 新余市拿的是哪个奖: a name of one (创新服务奖), not any word with 奖 (获奖感言),
             # and one said of something, not a bare list of them all (峰会上颁了什么奖: the
             # list is the answer)
@@ -962,12 +966,20 @@ class Composer:
                 for t in self.kb.terms_in(sentence)
             )
         if question.intent is Intent.WHEN:
-            # 联盟是哪年成立的: a date of that event, not the date of the sentence it is in
+            # 联盟是哪年成立的: a date (the row's, 哪年: a year) of that event, with its verb, not
+            # the date of the sentence it is in
             verbs = self._event_verbs(asked)
+
+            def dated(sentence: str) -> bool:
+                if row is not None:
+                    return bool(row.search(sentence))
+                return bool(intent_bonus(Intent.WHEN, sentence, frozenset()))
+
             return lambda sentence: (
-                bool(intent_bonus(Intent.WHEN, sentence, frozenset()))
-                and self._says_all(asked, verbs, self.kb.terms_in(sentence))
+                dated(sentence) and all(asked.says(v, self.kb.terms_in(sentence)) for v in verbs)
             )
+        if row is not None:
+            return lambda sentence: bool(row.search(sentence))
         if question.intent is Intent.COUNT and asked.counts_people:  # a number of people
             return lambda sentence: count_in(sentence, asked, self.kb.names) is not None
         if question.intent is Intent.COUNT:
@@ -993,12 +1005,6 @@ class Composer:
             and self.kb.knows(t)
             and [flag for _, flag in self.kb.tokenizer.tag(t)] == ["v"]
         ]
-
-    @staticmethod
-    def _says_all(asked: _Asked, words: list[str], terms: frozenset[str]) -> bool:
-        return all(
-            w in terms or any(a <= terms for a in asked.alternatives.get(w, ())) for w in words
-        )
 
     def _denied(self, raw_question: str, claim: str, person: str) -> Answer | None:
         """A yes/no question about someone whose texts do not make the claim: no, when the

@@ -146,6 +146,19 @@ class KnowledgeBase:
     def knows(self, term: str) -> bool:
         return term in self.index
 
+    def person_called(self, phrase: str) -> str | None:
+        """The one person a role phrase means (全时CEO → who is 全时 CEO): each of its words
+        in one of their roles, and nobody else's. None for a phrase naming no one or many."""
+        words = {t for t in self.terms_in(phrase) if len(t) > 1 or t.isascii()}
+        if not words:
+            return None
+        called = {
+            name
+            for name, roles in self.roles.items()
+            if any(words <= self.terms_in(role) for role in roles)
+        }
+        return next(iter(called)) if len(called) == 1 else None
+
 
 @dataclass(frozen=True)
 class Sources:

@@ -140,19 +140,23 @@ def instead(
     tag: Tagger | None = None,
     *,
     swap_only: bool = False,
+    called: Callable[[str], str | None] | None = None,
 ) -> str | None:
     """那协办单位呢 after 论坛的主办单位是谁: the previous question with the word the new one
     replaces swapped. Tried in turn: a known person for the person asked about (张明呢);
     a word of the same kind by its tag (南通的呢 after 沈阳来的嘉宾是谁: a place for a place);
     an ordinal for an ordinal (第二场呢); the longest shared ending of two or more characters
     (主办单位 → 协办单位). Else the new words are put before the previous question (but
-    with ``swap_only``, None). None when the turn is not of that form."""
+    with ``swap_only``, None). None when the turn is not of that form. ``called``: who a
+    role phrase means (那全时CEO呢 swaps that person in for the one asked about)."""
     match = _INSTEAD.match(question.strip())
     if not match or not previous:
         return None
     what = match.group("what").strip().removesuffix("的")
     names = list(names)
     theirs, mine = names_in(previous, names), names_in(what, names)
+    if theirs and not mine and called is not None and (person := called(what)):
+        mine = [person]
     if theirs and mine:
         return previous.replace(theirs[0], mine[0], 1)
     if tag is not None:
@@ -240,10 +244,14 @@ class Conversation:
             # 第二场呢 after 他是哪个单位的: the frame of the question before, if only it has
             # the word to swap
             earlier = state.get("asked_before") or ""
+            called = kb.person_called if kb is not None else None
             framed = (
-                instead(question, previous, names, tag, swap_only=True)
-                or (earlier and instead(question, earlier, names, tag, swap_only=True))
-                or instead(question, previous, names, tag)
+                instead(question, previous, names, tag, swap_only=True, called=called)
+                or (
+                    earlier
+                    and instead(question, earlier, names, tag, swap_only=True, called=called)
+                )
+                or instead(question, previous, names, tag, called=called)
             )
             if framed is None and self._elliptic(question, engine, names):
                 framed = f"{strip_cues(previous).strip()} {question}"

@@ -432,7 +432,11 @@ class Composer:
         if any(term in kind for kind in answer_types) and not self._names_a_fact(term):
             # 什么活动, 哪些单位, 哪位科学家 (and its sub-words 科学, 学家): the kind of answer
             # wanted, which the answer need not repeat (哪个大学毕业: 毕业 is no kind)
-            return min(light, self.kb.term_weight(term)) if self.kb.knows(term) else light
+            if self.kb.knows(term):
+                return min(light, self.kb.term_weight(term))
+            if any(term in kind and kind in lexicon.words("answer_kinds") for kind in answer_types):
+                return light
+            return self._max_weight  # 哪些功能: a kind of thing the report never names
         if self.kb.knows(term):
             return self.kb.term_weight(term)
         if term in lexicon.words("light_verbs") or not self._names_a_thing(term):
@@ -665,6 +669,7 @@ class Composer:
             ),
         )
         tagged = self.kb.tokenizer.tag(question.text)
+        answer_types = answer_type_words(tagged)
         people = self._people(question, tagged)
         asked = self._asked(question, tagged, people, understood.weak_synonyms)
         self.reading.update(
@@ -692,6 +697,20 @@ class Composer:
             return self._decided(
                 self._not_found(raw_question, people, asked),
                 f"refused: the knowledge never says {'、'.join(unsaid)}, nor a synonym of it",
+            )
+        unnamed = [
+            t
+            for t in asked.weights
+            if t in answer_types
+            and len(t) > 1
+            and not self.kb.knows(t)
+            and t not in asked.alternatives
+            and t not in lexicon.words("answer_kinds")
+        ]
+        if unnamed and self.resources.evidence:  # CIO时代APP有哪些功能: it never names 功能
+            return self._decided(
+                self._not_found(raw_question, people, asked),
+                f"refused: the knowledge never names {'、'.join(unnamed)}, the kind asked for",
             )
         uncounted = [
             word
@@ -1323,10 +1342,14 @@ class Composer:
         def current(text: str) -> bool:  # 李华现在还是副部长: 原…副部长 was before
             return not now or bool(posts & {p for p, _ in posts_in(text, former=False)})
 
+        def whole(text: str) -> bool:  # 王娇是院长吗: 院长助理 is another post
+            return posts <= {p for p, _ in posts_in(text)}
+
         if len(people) == 1 and self.resources.entities:
             person = people[0]
             if claim and any(
-                holds(role) and current(role) for role in self.kb.roles.get(person, [])
+                holds(role) and current(role) and whole(role)
+                for role in self.kb.roles.get(person, [])
             ):
                 return True
             everyone = self.kb.names
@@ -1340,7 +1363,7 @@ class Composer:
         holding = [text for candidate, text in texts if holds(f"{text}，{context(candidate)}")]
         if not holding:
             return False
-        if not any(current(text) for text in holding):
+        if not any(current(text) and whole(text) for text in holding):
             return False
         if _ONLY.search(claim_text) and any(_NOT_ONLY.search(text) for text in holding):
             return False  # 创新只是技术层面的事吗: 不单单是技术层面的创新

@@ -4,10 +4,11 @@ A line of a question set is ``{"id", "q", "expect_any": [...], "speaker"?, "yes"
 "expect_all"?, "answer_number"?}`` for a question the report answers (``yes``: a yes/no
 question, and whether the answer is yes; ``expect_all``: facts that must all be given, for a
 question asking two; ``answer_number``: the count a reply must state, in digits or words), or
-``{"id", "q", "ood": true}`` for one it must honestly decline. A line of a conversation set
-is ``{"id", "turns": [<question line without id>, ...]}``: the turns are sent in order by
-one user, through the same Conversation the webhook uses, so follow-ups are judged in
-context.
+``{"id", "q", "ood": true}`` for one it must honestly decline (in a conversation,
+``{"q", "social": true}`` for thanks or a greeting: right when it cites nothing). A line of
+a conversation set is ``{"id", "turns": [<question line without id>, ...]}``: the turns are
+sent in order by one user, through the same Conversation the webhook uses, so follow-ups
+are judged in context.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.config import PROJECT_ROOT, Config
 from bot.qa.answer import CITATION_MARKER, body_of
 from bot.state.memory import MemoryStore
 from bot.wechat.limits import MAX_REPLY_BYTES
+from knowledge.text import chinese_numeral
 from knowledge.text import squash as _squash
 
 # The QA sets live with the tests, shipped so that a fresh clone can evaluate; only this
@@ -39,14 +41,26 @@ DEFAULT_SET = DEV_SET
 # - "final", written by a second helper, run once at the end of the same work;
 # - "third", written by a third helper, split in halves: tuned on "third tune", "third
 #   held" run once, then tuned on too;
-# - "fourth", written by a fourth helper after all of that, run once, never tuned on.
+# - "fourth", written by a fourth helper after all of that, run once, then tuned on in the
+#   next round (six of its failures had been seen by accident);
+# - "fifth", written by a fifth helper, split in halves: tuned on "fifth tune", "fifth held"
+#   run once at the end.
 # The figures of each first run are in BENCHMARKS.md.
 SETS: tuple[tuple[str, str], ...] = (
     ("dev", "dev.jsonl"),
     ("regression", "regression.jsonl"),
     *(
         (f"blind {half}: {kind}", f"blind/{half.replace(' ', '-')}-{file}.jsonl")
-        for half in ("tune", "held", "final", "third tune", "third held", "fourth")
+        for half in (
+            "tune",
+            "held",
+            "final",
+            "third tune",
+            "third held",
+            "fourth",
+            "fifth tune",
+            "fifth held",
+        )
         for kind, file in (
             ("questions", "questions"),
             ("out of scope", "ood"),
@@ -135,6 +149,9 @@ def judge(case: dict, answered: bool, reply: str, report: Report) -> CaseResult:
         ok = not answered and CITATION_MARKER not in reply
         report.refused += ok
         return CaseResult(case.get("id", ""), case["q"], ok, "" if ok else "answered", reply)
+    if case.get("social"):
+        ok = CITATION_MARKER not in reply
+        return CaseResult(case.get("id", ""), case["q"], ok, "" if ok else "cited", reply)
     report.in_scope += 1
     report.body_lengths.append(len(body.strip()))
     found = answered and any(_squash(f) in _squash(body) for f in case["expect_any"])
@@ -143,7 +160,17 @@ def judge(case: dict, answered: bool, reply: str, report: Report) -> CaseResult:
     if found and missing:  # a question asking two facts wants both
         found = False
         reasons.append(f"missing {'、'.join(missing)}")
-    numbers = case.get("answer_number") or []
+    numbers = [  # a count given as a number stands for its digits and its Hanzi
+        form
+        for n in case.get("answer_number") or []
+        for form in (
+            (n,)
+            if not isinstance(n, int)
+            else (str(n), chinese_numeral(n))
+            if n < 100
+            else (str(n),)
+        )
+    ]
     if found and numbers and not any(_says_number(body, n) for n in numbers):
         found = False  # a count the report gives only as a list: the reply must say the number
         reasons.append(f"does not say the number {numbers[0]}")

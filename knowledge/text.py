@@ -15,21 +15,30 @@ _SENTENCE_END = set("。！？!?")
 ORDINAL = r"第[一二三四五六七八九十\d]+"
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
            "七": 7, "八": 8, "九": 9}  # fmt: skip
+_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CHINESE_DIGITS = "零一二三四五六七八九"
 CLAUSE = re.compile(r"[^，,、：:；]+[，,、：:；]?")
 _SPACES = re.compile(r"\s+")
 
 
 def numeral_value(text: str) -> int | None:
-    """一 … 九十九 and digits as a number (the counts a claim or a sentence gives)."""
+    """Digits, and numerals up to the ten thousands (五, 二十五, 五百, 一百零五, 两千), as a
+    number: the counts a claim or a sentence gives."""
     if text.isdigit():
         return int(text)
-    if text in _DIGITS:
-        return _DIGITS[text]
-    tens, _, ones = text.partition("十")
-    if _ and all(c in _DIGITS for c in tens + ones) and len(tens) <= 1 and len(ones) <= 1:
-        return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
-    return None
+    total = section = digit = 0
+    for char in text:
+        if char in _DIGITS:
+            digit = _DIGITS[char]
+        elif char in _UNITS:
+            section += (digit or 1) * _UNITS[char]
+            digit = 0
+        elif char == "万":
+            total += (section + digit) * 10_000
+            section = digit = 0
+        else:
+            return None
+    return total + section + digit if text else None
 
 
 def chinese_numeral(n: int) -> str:

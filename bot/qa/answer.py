@@ -167,12 +167,19 @@ def _carried_runs(sentence: str) -> list[str]:
     """A sentence as runs of clauses about one subject: a claim made of no one must be made
     in one of them, not pieced together from clauses about different subjects."""
     runs: list[str] = []
+    frame = ""  # 2017 年 6 月 11 日，…举行: a date opening the sentence is said of all of it
     for clause in _CLAIM_CLAUSE.findall(sentence):
         if runs and clause.lstrip()[:1] in _CARRIES_ON:
             runs[-1] += "，" + clause
-        else:
+        elif not runs and _DATE_ONLY.fullmatch(clause.strip()):
+            frame = clause + "，"
             runs.append(clause)
+        else:
+            runs.append(frame + clause)
     return runs
+
+
+_DATE_ONLY = re.compile(r"[\d\s年月日号至到—-]+")
 
 
 # 哪个奖, 什么奖: one of a kind named by one character, whose names end with it
@@ -211,6 +218,33 @@ _COUNT_PHRASE = re.compile(
 
 
 _COUNTED = re.compile(rf"({_NUMERAL})\s*(?:种|个|类|项|位|名|场|家)")
+# A number a yes/no question claims (来了五百多位嘉宾吗, 超过500人吗, 是6月12日举行的吗):
+# the number the report gives instead decides it, compared as the claim's words say.
+_CLAIMED_COUNT = re.compile(
+    rf"(超过了?|多于|不止|不到|少于|将近|近|约)?({_NUMERAL})(多)?(位|名|个|家|种|类|项|场|届|人)"
+)
+_CLAIMED_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
+_MORE_THAN = ("超过", "多于", "不止", "多")
+_LESS_THAN = ("不到", "少于")
+_ABOUT = ("将近", "近", "约")
+_PEOPLE_MEASURES = frozenset("位名人")
+
+
+def _same_measure(a: str, b: str) -> bool:
+    return a == b or {a, b} <= _PEOPLE_MEASURES
+
+
+def _compares(claim: re.Match[str], value: int) -> bool:
+    """Whether a count the report gives (value) bears out the claim's number as claimed."""
+    n = numeral_value(claim.group(2)) or 0
+    how = (claim.group(1) or "") + (claim.group(3) or "")
+    if any(cue in how for cue in _MORE_THAN):
+        return value > n
+    if any(cue in how for cue in _LESS_THAN):
+        return value < n
+    if any(cue in how for cue in _ABOUT):
+        return abs(value - n) <= n / 10
+    return value == n
 
 
 def counts_in(text: str, lists: bool = True) -> set[int]:
@@ -678,6 +712,8 @@ class Composer:
             people=list(people),
             weights={t: round(w, 2) for t, w in asked.weights.items()},
         )
+        if understood.yes_no and (judged := self._number_judged(raw_question, understood.text)):
+            return self._decided(judged, "answered: the number claimed, against the report's")
         if not asked.weights or any(
             _NUMBER.fullmatch(t) and not self.kb.knows(t) for t in asked.weights
         ):
@@ -1054,6 +1090,38 @@ class Composer:
             if about.answered:
                 return replace(about, question=raw_question, text="不是。" + about.text)
         return None
+
+    def _number_judged(self, raw_question: str, claim: str) -> Answer | None:
+        """是6月12日举行的吗, 来了五百多位嘉宾吗: the claim asked as a question (哪天, 多少位),
+        and the number of the answer's quote set against the one claimed. None when the
+        claim gives no number, or the report none to set against it."""
+        squashed = _squash(claim)
+        if date := _CLAIMED_DATE.search(squashed):
+            chosen = self._quotes_for(squashed[: date.start()] + "哪天" + squashed[date.end() :])
+            said = [d for c in chosen[:1] for d in _CLAIMED_DATE.finditer(_squash(c.sentence))]
+            if not said:
+                return None
+            yes = any(
+                d.group(2, 3) == date.group(2, 3) and date.group(1) in (None, d.group(1))
+                for d in said
+            )
+        elif count := _CLAIMED_COUNT.search(squashed):
+            measure = count.group(4)
+            asked = squashed[: count.start()] + "多少" + measure + squashed[count.end() :]
+            chosen = self._quotes_for(asked)
+            values = [
+                value
+                for c in chosen[:1]
+                for m in _CLAIMED_COUNT.finditer(_squash(c.sentence))
+                if _same_measure(m.group(4), measure)
+                and (value := numeral_value(m.group(2))) is not None
+            ]
+            if not values:
+                return None
+            yes = _compares(count, values[0])
+        else:
+            return None
+        return self._reply(raw_question, "是的。" if yes else "不是。", chosen[:1], 0.0, 1.0)
 
     def _quotes_for(self, question: str) -> list[_Candidate]:
         """What the answer to ``question`` would quote (nothing when it is refused), leaving

@@ -712,6 +712,13 @@ class Composer:
             people=list(people),
             weights={t: round(w, 2) for t, w in asked.weights.items()},
         )
+        if talks := self._of_the_talks(question, asked, people):
+            lead = f"共 {len(talks)} 位。" if question.intent is Intent.COUNT else ""
+            self._chosen = talks
+            return self._decided(
+                self._reply(raw_question, lead, talks, 0.0, 1.0),
+                "answered: asked of the talks as a set, each speaker's once",
+            )
         if understood.yes_no and (judged := self._number_judged(raw_question, understood.text)):
             return self._decided(judged, "answered: the number claimed, against the report's")
         if not asked.weights or any(
@@ -1090,6 +1097,35 @@ class Composer:
             if about.answered:
                 return replace(about, question=raw_question, text="不是。" + about.text)
         return None
+
+    def _of_the_talks(
+        self, question: Question, asked: _Asked, people: tuple[str, ...]
+    ) -> list[_Candidate]:
+        """做主题演讲的都有谁, 几位嘉宾发表了演讲: asked of the talks as a set, naming no one
+        and nothing but what every talk's opening says (发表了题为…的主题演讲): each
+        speaker's opening, in reading order. Nothing for any other question."""
+        if people or question.intent not in (Intent.WHO, Intent.COUNT):
+            return []
+        openings: dict[str, _Candidate] = {}
+        for passage in self.kb.passages:
+            if passage.speaker and passage.talk_title and passage.speaker not in openings:
+                sentences = split_sentences(passage.text)
+                first = next((x for x in sentences if passage.talk_title in x), sentences[0])
+                if passage.speaker not in first:  # the set answers who: each one named
+                    first = f"{passage.speaker}：{first}"
+                openings[passage.speaker] = _Candidate(first, passage, 0.0, 0.0)
+        if len(openings) < 2:
+            return []
+        common = frozenset.intersection(
+            *(self.kb.terms_in(c.sentence) for c in openings.values())
+        )
+        light = self._max_weight * LIGHT_WEIGHT
+        weighty = [t for t, w in asked.weights.items() if w > light]
+        if not any(t in common for t in weighty) or not all(
+            t in common or t in lexicon.words("answer_kinds") for t in weighty
+        ):
+            return []
+        return list(openings.values())
 
     def _number_judged(self, raw_question: str, claim: str) -> Answer | None:
         """是6月12日举行的吗, 来了五百多位嘉宾吗: the claim asked as a question (哪天, 多少位),

@@ -265,9 +265,9 @@ def _name_forms(kb: KnowledgeBase) -> frozenset[str]:
 def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
     """jieba's words the knowledge never uses that, cut in two, read as its words with
     their neighbours: a verb that joins a neighbour into a word it uses (打|造成 is 打造|成: an
-    unknown verb would refuse the question), or any word whose first part completes a name
-    of the sources (50|强有 is 50强|有). A word that names a fact (创办, 下载) joins nothing
-    and stays whole; a noun it never uses (微信号) weighs in full. The cut is kept as a
+    unknown verb would refuse the question), an adverb glued to a verb (先|抓), or any word
+    whose first part completes a name of the sources (50|强有 is 50强|有). A word that names
+    a fact (创办, 下载) joins nothing and stays whole; a noun it never uses (微信号) weighs in full. The cut is kept as a
     space, which jieba never joins across."""
     tokens = list(kb.tokenizer.jieba.tokenize(text))
     names = _name_forms(kb)
@@ -281,6 +281,10 @@ def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
             cuts.append((start + 1, word, f"{word[0]} {word[1:]}"))
             continue
         if [flag for _, flag in kb.tokenizer.tag(word)] != ["v"]:
+            continue
+        if len(word) == 2 and [f for _, f in kb.tokenizer.tag(word[0])] == ["d"]:
+            # 先抓, 再抓: an adverb jieba glued to a verb, not a verb of its own
+            cuts.append((start + 1, word, f"{word[0]} {word[1]}"))
             continue
         for k in range(1, len(word)):
             left, right = word[:k], word[k:]

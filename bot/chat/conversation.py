@@ -31,6 +31,7 @@ from bot.qa.answer import Answer, body_of
 from bot.qa.question import is_social, strip_cues
 from bot.state.base import StateStore
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
+from knowledge.passages import TITLE_RE
 from knowledge.persona import Persona, Replies
 from knowledge.text import HAN as _HAN_CHAR
 from knowledge.text import ORDINAL
@@ -144,11 +145,12 @@ def instead(
 ) -> str | None:
     """那协办单位呢 after 论坛的主办单位是谁: the previous question with the word the new one
     replaces swapped. Tried in turn: a known person for the person asked about (张明呢);
-    a word of the same kind by its tag (南通的呢 after 沈阳来的嘉宾是谁: a place for a place);
-    an ordinal for an ordinal (第二场呢); the longest shared ending of two or more characters
-    (主办单位 → 协办单位). Else the new words are put before the previous question (but
-    with ``swap_only``, None). None when the turn is not of that form. ``called``: who a
-    role phrase means (那全时CEO呢 swaps that person in for the one asked about)."""
+    a post for a post (秘书长呢 after 主任是谁); a word of the same kind by its tag (南通的呢
+    after 沈阳来的嘉宾是谁: a place for a place); an ordinal for an ordinal (第二场呢); the
+    longest shared ending of two or more characters (主办单位 → 协办单位). Else the new
+    words are put before the previous question (but with ``swap_only``, None). None when
+    the turn is not of that form. ``called``: who a role phrase means (那全时CEO呢 swaps
+    that person in for the one asked about)."""
     match = _INSTEAD.match(question.strip())
     if not match or not previous:
         return None
@@ -165,6 +167,10 @@ def instead(
             old = kinds.get(_KIND.get(flag, ""))
             if old and old != word:
                 return previous.replace(old, word, 1)
+    posts = list(TITLE_RE.finditer(previous))
+    if TITLE_RE.fullmatch(what) and posts and posts[-1].group() != what:  # 秘书长呢 after 主任
+        post = posts[-1]
+        return previous[: post.start()] + what + previous[post.end() :]
     new_ordinal, old_ordinal = _ORDINAL_WORD.search(what), _ORDINAL_WORD.search(previous)
     if new_ordinal and old_ordinal:
         return previous.replace(old_ordinal.group(), new_ordinal.group(), 1)

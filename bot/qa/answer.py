@@ -1041,7 +1041,12 @@ class Composer:
                 dated(sentence) and all(asked.says(v, self.kb.terms_in(sentence)) for v in verbs)
             )
         if row is not None:
-            return lambda sentence: bool(row.search(sentence))
+            # asked of one person, the fact must be said of them (杨学山's 原副部长 says
+            # nothing of what 宋乐永 did before)
+            person = next(iter(asked.people)) if len(asked.people) == 1 else ""
+            return lambda sentence: bool(
+                row.search((person and person_window(sentence, person, self.kb.names)) or sentence)
+            )
         if question.intent is Intent.COUNT and asked.counts_people:  # a number of people
             return lambda sentence: count_in(sentence, asked, self.kb.names) is not None
         if question.intent is Intent.COUNT:

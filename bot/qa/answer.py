@@ -309,11 +309,16 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
     noun, right after it, the question names (近 200 名嘉宾; asked how many people, any
     number of people), else how many people it lists when people are counted, else the
     sentence's only number."""
+    # 多少名成员: members, not any people counted (a kind of person, 多少名嘉宾, is any)
+    specific = len(asked.counted) > 1 and asked.counted not in lexicon.words("answer_kinds")
     found = []
     for match in _COUNT_PHRASE.finditer(sentence):
         after = sentence[match.end() : match.end() + 6]
         noun = next((t for t in asked.weights if len(t) > 1 and after.startswith(t)), "")
         measure = match.group().rstrip()[-1]
+        if specific and not after.startswith(asked.counted):
+            found.append((_squash(match.group()) + noun, False))
+            continue
         of_people = asked.counts_people and measure in "名位人"
         found.append(
             (_squash(match.group()) + noun, bool(noun) or of_people or measure == asked.measure)
@@ -322,6 +327,8 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
     if about:
         return about[0]
     if asked.counts_people:  # people are counted: any other list is not them
+        if specific and asked.counted not in _squash(sentence):
+            return None  # 分委会有多少名成员: a list of who launched it counts no members
         listed = people_listed(sentence, names)
         return f"共 {listed} 位" if listed > 1 else None
     # no number of it given: count the list of what was asked about (…协办 after three

@@ -169,13 +169,29 @@ class Question:
 
 
 def is_thanks(text: str) -> bool:
-    """Thanks or a goodbye, however it is led or rounded off."""
+    """Thanks or a goodbye, however it is led or rounded off, or several in a row
+    (哈喽，辛苦了谢谢)."""
     text = _PUNCTUATION.sub("", text.strip().lower())
     for _ in range(3):
         if text in _THANKS:
             return True
         text = _SOCIAL_EDGES.sub("", text)
-    return text in _THANKS
+    return text in _THANKS or bool(text and _SOCIAL_RUN.fullmatch(text))
+
+
+# nothing but social words and the particles that round them off
+_SOCIAL_RUN = re.compile(
+    "(?:"
+    + "|".join(
+        re.escape(w)
+        for w in sorted(
+            {w for w in _THANKS | _GREETINGS if len(w) > 1 and w.isalpha() and not w.isascii()},
+            key=len,
+            reverse=True,
+        )
+    )
+    + "|你|您|你们|啦|了|呀|啊|哈|哦|喔|大家)+"
+)
 
 
 def is_social(text: str) -> bool:
@@ -293,12 +309,18 @@ _COUNTING = re.compile(r"^(?:几|多少)")
 
 
 def counted_words(tagged: list[tuple[str, str]]) -> list[str]:
-    """What a how-many question counts: the noun after 几位, 多少 (多少员工 → 员工)."""
-    return [
-        word
-        for (before, _), (word, flag) in itertools.pairwise(tagged)
-        if _ASKING_FOR.match(before) and _COUNTING.match(before) and flag[:1] == "n"
-    ]
+    """What a how-many question counts: the noun after 几位, 多少, or after 多少 and its
+    measure word (多少员工 → 员工, 多少名成员 → 成员)."""
+    counted = []
+    for i, (before, _) in enumerate(tagged):
+        if not (_ASKING_FOR.match(before) and _COUNTING.match(before)):
+            continue
+        after = tagged[i + 1 : i + 3]
+        if after and after[0][1] == "q" and len(after) > 1:
+            after = after[1:]
+        if after and after[0][1][:1] == "n":
+            counted.append(after[0][0])
+    return counted
 
 
 def answer_type_words(tagged: list[tuple[str, str]]) -> set[str]:

@@ -84,10 +84,15 @@ class KnowledgeBase:
         # section): an answer quoting two of them tells them apart by it.
         self._place: dict[str, int] = {}
         seen: Counter[str] = Counter()
+        # each speaker's first passage of their talk, in reading order: the talks as a set
+        talks: dict[str, Passage] = {}
         for passage in self.passages:
             label = passage.citation()
             seen[label] += 1
             self._place[passage.id] = seen[label]
+            if passage.speaker and passage.talk_title:
+                talks.setdefault(passage.speaker, passage)
+        self.talks = list(talks.values())
         # Terms of the passages answers are composed from, tokenized on demand: holding
         # every passage's term set would cost more memory than the index at 100k passages.
         self._terms: dict[str, frozenset[str]] = {}

@@ -594,3 +594,10 @@ def test_a_count_of_something_specific_needs_that_thing_counted(kb):
 def test_social_words_in_a_row_are_social(text):
     assert is_social(text)
     assert not is_social("谢谢 论坛在哪里")
+
+
+def test_besides_their_talk_the_answer_is_what_else_they_did(kb):
+    text = body(compose_answer(kb, "孟庆国在论坛上除了演讲还做了什么？").text)
+    assert "分委会" in text and "主题演讲" not in text, text
+    # anything else set aside is what the answer goes on from (自然人、企业 → 智能体)
+    assert "智能体" in body(compose_answer(kb, "孟庆国说以后社会主体除了自然人和企业还有啥").text)

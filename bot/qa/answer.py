@@ -179,6 +179,9 @@ def _carried_runs(sentence: str) -> list[str]:
     return runs
 
 
+# 除了演讲(以外)，还…: what a question sets aside, followed by what it asks
+_BESIDES = re.compile(r"(?:除了|除去|除开)(?P<apart>[^，,。？?还也]+)(?=[，,]?[^，,]*?[还也])")
+_BESIDES_END = re.compile(r"(?:以外|之外)$")
 _DATE_ONLY = re.compile(r"[\d\s年月日号至到—-]+")
 
 
@@ -709,7 +712,9 @@ class Composer:
                 Answer(raw_question, False, self.replies.you_are_welcome), "thanks"
             )
         understood = understand(self.kb.tokenizer.normalize(text), self.kb, self.resources)
-        question = analyse(understood.text)
+        # 除了演讲还做了什么: what the answer must not be is no word the answer must have
+        apart, asked_text = self._set_aside(understood.text)
+        question = analyse(asked_text)
         question = replace(question, synonyms=(*question.synonyms, *understood.synonyms))
         question = replace(
             question,
@@ -815,6 +820,8 @@ class Composer:
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
                 f"refused: the best passage covers {coverage:.2f} of the question (< {MIN_COVERAGE})",
             )
+        if apart:  # 除了演讲: the talks set aside
+            quotable = [(p, sc) for p, sc in quotable if not (p.speaker and p.talk_title)]
         candidates = self._candidates(question, asked, quotable, hits[0][1])
         if exclude:
             shown = {_squash(s) for s in exclude}
@@ -1120,6 +1127,39 @@ class Composer:
                 return replace(about, question=raw_question, text="不是。" + about.text)
         return None
 
+    def _set_aside(self, text: str) -> tuple[frozenset[str], str]:
+        """除了演讲(以外)，他还做了什么: the talks set aside, which the answer must not quote,
+        and the question without them (演讲 is no word an answer must have). What is set
+        aside ends at the name of someone (除了演讲杨学山还…). Anything else set aside (除了
+        自然人、企业还有啥) is what the answer goes on from, and stays in the question."""
+        match = _BESIDES.search(text)
+        if match is None:
+            return frozenset(), text
+        apart = match.group("apart")
+        named = [apart.find(n) for n in self.kb.names if n in apart]
+        apart = _BESIDES_END.sub("", apart[: min(named)] if named else apart).strip()
+        terms = self.kb.terms_in(apart)
+        if not apart or not terms or not terms <= self._talks()[1]:
+            return frozenset(), text
+        start = match.start()
+        end = text.index(apart, start) + len(apart)
+        rest = _BESIDES_END.sub("", text[end : match.end()])
+        return terms, text[:start] + rest + text[match.end() :]
+
+    def _talks(self) -> tuple[list[_Candidate], frozenset[str]]:
+        """Each speaker's opening sentence, named, in reading order, and the terms every
+        opening has (发表, 题为, 主题演讲: what marks a talk in these documents)."""
+        openings = []
+        for passage in self.kb.talks:
+            sentences = split_sentences(passage.text)
+            first = next((x for x in sentences if passage.talk_title in x), sentences[0])
+            if passage.speaker not in first:  # the set answers who: each one named
+                first = f"{passage.speaker}：{first}"
+            openings.append(_Candidate(first, passage, 0.0, 0.0))
+        if len(openings) < 2:
+            return openings, frozenset()
+        return openings, frozenset.intersection(*(self.kb.terms_in(c.sentence) for c in openings))
+
     def _of_the_talks(
         self, question: Question, asked: _Asked, people: tuple[str, ...]
     ) -> list[_Candidate]:
@@ -1128,26 +1168,16 @@ class Composer:
         speaker's opening, in reading order. Nothing for any other question."""
         if people or question.intent not in (Intent.WHO, Intent.COUNT):
             return []
-        openings: dict[str, _Candidate] = {}
-        for passage in self.kb.passages:
-            if passage.speaker and passage.talk_title and passage.speaker not in openings:
-                sentences = split_sentences(passage.text)
-                first = next((x for x in sentences if passage.talk_title in x), sentences[0])
-                if passage.speaker not in first:  # the set answers who: each one named
-                    first = f"{passage.speaker}：{first}"
-                openings[passage.speaker] = _Candidate(first, passage, 0.0, 0.0)
-        if len(openings) < 2:
+        openings, common = self._talks()
+        if not common:
             return []
-        common = frozenset.intersection(
-            *(self.kb.terms_in(c.sentence) for c in openings.values())
-        )
         light = self._max_weight * LIGHT_WEIGHT
         weighty = [t for t, w in asked.weights.items() if w > light]
         if not any(t in common for t in weighty) or not all(
             t in common or t in lexicon.words("answer_kinds") for t in weighty
         ):
             return []
-        return list(openings.values())
+        return openings
 
     def _number_judged(self, raw_question: str, claim: str) -> Answer | None:
         """是6月12日举行的吗, 来了五百多位嘉宾吗: the claim asked as a question (哪天, 多少位),

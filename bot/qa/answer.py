@@ -1152,9 +1152,10 @@ class Composer:
         openings = []
         for passage in self.kb.talks:
             sentences = split_sentences(passage.text)
-            first = next((x for x in sentences if passage.talk_title in x), sentences[0])
-            if passage.speaker not in first:  # the set answers who: each one named
-                first = f"{passage.speaker}：{first}"
+            title, speaker = passage.talk_title or "", passage.speaker or ""
+            first = next((x for x in sentences if title in x), sentences[0])
+            if speaker not in first:  # the set answers who: each one named
+                first = f"{speaker}：{first}"
             openings.append(_Candidate(first, passage, 0.0, 0.0))
         if len(openings) < 2:
             return openings, frozenset()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -203,3 +204,59 @@ def test_a_long_hit_test_question_is_answered_by_the_real_gunicorn(server):
         browser.open(server.base + "/admin/hit-test", data=missing_token, timeout=30)
     refused.value.close()
     assert refused.value.code == 400
+
+
+def _reload_on_another_worker(server, stopped: int) -> str:
+    """A reload sent while worker ``stopped`` is held by SIGSTOP, so the other one gets it."""
+    os.kill(stopped, signal.SIGSTOP)
+    try:
+        request = urllib.request.Request(
+            server.base + "/admin/reload",
+            method="POST",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.load(response)["version"]
+    finally:
+        os.kill(stopped, signal.SIGCONT)
+
+
+def _state_of(server, pid: int, deadline: float = 60) -> dict:
+    """/healthz from worker ``pid`` (requests go to whichever worker takes them)."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        state = health(server)
+        if state["pid"] == pid:
+            return state
+    raise AssertionError(f"worker {pid} did not answer /healthz in {deadline} s")
+
+
+def test_a_new_reload_is_followed_at_once_by_a_worker_waiting_to_retry_an_old_one(server):
+    """A worker that could not get a reload's build waits 30 s before it tries that build
+    again; a newer reload must not wait for that: its stamp is tried at once."""
+    from bot.chat.engine import RETRY_AFTER, STAMP_KEY
+    from bot.state import EmbeddedStore
+
+    versions_by_worker(server)
+    behind = server.workers()[1]
+    (server.folder / "agenda.md").write_text(AGENDA, "utf-8")
+    wanted = _reload_on_another_worker(server, behind)
+    store = EmbeddedStore(server.data_dir)
+    stamp = store.get(STAMP_KEY)
+    store.close()
+    assert stamp["version"] == wanted
+    # the build is gone from the cache and the folder holds something else by now
+    shutil.rmtree(server.data_dir / "knowledge-cache" / stamp["key"])
+    (server.folder / "late.md").write_text("# 迟到\n\n这份文件没有重新加载过。\n", "utf-8")
+    end = time.monotonic() + 60
+    while (state := _state_of(server, behind))["status"] != "behind":
+        assert time.monotonic() < end, state
+        time.sleep(0.1)
+    failed_at = time.monotonic()
+    (server.folder / "late.md").unlink()
+    (server.folder / "agenda.md").write_text(AGENDA + "\n第二版。\n", "utf-8")
+    newer = _reload_on_another_worker(server, behind)
+    while (state := _state_of(server, behind))["knowledge_version"] != newer:
+        assert time.monotonic() - failed_at < RETRY_AFTER - 5, state  # not the back-off's end
+        time.sleep(0.1)
+    assert state["status"] == "ok", state

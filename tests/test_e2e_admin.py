@@ -4,6 +4,7 @@ admin tokens on every thread of both workers gets no more tries than the throttl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -260,3 +261,65 @@ def test_a_new_reload_is_followed_at_once_by_a_worker_waiting_to_retry_an_old_on
         assert time.monotonic() - failed_at < RETRY_AFTER - 5, state  # not the back-off's end
         time.sleep(0.1)
     assert state["status"] == "ok", state
+
+
+def test_a_hit_test_too_large_says_it_closes_the_connection_and_does(server):
+    """The admin hit test refuses a body over the limit (413) without reading it; gunicorn
+    answered ``Connection: keep-alive``, then closed the connection all the same, so a
+    client's next request on it was lost. The answer now says close, and closes."""
+    browser = _admin_browser(server)
+    cookie = "; ".join(
+        f"{c.name}={c.value}"
+        for handler in browser.handlers
+        if isinstance(handler, urllib.request.HTTPCookieProcessor)
+        for c in handler.cookiejar
+    )
+    host, port = server.base.removeprefix("http://").split(":")
+    body = b"q=" + b"x" * (2 * 1024 * 1024)
+    head = (
+        f"POST /admin/hit-test HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(head.encode())
+
+        def send_body() -> None:  # as a client does, while the answer may already come
+            with contextlib.suppress(OSError):  # the server closed first
+                connection.sendall(body)
+
+        sender = threading.Thread(target=send_body)
+        sender.start()
+        with connection.makefile("rb") as reader:
+            status = reader.readline()
+            headers = {}
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                headers[name.strip().lower()] = value.strip()
+            reader.read(int(headers["content-length"]))
+            assert status.split()[1] == b"413", status
+            assert headers["connection"] == "close", headers
+            assert reader.read() == b""  # and closed: nothing more comes
+        sender.join(timeout=30)
+    assert http_get_twice(host, int(port)) == [
+        200,
+        200,
+    ]  # a connection without a refused body stays open
+
+
+def http_get_twice(host: str, port: int) -> list[int]:
+    """Two requests on one kept-alive connection."""
+    import http.client
+
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        statuses = []
+        for _ in range(2):
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            response.read()
+            assert response.getheader("Connection") == "keep-alive"
+            statuses.append(response.status)
+        return statuses
+    finally:
+        connection.close()

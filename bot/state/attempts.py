@@ -18,7 +18,7 @@ from typing import Any
 
 import redis
 
-from bot.state.base import StateStore
+from bot.state.base import StateStore, StoreUnavailable
 from bot.state.counters import DiskcacheStorage
 from bot.state.redis import KEY_PREFIX, RedisStore, unavailable_as_store_error
 from bot.state.resilient import CircuitBreaker, ResilientStore
@@ -93,7 +93,7 @@ class Attempts:
         try:
             with unavailable_as_store_error():
                 self._give_back(keys=[self.prefix + key])
-        except ConnectionError:  # StoreUnavailable: the count stays; it ends with its window
+        except StoreUnavailable:  # the count stays; it ends with its window
             pass
 
     def close(self) -> None:

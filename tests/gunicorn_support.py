@@ -16,7 +16,7 @@ from bench._serve import APP, Server, clean_env, free_port, make_run_command, st
 from tests.wechat_support import AES_KEY, APPID, TOKEN
 
 STARTUP_DEADLINE = 120  # seconds; generous for a slow CI machine, normally ~2 s
-ADMIN_TOKEN = "e2e-admin-token"
+ADMIN_TOKEN = "e2e-admin-token-long-enough-for-a-lockout"  # bot.web.throttle.STRONG_TOKEN
 
 __all__ = [
     "ADMIN_TOKEN",

@@ -4,9 +4,11 @@ admin tokens on every thread of both workers gets no more tries than the throttl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -82,8 +84,9 @@ def test_sigterm_keeps_every_answered_question_in_the_log(server):
 
 def test_a_burst_of_wrong_tokens_gets_no_more_checks_than_the_limit(server):
     """Simultaneous guesses on both workers' threads: each is counted before its token is
-    checked, so at most the throttle's limit are answered 401 and the rest 429. Every
-    connection is open before any request is sent, so the requests arrive together."""
+    checked, so at most the throttle's limit are answered 401 and the rest 429, while the
+    right token still gets in (a lockout must not lock the admin out). Every connection is
+    open before any request is sent, so the requests arrive together."""
     guesses = 48
     host, port = server.base.removeprefix("http://").split(":")
     connections = [socket.create_connection((host, int(port)), timeout=30) for _ in range(guesses)]
@@ -105,13 +108,20 @@ def test_a_burst_of_wrong_tokens_gets_no_more_checks_than_the_limit(server):
     limit = FAILED_ADMIN_AUTH.amount
     assert statuses.count(401) <= limit, statuses
     assert statuses.count(401) + statuses.count(429) == guesses, statuses
+    wrong = urllib.request.Request(
+        server.base + "/admin/stats", headers={"Authorization": "Bearer guess-again"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:  # the address is locked out now
+        urllib.request.urlopen(wrong, timeout=30)
+    refused.value.close()
+    assert refused.value.code == 429
+    # … for guesses, not for the admin: the right (long) token still gets in, on each worker
     right = urllib.request.Request(
         server.base + "/admin/stats", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
     )
-    with pytest.raises(urllib.error.HTTPError) as refused:  # the address is throttled now
-        urllib.request.urlopen(right, timeout=30)
-    refused.value.close()
-    assert refused.value.code == 429
+    for _ in range(6):
+        with urllib.request.urlopen(right, timeout=30) as response:
+            assert response.status == 200
 
 
 def test_a_build_killed_mid_way_shows_as_interrupted_in_the_reload_history(tmp_path, folder):
@@ -195,3 +205,121 @@ def test_a_long_hit_test_question_is_answered_by_the_real_gunicorn(server):
         browser.open(server.base + "/admin/hit-test", data=missing_token, timeout=30)
     refused.value.close()
     assert refused.value.code == 400
+
+
+def _reload_on_another_worker(server, stopped: int) -> str:
+    """A reload sent while worker ``stopped`` is held by SIGSTOP, so the other one gets it."""
+    os.kill(stopped, signal.SIGSTOP)
+    try:
+        request = urllib.request.Request(
+            server.base + "/admin/reload",
+            method="POST",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.load(response)["version"]
+    finally:
+        os.kill(stopped, signal.SIGCONT)
+
+
+def _state_of(server, pid: int, deadline: float = 60) -> dict:
+    """/healthz from worker ``pid`` (requests go to whichever worker takes them)."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        state = health(server)
+        if state["pid"] == pid:
+            return state
+    raise AssertionError(f"worker {pid} did not answer /healthz in {deadline} s")
+
+
+def test_a_new_reload_is_followed_at_once_by_a_worker_waiting_to_retry_an_old_one(server):
+    """A worker that could not get a reload's build waits 30 s before it tries that build
+    again; a newer reload must not wait for that: its stamp is tried at once."""
+    from bot.chat.engine import RETRY_AFTER, STAMP_KEY
+    from bot.state import EmbeddedStore
+
+    versions_by_worker(server)
+    behind = server.workers()[1]
+    (server.folder / "agenda.md").write_text(AGENDA, "utf-8")
+    wanted = _reload_on_another_worker(server, behind)
+    store = EmbeddedStore(server.data_dir)
+    stamp = store.get(STAMP_KEY)
+    store.close()
+    assert stamp["version"] == wanted
+    # the build is gone from the cache and the folder holds something else by now
+    shutil.rmtree(server.data_dir / "knowledge-cache" / stamp["key"])
+    (server.folder / "late.md").write_text("# 迟到\n\n这份文件没有重新加载过。\n", "utf-8")
+    end = time.monotonic() + 60
+    while (state := _state_of(server, behind))["status"] != "behind":
+        assert time.monotonic() < end, state
+        time.sleep(0.1)
+    failed_at = time.monotonic()
+    (server.folder / "late.md").unlink()
+    (server.folder / "agenda.md").write_text(AGENDA + "\n第二版。\n", "utf-8")
+    newer = _reload_on_another_worker(server, behind)
+    while (state := _state_of(server, behind))["knowledge_version"] != newer:
+        assert time.monotonic() - failed_at < RETRY_AFTER - 5, state  # not the back-off's end
+        time.sleep(0.1)
+    assert state["status"] == "ok", state
+
+
+def test_a_hit_test_too_large_says_it_closes_the_connection_and_does(server):
+    """The admin hit test refuses a body over the limit (413) without reading it; gunicorn
+    answered ``Connection: keep-alive``, then closed the connection all the same, so a
+    client's next request on it was lost. The answer now says close, and closes."""
+    browser = _admin_browser(server)
+    cookie = "; ".join(
+        f"{c.name}={c.value}"
+        for handler in browser.handlers
+        if isinstance(handler, urllib.request.HTTPCookieProcessor)
+        for c in handler.cookiejar
+    )
+    host, port = server.base.removeprefix("http://").split(":")
+    body = b"q=" + b"x" * (2 * 1024 * 1024)
+    head = (
+        f"POST /admin/hit-test HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(head.encode())
+
+        def send_body() -> None:  # as a client does, while the answer may already come
+            with contextlib.suppress(OSError):  # the server closed first
+                connection.sendall(body)
+
+        sender = threading.Thread(target=send_body)
+        sender.start()
+        with connection.makefile("rb") as reader:
+            status = reader.readline()
+            headers = {}
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                headers[name.strip().lower()] = value.strip()
+            reader.read(int(headers["content-length"]))
+            assert status.split()[1] == b"413", status
+            assert headers["connection"] == "close", headers
+            assert reader.read() == b""  # and closed: nothing more comes
+        sender.join(timeout=30)
+    assert http_get_twice(host, int(port)) == [
+        200,
+        200,
+    ]  # a connection without a refused body stays open
+
+
+def http_get_twice(host: str, port: int) -> list[int]:
+    """Two requests on one kept-alive connection."""
+    import http.client
+
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        statuses = []
+        for _ in range(2):
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            response.read()
+            assert response.getheader("Connection") == "keep-alive"
+            statuses.append(response.status)
+        return statuses
+    finally:
+        connection.close()

@@ -253,3 +253,86 @@ def test_a_reload_while_redis_does_not_answer_is_refused_and_changes_nothing(
         os.kill(redis_server.process.pid, signal.SIGCONT)
     a.extensions["forumbot"].store.breaker.cooldown = 0  # Redis answers again
     assert reload(a)["version"] != before
+
+
+def test_after_redis_loses_the_version_record_the_machines_converge_on_the_newest(
+    tmp_path, url, caplog
+):
+    """FLUSHALL (or a Redis restarted empty) took the stamp: each machine served what it
+    had, and /healthz said ok on both. The one serving the newest reload puts it back, with
+    its build, even when a machine that knows an older one put its own back first."""
+    a, folder_a = machine(tmp_path, "a", url)
+    b, folder_b = machine(tmp_path, "b", url)
+    before = health(b)["knowledge_version"]
+    (folder_a / "agenda.md").write_text(AGENDA, "utf-8")
+    new = reload(a)["version"]  # b has not asked since: it serves the older one
+    replace_folder(folder_b)  # b can only get the new one from a, through Redis
+    client = redis.Redis.from_url(url)
+    client.flushall()
+    client.close()
+
+    assert health(b)["knowledge_version"] == before  # b puts back what it serves first
+    end = time.monotonic() + 30
+    while True:
+        states = [health(a), settled(b)]
+        if {s["knowledge_version"] for s in states} == {new} or time.monotonic() > end:
+            break
+        time.sleep(0.1)
+    assert [(s["status"], s["knowledge_version"]) for s in states] == [("ok", new)] * 2, states
+    assert all(s["wanted_version"] == new for s in states)
+    assert "十点半" in WeChat(b).text(AGENDA_QUESTION).text
+    assert "knowledge version record lost in the shared store: put back" in caplog.text
+
+
+def test_a_worker_that_missed_a_reload_says_so_while_redis_is_out(tmp_path, redis_server, url):
+    """With the real gunicorn (two workers): one reloads, and Redis stops before the other
+    has asked. During the outage that one cannot know it is behind, and said ok; now no
+    worker says ok, each says which version it serves, and both serve the new one once
+    Redis answers again."""
+    import os
+    import signal
+
+    from tests.gunicorn_support import versions_by_worker
+
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(REPORT, folder)
+    shutil.copy(PERSONA_FILE, folder)
+    settings = production_settings(BOT_REDIS_URL=url, BOT_KNOWLEDGE_DIR=str(folder))
+    server = start_server(tmp_path / "data", **settings)
+    try:
+        before = set(versions_by_worker(server).values())
+        assert len(before) == 1
+        (folder / "agenda.md").write_text(AGENDA, "utf-8")
+        request = urllib.request.Request(
+            server.base + "/admin/reload",
+            method="POST",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            new = json.load(response)["version"]
+        os.kill(redis_server.process.pid, signal.SIGSTOP)  # before the other worker asks
+        try:
+            states: dict[int, dict] = {}
+            end = time.monotonic() + 60
+            while len(states) < 2 and time.monotonic() < end:
+                with urllib.request.urlopen(server.base + "/healthz", timeout=10) as response:
+                    state = json.load(response)
+                states[state["pid"]] = state
+            assert len(states) == 2, states
+            served = sorted(s["knowledge_version"] for s in states.values())
+            assert served == sorted([before.pop(), new]), states  # one missed the reload
+            assert {s["status"] for s in states.values()} == {"unknown"}, states
+            assert all("Redis" in s["unknown"] for s in states.values())
+        finally:
+            os.kill(redis_server.process.pid, signal.SIGCONT)
+        end = time.monotonic() + 60
+        seen: dict[int, tuple[str, str]] = {}
+        while time.monotonic() < end and (len(seen) < 2 or set(seen.values()) != {("ok", new)}):
+            with urllib.request.urlopen(server.base + "/healthz", timeout=10) as response:
+                state = json.load(response)
+            seen[state["pid"]] = (state["status"], state["knowledge_version"])
+            time.sleep(0.05)
+        assert len(seen) == 2 and set(seen.values()) == {("ok", new)}, seen
+    finally:
+        server.stop()

@@ -124,6 +124,7 @@ class Engine:
         self.shared = shared
         self.building: str | None = None  # the version this worker's reload is building
         self._retry_at = 0.0
+        self._failed_stamp: Any = None  # the stamp the back-off (_retry_at) is for
         self._answers: dict[tuple[str, str, frozenset[str], Resources], Answer] = {}
 
     @property
@@ -162,15 +163,18 @@ class Engine:
                 kb = self._fetch_shared(stamp)
             kb = kb or self._build()
             self._kb = kb
-            if stamp is None:  # the first start of the whole bot: what it built is the version
+            if stamp is None and self._shared_store_answers():
+                # the first start of the whole bot, or the shared record was lost (Redis
+                # flushed): what it built is the version, until a worker that serves a newer
+                # reload puts that back (sync)
                 self._publish(kb)
-                stamp = self._write_stamp(kb)
+                stamp = self._claim_stamp(self._new_stamp(kb, seq=0))
             if not isinstance(stamp, dict) or kb.version == stamp.get("version"):
                 self._seen_stamp = stamp
             else:  # the stamped build is nowhere to be had: say so, and try again later
                 self._wanted_stamp = stamp
                 reason = self.updating or "the stamped build is not in the build cache"
-                self._fall_behind(f"{reason}; the folder holds {kb.version}")
+                self._fall_behind(stamp, f"{reason}; the folder holds {kb.version}")
             self.updating = None
             return kb
 
@@ -219,7 +223,10 @@ class Engine:
                         raise SharedStoreDown(SharedStoreDown.MESSAGE)
                     self._kb = kb
                     self._publish(kb)  # before the stamp: other machines look for it then
-                    self._seen_stamp = self._wanted_stamp = self._write_stamp(kb)
+                    stamp = self._new_stamp(kb, seq=self._next_seq())
+                    if self.store is not None:
+                        self.store.set(STAMP_KEY, stamp)
+                    self._seen_stamp = self._wanted_stamp = stamp
                     self.behind = None
                     outcome["kb"] = kb
             except Exception as exc:
@@ -292,10 +299,16 @@ class Engine:
         /healthz) and tries again later.
         """
         stamp = self._read_stamp()
-        if stamp is None or stamp == self._seen_stamp:
+        if not self._shared_store_answers():
+            return  # what the fallback holds is no record of the machines' version (/healthz)
+        if stamp is None or self._outdated(stamp):
+            self._republish(stamp)
+            return
+        if stamp == self._seen_stamp:
             return
         self._wanted_stamp = stamp
-        if time.monotonic() < self._retry_at:
+        # the back-off is for the stamp that failed: a newer one is tried at once
+        if stamp == self._failed_stamp and time.monotonic() < self._retry_at:
             return
         if self._following is not None and self._following.is_alive():
             return  # building it from the folder already; the old version answers meanwhile
@@ -337,12 +350,14 @@ class Engine:
                         kb = self._build()
                 except Exception as exc:
                     reason = self.updating or "the stamped build is not in the build cache"
-                    self._fall_behind(f"{reason}; cannot build the knowledge folder: {exc}")
+                    self._fall_behind(stamp, f"{reason}; cannot build the knowledge folder: {exc}")
                     return
                 finally:
                     reason, self.updating = self.updating, None
                 if wanted is not None and kb.version != wanted:
-                    self._fall_behind(f"{reason}; the folder holds {kb.version}, not {wanted}")
+                    self._fall_behind(
+                        stamp, f"{reason}; the folder holds {kb.version}, not {wanted}"
+                    )
                     return
                 self._follow(stamp, kb)
 
@@ -350,8 +365,9 @@ class Engine:
         self._following.start()
         self._following.join(SYNC_WAIT)
 
-    def _fall_behind(self, reason: str) -> None:
+    def _fall_behind(self, stamp: Any, reason: str) -> None:
         self.behind = reason
+        self._failed_stamp = stamp
         self._retry_at = time.monotonic() + RETRY_AFTER
         log.error(
             "cannot load the knowledge another process reloaded; still serving",
@@ -419,6 +435,82 @@ class Engine:
         self._read_stamp()
         return not self.store.healthy
 
+    def _shared_store_answers(self) -> bool:
+        """Whether the last call reached the store the machines share (no round trip): while
+        Redis is out, what the local fallback holds says nothing of the other machines."""
+        return bool(getattr(self.store, "healthy", True))
+
+    @property
+    def version_unknown(self) -> str | None:
+        """Why this worker cannot tell whether the version it serves is the current one
+        (Redis, which holds the machines' record of it, does not answer), else None."""
+        if self.store is None or self._shared_store_answers():
+            return None
+        return (
+            "the shared store (Redis) does not answer: a reload elsewhere cannot be seen; "
+            "this worker checks again when it is back"
+        )
+
+    def _new_stamp(self, kb: KnowledgeBase, seq: int) -> dict[str, Any]:
+        return {
+            "version": kb.version,
+            "key": kb.key,
+            "at": time.time(),
+            "pid": os.getpid(),
+            "seq": seq,  # reloads in order: which version is newer, should the record be lost
+        }
+
+    def _next_seq(self) -> int:
+        """One past the newest reload this worker knows of (the store's stamp included)."""
+        stamps = (self._read_stamp(), self._seen_stamp, self._wanted_stamp)
+        return 1 + max(_seq(stamp) for stamp in stamps)
+
+    def _outdated(self, stamp: Any) -> bool:
+        """Whether ``stamp`` was put back after the record was lost by a worker that knew
+        an older version than this one serves: this one then puts its own back."""
+        return (
+            isinstance(stamp, dict)
+            and bool(stamp.get("republished"))
+            and isinstance(self._seen_stamp, dict)
+            and _seq(self._seen_stamp) > _seq(stamp)
+        )
+
+    def _republish(self, stored: Any) -> None:
+        """Put the stamp of the version this worker serves back into the store, which lost
+        it (Redis flushed or restarted empty) or holds an older one put back: without it
+        the machines would each serve what they have, and /healthz say ok on all of them.
+        The newest reload wins (``seq``): a worker that knows a newer one replaces an older
+        one put back first, and the others follow it as after a reload. Its build is put
+        back first, for the machines whose caches lack it."""
+        mine = self._seen_stamp
+        if not isinstance(mine, dict) or self._kb is None or self.store is None:
+            return
+        if not self._switch_lock.acquire(blocking=False):
+            return  # another thread of this worker is at it
+        try:
+            self._publish(self._kb)
+            again = {**mine, "republished": True}
+            if stored is None:
+                again = self._claim_stamp(again)
+            else:
+                self.store.set(STAMP_KEY, again)
+            if again.get("version") == mine.get("version"):
+                self._seen_stamp = self._wanted_stamp = again
+                log.warning(
+                    "knowledge version record lost in the shared store: put back",
+                    extra={"fields": {"version": mine.get("version"), "seq": _seq(mine)}},
+                )
+        finally:
+            self._switch_lock.release()
+
+    def _claim_stamp(self, stamp: dict[str, Any]) -> Any:
+        """``stamp`` written when the store holds none (atomic: one worker of all wins);
+        what the store holds afterwards."""
+        if self.store is None:
+            return stamp
+        self.store.add(STAMP_KEY, stamp)
+        return self.store.get(STAMP_KEY) or stamp
+
     def _read_stamp(self) -> Any:
         return self.store.get(STAMP_KEY) if self.store is not None else None
 
@@ -467,12 +559,6 @@ class Engine:
             )
         return kb
 
-    def _write_stamp(self, kb: KnowledgeBase) -> Any:
-        stamp = {"version": kb.version, "key": kb.key, "at": time.time(), "pid": os.getpid()}
-        if self.store is not None:
-            self.store.set(STAMP_KEY, stamp)
-        return stamp
-
     @contextmanager
     def _machine_lock(self) -> Iterator[None]:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -499,3 +585,9 @@ class Engine:
             self.querylog.finish_reload(row, **fields)
         except Exception:
             log.exception("cannot record the reload in the query log")
+
+
+def _seq(stamp: Any) -> int:
+    """A stamp's place among reloads (0: none given, as in stamps of earlier releases)."""
+    seq = stamp.get("seq") if isinstance(stamp, dict) else None
+    return seq if isinstance(seq, int) else 0

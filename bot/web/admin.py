@@ -7,7 +7,6 @@ with ``error`` and, for a knowledge file at fault, ``file`` and ``reason``.
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
@@ -24,27 +23,20 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def token_matches(given: str) -> bool:
-    expected = get_engine().config.admin_token
-    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
-
-
 @bp.before_request
 def _require_token() -> Response | None:
     if not get_engine().config.admin_token:
         return _error(403, "the admin API is off: set BOT_ADMIN_TOKEN to use it")
-    wait = throttle.claim()
-    if wait is not None:
-        response = _error(429, "too many wrong admin tokens from this address; try later")
-        response.headers["Retry-After"] = str(wait)
-        return response
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token_matches(given.strip()):
-        throttle.failed("bearer")
+    verdict = throttle.check(given.strip() if scheme.lower() == "bearer" else None, "bearer")
+    if verdict.status == 429:
+        response = _error(429, "too many wrong admin tokens from this address; try later")
+        response.headers["Retry-After"] = str(verdict.retry_after)
+        return response
+    if not verdict.ok:
         response = _error(401, "missing or wrong admin token")
         response.headers["WWW-Authenticate"] = 'Bearer realm="forumbot admin"'
         return response
-    throttle.succeeded()
     return None
 
 

@@ -37,7 +37,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from bot.chat.engine import ReloadBusy, SharedStoreDown
 from bot.state.base import shared_secret
 from bot.web import throttle
-from bot.web.admin import knowledge_stats, token_matches
+from bot.web.admin import knowledge_stats
 from bot.web.services import get_engine, get_store
 from knowledge.errors import KnowledgeError
 from knowledge.synonyms import append_rule
@@ -162,13 +162,12 @@ def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
 def login() -> Any:
     target = request.values.get("next")
     if request.method == "POST":
-        wait = throttle.claim()
-        if wait is not None:
+        verdict = throttle.check(request.form.get("token", ""), "login")
+        if verdict.status == 429:
             message = "登录失败次数过多，请 15 分钟后再试。 Too many failed logins."
             page, status = _page("admin/login.html", 429, error=message, next=target)
-            return Response(page, status, headers={"Retry-After": str(wait)})
-        if token_matches(request.form.get("token", "")):
-            throttle.succeeded()
+            return Response(page, status, headers={"Retry-After": str(verdict.retry_after)})
+        if verdict.ok:
             session.clear()  # a fresh session: nothing from before the login survives it
             session.permanent = True
             session["admin"] = _login_tag()
@@ -176,7 +175,6 @@ def login() -> Any:
             session["at"] = time.time()  # a login lasts SESSION_HOURS from here
             log.info("admin logged in", extra={"fields": {"remote": request.remote_addr}})
             return redirect(_safe_next(target))
-        throttle.failed("login")
         return _page("admin/login.html", 401, error="令牌错误 Wrong token", next=target)
     if logged_in():
         return redirect(_safe_next(target))

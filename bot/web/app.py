@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask
-from limits.strategies import FixedWindowRateLimiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.chat.engine import Engine
@@ -15,9 +14,10 @@ from bot.state import (
     open_shared_builds,
     open_store,
 )
+from bot.state.attempts import open_attempts
 from bot.state.privacy import user_hash_key
 from bot.state.querylog import QueryLog
-from bot.web import admin, admin_page, health, webhook
+from bot.web import admin, admin_page, health, throttle, webhook
 from bot.web.services import KEY, Services
 from bot.wechat.protocol import Protocol
 from handlers.menu import check_menu, load_menu
@@ -58,7 +58,7 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
         menu=load_menu(config.menu_file) if config.menu_file else None,
         user_key=user_hash_key(store),
         limiter=open_rate_limiter(config.rate_limit, config.data_dir, store, counters),
-        admin_failures=FixedWindowRateLimiter(counters),
+        admin_failures=open_attempts(throttle.FAILED_ADMIN_AUTH.get_expiry(), store, counters),
     )
 
     # Before anything answers: catch up with a reload another worker or instance made.

@@ -6,6 +6,11 @@ half a request and stops holds the thread for as long as it likes, and as many s
 as there are threads stop the bot. Here every client socket reads and writes with a timeout
 (``WEB_READ_TIMEOUT`` seconds, default 10; WeChat itself gives up after 5), so a stalled
 client loses its connection and the thread serves others.
+
+A request refused as too large (413) closes its connection, and the answer says so: the app
+refuses it without reading the body, and gunicorn, finding megabytes left unread, closed
+the connection anyway after announcing keep-alive, so a client sending its next request
+on it lost that request.
 """
 
 from __future__ import annotations
@@ -13,11 +18,33 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 READ_TIMEOUT = float(os.environ.get("WEB_READ_TIMEOUT", "10"))
+
+_serving = threading.local()  # the gunicorn request the current thread is answering
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def closing_refused_bodies(app: WSGIApp) -> WSGIApp:
+    """``app``, whose 413 answers mark their gunicorn request to close: gunicorn decides the
+    Connection header from the request when the headers are written, after start_response."""
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            request = getattr(_serving, "request", None)
+            if status.startswith("413") and request is not None:
+                request.must_close = True
+            return start_response(status, headers, exc_info)
+
+        return app(environ, start)
+
+    return wsgi
 
 
 class TimedSocket(socket.socket):
@@ -43,6 +70,18 @@ class TimedSocket(socket.socket):
 
 
 class TimedThreadWorker(ThreadWorker):
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        app: WSGIApp = getattr(self, "wsgi")  # noqa: B009 (set by gunicorn, untyped)
+        self.wsgi = closing_refused_bodies(app)
+
+    def handle_request(self, req: Any, conn: Any) -> Any:
+        _serving.request = req
+        try:
+            return super().handle_request(req, conn)
+        finally:
+            _serving.request = None
+
     def accept(self, listener: Any) -> None:
         """gunicorn's own accept, with the client's socket a TimedSocket."""
         try:

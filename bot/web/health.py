@@ -23,12 +23,18 @@ def healthz() -> ResponseReturnValue:
     # "behind": this worker could not get the version the last reload stamped, and retries;
     # "updating": it is getting it; either way it answers from the version it serves
     status = "ok" if wanted in (None, kb.version) else ("behind" if engine.behind else "updating")
+    # "unknown": Redis, the machines' record of the version, does not answer, so this worker
+    # cannot tell whether it missed a reload; it checks again on each request once it is back
+    unknown = engine.version_unknown
+    if status == "ok" and unknown:
+        status = "unknown"
     return jsonify(
         status=status,
         knowledge_version=kb.version,
         wanted_version=wanted,
         building=engine.building,  # the version this worker's reload is building, if any
         behind=engine.behind,
+        unknown=unknown,  # why it cannot tell whether it serves the current version
         updating=engine.updating,  # how it is getting the wanted version (shared store, folder)
         documents=len(kb.documents),
         passages=len(kb.passages),

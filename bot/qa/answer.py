@@ -234,6 +234,7 @@ _CLAIMED_COUNT = re.compile(
 )
 _CLAIMED_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
 _PEOPLE_MEASURES = frozenset("位名人")
+_LEAD_CHARS = 12  # a count said before an answer's quotes (共 4 个, 近200名嘉宾) is no longer
 
 
 def _same_measure(a: str, b: str) -> bool:
@@ -1188,23 +1189,27 @@ class Composer:
         and the number of the answer's quote set against the one claimed. None when the
         claim gives no number, or the report none to set against it."""
         squashed = _squash(claim)
+        lead = ""  # the count the answer to the claim asked as a question says first
         if date := _CLAIMED_DATE.search(squashed):
             chosen = self._quotes_for(squashed[: date.start()] + "哪天" + squashed[date.end() :])
-            said = [d for c in chosen[:1] for d in _CLAIMED_DATE.finditer(_squash(c.sentence))]
-            if not said:
+            dates = [d for c in chosen[:1] for d in _CLAIMED_DATE.finditer(_squash(c.sentence))]
+            if not dates:
                 return None
             yes = any(
                 d.group(2, 3) == date.group(2, 3) and date.group(1) in (None, d.group(1))
-                for d in said
+                for d in dates
             )
         elif count := _CLAIMED_COUNT.search(squashed):
             measure = count.group(4)
             asked = squashed[: count.start()] + "多少" + measure + squashed[count.end() :]
-            chosen = self._quotes_for(asked)
+            chosen, said = self._answered_for(asked)
+            # the count the answer gives (共 4 个, of a list), else a number in its quote
+            lead = said.split("。", 1)[0] if len(said.split("。", 1)[0]) <= _LEAD_CHARS else ""
+            texts = [_squash(lead)] + [_squash(c.sentence) for c in chosen[:1]]
             values = [
                 value
-                for c in chosen[:1]
-                for m in _CLAIMED_COUNT.finditer(_squash(c.sentence))
+                for text in texts
+                for m in _CLAIMED_COUNT.finditer(text)
                 if _same_measure(m.group(4), measure)
                 and (value := numeral_value(m.group(2))) is not None
             ]
@@ -1213,16 +1218,24 @@ class Composer:
             yes = _compares(count, values[0])
         else:
             return None
-        return self._reply(raw_question, "是的。" if yes else "不是。", chosen[:1], 0.0, 1.0)
+        verdict = "是的。" if yes else "不是。"
+        if lead:  # 不是。共 4 个。: the count the report gives, said
+            verdict += f"{lead}。"
+        return self._reply(raw_question, verdict, chosen[:1], 0.0, 1.0)
 
     def _quotes_for(self, question: str) -> list[_Candidate]:
         """What the answer to ``question`` would quote (nothing when it is refused), leaving
         the reading of the question being answered as it was."""
+        return self._answered_for(question)[0]
+
+    def _answered_for(self, question: str) -> tuple[list[_Candidate], str]:
+        """What the answer to ``question`` would quote, and its body (its count, 共 4 个, is
+        said before the quotes); nothing when it is refused."""
         reading, chosen = dict(self.reading), self._chosen
         try:
             self._chosen = []
-            answered = self._answer(question).answered
-            return self._chosen if answered else []
+            answer = self._answer(question)
+            return (self._chosen, body_of(answer.text)) if answer.answered else ([], "")
         finally:
             self.reading, self._chosen = reading, chosen
 

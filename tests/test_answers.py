@@ -601,3 +601,18 @@ def test_besides_their_talk_the_answer_is_what_else_they_did(kb):
     assert "分委会" in text and "主题演讲" not in text, text
     # anything else set aside is what the answer goes on from (自然人、企业 → 智能体)
     assert "智能体" in body(compose_answer(kb, "孟庆国说以后社会主体除了自然人和企业还有啥").text)
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [
+        ("论坛由几家单位联合主办？", "共 2 家"),  # 甲与乙联合主办: two joined
+        ("论坛有几家协办单位", "共 3 家"),  # a list, counted in the measure asked
+    ],
+)
+def test_a_short_list_of_who_did_it_is_counted(kb, question, count):
+    assert body(compose_answer(kb, question).text).startswith(count)
+
+
+def test_a_count_claimed_wrong_is_answered_with_the_count_the_report_gives(kb):
+    assert body(compose_answer(kb, "创新50强一共设了五个奖项吗？").text).startswith("不是。共 4 个")

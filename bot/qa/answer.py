@@ -264,6 +264,7 @@ def counts_in(text: str, lists: bool = True) -> set[int]:
     return found
 
 
+_JOINED = re.compile(r"[、与和及]")  # the items of a short list (甲与乙, 甲、乙和丙)
 _DEFINITION = re.compile(r"是什么|什么是|是啥|啥是|是指")
 _LABELS = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
@@ -349,11 +350,22 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
             ending = [i.endswith(kind) for i in reversed(items)]
             run = ending.index(False) if False in ending else len(ending)
             if run > 1:
-                return f"共 {run} 个"
+                return f"共 {run} {asked.measure or '个'}"
         if (not found or asked.measure) and any(
             t in items[-1] for t in asked.weights if len(t) > 1
         ):
-            return f"共 {len(items)} 个"  # no number of it given: the list that names it
+            # no number of it given: the list that names it
+            return f"共 {len(items)} {asked.measure or '个'}"
+    if asked.measure and not asked.counts_people:  # 甲与乙联合主办: two joined, doing it
+        for clause in _CLAIM_CLAUSE.findall(sentence):
+            at = min(
+                (clause.find(t) for t in asked.weights if len(t) > 1 and t in clause), default=0
+            )
+            joined = [
+                i for i in _JOINED.split(clause[:at].removeprefix("由")) if len(i.strip()) > 1
+            ]
+            if len(joined) > 1:
+                return f"共 {len(joined)} {asked.measure}"
     if asked.measure:  # 几家: a number counted otherwise (50 强) is not the answer
         return None
     return found[0][0] if len(found) == 1 else None

@@ -453,9 +453,9 @@ def test_a_fact_of_one_kind_needs_a_sentence_naming_one_of_that_kind(kb, questio
 @pytest.mark.parametrize(
     ("question", "count"),
     [
-        ("50强一共设了几类奖", "共 4 个"),  # the awards that end the list, not its five items
-        ("创新50强有几种奖项", "共 4 个"),  # 50|强有 cut as 50强|有
-        ("这次活动的协办单位有几家", "共 3 个"),  # the list before 协办, not 50 强
+        ("50强一共设了几类奖", "共 4 类"),  # the awards that end the list, not its five items
+        ("创新50强有几种奖项", "共 4 种"),  # 50|强有 cut as 50强|有
+        ("这次活动的协办单位有几家", "共 3 家"),  # the list before 协办, not 50 强
     ],
 )
 def test_a_count_of_a_kind_counts_the_names_of_that_kind(kb, question, count):

@@ -255,3 +255,11 @@ def test_a_role_phrase_or_a_post_swaps_in_for_the_one_asked_about(engine):
     reply = conversation.respond(engine, "秘书长呢")
     assert reply.asked == "分委会秘书长是谁" and "邱建中" in (reply.text or "")
     assert conversation.respond(engine, "他是哪个单位的").asked == "邱建中是哪个单位的"
+
+
+def test_it_points_back_at_the_last_organisation_named(engine):
+    conversation = Conversation(MemoryStore(), "its")
+    conversation.respond(engine, "政府采购信息报社在论坛里是什么角色")
+    reply = conversation.respond(engine, "它的社长参加了吗")
+    assert reply.asked == "政府采购信息报社的社长参加了吗"
+    assert body_of(reply.text or "").startswith("是的") and "刘亚利" in (reply.text or "")

@@ -103,6 +103,28 @@ def rewrite_follow_up(question: str, speaker: str | None, names: Iterable[str] =
     return question
 
 
+# Words that point back at an organisation; 它 is not one inside 其它.
+_THING_POINTER = re.compile(rf"(?<!其)(?:{lexicon.cue_pattern('thing_pointers').pattern})")
+
+
+def point_to_organisation(question: str, organisation: str | None, orgs: Iterable[str]) -> str:
+    """它的社长参加了吗 after a question about 某报社: the pointer replaced by the last
+    organisation named, unless the question names one of its own."""
+    if not organisation or names_in(question, orgs):
+        return question
+    return _THING_POINTER.sub(organisation, question, count=1)
+
+
+def organisation_of(question: str, answer: Answer, orgs: Iterable[str]) -> str | None:
+    """What 它 / 这家单位 would mean next: the organisation the question named, else the
+    first one the answer names."""
+    orgs = list(orgs)
+    named = names_in(question, orgs) or (
+        names_in(body_of(answer.text), orgs) if answer.answered else []
+    )
+    return named[0] if named else None
+
+
 def speaker_of(question: str, answer: Answer, names: Iterable[str] = ()) -> str | None:
     """Whom a follow-up pronoun would mean: the person the question named, else the first
     person the answer names (谁主持了大会论坛 → 赵敏), else the speaker of the first cited
@@ -231,6 +253,8 @@ class Conversation:
         if more and not _MORE.match(text):  # 还有呢？他还讲了什么: the question after it
             text = _MORE_LEAD.sub("", text) or text
         question = rewrite_follow_up(text, state.get("speaker"), names)
+        orgs = kb.organisations if kb is not None else frozenset()
+        question = point_to_organisation(question, state.get("organisation"), orgs)
         exclude = frozenset(state.get("shown", ())) if more else frozenset()
         answer: Answer | None
         if more and _MORE.match(text):  # 还有呢: what the last answer's sources go on to say
@@ -241,7 +265,7 @@ class Conversation:
                 answer = engine.ask(previous, user=self.user, channel=self.channel, exclude=exclude)
             if not answer.answered:
                 return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, previous)
-            self.remember(previous, answer, names, previous=state)
+            self.remember(previous, answer, names, previous=state, organisations=orgs)
             return Reply(answer.text, ReplyKind.ANSWER, True, answer.top_score, previous)
         answer = None
         if text and not more and previous and not is_social(text):
@@ -271,7 +295,7 @@ class Conversation:
             answer = engine.ask(question, user=self.user, channel=self.channel, exclude=exclude)
         if more and not answer.answered:
             return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, question)
-        self.remember(question, answer, names, previous=state)
+        self.remember(question, answer, names, previous=state, organisations=orgs)
         return Reply(answer.text, ReplyKind.ANSWER, answer.answered, answer.top_score, question)
 
     @staticmethod
@@ -300,11 +324,13 @@ class Conversation:
         names: Iterable[str] = (),
         *,
         previous: dict[str, Any] | None = None,
+        organisations: Iterable[str] = (),
     ) -> None:
         """Keep what the next follow-up may refer to: this answer's citations (with the text
         to show them, so a knowledge reload in between changes nothing; a refusal keeps the
-        last answer's), the last person named, the question, and the sentences shown in the
-        conversation so far (还讲了什么 after two answers about someone repeats neither)."""
+        last answer's), the last person and organisation named, the question, and the
+        sentences shown in the conversation so far (还讲了什么 after two answers about
+        someone repeats neither)."""
         previous = self.state() if previous is None else previous
         shown = [s for s in split_sentences(body_of(answer.text)) if _HAN_CHAR.search(s)]
         citations = [
@@ -316,6 +342,8 @@ class Conversation:
             {
                 "citations": citations or previous.get("citations") or [],
                 "speaker": speaker_of(question, answer, names) or previous.get("speaker"),
+                "organisation": organisation_of(question, answer, organisations)
+                or previous.get("organisation"),
                 "asked": question if answer.answered else previous.get("asked", ""),
                 "asked_before": previous.get("asked", "")
                 if answer.answered and previous.get("asked") != question

@@ -158,7 +158,9 @@ def judge(case: dict, answered: bool, reply: str, report: Report) -> CaseResult:
         return CaseResult(case.get("id", ""), case["q"], ok, "" if ok else "cited", reply)
     report.in_scope += 1
     report.body_lengths.append(len(body.strip()))
-    found = answered and any(_squash(f) in _squash(body) for f in case["expect_any"])
+    # a case may give only the facts it needs all of
+    any_of = case.get("expect_any") or case.get("expect_all") or []
+    found = answered and any(_squash(f) in _squash(body) for f in any_of)
     reasons = [] if found else ["expected fact missing"]
     missing = [f for f in case.get("expect_all", ()) if _squash(f) not in _squash(body)]
     if found and missing:  # a question asking two facts wants both

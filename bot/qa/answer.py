@@ -317,14 +317,13 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
     noun, right after it, the question names (近 200 名嘉宾; asked how many people, any
     number of people), else how many people it lists when people are counted, else the
     sentence's only number."""
-    # 多少名成员: members, not any people counted (a kind of person, 多少名嘉宾, is any)
-    specific = len(asked.counted) > 1 and asked.counted not in lexicon.words("answer_kinds")
+    specific = asked.counts_named
     found = []
     for match in _COUNT_PHRASE.finditer(sentence):
         after = sentence[match.end() : match.end() + 6]
         noun = next((t for t in asked.weights if len(t) > 1 and after.startswith(t)), "")
         measure = match.group().rstrip()[-1]
-        if specific and not after.startswith(asked.counted):
+        if specific and asked.counted not in after:  # 三种社会管理范式: 范式 counted
             found.append((_squash(match.group()) + noun, False))
             continue
         of_people = asked.counts_people and measure in "名位人"
@@ -334,9 +333,9 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
     about = [text for text, named in found if named]
     if about:
         return about[0]
+    if specific and asked.counted not in _squash(sentence):
+        return None  # 分委会有多少名成员: a list of who launched it counts no members
     if asked.counts_people:  # people are counted: any other list is not them
-        if specific and asked.counted not in _squash(sentence):
-            return None  # 分委会有多少名成员: a list of who launched it counts no members
         listed = people_listed(sentence, names)
         return f"共 {listed} 位" if listed > 1 else None
     # no number of it given: count the list of what was asked about (…协办 after three
@@ -446,6 +445,12 @@ class _Asked:
     # light words the knowledge never uses (参会, 群体): no passage can have them, and they
     # ask nothing an answer must say, so they count neither for nor against one
     unfindable: frozenset[str] = frozenset()
+
+    @property
+    def counts_named(self) -> bool:
+        """多少名成员: members are counted, not any people (a kind of person, 多少名嘉宾, is
+        any), so only a count or a list of members answers."""
+        return len(self.counted) > 1 and self.counted not in lexicon.words("answer_kinds")
 
     def says(self, term: str, terms: frozenset[str] | set[str]) -> bool:
         """Whether ``terms`` hold ``term``, itself or one of its synonyms whole."""
@@ -1087,7 +1092,7 @@ class Composer:
             return lambda sentence: bool(
                 row.search((person and person_window(sentence, person, self.kb.names)) or sentence)
             )
-        if question.intent is Intent.COUNT and asked.counts_people:  # a number of people
+        if question.intent is Intent.COUNT and (asked.counts_people or asked.counts_named):
             return lambda sentence: count_in(sentence, asked, self.kb.names) is not None
         if question.intent is Intent.COUNT:
             return lambda sentence: bool(

@@ -264,6 +264,10 @@ def counts_in(text: str, lists: bool = True) -> set[int]:
     return found
 
 
+_POST_AT = re.compile(r"在(?P<body>[^，,。？?在]{2,24}?)(?:里|中|内)?(?:担任|任|当|是|做|的)")
+_POST_KINDS = lexicon.cue_pattern("post_kinds")
+_ASKS_WHICH = re.compile(r"哪|什么|啥")
+_RELATION = lexicon.cue_pattern("relation")
 _JOINED = re.compile(r"[、与和及]")  # the items of a short list (甲与乙, 甲、乙和丙)
 _DEFINITION = re.compile(r"是什么|什么是|是啥|啥是|是指")
 _LABELS = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
@@ -1085,6 +1089,11 @@ class Composer:
             return lambda sentence: (
                 dated(sentence) and all(asked.says(v, self.kb.terms_in(sentence)) for v in verbs)
             )
+        if row is None and (post_of := self._post_of_body(question, asked)):
+            return post_of
+        if row is None and len(asked.people) > 1 and _RELATION.search(question.text):
+            people = asked.people  # 甲和乙是什么关系: a sentence about them all
+            return lambda sentence: all(name in sentence for name in people)
         if row is not None:
             # asked of one person, the fact must be said of them (李华's 原副部长 says
             # nothing of what 张明 did before)
@@ -1099,6 +1108,40 @@ class Composer:
                 intent_bonus(Intent.COUNT, sentence, frozenset()) or _LIST.search(sentence)
             )
         return None
+
+    def _post_of_body(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
+        """张明在某分委会担任什么职务: a post of that body said of them (their clause names
+        院长 of another body, or none: the report does not say). None for other questions."""
+        match = _POST_AT.search(question.text)
+        if len(asked.people) != 1 or match is None or not _POST_KINDS.search(question.text):
+            return None
+        person = next(iter(asked.people))
+        named = match.group("body")
+        body = [w for w, _ in self.kb.tokenizer.tag(named) if len(w) > 1]
+        if (
+            not body
+            or person in body[-1]
+            or _ASKS_WHICH.search(named)  # 在哪家企业任职: the body is what is asked
+            or _JOINED.search(named)  # 在学院和联盟里分别: one post of each
+            or body[-1] in self.kb.terms_in(self.kb.persona.subject)  # 在论坛上: the event
+        ):
+            return None
+        # 分委会 of 智慧城市分委会: the body, not a word it shares with others, or the end of
+        # its name; or what the sources call it (工信部: 工业和信息化部)
+        head = body[-1]
+        forms = {
+            head,
+            *(head[i:] for i in range(len(head) - 2) if self.kb.knows(head[i:])),  # 分委会
+            *(p for t in self.kb.terms_in(head) for p in asked.phrases.get(t, ())),
+        }
+
+        def holds(sentence: str) -> bool:
+            said = person_window(sentence, person, self.kb.names)  # said of them
+            return any(
+                form in _squash(whose + post) for post, whose in posts_in(said) for form in forms
+            )
+
+        return holds
 
     def _names_someone(self, question: Question) -> bool:
         """Whether a question names a person, place or organisation of its own."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.errors import KnowledgeError
+from knowledge.text import longest_first
 
 FILE_NAME = "synonyms.txt"  # in the knowledge folder; never read as a document
 MAX_WORD_CHARS = 30
@@ -75,7 +76,7 @@ class SynonymTable:
 
     def __iter__(self) -> Iterator[str]:
         """The words that stand for something, longest first (a phrase before its parts)."""
-        return iter(sorted(self._by_word, key=len, reverse=True))
+        return iter(longest_first(self._by_word))
 
 
 def _words(part: str, path: str, line: int) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ WeChat's byte limit), kept at the bottom so that none of them imports another fo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # One Hanzi: the unified ideographs with extension A and the compatibility block, so that a
 # rare character counts as Chinese wherever the bot asks "is this Chinese?".
@@ -90,6 +91,13 @@ def reply_sentences(text: str) -> list[str]:
     """The sentences of a reply or a quote, line breaks dropped (a reply's lines are not
     its sentences)."""
     return split_sentences(text.replace("\n", ""))
+
+
+def longest_first(words: Iterable[str]) -> list[str]:
+    """Words longest first (a phrase before its parts), ties in a fixed order: from a set,
+    ``sorted(key=len)`` keeps the set's order, which changes with each process's hash seed,
+    and with it which of two overlapping words is found first."""
+    return sorted(words, key=lambda w: (-len(w), w))
 
 
 def squash(text: str) -> str:

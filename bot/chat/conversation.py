@@ -35,7 +35,7 @@ from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
 from knowledge.passages import TITLE_RE
 from knowledge.persona import Persona, Replies
 from knowledge.text import HAN as _HAN_CHAR
-from knowledge.text import ORDINAL
+from knowledge.text import ORDINAL, longest_first
 from knowledge.text import reply_sentences as split_sentences
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def citation_number(text: str) -> int | None:
 def names_in(text: str, names: Iterable[str]) -> list[str]:
     """The known names ``text`` mentions, in the order it mentions them."""
     found: list[tuple[int, str]] = []
-    for name in sorted(names, key=len, reverse=True):
+    for name in longest_first(names):
         at = text.find(name)
         if at >= 0 and not any(name in other for _, other in found):
             found.append((at, name))

@@ -141,7 +141,14 @@ def _says_number(body: str, number: str) -> bool:
     """Whether ``body`` gives ``number`` as a count of its own: 5 is not in 50 强 or 2020."""
     if number.isdigit():
         return bool(re.search(rf"(?<!\d){number}(?!\d)", body))
-    return number in body
+    # 三 is not in 第三场 or 十三五, nor 一 in 一起 (a Hanzi count is followed by a measure)
+    return bool(
+        re.search(rf"(?<![第{_HANZI_DIGITS}]){number}(?![{_HANZI_DIGITS}])[{_MEASURES}]", body)
+    )
+
+
+_HANZI_DIGITS = "零〇一二两三四五六七八九十百千万"
+_MEASURES = "个位名家种类项场届次条人"
 
 
 def judge(case: dict, answered: bool, reply: str, report: Report) -> CaseResult:

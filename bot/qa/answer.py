@@ -38,7 +38,7 @@ from knowledge.model import Passage
 from knowledge.passages import TITLE_RE
 from knowledge.text import CLAUSE as _CLAUSE
 from knowledge.text import HAN as _HAN
-from knowledge.text import numeral_value
+from knowledge.text import longest_first, numeral_value
 from knowledge.text import reply_sentences as split_sentences
 from knowledge.text import squash as _squash
 
@@ -228,7 +228,7 @@ _COUNTED = re.compile(rf"({_NUMERAL})\s*(?:种|个|类|项|位|名|场|家)")
 _MORE_THAN = lexicon.cues("more_than")
 _LESS_THAN = lexicon.cues("less_than")
 _ABOUT = lexicon.cues("about")
-_COMPARING = "|".join(map(re.escape, sorted({*_MORE_THAN, *_LESS_THAN, *_ABOUT}, key=len)[::-1]))
+_COMPARING = "|".join(map(re.escape, longest_first({*_MORE_THAN, *_LESS_THAN, *_ABOUT})))
 _CLAIMED_COUNT = re.compile(
     rf"((?:{_COMPARING})了?)?({_NUMERAL})(多)?(位|名|个|家|种|类|项|场|届|人)"
 )

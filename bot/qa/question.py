@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from bot.qa import lexicon
+from knowledge.text import longest_first
 
 
 class Intent(Enum):
@@ -178,10 +179,8 @@ _SOCIAL_RUN = re.compile(
     "(?:"
     + "|".join(
         re.escape(w)
-        for w in sorted(
-            {w for w in _THANKS | _GREETINGS if len(w) > 1 and w.isalpha() and not w.isascii()},
-            key=len,
-            reverse=True,
+        for w in longest_first(
+            {w for w in _THANKS | _GREETINGS if len(w) > 1 and w.isalpha() and not w.isascii()}
         )
     )
     + "|你|您|你们|啦|了|呀|啊|哈|哦|喔|大家)+"
@@ -215,9 +214,7 @@ RESPECTIVELY = lexicon.cues("respectively")  # asked of each of several things n
 WHICH_PART = lexicon.cues("which_part")  # asked which part of the event
 EVERYONE = lexicon.cues("everyone")  # asked who, of several at once
 
-_ALL_CUES = sorted(
-    {cue for _, cues in _INTENT_CUES for cue in cues} | set(RESPECTIVELY), key=len, reverse=True
-)
+_ALL_CUES = longest_first({cue for _, cues in _INTENT_CUES for cue in cues} | set(RESPECTIVELY))
 
 
 def strip_cues(text: str) -> str:

@@ -33,7 +33,7 @@ from pypinyin import Style, lazy_pinyin, pinyin
 from bot.qa import lexicon
 from knowledge.base import KnowledgeBase
 from knowledge.text import HAN as _HAN
-from knowledge.text import ORDINAL, chinese_numeral, numeral_value
+from knowledge.text import ORDINAL, chinese_numeral, longest_first, numeral_value
 
 # A yes/no question: a closing 吗, or an A-not-A form; the second group is what it becomes.
 _YES_NO_END = re.compile(
@@ -370,7 +370,7 @@ def _resolve_parts(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
 
 def _resolve_aliases(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
     found = []
-    for alias in sorted(kb.aliases, key=len, reverse=True):
+    for alias in longest_first(kb.aliases):
         name = kb.aliases[alias]
         if alias in text and not any(alias in n for n in kb.names if n in text):
             text = text.replace(alias, name)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.synonyms import SynonymRule, SynonymTable, normalized, parse_synonyms
+from knowledge.text import longest_first
 from knowledge.tokenizer import normalize
 
 HERE = Path(__file__).parent
@@ -50,7 +51,7 @@ def _lines(name: str) -> list[str]:
 @functools.cache
 def filler() -> tuple[str, ...]:
     """Filler phrases, longest first (请问一下 before 请问)."""
-    return tuple(sorted(set(_lines("filler.txt")), key=len, reverse=True))
+    return tuple(longest_first(set(_lines("filler.txt"))))
 
 
 def _table(name: str) -> SynonymTable:
@@ -89,9 +90,7 @@ def cues(name: str) -> tuple[str, ...]:
             continue
         key, _, listed = line.partition(":")
         found = (w.strip().lower() for w in listed.split(","))
-        lists[key.strip()] = tuple(
-            sorted(dict.fromkeys(w for w in found if w), key=len, reverse=True)
-        )
+        lists[key.strip()] = tuple(longest_first(dict.fromkeys(w for w in found if w)))
     return lists[name]
 
 

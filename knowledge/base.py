@@ -8,6 +8,7 @@ import hashlib
 import math
 import multiprocessing
 import os
+import re
 import signal
 import time
 from collections import Counter
@@ -86,13 +87,30 @@ class KnowledgeBase:
         seen: Counter[str] = Counter()
         # each speaker's first passage of their talk, in reading order: the talks as a set
         talks: dict[str, Passage] = {}
+        # each part's first passage that names its title (对话研讨：<title>): the parts of
+        # one kind as a set
+        self.opening: dict[str, Passage] = {}
         for passage in self.passages:
             label = passage.citation()
             seen[label] += 1
             self._place[passage.id] = seen[label]
             if passage.speaker and passage.talk_title:
                 talks.setdefault(passage.speaker, passage)
+            title = passage.section.partition("：")[2]
+            if title and re.sub(r"\s+", "", title) in re.sub(r"\s+", "", passage.text):
+                self.opening.setdefault(passage.section, passage)
         self.talks = list(talks.values())
+        # parts named "<kind>：<title>", by kind, when a kind has several (两场对话研讨)
+        kinds: dict[str, list[str]] = {}
+        for section in self.sections:
+            kind, colon, title = section.partition("：")
+            if colon and title:
+                kinds.setdefault(kind, []).append(section)
+        self.parts = {
+            kind: sections
+            for kind, sections in kinds.items()
+            if len(sections) > 1 and all(s in self.opening for s in sections)
+        }
         # Terms of the passages answers are composed from, tokenized on demand: holding
         # every passage's term set would cost more memory than the index at 100k passages.
         self._terms: dict[str, frozenset[str]] = {}

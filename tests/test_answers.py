@@ -616,3 +616,15 @@ def test_a_short_list_of_who_did_it_is_counted(kb, question, count):
 
 def test_a_count_claimed_wrong_is_answered_with_the_count_the_report_gives(kb):
     assert body(compose_answer(kb, "创新50强一共设了五个奖项吗？").text).startswith("不是。共 4 个")
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("杨学山是一位教授吗", "是的"),  # 一位 counts nothing; 兼职教授 is a 教授
+        ("论坛有几场对话研讨", "共 2 场"),  # the parts of one kind, not the guests of one
+        ("论坛有两场对话研讨吗", "是的"),
+    ],
+)
+def test_a_post_is_read_from_its_end_and_parts_of_a_kind_are_counted(kb, question, lead):
+    assert body(compose_answer(kb, question).text).startswith(lead)

@@ -199,6 +199,12 @@ _POST_BREAK = re.compile(r"[、，,；;。：:]")
 _WHOSE_TAIL = re.compile(r"(?:的|那位|那个|这位|这个|来的|现在的|以前的|原来的)+$")
 
 
+def holds_post(held: str, post: str) -> bool:
+    """Whether holding ``held`` is holding ``post``: 兼职教授 is a 教授, 副院长 no 院长 and
+    院长助理 no 院长 (a post is read whole, from its end)."""
+    return held == post or (held.endswith(post) and not held.startswith("副"))
+
+
 def posts_in(text: str, former: bool = True) -> list[tuple[str, str]]:
     """The posts ``text`` names, each whole (副部长, not 部长), with the words before it up
     to the last break: whose post it is (工业和信息化部副部长). Posts held before (原…副部长)
@@ -230,7 +236,7 @@ _LESS_THAN = lexicon.cues("less_than")
 _ABOUT = lexicon.cues("about")
 _COMPARING = "|".join(map(re.escape, longest_first({*_MORE_THAN, *_LESS_THAN, *_ABOUT})))
 _CLAIMED_COUNT = re.compile(
-    rf"((?:{_COMPARING})了?)?({_NUMERAL})(多)?(位|名|个|家|种|类|项|场|届|人)"
+    rf"((?:{_COMPARING})了?)?(?<!第)({_NUMERAL})(多)?(位|名|个|家|种|类|项|场|届|人)"
 )
 _CLAIMED_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
 _PEOPLE_MEASURES = frozenset("位名人")
@@ -367,8 +373,8 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
             joined = [
                 i for i in _JOINED.split(clause[:at].removeprefix("由")) if len(i.strip()) > 1
             ]
-            if len(joined) > 1:
-                return f"共 {len(joined)} {asked.measure}"
+            if len(joined) > 1 and not any(TITLE_RE.search(i) for i in joined):
+                return f"共 {len(joined)} {asked.measure}"  # not people with their posts
     if asked.measure:  # 几家: a number counted otherwise (50 强) is not the answer
         return None
     return found[0][0] if len(found) == 1 else None
@@ -759,6 +765,17 @@ class Composer:
             people=list(people),
             weights={t: round(w, 2) for t, w in asked.weights.items()},
         )
+        if parts := self._of_the_parts(question, asked, people):
+            lead = (
+                f"共 {len(parts)} {asked.measure or '个'}。"
+                if question.intent is Intent.COUNT
+                else ""
+            )
+            self._chosen = parts
+            return self._decided(
+                self._reply(raw_question, lead, parts, 0.0, 1.0),
+                "answered: asked of the parts of one kind as a set, each one's opening once",
+            )
         if talks := self._of_the_talks(question, asked, people):
             lead = f"共 {len(talks)} 位。" if question.intent is Intent.COUNT else ""
             self._chosen = talks
@@ -942,7 +959,7 @@ class Composer:
             return {*ends, *(p.lower() for t in ends for p in asked.phrases.get(t, ()))}
 
         def of_it(post: str, whose: str, held: str, at: str) -> bool:
-            if not (held == post or (held.endswith(post) and not held.startswith("副"))):
+            if not holds_post(held, post):
                 return False
             names = head(whose)
             squashed = _squash(at).lower()
@@ -1225,6 +1242,31 @@ class Composer:
             return openings, frozenset()
         return openings, frozenset.intersection(*(self.kb.terms_in(c.sentence) for c in openings))
 
+    def _of_the_parts(
+        self, question: Question, asked: _Asked, people: tuple[str, ...]
+    ) -> list[_Candidate]:
+        """论坛有几场对话研讨, 对话研讨有哪些: the parts of one kind (named 对话研讨：…) as a
+        set, asked with nothing but the kind's words: each part's opening sentence, in
+        reading order. Nothing for any other question."""
+        if people or question.intent not in (Intent.WHO, Intent.COUNT) or not self.kb.parts:
+            return []
+        light = self._max_weight * LIGHT_WEIGHT
+        subject = self.kb.terms_in(self.kb.persona.subject)
+        weighty = [t for t, w in asked.weights.items() if w > light and t not in subject]
+        for kind, sections in self.kb.parts.items():
+            words = self.kb.terms_in(kind)
+            if weighty and all(t in words or t in lexicon.words("answer_kinds") for t in weighty):
+                if not any(t in words for t in weighty):
+                    continue
+                openings = []
+                for section in sections:
+                    passage, title = self.kb.opening[section], _squash(section.partition("：")[2])
+                    sentences = split_sentences(passage.text)
+                    first = next((x for x in sentences if title in _squash(x)), sentences[0])
+                    openings.append(_Candidate(first, passage, 0.0, 0.0))
+                return openings
+        return []
+
     def _of_the_talks(
         self, question: Question, asked: _Asked, people: tuple[str, ...]
     ) -> list[_Candidate]:
@@ -1259,7 +1301,14 @@ class Composer:
                 d.group(2, 3) == date.group(2, 3) and date.group(1) in (None, d.group(1))
                 for d in dates
             )
-        elif count := _CLAIMED_COUNT.search(squashed):
+        elif count := next(
+            (  # 是一位教授吗: 一位 counts nothing, unless compared (不到一个月)
+                m
+                for m in _CLAIMED_COUNT.finditer(squashed)
+                if numeral_value(m.group(2)) != 1 or m.group(1) or m.group(3)
+            ),
+            None,
+        ):
             measure = count.group(4)
             asked = squashed[: count.start()] + "多少" + measure + squashed[count.end() :]
             chosen, said = self._answered_for(asked)
@@ -1576,7 +1625,8 @@ class Composer:
             return not now or bool(posts & {p for p, _ in posts_in(text, former=False)})
 
         def whole(text: str) -> bool:  # 赵敏是院长吗: 院长助理 is another post
-            return posts <= {p for p, _ in posts_in(text)}
+            held = [p for p, _ in posts_in(text)]
+            return all(any(holds_post(h, post) for h in held) for post in posts)
 
         if len(people) == 1 and self.resources.entities:
             person = people[0]

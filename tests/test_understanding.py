@@ -118,7 +118,7 @@ def test_from_a_list_only_the_pair_asked_for_is_quoted(kb):
 
 def test_a_how_many_question_leads_with_the_number(kb):
     assert body(compose_answer(kb, "有多少嘉宾参加了论坛").text).startswith("近200名嘉宾")
-    assert body(compose_answer(kb, "联盟由几家单位共同发起").text).startswith("共 3 个")
+    assert body(compose_answer(kb, "联盟由几家单位共同发起").text).startswith("共 3 家")
 
 
 def test_a_fact_the_report_lacks_about_someone_it_names_is_refused_saying_so(kb):

@@ -1297,9 +1297,10 @@ class Composer:
             dates = [d for c in chosen[:1] for d in _CLAIMED_DATE.finditer(_squash(c.sentence))]
             if not dates:
                 return None
+            years = [(date.group(1), d.group(1)) for d in dates]  # a year unsaid is any year
             yes = any(
-                d.group(2, 3) == date.group(2, 3) and date.group(1) in (None, d.group(1))
-                for d in dates
+                d.group(2, 3) == date.group(2, 3) and (None in y or y[0] == y[1])
+                for d, y in zip(dates, years, strict=True)
             )
         elif count := next(
             (  # 是一位教授吗: 一位 counts nothing, unless compared (不到一个月)

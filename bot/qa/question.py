@@ -144,9 +144,10 @@ _GREETINGS = frozenset(lexicon.cues("greetings"))
 _THANKS = frozenset(lexicon.cues("thanks"))
 # A thanks is often led or rounded off (好的谢谢你, 嗯嗯多谢啦, 谢谢你呀): these are peeled
 # off both ends before the rest is looked up.
+_PARTICLES = lexicon.cue_pattern("social_particles").pattern
 _SOCIAL_EDGES = re.compile(
     r"^(?:好的|好吧|好|嗯+|哦+|噢|ok|okay|明白了|知道了|收到|了解了)(?=.)|"
-    r"(?<=.)(?:你|您|你们|啦|了|呀|啊|哈|哦|喔|哈哈|嘿嘿|大家)+$"
+    rf"(?<=.)(?:{_PARTICLES})+$"
 )
 _PUNCTUATION = re.compile(r"[\s?？!！。.,，~～、]+")
 
@@ -171,20 +172,19 @@ def is_thanks(text: str) -> bool:
         if text in _THANKS:
             return True
         text = _SOCIAL_EDGES.sub("", text)
-    return text in _THANKS or bool(text and _SOCIAL_RUN.fullmatch(text))
+    return text in _THANKS or bool(text and _THANKS_RUN.fullmatch(text))
 
 
-# nothing but social words and the particles that round them off
-_SOCIAL_RUN = re.compile(
-    "(?:"
-    + "|".join(
-        re.escape(w)
-        for w in longest_first(
-            {w for w in _THANKS | _GREETINGS if len(w) > 1 and w.isalpha() and not w.isascii()}
-        )
-    )
-    + "|你|您|你们|啦|了|呀|啊|哈|哦|喔|大家)+"
-)
+def _run_of(words: frozenset[str]) -> re.Pattern[str]:
+    """Nothing but these words (of two or more Hanzi) and the particles that round them
+    off, several in a row (辛苦了谢谢, 你好你好)."""
+    chosen = longest_first({w for w in words if len(w) > 1 and w.isalpha() and not w.isascii()})
+    return re.compile(f"(?:{'|'.join(map(re.escape, chosen))}|{_PARTICLES})+")
+
+
+_THANKS_RUN = _run_of(_THANKS)
+_SOCIAL_RUN = _run_of(_GREETINGS | _THANKS)  # 你好你好, 你好谢谢: a greeting, if one is in it
+_GREETING_WORD = re.compile("|".join(map(re.escape, longest_first(_GREETINGS - {"?", "？"}))))
 
 
 def is_social(text: str) -> bool:
@@ -199,10 +199,14 @@ def is_greeting(text: str) -> bool:
     if stripped in _GREETINGS or _TRAILING.sub("", stripped) in _GREETINGS:
         return True
     parts = [p for p in _PUNCTUATION.split(stripped) if p]
+    greeting = [
+        _peeled(p) in _GREETINGS or bool(_SOCIAL_RUN.fullmatch(p) and _GREETING_WORD.search(p))
+        for p in parts
+    ]
     return (
         bool(parts)
-        and any(_peeled(p) in _GREETINGS for p in parts)
-        and all(_peeled(p) in _GREETINGS or is_thanks(p) for p in parts)
+        and any(greeting)
+        and all(g or is_thanks(p) for g, p in zip(greeting, parts, strict=True))
     )
 
 

@@ -12,10 +12,11 @@ import re
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from knowledge.cache import BuildCache, Built, cache_key
 from knowledge.entities import aliases, find_roles
@@ -33,6 +34,8 @@ from knowledge.persona import Persona, parse_persona, read_persona
 from knowledge.repair import repair_text
 from knowledge.synonyms import SynonymTable, normalized, parse_synonyms, read_synonyms
 from knowledge.tokenizer import TERMS_FILE, Tokenizer, normalize, read_word_list
+
+T = TypeVar("T")
 
 PARALLEL_FROM = 5000  # passages from which a build tokenizes on every core
 MAX_BUILD_PROCESSES = 8
@@ -114,6 +117,15 @@ class KnowledgeBase:
         # Terms of the passages answers are composed from, tokenized on demand: holding
         # every passage's term set would cost more memory than the index at 100k passages.
         self._terms: dict[str, frozenset[str]] = {}
+        self._derived: dict[str, Any] = {}
+
+    def derived(self, name: str, build: Callable[[], T]) -> T:
+        """A view the layers above derive from this base (the talks' openings), built on
+        first use and kept with the base: dropped with it on a reload, never rebuilt per
+        question."""
+        if name not in self._derived:
+            self._derived[name] = build()
+        return cast(T, self._derived[name])
 
     def passage(self, passage_id: str) -> Passage | None:
         at = self._position.get(passage_id)

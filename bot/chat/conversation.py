@@ -103,8 +103,9 @@ def rewrite_follow_up(question: str, speaker: str | None, names: Iterable[str] =
     return question
 
 
-# Words that point back at an organisation; 它 is not one inside 其它.
-_THING_POINTER = re.compile(rf"(?<!其)(?:{lexicon.cue_pattern('thing_pointers').pattern})")
+# Words that point back at an organisation; 它 is not one inside 其它 or 它们.
+_THING_POINTER = re.compile(rf"(?<!其)(?:{lexicon.cue_pattern('thing_pointers').pattern})(?!们)")
+_ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
 
 
 def point_to_organisation(question: str, organisation: str | None, orgs: Iterable[str]) -> str:
@@ -116,11 +117,14 @@ def point_to_organisation(question: str, organisation: str | None, orgs: Iterabl
 
 
 def organisation_of(question: str, answer: Answer, orgs: Iterable[str]) -> str | None:
-    """What 它 / 这家单位 would mean next: the organisation the question named, else the
-    first one the answer names."""
+    """What 它 / 这家单位 would mean next: the organisation the question named, else, when
+    it asked for one (他是哪家的), the first one the answer names; not any organisation an
+    answer happens to name (论坛在哪里举行 names its organisers)."""
     orgs = list(orgs)
     named = names_in(question, orgs) or (
-        names_in(body_of(answer.text), orgs) if answer.answered else []
+        names_in(body_of(answer.text), orgs)
+        if answer.answered and _ASKS_ORGANISATION.search(question)
+        else []
     )
     return named[0] if named else None
 

@@ -765,23 +765,13 @@ class Composer:
             people=list(people),
             weights={t: round(w, 2) for t, w in asked.weights.items()},
         )
-        if parts := self._of_the_parts(question, asked, people):
-            lead = (
-                f"共 {len(parts)} {asked.measure or '个'}。"
-                if question.intent is Intent.COUNT
-                else ""
-            )
-            self._chosen = parts
+        if members := self._of_a_set(question, asked, people):
+            measure = asked.measure or ("位" if asked.counts_people else "个")
+            count = f"共 {len(members)} {measure}。" if question.intent is Intent.COUNT else ""
+            self._chosen = members
             return self._decided(
-                self._reply(raw_question, lead, parts, 0.0, 1.0),
-                "answered: asked of the parts of one kind as a set, each one's opening once",
-            )
-        if talks := self._of_the_talks(question, asked, people):
-            lead = f"共 {len(talks)} 位。" if question.intent is Intent.COUNT else ""
-            self._chosen = talks
-            return self._decided(
-                self._reply(raw_question, lead, talks, 0.0, 1.0),
-                "answered: asked of the talks as a set, each speaker's once",
+                self._reply(raw_question, count, members, 0.0, 1.0),
+                "answered: asked of a set as a whole, each member's opening once",
             )
         if understood.yes_no and (judged := self._number_judged(raw_question, understood.text)):
             return self._decided(judged, "answered: the number claimed, against the report's")
@@ -1220,71 +1210,72 @@ class Composer:
         named = [apart.find(n) for n in self.kb.names if n in apart]
         apart = _BESIDES_END.sub("", apart[: min(named)] if named else apart).strip()
         terms = self.kb.terms_in(apart)
-        if not apart or not terms or not terms <= self._talks()[1]:
+        talk_words = next((label for label, said, _ in self._sets() if said), frozenset())
+        if not apart or not terms or not terms <= talk_words:
             return frozenset(), text
         start = match.start()
         end = text.index(apart, start) + len(apart)
         rest = _BESIDES_END.sub("", text[end : match.end()])
         return terms, text[:start] + rest + text[match.end() :]
 
-    def _talks(self) -> tuple[list[_Candidate], frozenset[str]]:
-        """Each speaker's opening sentence, named, in reading order, and the terms every
-        opening has (发表, 题为, 主题演讲: what marks a talk in these documents)."""
-        openings = []
+    def _sets(self) -> list[tuple[frozenset[str], frozenset[str], list[_Candidate]]]:
+        """The sets of things the documents hold several of, each as the words that name
+        the set (主题演讲; 对话研讨), the words a question about the set may also use (what
+        every opening says: 发表, 题为), and each member's opening sentence, in reading order:
+        the speakers' talks, and the parts of one kind (对话研讨：…). Found once per base."""
+        return self.kb.derived("sets", self._find_sets)
+
+    def _find_sets(self) -> list[tuple[frozenset[str], frozenset[str], list[_Candidate]]]:
+        found = []
+        talks = []
         for passage in self.kb.talks:
             sentences = split_sentences(passage.text)
             title, speaker = passage.talk_title or "", passage.speaker or ""
             first = next((x for x in sentences if title in x), sentences[0])
             if speaker not in first:  # the set answers who: each one named
                 first = f"{speaker}：{first}"
-            openings.append(_Candidate(first, passage, 0.0, 0.0))
-        if len(openings) < 2:
-            return openings, frozenset()
-        return openings, frozenset.intersection(*(self.kb.terms_in(c.sentence) for c in openings))
-
-    def _of_the_parts(
-        self, question: Question, asked: _Asked, people: tuple[str, ...]
-    ) -> list[_Candidate]:
-        """论坛有几场对话研讨, 对话研讨有哪些: the parts of one kind (named 对话研讨：…) as a
-        set, asked with nothing but the kind's words: each part's opening sentence, in
-        reading order. Nothing for any other question."""
-        if people or question.intent not in (Intent.WHO, Intent.COUNT) or not self.kb.parts:
-            return []
-        light = self._max_weight * LIGHT_WEIGHT
-        subject = self.kb.terms_in(self.kb.persona.subject)
-        weighty = [t for t, w in asked.weights.items() if w > light and t not in subject]
+            talks.append(_Candidate(first, passage, 0.0, 0.0))
+        if len(talks) > 1:
+            # what names a talk: its citation's words, but its speaker's, role's and title's
+            label = frozenset.intersection(
+                *(
+                    self.kb.terms_in(c.passage.citation())
+                    - self.kb.terms_in(
+                        f"{c.passage.speaker}，{c.passage.speaker_role}，{c.passage.talk_title}"
+                    )
+                    for c in talks
+                )
+            )
+            said = frozenset.intersection(*(self.kb.terms_in(c.sentence) for c in talks))
+            found.append((label, said, talks))
         for kind, sections in self.kb.parts.items():
-            words = self.kb.terms_in(kind)
-            if weighty and all(t in words or t in lexicon.words("answer_kinds") for t in weighty):
-                if not any(t in words for t in weighty):
-                    continue
-                openings = []
-                for section in sections:
-                    passage, title = self.kb.opening[section], _squash(section.partition("：")[2])
-                    sentences = split_sentences(passage.text)
-                    first = next((x for x in sentences if title in _squash(x)), sentences[0])
-                    openings.append(_Candidate(first, passage, 0.0, 0.0))
-                return openings
-        return []
+            parts = []
+            for section in sections:
+                passage, title = self.kb.opening[section], _squash(section.partition("：")[2])
+                sentences = split_sentences(passage.text)
+                first = next((x for x in sentences if title in _squash(x)), sentences[0])
+                parts.append(_Candidate(first, passage, 0.0, 0.0))
+            found.append((self.kb.terms_in(kind), frozenset(), parts))
+        return found
 
-    def _of_the_talks(
+    def _of_a_set(
         self, question: Question, asked: _Asked, people: tuple[str, ...]
     ) -> list[_Candidate]:
-        """做主题演讲的都有谁, 几位嘉宾发表了演讲: asked of the talks as a set, naming no one
-        and nothing but what every talk's opening says (发表了题为…的主题演讲): each
-        speaker's opening, in reading order. Nothing for any other question."""
+        """做主题演讲的都有谁, 几位嘉宾发表了演讲, 论坛有几场对话研讨: asked of a set as a
+        whole, naming no one and nothing but the set's words (and what answers name, 嘉宾):
+        each member's opening. Nothing for any other question."""
         if people or question.intent not in (Intent.WHO, Intent.COUNT):
             return []
-        openings, common = self._talks()
-        if not common:
-            return []
         light = self._max_weight * LIGHT_WEIGHT
-        weighty = [t for t, w in asked.weights.items() if w > light]
-        if not any(t in common for t in weighty) or not all(
-            t in common or t in lexicon.words("answer_kinds") for t in weighty
-        ):
-            return []
-        return openings
+        subject = self.kb.terms_in(self.kb.persona.subject)  # 论坛上: asked of the forum
+        weighty = [t for t, w in asked.weights.items() if w > light and t not in subject]
+        kinds = lexicon.words("answer_kinds")
+        for label, said, members in self._sets():
+            if any(t in label for t in weighty) and all(
+                t in label or t in said or t in kinds for t in weighty
+            ):
+                return members
+        return []
 
     def _number_judged(self, raw_question: str, claim: str) -> Answer | None:
         """是6月12日举行的吗, 来了五百多位嘉宾吗: the claim asked as a question (哪天, 多少位),

@@ -37,6 +37,7 @@ THROUGHPUT_TARGET = 0.9  # real/floor requests per second, at least
 P99_TARGET = 2.0  # real/floor p99 latency, at most
 START_QUESTION = "论坛在哪里举行？"
 SCALED = "real-scaled"
+REDIS = "real-redis"
 SCALE_P99_TARGET = 2.0  # p99 with 100k passages / p99 with the report alone, at most
 
 
@@ -180,6 +181,12 @@ def main(argv: list[str]) -> int:
         help="also load the real app on the report plus this many synthetic passages, "
         "to compare with the report alone (0: skip; default 100000)",
     )
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="also load the real app with its shared state in a redis-server of its own "
+        "(BOT_REDIS_URL), in the same rotation",
+    )
     args = parser.parse_args(argv)
 
     if _wrk.wrk_path() is None:
@@ -219,6 +226,17 @@ def main(argv: list[str]) -> int:
                 **_serve.BENCH_SETTINGS,
             ),
         }
+        redis_server = None
+        if args.redis:
+            redis_server = _serve.RedisServer(folder / "redis").start()
+            servers[REDIS] = _serve.start(
+                args.real,
+                folder / "redis-data",
+                folder / "redis.log",
+                args.workers,
+                BOT_REDIS_URL=redis_server.url,
+                **_serve.BENCH_SETTINGS,
+            )
         if args.scale:
             big = scaled_knowledge(folder / "knowledge", args.scale)
             servers[SCALED] = _serve.start(
@@ -235,8 +253,9 @@ def main(argv: list[str]) -> int:
             for server in servers.values():
                 _serve.wait_ready(server, deadline_s=600)
             problems = check_replies(servers["real"], asked, echo=False)
-            if SCALED in servers:
-                problems += check_replies(servers[SCALED], asked, echo=False)
+            for other in (REDIS, SCALED):
+                if other in servers:
+                    problems += check_replies(servers[other], asked, echo=False)
             problems += check_replies(servers["floor"], asked, echo=True)
             if problems:
                 print("FAILED: the apps do not answer as expected:\n" + "\n".join(problems))
@@ -271,7 +290,11 @@ def main(argv: list[str]) -> int:
         finally:
             for server in servers.values():
                 server.stop()
+            if redis_server is not None:
+                redis_server.stop()
         logged = servers["real"].messages()
+        if REDIS in servers:
+            logged += servers[REDIS].messages()
 
     rows = []
     for name, runs in results.items():
@@ -297,6 +320,15 @@ def main(argv: list[str]) -> int:
         f"{'met' if throughput >= THROUGHPUT_TARGET else 'MISSED'}); "
         f"p99 {p99:.2f} (target ≤ {P99_TARGET}: {'met' if p99 <= P99_TARGET else 'MISSED'})"
     )
+    if REDIS in results:
+        on_redis = results[REDIS]
+        redis_throughput = median(on_redis, "rps") / median(floor, "rps")
+        redis_p99 = median(on_redis, "p99_ms") / median(floor, "p99_ms")
+        print(
+            f"real on Redis: {median(on_redis, 'rps'):,.0f} req/s, p50 "
+            f"{median(on_redis, 'p50_ms'):.1f} ms, p99 {median(on_redis, 'p99_ms'):.1f} ms; "
+            f"against the floor: throughput {redis_throughput:.2f}, p99 {redis_p99:.2f}"
+        )
     if SCALED in results:
         scaled = results[SCALED]
         ratio = median(scaled, "p99_ms") / median(real, "p99_ms")
@@ -329,7 +361,10 @@ def main(argv: list[str]) -> int:
         print("\nStart-up:\n" + "\n".join(startup))
 
     errors = sum(r.errors for runs in results.values() for r in runs)
-    unanswered = sum(r.requests - r.answered for r in real + results.get(SCALED, []))
+    unanswered = sum(
+        r.requests - r.answered
+        for r in real + results.get(SCALED, []) + results.get(REDIS, [])
+    )
     if errors or unanswered or logged["retry"]:
         print(
             f"\nFAILED: {errors} errors; {unanswered} real replies without "

@@ -362,8 +362,7 @@ def main(argv: list[str]) -> int:
 
     errors = sum(r.errors for runs in results.values() for r in runs)
     unanswered = sum(
-        r.requests - r.answered
-        for r in real + results.get(SCALED, []) + results.get(REDIS, [])
+        r.requests - r.answered for r in real + results.get(SCALED, []) + results.get(REDIS, [])
     )
     if errors or unanswered or logged["retry"]:
         print(

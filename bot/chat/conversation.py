@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from bot.chat.reply import Reply, ReplyKind
 from bot.qa.answer import Answer, body_of
 from bot.qa.question import is_social, strip_cues
-from bot.state.base import StateStore
+from bot.state.base import KEEP, StateStore
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
 from knowledge.persona import Persona, Replies
 from knowledge.text import HAN as _HAN_CHAR
@@ -183,8 +183,17 @@ def show_passage(n: int, label: str, text: str) -> str:
     return header + fit_bytes(text, MAX_REPLY_BYTES - len(header.encode("utf-8")))
 
 
+_UNREAD: Any = object()
+
+
 class Conversation:
-    """The state one user's follow-ups need, read and written through a StateStore."""
+    """The state one user's follow-ups need, read and written through a StateStore.
+
+    Given what the message's begin read (``read``), the conversation touches the store no
+    more: what it would write waits in ``pending`` for the message's finish, which writes it
+    with the reply in the same round trip (bot.state.retries). Without it (the console, the
+    admin's tools) every read and write is the store's at once.
+    """
 
     def __init__(
         self,
@@ -193,18 +202,32 @@ class Conversation:
         *,
         channel: str = "wechat",
         ttl: float = CONVERSATION_TTL,
+        read: Any = _UNREAD,
     ) -> None:
         self.store = store
         self.user = user
         self.channel = channel
         self.ttl = ttl
-        self.key = f"conversation:{user}"
+        self.key = self.key_of(user)
+        self._deferred = read is not _UNREAD
+        self._read: dict[str, Any] = (read or {}) if self._deferred else {}
+        self.pending: Any = KEEP  # for the finish: KEEP (nothing changed), None (dropped), a state
+
+    @staticmethod
+    def key_of(user: str) -> str:
+        return f"conversation:{user}"
 
     def state(self) -> dict[str, Any]:
-        return self.store.get(self.key) or {}
+        if not self._deferred:
+            return self.store.get(self.key) or {}
+        current = self._read if self.pending is KEEP else self.pending
+        return current or {}
 
     def forget(self) -> None:
-        self.store.delete(self.key)
+        if self._deferred:
+            self.pending = None
+        else:
+            self.store.delete(self.key)
 
     def respond(self, engine: Engine, text: str) -> Reply:
         """Answer one message: a citation number, or a question read in the context of the
@@ -298,19 +321,19 @@ class Conversation:
             {"n": c.n, "id": c.passage.id, "label": c.line(), "text": c.passage.text}
             for c in answer.citations
         ]
-        self.store.set(
-            self.key,
-            {
-                "citations": citations or previous.get("citations") or [],
-                "speaker": speaker_of(question, answer, names) or previous.get("speaker"),
-                "asked": question if answer.answered else previous.get("asked", ""),
-                "asked_before": previous.get("asked", "")
-                if answer.answered and previous.get("asked") != question
-                else previous.get("asked_before", ""),
-                "shown": [*previous.get("shown", []), *shown][-SHOWN_KEPT:],
-            },
-            ttl=self.ttl,
-        )
+        state = {
+            "citations": citations or previous.get("citations") or [],
+            "speaker": speaker_of(question, answer, names) or previous.get("speaker"),
+            "asked": question if answer.answered else previous.get("asked", ""),
+            "asked_before": previous.get("asked", "")
+            if answer.answered and previous.get("asked") != question
+            else previous.get("asked_before", ""),
+            "shown": [*previous.get("shown", []), *shown][-SHOWN_KEPT:],
+        }
+        if self._deferred:
+            self.pending = state
+        else:
+            self.store.set(self.key, state, ttl=self.ttl)
 
     def _citation(self, state: dict[str, Any], n: int, replies: Replies) -> Reply:
         if not state:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -57,12 +57,17 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
         ),
         menu=load_menu(config.menu_file) if config.menu_file else None,
         user_key=user_hash_key(store),
-        limiter=open_rate_limiter(config.rate_limit, config.data_dir, store, counters),
+        limiter=open_rate_limiter(config.rate_limit, store),
         admin_failures=FixedWindowRateLimiter(counters),
     )
 
-    # Before anything answers: catch up with a reload another worker or instance made.
-    app.before_request(engine.sync)
+    # Before anything answers: catch up with a reload another worker or instance made. A
+    # message does it after its begin, which reads the stamp in the same round trip.
+    def sync() -> None:
+        if request.endpoint != "wechat.receive":
+            engine.sync()
+
+    app.before_request(sync)
     app.register_blueprint(health.bp)
     webhook.init_app(app)
     admin.init_app(app)

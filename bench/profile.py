@@ -2,7 +2,8 @@
 
 The real app (``create_app``, a temporary data directory) gets the dev set's questions as
 WeChat sends them (signed plaintext text messages from bot.wechat.client, fresh MsgIds,
-a user per message) through Flask's test client; pyinstrument samples the loop. Printed: CPU time
+a user per message) through Flask's test client, logging as a served app does (a JSON line
+per message, here to /dev/null); pyinstrument samples the loop. Printed: CPU time
 per request, with and without the profiler, and the call tree of the costs above 2 %.
 
 Usage: ``python -m bench profile [--requests 1000]``
@@ -11,6 +12,8 @@ Usage: ``python -m bench profile [--requests 1000]``
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -38,6 +41,7 @@ def main(argv: list[str]) -> int:
 
     import bot.chat.engine
     from bot.config import Config
+    from bot.log import JsonFormatter
     from bot.web import create_app
     from bot.wechat.client import WeChatClient, render_message
 
@@ -45,6 +49,13 @@ def main(argv: list[str]) -> int:
     if args.no_answer_cache:
         bot.chat.engine.ANSWER_CACHE_SIZE = 0
     token = "bench-profile-token"
+    # a served app logs a JSON line per message (LOG_LEVEL=info): the profile pays for it too
+    sink = open(os.devnull, "w")  # noqa: SIM115
+    handler = logging.StreamHandler(sink)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level, root.level = root.level, logging.INFO
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         app = create_app(Config(data_dir=Path(tmp), wechat_token=token, admin_token="x"))
         client = app.test_client()
@@ -75,6 +86,9 @@ def main(argv: list[str]) -> int:
         profiled_ms = loop(2 * args.requests)
         profiler.stop()
         app.extensions["forumbot"].engine.querylog.close()  # before the data folder goes
+    root.removeHandler(handler)
+    root.level = level
+    sink.close()
     print(
         f"{args.requests} requests through Flask's test client: {plain_ms:.2f} ms CPU a request "
         f"({profiled_ms:.2f} ms under the profiler)\n"

@@ -21,6 +21,7 @@ The kinds of follow-up:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -107,12 +108,23 @@ def speaker_of(question: str, answer: Answer, names: Iterable[str] = ()) -> str 
     """Whom a follow-up pronoun would mean: the person the question named, else the first
     person the answer names (谁主持了大会论坛 → 赵敏), else the speaker of the first cited
     speech."""
-    names = list(names)
+    names = names if isinstance(names, frozenset) else frozenset(names)
+    named = _named_by(question, answer.text if answer.answered else None, names)
+    if named:
+        return named
+    return next((c.passage.speaker for c in answer.citations if c.passage.speaker), None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _named_by(question: str, text: str | None, names: frozenset[str]) -> str | None:
+    """The person the question names, else the one the answer's ``text`` names. Kept per
+    question and answer: many users ask the same few questions and get the same answers,
+    and every answer is remembered for its follow-ups."""
     named = names_in(question, names)
     if named:
         return named[0]
-    if answer.answered:
-        body = body_of(answer.text)
+    if text is not None:
+        body = body_of(text)
         in_answer = names_in(body, names)
         # of several, the one whose mention says what the question asked about (北达软 →
         # 北达软咨询合伙人钱伟, not the first of the list)
@@ -123,7 +135,13 @@ def speaker_of(question: str, answer: Answer, names: Iterable[str] = ()) -> str 
                 return named[0]
         if in_answer:
             return in_answer[0]
-    return next((c.passage.speaker for c in answer.citations if c.passage.speaker), None)
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _shown_in(text: str) -> tuple[str, ...]:
+    """The sentences an answer's ``text`` shows, read once per answer (as _named_by)."""
+    return tuple(s for s in split_sentences(body_of(text)) if _HAN_CHAR.search(s))
 
 
 Tagger = Callable[[str], list[tuple[str, str]]]
@@ -316,7 +334,7 @@ class Conversation:
         last answer's), the last person named, the question, and the sentences shown in the
         conversation so far (还讲了什么 after two answers about someone repeats neither)."""
         previous = self.state() if previous is None else previous
-        shown = [s for s in split_sentences(body_of(answer.text)) if _HAN_CHAR.search(s)]
+        shown = _shown_in(answer.text)
         citations = [
             {"n": c.n, "id": c.passage.id, "label": c.line(), "text": c.passage.text}
             for c in answer.citations

@@ -141,6 +141,27 @@ def test_a_finish_writes_the_reply_and_the_conversation_together(backend):
     assert second.begin(turn("m3"), PENDING).stored == {"text": "r3"}
 
 
+def test_an_upgrade_keeps_the_secrets_an_earlier_release_kept_in_diskcache(tmp_path):
+    """Earlier releases kept the state in diskcache under BOT_DATA_DIR/state: what never
+    expires there (the key users are hashed with) is copied into the new table once."""
+    import diskcache
+
+    from bot.state.privacy import USER_KEY, user_hash_key
+
+    old = diskcache.FanoutCache(str(tmp_path / "state"), shards=8)
+    old.set(USER_KEY, "the-old-key")
+    old.set("conversation:u", {"asked": "q"}, expire=600)
+    old.close()
+    store = EmbeddedStore(tmp_path)
+    assert user_hash_key(store) == "the-old-key"
+    assert store.get("conversation:u") is None  # short-lived: starts afresh
+    store.set(USER_KEY, "changed")
+    store.close()
+    again = EmbeddedStore(tmp_path)  # copied once only: the table is not empty any more
+    assert again.get(USER_KEY) == "changed"
+    again.close()
+
+
 def test_keys_are_kept_under_the_prefix(redis_server, tmp_path):
     store = RedisStore(redis_server.url, prefix=f"test:{tmp_path.name}:")
     store.set("k", "v")

@@ -6,7 +6,7 @@ a user per message) through Flask's test client, logging as a served app does (a
 per message, here to /dev/null); pyinstrument samples the loop. Printed: CPU time
 per request, with and without the profiler, and the call tree of the costs above 2 %.
 
-Usage: ``python -m bench profile [--requests 1000]``
+Usage: ``python -m bench profile [--requests 1000] [--redis]``
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ import logging
 import os
 import tempfile
 import time
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
-from bench import _wrk
+from bench import _serve, _wrk
 
 USERS = 1_000_000  # none of them trips the per-user rate limit
 
@@ -31,6 +33,11 @@ def main(argv: list[str]) -> int:
         "--no-answer-cache",
         action="store_true",
         help="compose every answer anew (the cost of a question not asked before)",
+    )
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="the shared state in a redis-server of its own (BOT_REDIS_URL), not embedded",
     )
     args = parser.parse_args(argv)
     dev = Path(args.dev)
@@ -56,8 +63,14 @@ def main(argv: list[str]) -> int:
     root = logging.getLogger()
     root.addHandler(handler)
     level, root.level = root.level, logging.INFO
-    with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
-        app = create_app(Config(data_dir=Path(tmp), wechat_token=token, admin_token="x"))
+    with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp, ExitStack() as stack:
+        redis_url = ""
+        if args.redis:
+            server = _serve.RedisServer(Path(tmp) / "redis").start()
+            stack.callback(server.stop)
+            redis_url = server.url
+        config = Config(data_dir=Path(tmp), wechat_token=token, admin_token="x")
+        app = create_app(replace(config, redis_url=redis_url))
         client = app.test_client()
         wechat = WeChatClient("/wechat", token, mode="plain")
 

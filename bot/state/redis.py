@@ -53,6 +53,19 @@ if ARGV[5] ~= '0' then
 end
 return {'claimed', stamp, false, count, redis.call('GET', KEYS[3])}
 """
+# A message's finish: KEYS claim, context; ARGV the reply and its ttl, then what becomes of
+# the conversation ('keep', 'drop', or 'set' with the state and its ttl). A script rather
+# than MULTI/EXEC: the same one round trip and all-or-nothing, with one reply to read
+# instead of one per command.
+_FINISH = """
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[3] == 'drop' then
+  redis.call('DEL', KEYS[2])
+elseif ARGV[3] == 'set' then
+  redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])
+end
+return 1
+"""
 
 
 def redis_client(
@@ -98,6 +111,7 @@ class RedisStore:
         self.client = redis_client(url, timeout)
         self._count = self.client.register_script(_COUNT)
         self._begin = self.client.register_script(_BEGIN)
+        self._finish = self.client.register_script(_FINISH)
 
     def _key(self, key: str) -> str:
         return self.prefix + key
@@ -163,17 +177,16 @@ class RedisStore:
     def finish(
         self, turn: Turn, reply: Any, reply_ttl: float, context: Any, context_ttl: float
     ) -> None:
-        """One MULTI/EXEC: the reply and the conversation are written together or not at all."""
-        pipe = self.client.pipeline(transaction=True)
-        pipe.set(
-            self._key(turn.claim), json.dumps(reply, ensure_ascii=False), px=_millis(reply_ttl)
-        )
+        """One EVALSHA: the reply and the conversation are written together or not at all."""
+        args: list[str | int] = [json.dumps(reply, ensure_ascii=False), _millis(reply_ttl) or 1]
         if context is None:
-            pipe.delete(self._key(turn.context))
-        elif context is not KEEP:
-            data = json.dumps(context, ensure_ascii=False)
-            pipe.set(self._key(turn.context), data, px=_millis(context_ttl))
-        self._run(pipe.execute)
+            args.append("drop")
+        elif context is KEEP:
+            args.append("keep")
+        else:
+            args += ["set", json.dumps(context, ensure_ascii=False), _millis(context_ttl) or 1]
+        keys = [self._key(turn.claim), self._key(turn.context)]
+        self._run(lambda: self._finish(keys=keys, args=args))
 
     def ping(self) -> bool:
         return bool(self._run(self.client.ping))

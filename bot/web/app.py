@@ -43,7 +43,7 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
     engine = Engine(config, store, querylog, shared)
     kb = engine.load()
     check_menu(kb.persona.menu, "persona.toml")  # a reload's is cut to fit, as any reply
-    counters = machine_counters(config.data_dir)  # the user rate limit and admin failures
+    counters = machine_counters(config.data_dir)  # failed admin logins, per address
     app.extensions[KEY] = Services(
         config=config,
         engine=engine,

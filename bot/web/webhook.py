@@ -1,8 +1,10 @@
 """The /wechat endpoint, thin: the protocol in (bot.wechat.protocol), a handler, the protocol out.
 
 A request goes: signature and timestamp check → decryption when ``encrypt_type=aes`` →
-XML checks (no DOCTYPE/entities, required fields) → wechatpy parses → the message is claimed
-once across workers (retries get the first reply) → a handler → reply XML with To/From
+XML checks (no DOCTYPE/entities, required fields) → wechatpy parses → the message's begin
+(one round trip: the signed URL's body, the claim that makes it run once across workers and
+machines, the rate count, the conversation, the knowledge stamp) → a handler → its finish
+(one round trip: the reply kept for retries, the conversation) → reply XML with To/From
 swapped, encrypted when the request was. Bad requests get a short plain-text 4xx, never a
 stack trace; every message leaves one structured log line with the user's keyed hash.
 """
@@ -133,14 +135,15 @@ def _turn(settings: Services, key: str, user: str, fields: dict[str, str], body:
     get the same reply). Only questions count: the other messages cost nothing to answer,
     and some (unsubscribe, which drops the user's state) must never be refused."""
     limiter = settings.limiter
-    counted = limiter is not None and key in RATE_LIMITED
     return Turn(
         claim=protocol.retry_key(user, fields),
         claim_ttl=CLAIM_TTL,
         context=Conversation.key_of(user),
         stamp=STAMP_KEY,
         signed=_signed(settings, body),
-        rate=(limiter.key(user), limiter.window) if limiter is not None and counted else None,
+        rate=(limiter.key(user), limiter.window)
+        if limiter is not None and key in RATE_LIMITED
+        else None,
     )
 
 

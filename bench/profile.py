@@ -2,20 +2,25 @@
 
 The real app (``create_app``, a temporary data directory) gets the dev set's questions as
 WeChat sends them (signed plaintext text messages from bot.wechat.client, fresh MsgIds,
-a user per message) through Flask's test client; pyinstrument samples the loop. Printed: CPU time
+a user per message) through Flask's test client, logging as a served app does (a JSON line
+per message, here to /dev/null); pyinstrument samples the loop. Printed: CPU time
 per request, with and without the profiler, and the call tree of the costs above 2 %.
 
-Usage: ``python -m bench profile [--requests 1000]``
+Usage: ``python -m bench profile [--requests 1000] [--redis]``
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import tempfile
 import time
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
-from bench import _wrk
+from bench import _serve, _wrk
 
 USERS = 1_000_000  # none of them trips the per-user rate limit
 
@@ -29,6 +34,11 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="compose every answer anew (the cost of a question not asked before)",
     )
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="the shared state in a redis-server of its own (BOT_REDIS_URL), not embedded",
+    )
     args = parser.parse_args(argv)
     dev = Path(args.dev)
     if not dev.exists():
@@ -38,6 +48,7 @@ def main(argv: list[str]) -> int:
 
     import bot.chat.engine
     from bot.config import Config
+    from bot.log import JsonFormatter
     from bot.web import create_app
     from bot.wechat.client import WeChatClient, render_message
 
@@ -45,8 +56,21 @@ def main(argv: list[str]) -> int:
     if args.no_answer_cache:
         bot.chat.engine.ANSWER_CACHE_SIZE = 0
     token = "bench-profile-token"
-    with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
-        app = create_app(Config(data_dir=Path(tmp), wechat_token=token, admin_token="x"))
+    # a served app logs a JSON line per message (LOG_LEVEL=info): the profile pays for it too
+    sink = open(os.devnull, "w")  # noqa: SIM115
+    handler = logging.StreamHandler(sink)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level, root.level = root.level, logging.INFO
+    with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp, ExitStack() as stack:
+        redis_url = ""
+        if args.redis:
+            server = _serve.RedisServer(Path(tmp) / "redis").start()
+            stack.callback(server.stop)
+            redis_url = server.url
+        config = Config(data_dir=Path(tmp), wechat_token=token, admin_token="x")
+        app = create_app(replace(config, redis_url=redis_url))
         client = app.test_client()
         wechat = WeChatClient("/wechat", token, mode="plain")
 
@@ -75,6 +99,9 @@ def main(argv: list[str]) -> int:
         profiled_ms = loop(2 * args.requests)
         profiler.stop()
         app.extensions["forumbot"].engine.querylog.close()  # before the data folder goes
+    root.removeHandler(handler)
+    root.level = level
+    sink.close()
     print(
         f"{args.requests} requests through Flask's test client: {plain_ms:.2f} ms CPU a request "
         f"({profiled_ms:.2f} ms under the profiler)\n"

@@ -88,7 +88,7 @@ def test_a_hung_redis_times_out_and_the_reply_goes_on(store, server, caplog):
 def test_the_rate_limit_counts_locally_during_an_outage_with_one_warning(server, tmp_path, caplog):
     caplog.set_level("INFO", logger=LOGGER)
     store = open_store(tmp_path, server.url)
-    limiter = open_rate_limiter("2/hour", tmp_path, store)
+    limiter = open_rate_limiter("2/hour", store)
     assert isinstance(limiter, RateLimiter)
     assert limiter.allow("u") is True  # counted in Redis
     server.stop()
@@ -100,20 +100,19 @@ def test_the_rate_limit_counts_locally_during_an_outage_with_one_warning(server,
     store.breaker.cooldown = 0
     assert limiter.allow("u") is True  # an empty Redis: a new window
     assert store.healthy and logged(caplog, "INFO") == 1
-    limiter.close()
     store.close()
 
 
 def test_without_redis_the_limit_is_counted_in_the_data_dir(tmp_path):
-    first = open_rate_limiter("2/hour", tmp_path, open_store(tmp_path))
-    second = open_rate_limiter("2/hour", tmp_path, open_store(tmp_path))  # another worker
+    first = open_rate_limiter("2/hour", open_store(tmp_path))
+    second = open_rate_limiter("2/hour", open_store(tmp_path))  # another worker
     assert first is not None and second is not None
     assert [first.allow("u"), second.allow("u"), first.allow("u")] == [True, True, False]
     assert second.allow("someone else") is True
 
 
 def test_a_fixed_window_ends(tmp_path):
-    limiter = open_rate_limiter("1/second", tmp_path, open_store(tmp_path))
+    limiter = open_rate_limiter("1/second", open_store(tmp_path))
     assert limiter is not None
     assert [limiter.allow("u"), limiter.allow("u")] == [True, False]
     time.sleep(1.1)

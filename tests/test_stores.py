@@ -7,6 +7,7 @@ import time
 import pytest
 
 from bot.state import EmbeddedStore, MemoryStore, RedisStore, StoreUnavailable, open_store
+from bot.state.base import KEEP, Turn, Window
 from bot.state.resilient import ResilientStore
 from tests.redis_support import free_port
 
@@ -73,6 +74,92 @@ def test_a_key_expires_after_its_ttl(backend):
     assert store.get("short") is None
     assert store.add("short-add", "again") is True
     assert store.get("long") == "v"
+
+
+# -- a message's begin and finish ----------------------------------------------------------
+
+PENDING = {"pending": True}
+WINDOW = Window(limit=2, seconds=60)
+
+
+def turn(claim: str, **fields) -> Turn:
+    return Turn(claim=claim, claim_ttl=30, context="conversation:u", stamp="stamp", **fields)
+
+
+def test_a_begin_reads_the_stamp_and_the_context_and_claims(backend):
+    first, second = backend(), backend()
+    first.set("stamp", {"version": "v1"})
+    first.set("conversation:u", VALUE)
+    begun = first.begin(turn("m1"), PENDING)
+    assert (begun.state, begun.stamp, begun.context) == ("claimed", {"version": "v1"}, VALUE)
+    taken = second.begin(turn("m1"), PENDING)  # another worker, the same message
+    assert (taken.state, taken.stored, taken.stamp) == ("taken", PENDING, {"version": "v1"})
+    assert taken.context is None and taken.count is None
+
+
+def test_only_the_begin_that_claims_counts(backend):
+    first, second = backend(), backend()
+    counted = turn("m1", rate=("rate:u", WINDOW))
+    assert first.begin(counted, PENDING).count == 1
+    assert second.begin(counted, PENDING).count is None  # a retry: not counted again
+    assert second.count("rate:u", WINDOW) == 2  # the same counter, counted on its own
+    assert first.begin(turn("m2", rate=("rate:u", WINDOW)), PENDING).count == 3
+
+
+def test_a_fixed_window_starts_with_its_first_hit(backend):
+    store = backend()
+    short = Window(limit=1, seconds=0.3)
+    assert [store.count("rate:w", short) for _ in range(3)] == [1, 2, 3]
+    time.sleep(0.4)
+    assert store.begin(turn("m1", rate=("rate:w", short)), PENDING).count == 1
+
+
+def test_a_signed_url_is_remembered_with_its_body_by_the_begin(backend):
+    first, second = backend(), backend()
+    signed = ("signed:1", "digest-a", 60)
+    assert first.begin(turn("m1", signed=signed), PENDING).state == "claimed"
+    assert second.begin(turn("m1", signed=signed), PENDING).state == "taken"  # a retry
+    copied = ("signed:1", "digest-b", 60)
+    assert second.begin(turn("m2", signed=copied, rate=("r", WINDOW)), PENDING).state == "reused"
+    assert first.get("m2") is None and first.get("r") is None  # nothing claimed or counted
+    assert first.get("signed:1") == "digest-a"
+
+
+def test_a_finish_writes_the_reply_and_the_conversation_together(backend):
+    first, second = backend(), backend()
+    first.set("conversation:u", {"asked": "before"})
+    first.begin(turn("m1"), PENDING)
+    first.finish(turn("m1"), {"text": "r1"}, 300, KEEP, 60)
+    assert second.get("m1") == {"text": "r1"} and second.get("conversation:u") == {
+        "asked": "before"
+    }
+    first.begin(turn("m2"), PENDING)
+    first.finish(turn("m2"), {"text": "r2"}, 300, {"asked": "now"}, 60)
+    assert second.begin(turn("m3"), PENDING).context == {"asked": "now"}
+    first.finish(turn("m3"), {"text": "r3"}, 300, None, 60)
+    assert second.get("conversation:u") is None
+    assert second.begin(turn("m3"), PENDING).stored == {"text": "r3"}
+
+
+def test_an_upgrade_keeps_the_secrets_an_earlier_release_kept_in_diskcache(tmp_path):
+    """Earlier releases kept the state in diskcache under BOT_DATA_DIR/state: what never
+    expires there (the key users are hashed with) is copied into the new table once."""
+    import diskcache
+
+    from bot.state.privacy import USER_KEY, user_hash_key
+
+    old = diskcache.FanoutCache(str(tmp_path / "state"), shards=8)
+    old.set(USER_KEY, "the-old-key")
+    old.set("conversation:u", {"asked": "q"}, expire=600)
+    old.close()
+    store = EmbeddedStore(tmp_path)
+    assert user_hash_key(store) == "the-old-key"
+    assert store.get("conversation:u") is None  # short-lived: starts afresh
+    store.set(USER_KEY, "changed")
+    store.close()
+    again = EmbeddedStore(tmp_path)  # copied once only: the table is not empty any more
+    assert again.get(USER_KEY) == "changed"
+    again.close()
 
 
 def test_keys_are_kept_under_the_prefix(redis_server, tmp_path):

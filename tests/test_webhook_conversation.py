@@ -16,7 +16,8 @@ from bot.chat.conversation import (
 from bot.chat.reply import Reply, ReplyKind
 from bot.qa.answer import Answer, Citation, body_of
 from bot.state import EmbeddedStore, MemoryStore, RedisStore
-from bot.state.retries import reply_once
+from bot.state.base import KEEP, Begun, Turn
+from bot.state.retries import Reused, answer_once
 from bot.wechat.limits import MAX_REPLY_BYTES
 from knowledge.model import Passage
 from knowledge.text import reply_sentences as split_sentences
@@ -171,6 +172,16 @@ def test_conversation_state_expires(store, engine):
 # -- retry claims ------------------------------------------------------------------------
 
 
+def turn(claim: str, **fields) -> Turn:
+    return Turn(claim=claim, claim_ttl=30, context="conversation:u", stamp="stamp", **fields)
+
+
+def reply_once(store, claim: str, compute, wait: float = 4.0, **fields):
+    return answer_once(
+        store, turn(claim, **fields), lambda begun: (compute(), KEEP), context_ttl=60, wait=wait
+    )
+
+
 def test_the_first_claim_computes_and_retries_get_its_reply(store):
     calls = []
 
@@ -197,6 +208,33 @@ def test_a_failed_run_releases_its_claim_for_the_next_retry(store):
     with pytest.raises(RuntimeError):
         reply_once(store, "m3", fail)
     assert reply_once(store, "m3", lambda: {"text": "ok"}) == ({"text": "ok"}, False)
+
+
+def test_a_signed_url_carries_one_body_and_its_retries(store):
+    """The body's digest is kept with the first begin; a retry repeats it and gets the
+    reply, another body under the same URL is refused before anything is claimed."""
+    signed = ("wechat:signed:u1", "digest-a", 60)
+    assert reply_once(store, "m4", lambda: {"text": "a"}, signed=signed)[1] is False
+    assert reply_once(store, "m4", lambda: {"text": "a"}, signed=signed) == ({"text": "a"}, True)
+    with pytest.raises(Reused):
+        reply_once(store, "m5", lambda: {"text": "b"}, signed=("wechat:signed:u1", "b", 60))
+    assert store.get("m5") is None
+
+
+def test_the_run_that_claims_reads_the_context_and_leaves_its_own(store):
+    store.set("conversation:u", {"asked": "before"})
+    seen: list[Begun] = []
+
+    def compute(begun: Begun) -> tuple[dict, dict]:
+        seen.append(begun)
+        return {"text": "r"}, {"asked": "now"}
+
+    assert answer_once(store, turn("m6"), compute, context_ttl=60) == ({"text": "r"}, False)
+    assert seen[0].context == {"asked": "before"}
+    assert store.get("conversation:u") == {"asked": "now"}
+    assert store.get("m6") == {"text": "r"}
+    answer_once(store, turn("m7"), lambda begun: ({"text": "bye"}, None), context_ttl=60)
+    assert store.get("conversation:u") is None  # dropped (unsubscribe)
 
 
 @pytest.mark.parametrize("thanks", ["好的谢谢你", "嗯嗯多谢啦", "谢谢你呀"])

@@ -41,6 +41,36 @@ def test_parsing_refuses_what_wechat_never_sends():
     assert message.content == "你好" and fields["MsgId"] == "7"
 
 
+BOMB = '<!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><xml>&b;</xml>'
+REFUSED_UNREAD = {  # never read as a message, its entities never expanded
+    (400, "XML with a DOCTYPE or entity declaration is refused"),
+    (400, "malformed XML"),  # an encoding the parser does not read at all
+}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        BOMB.encode("utf-8"),
+        BOMB.encode("utf-16"),  # no "<!" byte pair: NULs between
+        BOMB.encode("utf-32"),
+        # an ASCII declaration switching the rest to EBCDIC, where "<!" is other bytes
+        b'<?xml version="1.0" encoding="cp037"?>' + BOMB.encode("cp037"),
+    ],
+    ids=["utf-8", "utf-16", "utf-32", "declared-ebcdic"],
+)
+def test_a_dtd_is_refused_in_any_encoding_the_parser_reads(document):
+    """The C parser reads only documents that cannot hold a DTD; every other spelling of
+    one reaches defusedxml and is refused."""
+    assert refusal(parse, document) in REFUSED_UNREAD
+
+
+def test_a_message_quoting_markup_in_its_text_is_read_as_text():
+    text = "<!DOCTYPE 是什么？<?xml?>"
+    message, _ = parse(render_message("text", source="o1", msg_id=8, content=text))
+    assert message.content == text
+
+
 def test_encrypted_messages_need_the_key():
     assert refusal(PLAIN.decrypt, b"<xml><Encrypt>x</Encrypt></xml>", {})[0] == 400
 

@@ -21,6 +21,7 @@ The kinds of follow-up:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -30,7 +31,7 @@ from bot.chat.reply import Reply, ReplyKind
 from bot.qa import lexicon
 from bot.qa.answer import Answer, body_of
 from bot.qa.question import is_social, strip_cues
-from bot.state.base import StateStore
+from bot.state.base import KEEP, StateStore
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
 from knowledge.passages import TITLE_RE
 from knowledge.persona import Persona, Replies
@@ -133,12 +134,23 @@ def speaker_of(question: str, answer: Answer, names: Iterable[str] = ()) -> str 
     """Whom a follow-up pronoun would mean: the person the question named, else the first
     person the answer names (谁主持了大会论坛 → 赵敏), else the speaker of the first cited
     speech."""
-    names = list(names)
+    names = names if isinstance(names, frozenset) else frozenset(names)
+    named = _named_by(question, answer.text if answer.answered else None, names)
+    if named:
+        return named
+    return next((c.passage.speaker for c in answer.citations if c.passage.speaker), None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _named_by(question: str, text: str | None, names: frozenset[str]) -> str | None:
+    """The person the question names, else the one the answer's ``text`` names. Kept per
+    question and answer: many users ask the same few questions and get the same answers,
+    and every answer is remembered for its follow-ups."""
     named = names_in(question, names)
     if named:
         return named[0]
-    if answer.answered:
-        body = body_of(answer.text)
+    if text is not None:
+        body = body_of(text)
         in_answer = names_in(body, names)
         # of several, the one whose mention says what the question asked about (北达软 →
         # 北达软咨询合伙人钱伟, not the first of the list)
@@ -149,7 +161,13 @@ def speaker_of(question: str, answer: Answer, names: Iterable[str] = ()) -> str 
                 return named[0]
         if in_answer:
             return in_answer[0]
-    return next((c.passage.speaker for c in answer.citations if c.passage.speaker), None)
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _shown_in(text: str) -> tuple[str, ...]:
+    """The sentences an answer's ``text`` shows, read once per answer (as _named_by)."""
+    return tuple(s for s in split_sentences(body_of(text)) if _HAN_CHAR.search(s))
 
 
 Tagger = Callable[[str], list[tuple[str, str]]]
@@ -218,8 +236,17 @@ def show_passage(n: int, label: str, text: str) -> str:
     return header + fit_bytes(text, MAX_REPLY_BYTES - len(header.encode("utf-8")))
 
 
+_UNREAD: Any = object()
+
+
 class Conversation:
-    """The state one user's follow-ups need, read and written through a StateStore."""
+    """The state one user's follow-ups need, read and written through a StateStore.
+
+    Given what the message's begin read (``read``), the conversation touches the store no
+    more: what it would write waits in ``pending`` for the message's finish, which writes it
+    with the reply in the same round trip (bot.state.retries). Without it (the console, the
+    admin's tools) every read and write is the store's at once.
+    """
 
     def __init__(
         self,
@@ -228,18 +255,32 @@ class Conversation:
         *,
         channel: str = "wechat",
         ttl: float = CONVERSATION_TTL,
+        read: Any = _UNREAD,
     ) -> None:
         self.store = store
         self.user = user
         self.channel = channel
         self.ttl = ttl
-        self.key = f"conversation:{user}"
+        self.key = self.key_of(user)
+        self._deferred = read is not _UNREAD
+        self._read: dict[str, Any] = (read or {}) if self._deferred else {}
+        self.pending: Any = KEEP  # for the finish: KEEP (nothing changed), None (dropped), a state
+
+    @staticmethod
+    def key_of(user: str) -> str:
+        return f"conversation:{user}"
 
     def state(self) -> dict[str, Any]:
-        return self.store.get(self.key) or {}
+        if not self._deferred:
+            return self.store.get(self.key) or {}
+        current = self._read if self.pending is KEEP else self.pending
+        return current or {}
 
     def forget(self) -> None:
-        self.store.delete(self.key)
+        if self._deferred:
+            self.pending = None
+        else:
+            self.store.delete(self.key)
 
     def respond(self, engine: Engine, text: str) -> Reply:
         """Answer one message: a citation number, or a question read in the context of the
@@ -336,26 +377,26 @@ class Conversation:
         sentences shown in the conversation so far (还讲了什么 after two answers about
         someone repeats neither)."""
         previous = self.state() if previous is None else previous
-        shown = [s for s in split_sentences(body_of(answer.text)) if _HAN_CHAR.search(s)]
+        shown = _shown_in(answer.text)
         citations = [
             {"n": c.n, "id": c.passage.id, "label": c.line(), "text": c.passage.text}
             for c in answer.citations
         ]
-        self.store.set(
-            self.key,
-            {
-                "citations": citations or previous.get("citations") or [],
-                "speaker": speaker_of(question, answer, names) or previous.get("speaker"),
-                "organisation": organisation_of(question, answer, organisations)
-                or previous.get("organisation"),
-                "asked": question if answer.answered else previous.get("asked", ""),
-                "asked_before": previous.get("asked", "")
-                if answer.answered and previous.get("asked") != question
-                else previous.get("asked_before", ""),
-                "shown": [*previous.get("shown", []), *shown][-SHOWN_KEPT:],
-            },
-            ttl=self.ttl,
-        )
+        state = {
+            "citations": citations or previous.get("citations") or [],
+            "speaker": speaker_of(question, answer, names) or previous.get("speaker"),
+            "organisation": organisation_of(question, answer, organisations)
+            or previous.get("organisation"),
+            "asked": question if answer.answered else previous.get("asked", ""),
+            "asked_before": previous.get("asked", "")
+            if answer.answered and previous.get("asked") != question
+            else previous.get("asked_before", ""),
+            "shown": [*previous.get("shown", []), *shown][-SHOWN_KEPT:],
+        }
+        if self._deferred:
+            self.pending = state
+        else:
+            self.store.set(self.key, state, ttl=self.ttl)
 
     def _citation(self, state: dict[str, Any], n: int, replies: Replies) -> Reply:
         if not state:

@@ -88,6 +88,7 @@ class SharedStoreDown(Exception):
     )
 
 
+_UNREAD: Any = object()
 SYNC_WAIT = 3.0  # seconds a request waits for a build from the folder another worker needs
 RETRY_AFTER = 30.0  # seconds before a worker that could not follow tries again
 
@@ -288,8 +289,10 @@ class Engine:
             self._finish_reload(row, ok=True, state="ok", **asdict(result))
         log.info("knowledge reloaded", extra={"fields": {**result.to_json(), "origin": origin}})
 
-    def sync(self) -> None:
+    def sync(self, stamp: Any = _UNREAD) -> None:
         """Catch up with a reload made by another process; cheap when there was none.
+        ``stamp``: the stamp when the caller read it already (a message's begin reads it
+        with the rest of the message's state), else it is read here.
 
         The stamp names the build: it is opened from the build cache (no build, only a
         read). When this machine's cache does not hold it (another machine reloaded), it is
@@ -298,7 +301,8 @@ class Engine:
         it, no more. A worker that cannot get the stamped version says so (``behind``,
         /healthz) and tries again later.
         """
-        stamp = self._read_stamp()
+        if stamp is _UNREAD:
+            stamp = self._read_stamp()
         if not self._shared_store_answers():
             return  # what the fallback holds is no record of the machines' version (/healthz)
         if stamp is None or self._outdated(stamp):

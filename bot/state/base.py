@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 
 class StoreUnavailable(ConnectionError):
@@ -12,6 +13,51 @@ class StoreUnavailable(ConnectionError):
     Backends raise it instead of their client library's errors, so the fallback logic
     (bot.state.resilient) does not depend on which network store is behind it.
     """
+
+
+@dataclass(frozen=True)
+class Window:
+    """A fixed window: its count starts with the first hit and ends ``seconds`` later."""
+
+    limit: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message's shared state, named so that a backend can take it in one round trip.
+
+    ``signed``: the signed URL's key, the digest of the body it carried and how long to
+    remember it (a copied URL must not carry another body); ``claim``: the retry key (one
+    run per message, retries get its reply); ``rate``: the user's counter and its window,
+    counted only by the run that claims the message; ``context``: the conversation read
+    when claimed; ``stamp``: the knowledge stamp, read every time (the engine follows a
+    reload made elsewhere before it answers).
+    """
+
+    claim: str
+    claim_ttl: float
+    context: str
+    stamp: str
+    signed: tuple[str, str, float] | None = None
+    rate: tuple[str, Window] | None = None
+
+
+@dataclass(frozen=True)
+class Begun:
+    """What ``begin`` found. ``state``: ``claimed`` (this run answers: ``count`` and
+    ``context`` are read), ``taken`` (another run claimed it: ``stored`` is its reply, or
+    the pending marker while it computes), ``reused`` (the signed URL came with another
+    body: nothing was claimed)."""
+
+    state: Literal["claimed", "taken", "reused"]
+    stamp: Any = None
+    stored: Any = None
+    count: int | None = None
+    context: Any = None
+
+
+KEEP: Any = object()  # finish's ``context``: leave the conversation as it was
 
 
 class StateStore(Protocol):
@@ -31,6 +77,22 @@ class StateStore(Protocol):
         ...
 
     def delete(self, key: str) -> None: ...
+
+    def count(self, key: str, window: Window) -> int:
+        """One more hit in ``key``'s fixed window; the count after it."""
+        ...
+
+    def begin(self, turn: Turn, pending: Any) -> Begun:
+        """A message's reads and its claim (``pending`` is the claim's value), in one round
+        trip: one transaction, one script."""
+        ...
+
+    def finish(
+        self, turn: Turn, reply: Any, reply_ttl: float, context: Any, context_ttl: float
+    ) -> None:
+        """A message's writes in one round trip: the reply kept for retries, and the
+        conversation (KEEP: unchanged, None: dropped)."""
+        ...
 
     def close(self) -> None: ...
 

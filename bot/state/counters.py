@@ -2,10 +2,12 @@
 
 ``limits`` ships in-memory storage (one count per worker: with N workers a user would get N
 times the limit) and network storages (Redis, Memcached, MongoDB: a server to run even on a
-single machine). The bot already keeps its per-machine state in diskcache, whose ``incr``
-is an atomic SQLite update; this adapter puts the fixed-window counters there, next to it,
-with nothing new to run. Only the fixed window is supported: a moving window would need a
-list of timestamps per user, rewritten on every hit.
+single machine). diskcache's ``incr`` is an atomic SQLite update, so this adapter keeps
+fixed-window counters in BOT_DATA_DIR with nothing new to run. It counts what is counted
+per machine and outside a message: failed admin logins (bot.web.throttle). The per-user
+rate limit is counted in the state store instead, inside the message's begin
+(bot.state.ratelimit). Only the fixed window is supported: a moving window would need a
+list of timestamps per key, rewritten on every hit.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from pathlib import Path
 import diskcache
 from limits.storage import Storage
 
-from bot.state.embedded import SETTINGS
-
 SHARDS = 8
+# Every counter expires, and diskcache culls expired keys as it writes: no size limit to
+# enforce, so no eviction bookkeeping (measured: a write took 43-44 µs with it, 32-35 without).
+SETTINGS = {"eviction_policy": "none"}
 
 
 class DiskcacheStorage(Storage):
@@ -104,6 +107,6 @@ class DiskcacheStorage(Storage):
 
 
 def machine_counters(data_dir: str | Path) -> DiskcacheStorage:
-    """The counters every worker of this machine shares, in BOT_DATA_DIR (the per-user rate
-    limit, failed admin logins): one folder, whoever counts."""
+    """The counters every worker of this machine shares, in BOT_DATA_DIR (failed admin
+    logins): one folder, whoever counts."""
     return DiskcacheStorage(Path(data_dir) / "ratelimit")

@@ -1,39 +1,197 @@
-"""An on-disk store shared by every process on one machine (SQLite underneath, via diskcache)."""
+"""An on-disk store shared by every process on one machine: one SQLite table in BOT_DATA_DIR.
+
+A message's shared state (bot.state.base.Turn) is one write transaction to begin and one to
+finish, so all of it lives in one database: the signed URL's record, which must be seen
+whoever the message claims to come from, sits with the user's claim, counter and
+conversation. Writers of every worker queue on a lock file before they open a transaction:
+the kernel wakes the next one as the lock is released, where SQLite's own busy handler
+would sleep a millisecond or more on every collision, and with two workers writing twice a
+message collisions are common. Reads take no lock (WAL: they see the last commit).
+"""
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import diskcache
+from bot.state.base import KEEP, Begun, Turn, Window
+from bot.state.turns import Row, counted, keys_of, plan
 
-SHARDS = 8
-WAIT = 1.0  # seconds a write waits for a shard's lock before trying again
-# Every key written per message expires (the few that do not are secrets and the knowledge
-# stamp), and diskcache culls expired keys as it writes: no size limit to enforce, so no
-# eviction bookkeeping (measured: a write took 43-44 µs with it, 32-35 µs without).
-SETTINGS = {"eviction_policy": "none"}
+FILE = "state.sqlite3"
+WAIT = 5.0  # seconds SQLite itself waits on a lock (only a process outside the lock file)
+CULL = 8  # expired rows deleted by each finished message: more than a message makes
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL)
+    WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS state_expires ON state (expires) WHERE expires IS NOT NULL;
+"""
+LIVE = "(expires IS NULL OR expires > ?)"
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 class EmbeddedStore:
     backend = "embedded"
 
     def __init__(self, data_dir: str | Path) -> None:
-        path = Path(data_dir) / "state"
-        path.mkdir(parents=True, exist_ok=True)
-        self._cache = diskcache.FanoutCache(str(path), shards=SHARDS, timeout=WAIT, **SETTINGS)
+        self.directory = Path(data_dir)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / FILE
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._db: sqlite3.Connection | None = None
+        self._lock_file = -1
+        with self._lock:
+            db, lock_file = self._open()
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                db.executescript(SCHEMA)
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        with self._writing() as db:
+            _migrate_from_diskcache(db, self.directory / "state")
+
+    def _open(self) -> tuple[sqlite3.Connection, int]:
+        """This process's connection. gunicorn forks workers from a master that opened the
+        store: a connection (and a lock file's open description, which flock shares) must
+        not cross a fork, so a new process opens its own and leaves the inherited ones."""
+        if self._pid != os.getpid() or self._db is None:
+            db = sqlite3.connect(
+                self.path, timeout=WAIT, isolation_level=None, check_same_thread=False
+            )
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # the state lives minutes; no fsync a commit
+            lock = os.open(self.directory / "state.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            self._db, self._lock_file = db, lock
+            self._pid = os.getpid()
+        return self._db, self._lock_file
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            db, lock_file = self._open()
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+    @staticmethod
+    def _rows(db: sqlite3.Connection, keys: list[str], now: float) -> dict[str, Row]:
+        marks = ",".join("?" * len(keys))
+        found = db.execute(
+            f"SELECT key, value, expires FROM state WHERE key IN ({marks}) AND {LIVE}",
+            (*keys, now),
+        )
+        return {key: (json.loads(value), expires) for key, value, expires in found}
+
+    @staticmethod
+    def _write(db: sqlite3.Connection, rows: dict[str, Row]) -> None:
+        db.executemany(
+            "INSERT OR REPLACE INTO state VALUES (?, ?, ?)",
+            [(key, _dump(value), expires) for key, (value, expires) in rows.items()],
+        )
 
     def get(self, key: str) -> Any | None:
-        return self._cache.get(key, retry=True)
+        with self._lock:
+            db, _ = self._open()
+            row = db.execute(
+                f"SELECT value FROM state WHERE key = ? AND {LIVE}", (key, time.time())
+            ).fetchone()
+        return None if row is None else json.loads(row[0])
 
     def set(self, key: str, value: Any, ttl: float | None = None) -> None:
-        self._cache.set(key, value, expire=ttl, retry=True)
+        with self._writing() as db:
+            if ttl is not None and ttl <= 0:  # already expired
+                db.execute("DELETE FROM state WHERE key = ?", (key,))
+            else:
+                self._write(db, {key: (value, None if ttl is None else time.time() + ttl)})
 
     def add(self, key: str, value: Any, ttl: float | None = None) -> bool:
-        return bool(self._cache.add(key, value, expire=ttl, retry=True))
+        now = time.time()
+        with self._writing() as db:
+            if self._rows(db, [key], now):
+                return False
+            if ttl is not None and ttl <= 0:  # would expire at once: only say it was free
+                return True
+            self._write(db, {key: (value, None if ttl is None else now + ttl)})
+            return True
 
     def delete(self, key: str) -> None:
-        self._cache.delete(key, retry=True)
+        with self._writing() as db:
+            db.execute("DELETE FROM state WHERE key = ?", (key,))
+
+    def count(self, key: str, window: Window) -> int:
+        now = time.time()
+        with self._writing() as db:
+            row = counted(self._rows(db, [key], now).get(key), window, now)
+            self._write(db, {key: row})
+        return int(row[0])
+
+    def begin(self, turn: Turn, pending: Any) -> Begun:
+        now = time.time()
+        with self._writing() as db:
+            begun, writes = plan(turn, pending, self._rows(db, keys_of(turn), now), now)
+            if writes:
+                self._write(db, writes)
+        return begun
+
+    def finish(
+        self, turn: Turn, reply: Any, reply_ttl: float, context: Any, context_ttl: float
+    ) -> None:
+        now = time.time()
+        rows: dict[str, Row] = {turn.claim: (reply, now + reply_ttl)}
+        if context is not KEEP and context is not None:
+            rows[turn.context] = (context, now + context_ttl)
+        with self._writing() as db:
+            self._write(db, rows)
+            if context is None:
+                db.execute("DELETE FROM state WHERE key = ?", (turn.context,))
+            # every message leaves rows that expire: a few are swept with each, so the table
+            # keeps the size of what is live without a sweeper of its own
+            db.execute(
+                "DELETE FROM state WHERE key IN "
+                "(SELECT key FROM state WHERE expires IS NOT NULL AND expires <= ? LIMIT ?)",
+                (now, CULL),
+            )
 
     def close(self) -> None:
-        self._cache.close()
+        with self._lock:
+            if self._db is not None and self._pid == os.getpid():
+                self._db.close()
+                os.close(self._lock_file)
+            self._db = None
+
+
+def _migrate_from_diskcache(db: sqlite3.Connection, old: Path) -> None:
+    """Once, into a new table: the keys without expiry of the diskcache folder earlier
+    releases kept (the secret OpenIDs are hashed with, the admin cookie's key, the knowledge
+    stamp), so an upgrade keeps every user's pseudonym and every admin's login."""
+    if not old.is_dir() or db.execute("SELECT 1 FROM state LIMIT 1").fetchone():
+        return
+    import diskcache
+
+    cache = diskcache.FanoutCache(str(old))
+    try:
+        for key in cache:
+            value, expire_time = cache.get(key, expire_time=True)
+            if isinstance(key, str) and value is not None and expire_time is None:
+                db.execute("INSERT OR IGNORE INTO state VALUES (?, ?, NULL)", (key, _dump(value)))
+    finally:
+        cache.close()

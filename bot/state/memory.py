@@ -10,6 +10,9 @@ import threading
 import time
 from typing import Any
 
+from bot.state.base import KEEP, Begun, Turn, Window
+from bot.state.turns import Row, counted, keys_of, plan
+
 
 class MemoryStore:
     backend = "memory"
@@ -49,6 +52,33 @@ class MemoryStore:
     def delete(self, key: str) -> None:
         with self._lock:
             self._items.pop(key, None)
+
+    def count(self, key: str, window: Window) -> int:
+        with self._lock:
+            row = counted(self._live(key), window, time.monotonic())
+            self._items[key] = row
+            return int(row[0])
+
+    def begin(self, turn: Turn, pending: Any) -> Begun:
+        with self._lock:
+            rows: dict[str, Row] = {}
+            for key in keys_of(turn):
+                item = self._live(key)
+                if item is not None:
+                    rows[key] = (copy.deepcopy(item[0]), item[1])
+            begun, writes = plan(turn, copy.deepcopy(pending), rows, time.monotonic())
+            self._items.update(writes)
+            return begun
+
+    def finish(
+        self, turn: Turn, reply: Any, reply_ttl: float, context: Any, context_ttl: float
+    ) -> None:
+        with self._lock:
+            self._items[turn.claim] = (copy.deepcopy(reply), self._deadline(reply_ttl))
+            if context is None:
+                self._items.pop(turn.context, None)
+            elif context is not KEEP:
+                self._items[turn.context] = (copy.deepcopy(context), self._deadline(context_ttl))
 
     def close(self) -> None:
         with self._lock:

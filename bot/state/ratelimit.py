@@ -1,32 +1,24 @@
 """Per-user rate limit (BOT_RATE_LIMIT, e.g. ``20/minute``): a user sending faster gets a
 polite note instead of an answer, so one account cannot monopolise the workers.
 
-Counts live where the rest of the shared state lives: in Redis when BOT_REDIS_URL is set
-(with the same circuit breaker as the state store, so during an outage the machine counts
-locally and the outage is reported once), else in diskcache in BOT_DATA_DIR, shared by every
-worker of the machine. A fixed window, started by the user's first message: the cheapest
-strategy every backend does atomically, and exact enough for a limit meant to stop floods.
+The count lives in the state store, beside the rest of a user's state: the webhook counts
+inside the message's begin (bot.state.base.Turn), the same round trip as its claim, so that
+WeChat's retries are not counted again and a message costs no round trip of its own for it.
+With Redis the count is shared by every machine and, during an outage, kept by the
+machine's embedded store (the same circuit breaker as the rest of the state). A fixed
+window, started by the user's first message: what every backend does atomically in the
+transaction or script it already runs, and exact within its window.
 
-``limits`` is used directly rather than through flask-limiter's decorators: those key a
-request by what Flask sees (address, route), while here the key is the hashed OpenID inside
-the (possibly encrypted) XML body, and the count must happen inside the message's first
-claim so that WeChat's retries are not counted again (bot.web.webhook).
+``limits`` only reads the notation: flask-limiter's decorators key a request by what Flask
+sees (address, route), while here the key is the hashed OpenID inside the (possibly
+encrypted) XML body.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from limits import RateLimitItem, parse
-from limits.storage import RedisStorage, Storage
-from limits.strategies import FixedWindowRateLimiter
 
-from bot.state.base import StateStore
-from bot.state.counters import machine_counters
-from bot.state.redis import KEY_PREFIX, RedisStore, unavailable_as_store_error
-from bot.state.resilient import CircuitBreaker, ResilientStore
-
-NAMESPACE = "user"
+from bot.state.base import StateStore, Window
 
 
 def parse_rate_limit(text: str) -> RateLimitItem | None:
@@ -44,54 +36,27 @@ def parse_rate_limit(text: str) -> RateLimitItem | None:
 
 
 class RateLimiter:
-    def __init__(
-        self,
-        limit: RateLimitItem,
-        local: Storage,
-        shared: Storage | None = None,
-        breaker: CircuitBreaker | None = None,
-    ) -> None:
+    def __init__(self, limit: RateLimitItem, store: StateStore) -> None:
         self.limit = limit
-        self._local = FixedWindowRateLimiter(local)
-        self._shared = None if shared is None else FixedWindowRateLimiter(shared)
-        self._breaker = breaker or CircuitBreaker()
-        self._storages = [s for s in (local, shared) if s is not None]
+        self.window = Window(limit.amount, float(limit.get_expiry()))
+        self._store = store
+
+    @staticmethod
+    def key(user: str) -> str:
+        """The counter of ``user`` (a keyed hash) in the state store."""
+        return f"rate:{user}"
+
+    def allowed(self, count: int) -> bool:
+        """Whether a message that made its window's count ``count`` may be answered."""
+        return count <= self.window.limit
 
     def allow(self, user: str) -> bool:
-        """Count one message of ``user`` (a keyed hash); False when it is over the limit."""
-        if self._shared is None:
-            return self._local.hit(self.limit, NAMESPACE, user)
-        shared = self._shared
-
-        def hit_shared() -> bool:
-            with unavailable_as_store_error():
-                return shared.hit(self.limit, NAMESPACE, user)
-
-        return self._breaker.call(hit_shared, lambda: self._local.hit(self.limit, NAMESPACE, user))
-
-    def close(self) -> None:
-        for storage in self._storages:
-            close = getattr(storage, "close", None)
-            if close is not None:
-                close()
+        """Count one message of ``user`` on its own (one round trip); False when it is over
+        the limit. The webhook counts in the message's begin instead."""
+        return self.allowed(self._store.count(self.key(user), self.window))
 
 
-def open_rate_limiter(
-    text: str, data_dir: str | Path, store: StateStore, counters: Storage | None = None
-) -> RateLimiter | None:
-    """The limiter for BOT_RATE_LIMIT on the backend ``store`` uses; None when disabled.
-    ``counters``: the machine's counters when the caller has them open already (each
-    opening costs a SQLite database per shard)."""
+def open_rate_limiter(text: str, store: StateStore) -> RateLimiter | None:
+    """The limiter for BOT_RATE_LIMIT, counting in ``store``; None when disabled."""
     limit = parse_rate_limit(text)
-    if limit is None:
-        return None
-    local = counters if counters is not None else machine_counters(data_dir)
-    if isinstance(store, ResilientStore) and isinstance(store.primary, RedisStore):
-        redis_store = store.primary
-        shared = RedisStorage(
-            redis_store.url,
-            connection_pool=redis_store.client.connection_pool,
-            key_prefix=f"{KEY_PREFIX}limits",
-        )
-        return RateLimiter(limit, local, shared, store.breaker)
-    return RateLimiter(limit, local)
+    return None if limit is None else RateLimiter(limit, store)

@@ -11,18 +11,61 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from bot.state.base import StoreUnavailable
+from bot.state.base import KEEP, Begun, StoreUnavailable, Turn, Window
 
 KEY_PREFIX = "forumbot:"
 SOCKET_TIMEOUT = 0.5  # seconds, to connect and for each reply
 
 T = TypeVar("T")
+
+# One hit in a fixed window: the first starts it (its expiry), the others only count.
+_COUNT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+# A message's begin (bot.state.turns.plan, the same steps): KEYS stamp, claim, context,
+# signed URL, counter; ARGV the claim's value and ttl, the body's digest ('' when the URL is
+# not checked) and ttl, the counter's window ('0' when not counted).
+_BEGIN = """
+local stamp = redis.call('GET', KEYS[1])
+if ARGV[3] ~= '' then
+  local seen = redis.call('GET', KEYS[4])
+  if not seen then
+    redis.call('SET', KEYS[4], ARGV[3], 'PX', ARGV[4])
+  elseif seen ~= ARGV[3] then
+    return {'reused', stamp}
+  end
+end
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {'taken', stamp, redis.call('GET', KEYS[2])}
+end
+local count = false
+if ARGV[5] ~= '0' then
+  count = redis.call('INCR', KEYS[5])
+  if count == 1 then redis.call('PEXPIRE', KEYS[5], ARGV[5]) end
+end
+return {'claimed', stamp, false, count, redis.call('GET', KEYS[3])}
+"""
+# A message's finish: KEYS claim, context; ARGV the reply and its ttl, then what becomes of
+# the conversation ('keep', 'drop', or 'set' with the state and its ttl). A script rather
+# than MULTI/EXEC: the same one round trip and all-or-nothing, with one reply to read
+# instead of one per command.
+_FINISH = """
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[3] == 'drop' then
+  redis.call('DEL', KEYS[2])
+elseif ARGV[3] == 'set' then
+  redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])
+end
+return 1
+"""
 
 
 def redis_client(
@@ -66,6 +109,9 @@ class RedisStore:
         self.url = url
         self.prefix = prefix
         self.client = redis_client(url, timeout)
+        self._count = self.client.register_script(_COUNT)
+        self._begin = self.client.register_script(_BEGIN)
+        self._finish = self.client.register_script(_FINISH)
 
     def _key(self, key: str) -> str:
         return self.prefix + key
@@ -97,11 +143,60 @@ class RedisStore:
     def delete(self, key: str) -> None:
         self._run(lambda: self.client.delete(self._key(key)))
 
+    def count(self, key: str, window: Window) -> int:
+        ms = _millis(window.seconds) or 1
+        return int(self._run(lambda: self._count(keys=[self._key(key)], args=[ms])))
+
+    def begin(self, turn: Turn, pending: Any) -> Begun:
+        """One EVALSHA (the script is sent once per server start)."""
+        digest, signed_ms, signed_key = "", 0, turn.claim
+        if turn.signed is not None:
+            signed_key, value, ttl = turn.signed
+            digest, signed_ms = json.dumps(value, ensure_ascii=False), _millis(ttl) or 0
+        rate_key, window_ms = turn.claim, 0
+        if turn.rate is not None:
+            rate_key, window_ms = turn.rate[0], _millis(turn.rate[1].seconds) or 0
+        keys = [turn.stamp, turn.claim, turn.context, signed_key, rate_key]
+        args: list[str | int] = [
+            json.dumps(pending),
+            _millis(turn.claim_ttl) or 1,
+            digest,
+            signed_ms,
+            window_ms,
+        ]
+        found = self._run(lambda: self._begin(keys=[self._key(k) for k in keys], args=args))
+        state, stamp, stored, count, context = [*found, None, None, None, None][:5]
+        return Begun(
+            cast(Literal["claimed", "taken", "reused"], state.decode()),
+            _loads(stamp),
+            stored=_loads(stored),
+            count=None if count is None else int(count),
+            context=_loads(context),
+        )
+
+    def finish(
+        self, turn: Turn, reply: Any, reply_ttl: float, context: Any, context_ttl: float
+    ) -> None:
+        """One EVALSHA: the reply and the conversation are written together or not at all."""
+        args: list[str | int] = [json.dumps(reply, ensure_ascii=False), _millis(reply_ttl) or 1]
+        if context is None:
+            args.append("drop")
+        elif context is KEEP:
+            args.append("keep")
+        else:
+            args += ["set", json.dumps(context, ensure_ascii=False), _millis(context_ttl) or 1]
+        keys = [self._key(turn.claim), self._key(turn.context)]
+        self._run(lambda: self._finish(keys=keys, args=args))
+
     def ping(self) -> bool:
         return bool(self._run(self.client.ping))
 
     def close(self) -> None:
         self.client.close()
+
+
+def _loads(raw: bytes | None) -> Any:
+    return None if raw is None else json.loads(raw)
 
 
 def _millis(ttl: float | None) -> int | None:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from bot.state.base import StateStore, StoreUnavailable
+from bot.state.base import Begun, StateStore, StoreUnavailable, Turn, Window
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,17 @@ class ResilientStore:
 
     def delete(self, key: str) -> None:
         self._call("delete", key)
+
+    def count(self, key: str, window: Window) -> int:
+        return self._call("count", key, window)
+
+    def begin(self, turn: Turn, pending: Any) -> Begun:
+        return self._call("begin", turn, pending)
+
+    def finish(
+        self, turn: Turn, reply: Any, reply_ttl: float, context: Any, context_ttl: float
+    ) -> None:
+        self._call("finish", turn, reply, reply_ttl, context, context_ttl)
 
     def close(self) -> None:
         self.primary.close()

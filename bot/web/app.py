@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.chat.engine import Engine
@@ -43,7 +43,7 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
     engine = Engine(config, store, querylog, shared)
     kb = engine.load()
     check_menu(kb.persona.menu, "persona.toml")  # a reload's is cut to fit, as any reply
-    counters = machine_counters(config.data_dir)  # the user rate limit and admin failures
+    counters = machine_counters(config.data_dir)  # failed admin logins, per address
     app.extensions[KEY] = Services(
         config=config,
         engine=engine,
@@ -57,12 +57,17 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
         ),
         menu=load_menu(config.menu_file) if config.menu_file else None,
         user_key=user_hash_key(store),
-        limiter=open_rate_limiter(config.rate_limit, config.data_dir, store, counters),
+        limiter=open_rate_limiter(config.rate_limit, store),
         admin_failures=open_attempts(throttle.FAILED_ADMIN_AUTH.get_expiry(), store, counters),
     )
 
-    # Before anything answers: catch up with a reload another worker or instance made.
-    app.before_request(engine.sync)
+    # Before anything answers: catch up with a reload another worker or instance made. A
+    # message does it after its begin, which reads the stamp in the same round trip.
+    def sync() -> None:
+        if request.endpoint != "wechat.receive":
+            engine.sync()
+
+    app.before_request(sync)
     app.register_blueprint(health.bp)
     webhook.init_app(app)
     admin.init_app(app)

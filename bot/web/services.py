@@ -40,8 +40,6 @@ class Services:
         tests and tools that make many apps in one process; a worker's end releases them."""
         if self.engine.shared is not None:
             self.engine.shared.close()
-        if self.limiter is not None:
-            self.limiter.close()
         if self.engine.querylog is not None:
             self.engine.querylog.close()
         self.store.close()

@@ -1,8 +1,10 @@
 """The /wechat endpoint, thin: the protocol in (bot.wechat.protocol), a handler, the protocol out.
 
 A request goes: signature and timestamp check → decryption when ``encrypt_type=aes`` →
-XML checks (no DOCTYPE/entities, required fields) → wechatpy parses → the message is claimed
-once across workers (retries get the first reply) → a handler → reply XML with To/From
+XML checks (no DOCTYPE/entities, required fields) → wechatpy parses → the message's begin
+(one round trip: the signed URL's body, the claim that makes it run once across workers and
+machines, the rate count, the conversation, the knowledge stamp) → a handler → its finish
+(one round trip: the reply kept for retries, the conversation) → reply XML with To/From
 swapped, encrypted when the request was. Bad requests get a short plain-text 4xx, never a
 stack trace; every message leaves one structured log line with the user's keyed hash.
 """
@@ -22,10 +24,12 @@ from werkzeug.exceptions import (
     default_exceptions,
 )
 
-from bot.chat.conversation import Conversation
+from bot.chat.conversation import CONVERSATION_TTL, Conversation
+from bot.chat.engine import STAMP_KEY
 from bot.chat.reply import Reply, ReplyKind
+from bot.state.base import Begun, Turn
 from bot.state.privacy import hash_user
-from bot.state.retries import reply_once
+from bot.state.retries import CLAIM_TTL, Reused, answer_once
 from bot.web.services import Services, services
 from bot.wechat import protocol
 from bot.wechat.protocol import Refused
@@ -68,18 +72,26 @@ def _plain_error(exc: HTTPException) -> Response:
     return Response(f"{exc.code} {exc.name}: {reason}\n", exc.code, mimetype="text/plain")
 
 
-def _check_fresh(settings: Services, body: bytes) -> None:
+REUSED = "this signature was already used with another message"
+
+
+def _signed(settings: Services, body: bytes) -> tuple[str, str, float]:
     """A signed URL is good for one body. The query's ``signature`` covers only the token,
     timestamp and nonce, so a copied URL could carry any message as any user within the
     replay window; the first body seen with it is remembered (in the shared store: across
     workers and machines) and another body is refused. WeChat's retries repeat the body and
-    pass."""
-    key = protocol.signed_url_key(request.args)
-    digest = hashlib.sha256(body).hexdigest()
+    pass. The record is part of the message's begin; this is its key, digest and ttl."""
     ttl = max(2 * settings.wechat.replay_window, 60)
+    return protocol.signed_url_key(request.args), hashlib.sha256(body).hexdigest(), ttl
+
+
+def _check_fresh(settings: Services, body: bytes) -> None:
+    """The signed URL's record on its own, for a body that is no message (it never begins):
+    a copied URL is refused as such whatever it carries."""
+    key, digest, ttl = _signed(settings, body)
     store = settings.store
     if not store.add(key, digest, ttl=ttl) and store.get(key) not in (None, digest):
-        _refuse(403, "this signature was already used with another message")
+        _refuse(403, REUSED)
 
 
 # -- parsing -----------------------------------------------------------------------------
@@ -117,19 +129,30 @@ def _more_input() -> bool:
     return True
 
 
-def _too_fast(settings: Services, key: str, user: str) -> Reply | None:
-    """A polite refusal when ``user`` is over BOT_RATE_LIMIT, else None. Called only by the
-    run that claimed the message, so WeChat's retries are not counted again (and get the
-    same reply). Only questions count: the other messages cost nothing to answer, and some
-    (unsubscribe, which drops the user's state) must never be refused."""
-    if settings.limiter is None or key not in RATE_LIMITED:
+def _turn(settings: Services, key: str, user: str, fields: dict[str, str], body: bytes) -> Turn:
+    """The message's shared state, for one begin and one finish. The rate count is taken
+    by the begin that claims the message, so WeChat's retries are not counted again (and
+    get the same reply). Only questions count: the other messages cost nothing to answer,
+    and some (unsubscribe, which drops the user's state) must never be refused."""
+    limiter = settings.limiter
+    return Turn(
+        claim=protocol.retry_key(user, fields),
+        claim_ttl=CLAIM_TTL,
+        context=Conversation.key_of(user),
+        stamp=STAMP_KEY,
+        signed=_signed(settings, body),
+        rate=(limiter.key(user), limiter.window)
+        if limiter is not None and key in RATE_LIMITED
+        else None,
+    )
+
+
+def _too_fast(settings: Services, begun: Begun) -> Reply | None:
+    """A polite refusal when the begin's count is over BOT_RATE_LIMIT, else None."""
+    limiter = settings.limiter
+    if limiter is None or begun.count is None or limiter.allowed(begun.count):
         return None
-    try:
-        allowed = settings.limiter.allow(user)
-    except Exception:  # a broken counter must not silence the bot: let the message through
-        log.exception("rate limit check failed", extra={"fields": {"user": user}})
-        return None
-    return None if allowed else Reply(settings.persona.replies.too_fast, ReplyKind.LIMITED)
+    return Reply(settings.persona.replies.too_fast, ReplyKind.LIMITED)
 
 
 @bp.get("/wechat")
@@ -158,25 +181,40 @@ def receive() -> Response:
         wechat.check_signature(request.args)
     wechat.check_timestamp(request.args.get("timestamp", ""))
     body = _body()
-    _check_fresh(settings, body)
-    xml = wechat.decrypt(body, request.args) if encrypted else body
-    message, fields = protocol.parse(xml)
+    try:
+        xml = wechat.decrypt(body, request.args) if encrypted else body
+        message, fields = protocol.parse(xml)
+    except (HTTPException, Refused):
+        _check_fresh(settings, body)
+        raise
 
     key = message_key(fields["MsgType"], fields.get("Event"))
     user = hash_user(fields["FromUserName"], settings.user_key)
     store = settings.store
+    engine = settings.engine
+
+    def compute(begun: Begun) -> tuple[dict[str, Any], Any]:
+        engine.sync(begun.stamp)  # a reload elsewhere is served before this answer
+        conversation = Conversation(store, user, read=begun.context)
+        menu = settings.menu or settings.persona.menu
+        ctx = Context(engine, conversation, menu)
+        reply = _too_fast(settings, begun) or dispatch(key, message, ctx)
+        return reply.to_json(), conversation.pending
+
     persona = settings.persona
-    ctx = Context(settings.engine, Conversation(store, user), settings.menu or persona.menu)
     try:
-        data, retry = reply_once(
+        data, retry = answer_once(
             store,
-            protocol.retry_key(user, fields),
-            lambda: (_too_fast(settings, key, user) or dispatch(key, message, ctx)).to_json(),
+            _turn(settings, key, user, fields, body),
+            compute,
+            context_ttl=CONVERSATION_TTL,
             wait=RETRY_WAIT,
         )
         reply = (
             Reply(persona.replies.busy, ReplyKind.BUSY) if data is None else Reply.from_json(data)
         )
+    except Reused:
+        _refuse(403, REUSED)
     except Exception:
         log.exception("wechat message failed", extra={"fields": {"type": key, "user": user}})
         reply, retry = Reply(persona.replies.sorry, ReplyKind.ERROR), False

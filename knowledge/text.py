@@ -23,23 +23,30 @@ _SPACES = re.compile(r"\s+")
 
 
 def numeral_value(text: str) -> int | None:
-    """Digits, and numerals up to the ten thousands (五, 二十五, 五百, 一百零五, 两千), as a
-    number: the counts a claim or a sentence gives."""
+    """Digits, and numerals up to the ten thousands (五, 二十五, 一百零五, 两千, 三百五 as
+    spoken: 350), as a number: the counts a claim or a sentence gives. None for what is no
+    numeral (五五, 二〇一七 read digit by digit, 万 alone)."""
     if text.isdigit():
         return int(text)
-    total = section = digit = 0
-    for char in text:
+    total = section = 0
+    digit: int | None = None
+    unit = 0  # the last unit read, 0 before any
+    for at, char in enumerate(text):
         if char in _DIGITS:
+            if digit:  # 五五: two digits in a row, but 零 before one (一百零五)
+                return None
             digit = _DIGITS[char]
         elif char in _UNITS:
-            section += (digit or 1) * _UNITS[char]
-            digit = 0
-        elif char == "万":
-            total += (section + digit) * 10_000
-            section = digit = 0
+            section += (1 if digit is None else digit) * _UNITS[char]
+            digit, unit = None, _UNITS[char]
+        elif char == "万" and at:
+            total += (section + (digit or 0)) * 10_000
+            section, digit, unit = 0, None, 10_000
         else:
             return None
-    return total + section + digit if text else None
+    if digit and unit >= 100 and text[-2] in "百千万":  # 三百五, 一万五: the unit below
+        digit *= unit // 10
+    return total + section + (digit or 0) if text else None
 
 
 def chinese_numeral(n: int) -> str:

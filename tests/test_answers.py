@@ -515,14 +515,23 @@ def test_numerals_past_ten_are_read():
     )
 
 
-def test_numerals_up_to_the_ten_thousands_are_read():
-    assert [numeral_value(t) for t in ("五百", "一百零五", "两千", "三万五千", "百多")] == [
-        500,
-        105,
-        2000,
-        35000,
-        None,
-    ]
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("五百", 500),
+        ("一百零五", 105),
+        ("两千", 2000),
+        ("三万五千", 35000),
+        ("三百五", 350),  # as spoken: the unit below
+        ("一万五", 15000),
+        ("百多", None),
+        ("五五", None),
+        ("二〇一七", None),
+        ("万", None),
+    ],
+)
+def test_numerals_up_to_the_ten_thousands_are_read(text, value):
+    assert numeral_value(text) == value
 
 
 @pytest.mark.parametrize(
@@ -550,6 +559,11 @@ def test_a_mere_kind_of_answer_the_report_never_names_still_gets_the_answer(kb):
         ("参会嘉宾超过了100人吗", True),
         ("参会嘉宾超过了500人吗", False),
         ("参会嘉宾有将近200人吗", True),
+        ("论坛有不到200名嘉宾吗", True),  # 近 200 名 is under 200
+        ("嘉宾超过199名吗", False),  # and may be 180
+        ("论坛有200名以上的嘉宾吗", False),
+        ("参会的有200人左右吗", True),
+        ("孟庆国是第一个发表演讲的吗", False),  # 第一个 is no count
     ],
 )
 def test_a_yes_no_on_a_post_or_a_number_holds_it_to_what_the_report_says(kb, question, yes):
@@ -628,3 +642,18 @@ def test_a_count_claimed_wrong_is_answered_with_the_count_the_report_gives(kb):
 )
 def test_a_post_is_read_from_its_end_and_parts_of_a_kind_are_counted(kb, question, lead):
     assert body(compose_answer(kb, question).text).startswith(lead)
+
+
+@pytest.mark.parametrize("question", ["孟庆国除了演讲还做了什么", "除了演讲以外孟庆国还做了什么"])
+def test_besides_their_talk_in_any_word_order(kb, question):
+    text = body(compose_answer(kb, question).text)
+    assert "分委会" in text and "主题演讲" not in text, text
+
+
+def test_a_person_set_aside_is_not_among_the_answer(kb):
+    text = body(compose_answer(kb, "除了杨学山，还有谁发表了主题演讲").text)
+    assert "孟庆国" in text and "宋刚" in text and "杨学山" not in text, text
+
+
+def test_a_question_of_nothing_but_set_aside_cues_is_read_at_once(kb):
+    assert not compose_answer(kb, "除了" * 100).answered  # no backtracking regex

@@ -8,6 +8,7 @@ at all is decided by how much of what the question asks about the best passage c
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -180,10 +181,9 @@ def _carried_runs(sentence: str) -> list[str]:
 
 
 # 除了演讲(以外)，还…: what a question sets aside, followed by what it asks
-_BESIDES = re.compile(
-    rf"(?:{lexicon.cue_pattern('besides').pattern})(?P<apart>[^，,。？?还也]+)(?=[，,]?[^，,]*?[还也])"
-)
-_BESIDES_END = re.compile(r"(?:以外|之外)$")
+_BESIDES = lexicon.cues("besides")  # 除了…还: what a question sets aside
+_BESIDES_EDGE = re.compile(r"^(?:以外|之外)|(?:以外|之外)$")
+_BESIDES_STOP = re.compile(r"[，,。？?还也]")
 _DATE_ONLY = re.compile(r"[\d\s年月日号至到—-]+")
 
 
@@ -221,7 +221,7 @@ def posts_in(text: str, former: bool = True) -> list[tuple[str, str]]:
     return found
 
 
-_NUMERAL = r"(?:\d+|[一二两三四五六七八九十百千万]+)"
+_NUMERAL = r"(?:\d+|[零〇一二两三四五六七八九十百千万]+)"
 _COUNT_PHRASE = re.compile(
     rf"(?:近|约|逾|超过|共|共计)?\s*{_NUMERAL}(?:\s*[到至-]\s*{_NUMERAL})?\s*"
     r"(?:名|位|家|个|人|种|类|项|场|强)"
@@ -229,14 +229,20 @@ _COUNT_PHRASE = re.compile(
 
 
 _COUNTED = re.compile(rf"({_NUMERAL})\s*(?:种|个|类|项|位|名|场|家)")
+
+
 # A number a yes/no question claims (来了五百多位嘉宾吗, 超过500人吗, 是6月12日举行的吗):
 # the number the report gives instead decides it, compared as the claim's words say.
-_MORE_THAN = lexicon.cues("more_than")
-_LESS_THAN = lexicon.cues("less_than")
-_ABOUT = lexicon.cues("about")
-_COMPARING = "|".join(map(re.escape, longest_first({*_MORE_THAN, *_LESS_THAN, *_ABOUT})))
+def _any(*names: str) -> str:
+    return "|".join(map(re.escape, longest_first({c for n in names for c in lexicon.cues(n)})))
+
+
+# A number a yes/no question claims (来了五百多位嘉宾吗, 超过500人吗) or a sentence gives
+# (近 200 名), with the words that say how it is meant
 _CLAIMED_COUNT = re.compile(
-    rf"((?:{_COMPARING})了?)?(?<!第)({_NUMERAL})(多)?(位|名|个|家|种|类|项|场|届|人)"
+    rf"((?:{_any('more_than', 'less_than', 'nearly', 'about')})了?)?(?<!第)({_NUMERAL})"
+    rf"({_any('more_between')})?(位|名|个|家|种|类|项|场|届|人)"
+    rf"({_any('at_least_after', 'at_most_after', 'about_after')})?"
 )
 _CLAIMED_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
 _PEOPLE_MEASURES = frozenset("位名人")
@@ -247,17 +253,38 @@ def _same_measure(a: str, b: str) -> bool:
     return a == b or {a, b} <= _PEOPLE_MEASURES
 
 
-def _compares(claim: re.Match[str], value: int) -> bool:
-    """Whether a count the report gives (value) bears out the claim's number as claimed."""
-    n = numeral_value(claim.group(2)) or 0
-    how = (claim.group(1) or "") + (claim.group(3) or "")
-    if any(cue in how for cue in _MORE_THAN):
-        return value > n
-    if any(cue in how for cue in _LESS_THAN):
-        return value < n
-    if any(cue in how for cue in _ABOUT):
-        return abs(value - n) <= n / 10
-    return value == n
+def _span(count: re.Match[str]) -> tuple[float, float]:
+    """The numbers a count can mean, as its words say: 近 200 is 180 to under 200, 五百多
+    over 500 and under 600, 200 以上 200 or more, 约 50 and 50 左右 45 to 55."""
+    n = numeral_value(count.group(2)) or 0
+    before, between, after = count.group(1) or "", count.group(3) or "", count.group(5) or ""
+
+    def cue(name: str, words: str) -> bool:
+        return any(c in words for c in lexicon.cues(name))
+
+    if cue("more_than", before):
+        return n + 0.5, math.inf
+    if cue("less_than", before):
+        return -math.inf, n - 0.5
+    if between:  # 五百多: over it, under the next step of its size
+        return n + 0.5, n + 10 ** max(len(str(n)) - 1, 0) - 0.5
+    if cue("at_least_after", after):
+        return n, math.inf
+    if cue("at_most_after", after):
+        return -math.inf, n
+    if cue("nearly", before):
+        return n * 0.9, n - 0.5
+    if cue("about", before) or cue("about_after", after):
+        return n * 0.9, n * 1.1
+    return n, n
+
+
+def _bears_out(claimed: re.Match[str], said: re.Match[str]) -> bool:
+    """Whether what the report says (近 200 名) bears out the count claimed (不到 200 人):
+    everything it can mean is within what the claim allows."""
+    low, high = _span(claimed)
+    said_low, said_high = _span(said)
+    return low <= said_low and said_high <= high
 
 
 def counts_in(text: str, lists: bool = True) -> set[int]:
@@ -486,6 +513,15 @@ class _Asked:
         return found / total if total else 0.0
 
 
+@dataclass(frozen=True)
+class _Aside:
+    """What a question sets aside (除了…还): the talks, or people, and the question left."""
+
+    text: str
+    talks: bool = False
+    people: frozenset[str] = frozenset()
+
+
 class Composer:
     """Composes the answer to one question from one knowledge base, in the words of its
     persona (a new one per question: ``reading`` and the quotes chosen belong to the question
@@ -514,7 +550,7 @@ class Composer:
             # wanted, which the answer need not repeat (哪个大学毕业: 毕业 is no kind)
             if self.kb.knows(term):
                 return min(light, self.kb.term_weight(term))
-            if any(term in kind and kind in lexicon.words("answer_kinds") for kind in answer_types):
+            if any(term in kind and self._mere_kind(kind) for kind in answer_types):
                 return light
             return self._max_weight  # 哪些功能: a kind of thing the report never names
         if self.kb.knows(term):
@@ -522,6 +558,12 @@ class Composer:
         if term in lexicon.words("light_verbs") or not self._names_a_thing(term):
             return light
         return self._max_weight
+
+    @staticmethod
+    def _mere_kind(word: str) -> bool:
+        """A kind of answer an answer need not name (职务, 议题). 词林 cannot tell: it files
+        功能 with 作用 and 意义, which are kinds, and has no group for 议题."""
+        return word in lexicon.words("answer_kinds")
 
     def _names_a_thing(self, term: str) -> bool:
         if term.isascii():
@@ -744,8 +786,8 @@ class Composer:
             )
         understood = understand(self.kb.tokenizer.normalize(text), self.kb, self.resources)
         # 除了演讲还做了什么: what the answer must not be is no word the answer must have
-        apart, asked_text = self._set_aside(understood.text)
-        question = analyse(asked_text)
+        aside = self._set_aside(understood.text)
+        question = analyse(aside.text)
         question = replace(question, synonyms=(*question.synonyms, *understood.synonyms))
         question = replace(
             question,
@@ -765,7 +807,11 @@ class Composer:
             people=list(people),
             weights={t: round(w, 2) for t, w in asked.weights.items()},
         )
-        if members := self._of_a_set(question, asked, people):
+        if members := [
+            m
+            for m in self._of_a_set(question, asked, people)
+            if m.passage.speaker not in aside.people
+        ]:
             measure = asked.measure or ("位" if asked.counts_people else "个")
             count = f"共 {len(members)} {measure}。" if question.intent is Intent.COUNT else ""
             self._chosen = members
@@ -802,9 +848,9 @@ class Composer:
             and len(t) > 1
             and not self.kb.knows(t)
             and t not in asked.alternatives
-            and t not in lexicon.words("answer_kinds")
+            and not self._mere_kind(t)
         ]
-        if unnamed and self.resources.evidence:  # CIO时代APP有哪些功能: it never names 功能
+        if unnamed and self.resources.evidence:  # 某APP有哪些功能: it never names 功能
             return self._decided(
                 self._not_found(raw_question, people, asked),
                 f"refused: the knowledge never names {'、'.join(unnamed)}, the kind asked for",
@@ -832,7 +878,9 @@ class Composer:
                 Answer(raw_question, False, self.replies.not_found),
                 "refused: an ordinal the knowledge never uses",
             )
-        hits, covered, quotable = self._found(question, asked, people, SEARCH_DEPTH)
+        # what is set aside may be most of what matches best: look deeper past it
+        depth = EVIDENCE_DEPTH if aside.talks or aside.people else SEARCH_DEPTH
+        hits, covered, quotable = self._found(question, asked, people, depth)
         coverage = covered[quotable[0][0].id] if quotable else 0.0
         if (
             coverage < MIN_COVERAGE
@@ -852,8 +900,14 @@ class Composer:
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
                 f"refused: the best passage covers {coverage:.2f} of the question (< {MIN_COVERAGE})",
             )
-        if apart:  # 除了演讲: the talks set aside
-            quotable = [(p, sc) for p, sc in quotable if not (p.speaker and p.talk_title)]
+        if aside.talks:  # 除了演讲: the talks set aside, and what is set apart with them
+            quotable = [
+                (p, sc)
+                for p, sc in quotable
+                if not (p.speaker and p.talk_title) and p.kind not in SET_APART
+            ]
+        if aside.people:  # 除了张明: not their talk
+            quotable = [(p, sc) for p, sc in quotable if p.speaker not in aside.people]
         candidates = self._candidates(question, asked, quotable, hits[0][1])
         if exclude:
             shown = {_squash(s) for s in exclude}
@@ -1198,25 +1252,36 @@ class Composer:
                 return replace(about, question=raw_question, text="不是。" + about.text)
         return None
 
-    def _set_aside(self, text: str) -> tuple[frozenset[str], str]:
+    def _set_aside(self, text: str) -> _Aside:
         """除了演讲(以外)，他还做了什么: the talks set aside, which the answer must not quote,
-        and the question without them (演讲 is no word an answer must have). What is set
-        aside ends at the name of someone (除了演讲张明还…). Anything else set aside (除了
-        自然人、企业还有啥) is what the answer goes on from, and stays in the question."""
-        match = _BESIDES.search(text)
-        if match is None:
-            return frozenset(), text
-        apart = match.group("apart")
-        named = [apart.find(n) for n in self.kb.names if n in apart]
-        apart = _BESIDES_END.sub("", apart[: min(named)] if named else apart).strip()
-        terms = self.kb.terms_in(apart)
+        and the question without them (演讲 is no word an answer must have); 除了张明，还有谁:
+        a person set aside, whose talk and place in a set are not the answer. What is set
+        aside ends at a comma, 还 or 也, or the name of someone (除了演讲张明还…). Anything
+        else set aside (除了这两类还有什么) is what the answer goes on from, and stays."""
+        cue = next(((text.find(c), c) for c in _BESIDES if c in text), None)
+        if cue is None:
+            return _Aside(text=text)
+        start, end = cue[0], cue[0] + len(cue[1])
+        stop = _BESIDES_STOP.search(text, end)
+        if stop is None or stop.group() in "。？?":
+            return _Aside(text=text)
+        apart = text[end : stop.start()]
+        named = sorted((apart.find(n), n) for n in self.kb.people_in(apart))
+        if named and named[0][0] == 0:  # 除了张明，还有谁
+            person = named[0][1]
+            rest = _BESIDES_EDGE.sub("", apart[len(person) :]).lstrip("，, ")
+            return _Aside(
+                people=frozenset({person}), text=text[:start] + rest + text[stop.start() :]
+            )
+        if named:
+            apart = apart[: named[0][0]]
+        thing = _BESIDES_EDGE.sub("", apart).strip()
+        terms = self.kb.terms_in(thing)
         talk_words = next((label for label, said, _ in self._sets() if said), frozenset())
-        if not apart or not terms or not terms <= talk_words:
-            return frozenset(), text
-        start = match.start()
-        end = text.index(apart, start) + len(apart)
-        rest = _BESIDES_END.sub("", text[end : match.end()])
-        return terms, text[:start] + rest + text[match.end() :]
+        if not thing or not terms or not terms <= talk_words:
+            return _Aside(text=text)
+        rest = _BESIDES_EDGE.sub("", text[end + apart.index(thing) + len(thing) : stop.start()])
+        return _Aside(talks=True, text=text[:start] + rest.lstrip("，, ") + text[stop.start() :])
 
     def _sets(self) -> list[tuple[frozenset[str], frozenset[str], list[_Candidate]]]:
         """The sets of things the documents hold several of, each as the words that name
@@ -1297,7 +1362,7 @@ class Composer:
             (  # 是一位教授吗: 一位 counts nothing, unless compared (不到一个月)
                 m
                 for m in _CLAIMED_COUNT.finditer(squashed)
-                if numeral_value(m.group(2)) != 1 or m.group(1) or m.group(3)
+                if numeral_value(m.group(2)) != 1 or m.group(1) or m.group(3) or m.group(5)
             ),
             None,
         ):
@@ -1307,16 +1372,15 @@ class Composer:
             # the count the answer gives (共 4 个, of a list), else a number in its quote
             lead = said.split("。", 1)[0] if len(said.split("。", 1)[0]) <= _LEAD_CHARS else ""
             texts = [_squash(lead)] + [_squash(c.sentence) for c in chosen[:1]]
-            values = [
-                value
+            said_counts = [
+                m
                 for text in texts
                 for m in _CLAIMED_COUNT.finditer(text)
-                if _same_measure(m.group(4), measure)
-                and (value := numeral_value(m.group(2))) is not None
+                if _same_measure(m.group(4), measure) and numeral_value(m.group(2)) is not None
             ]
-            if not values:
+            if not said_counts:
                 return None
-            yes = _compares(count, values[0])
+            yes = _bears_out(count, said_counts[0])
         else:
             return None
         verdict = "是的。" if yes else "不是。"

@@ -262,6 +262,10 @@ def _name_forms(kb: KnowledgeBase) -> frozenset[str]:
     return found
 
 
+# jieba's dictionary counts of words it holds but hardly ever saw (先抓: 3; 共享: 665)
+RARE_IN_JIEBA = 10
+
+
 def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
     """jieba's words the knowledge never uses that, cut in two, read as its words with
     their neighbours: a verb that joins a neighbour into a word it uses (打|造成 is 打造|成: an
@@ -282,8 +286,13 @@ def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
             continue
         if [flag for _, flag in kb.tokenizer.tag(word)] != ["v"]:
             continue
-        if len(word) == 2 and [f for _, f in kb.tokenizer.tag(word[0])] == ["d"]:
-            # 先抓, 再抓: an adverb jieba glued to a verb, not a verb of its own
+        if (
+            len(word) == 2
+            and kb.tokenizer.jieba.FREQ.get(word, 0) < RARE_IN_JIEBA
+            and [f for _, f in kb.tokenizer.tag(word[0])] == ["d"]
+        ):
+            # 先抓, 再抓: an adverb jieba glued to a verb, not a verb of its own (共享, 还原 are
+            # words of its dictionary; 先抓 is in it too, but barely)
             cuts.append((start + 1, word, f"{word[0]} {word[1]}"))
             continue
         for k in range(1, len(word)):

@@ -182,17 +182,26 @@ class KnowledgeBase:
         return term in self.index
 
     def person_called(self, phrase: str) -> str | None:
-        """The one person a role phrase means (全时CEO → who is 全时 CEO): each of its words
-        in one of their roles, and nobody else's. None for a phrase naming no one or many."""
+        """The one person a role phrase means (某公司CEO → who is 某公司 CEO): each of its
+        words in one of their roles, and nobody else's. None for a phrase naming no one or
+        many."""
         words = {t for t in self.terms_in(phrase) if len(t) > 1 or t.isascii()}
         if not words:
             return None
-        called = {
-            name
-            for name, roles in self.roles.items()
-            if any(words <= self.terms_in(role) for role in roles)
-        }
+        index = self.derived("role words", self._role_words)
+        roles = set.intersection(*(index.get(w, set()) for w in words))
+        called = {name for name, _ in roles}
         return next(iter(called)) if len(called) == 1 else None
+
+    def _role_words(self) -> dict[str, set[tuple[str, int]]]:
+        """Each word of a role → the (person, role) pairs whose role has it: a role phrase is
+        looked up by its words, not by reading every role per follow-up."""
+        index: dict[str, set[tuple[str, int]]] = {}
+        for name, roles in self.roles.items():
+            for n, role in enumerate(roles):
+                for term in self.tokenizer.tokenize(role):
+                    index.setdefault(term, set()).add((name, n))
+        return index
 
 
 @dataclass(frozen=True)

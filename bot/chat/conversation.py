@@ -78,10 +78,18 @@ def citation_number(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+@functools.lru_cache(maxsize=16)
+def _longest_first(names: frozenset[str]) -> list[str]:
+    """The knowledge's names in the order they are looked for, sorted once per set: a
+    follow-up looks them up several times, and there may be thousands."""
+    return longest_first(names)
+
+
 def names_in(text: str, names: Iterable[str]) -> list[str]:
     """The known names ``text`` mentions, in the order it mentions them."""
     found: list[tuple[int, str]] = []
-    for name in longest_first(names):
+    ordered = _longest_first(names) if isinstance(names, frozenset) else longest_first(names)
+    for name in ordered:
         at = text.find(name)
         if at >= 0 and not any(name in other for _, other in found):
             found.append((at, name))
@@ -121,7 +129,7 @@ def organisation_of(question: str, answer: Answer, orgs: Iterable[str]) -> str |
     """What 它 / 这家单位 would mean next: the organisation the question named, else, when
     it asked for one (他是哪家的), the first one the answer names; not any organisation an
     answer happens to name (论坛在哪里举行 names its organisers)."""
-    orgs = list(orgs)
+    orgs = frozenset(orgs)
     named = names_in(question, orgs) or (
         names_in(body_of(answer.text), orgs)
         if answer.answered and _ASKS_ORGANISATION.search(question)
@@ -198,7 +206,7 @@ def instead(
     if not match or not previous:
         return None
     what = match.group("what").strip().removesuffix("的")
-    names = list(names)
+    names = frozenset(names)
     theirs, mine = names_in(previous, names), names_in(what, names)
     if theirs and not mine and called is not None and (person := called(what)):
         mine = [person]

@@ -136,6 +136,7 @@ def person_window(sentence: str, person: str, people: frozenset[str]) -> str:
     if not mine:
         return ""
     i = mine[0]
+    people = frozenset(n for n in people if n in sentence)  # once, not per clause
     others = people - {person}
     clause = clauses[i]
     items = clause.split("、")

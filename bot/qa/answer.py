@@ -7,12 +7,13 @@ at all is decided by how much of what the question asks about the best passage c
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from bot.qa import lexicon
@@ -580,9 +581,11 @@ class Composer:
         tagged: list[tuple[str, str]],
         people: tuple[str, ...],
         weak_synonyms: tuple[tuple[str, tuple[str, ...]], ...] = (),
+        answer_types: set[str] | None = None,
     ) -> _Asked:
         tokenize = self.kb.tokenizer.tokenize
-        answer_types = answer_type_words(tagged)
+        if answer_types is None:
+            answer_types = answer_type_words(tagged)
         terms = tokenize(strip_cues(question.text))
         weights = {t: self._weight(t, answer_types) for t in dict.fromkeys(terms)}
         alternatives: dict[str, tuple[frozenset[str], ...]] = {}
@@ -801,7 +804,7 @@ class Composer:
         tagged = self.kb.tokenizer.tag(question.text)
         answer_types = answer_type_words(tagged)
         people = self._people(question, tagged)
-        asked = self._asked(question, tagged, people, understood.weak_synonyms)
+        asked = self._asked(question, tagged, people, understood.weak_synonyms, answer_types)
         self.reading.update(
             understood=understood.to_json(),
             kind=question.intent.value,
@@ -928,8 +931,7 @@ class Composer:
                 )
             candidates = carrying or []
             if candidates and not understood.yes_no:
-                kinds = answer_type_words(tagged)
-                candidates = self._not_only_listed(question, asked, kinds, candidates)
+                candidates = self._not_only_listed(question, asked, answer_types, candidates)
                 if len(people) == 1:
                     candidates = self._said_of(people[0], asked, question.text, candidates)
                 if question.intent is Intent.WHO:
@@ -1228,11 +1230,8 @@ class Composer:
         report makes it of others (赵敏给获奖城市颁奖了吗: others gave the awards), or when it
         names a place or organisation their roles do not (孙丽是苏州的吗: he is from 南通);
         the evidence quoted either way. None when neither can be said."""
-        reading, chosen = dict(self.reading), self._chosen
-        try:
+        with self._aside():
             return self._deny(raw_question, claim, person)
-        finally:
-            self.reading, self._chosen = reading, chosen
 
     def _deny(self, raw_question: str, claim: str, person: str) -> Answer | None:
         without = self._answer(claim.replace(person, " "))
@@ -1371,7 +1370,8 @@ class Composer:
             asked = squashed[: count.start()] + "多少" + measure + squashed[count.end() :]
             chosen, said = self._answered_for(asked)
             # the count the answer gives (共 4 个, of a list), else a number in its quote
-            lead = said.split("。", 1)[0] if len(said.split("。", 1)[0]) <= _LEAD_CHARS else ""
+            first = said.split("。", 1)[0]
+            lead = first if len(first) <= _LEAD_CHARS else ""
             texts = [_squash(lead)] + [_squash(c.sentence) for c in chosen[:1]]
             said_counts = [
                 m
@@ -1397,11 +1397,18 @@ class Composer:
     def _answered_for(self, question: str) -> tuple[list[_Candidate], str]:
         """What the answer to ``question`` would quote, and its body (its count, 共 4 个, is
         said before the quotes); nothing when it is refused."""
-        reading, chosen = dict(self.reading), self._chosen
-        try:
+        with self._aside():
             self._chosen = []
             answer = self._answer(question)
             return (self._chosen, body_of(answer.text)) if answer.answered else ([], "")
+
+    @contextlib.contextmanager
+    def _aside(self) -> Iterator[None]:
+        """Another question answered on the way (the claim asked as a question, a question
+        to suggest), leaving how the one being answered was read, and what it quotes."""
+        reading, chosen = dict(self.reading), self._chosen
+        try:
+            yield
         finally:
             self.reading, self._chosen = reading, chosen
 
@@ -1479,12 +1486,11 @@ class Composer:
         known = _ANSWERABLE.get(key)
         if known is None:
             self._suggesting = True
-            reading, chosen = dict(self.reading), self._chosen
             try:
-                known = self._answer(question).answered
+                with self._aside():
+                    known = self._answer(question).answered
             finally:
                 self._suggesting = False
-                self.reading, self._chosen = reading, chosen
             if len(_ANSWERABLE) >= ANSWERABLE_KEPT:
                 _ANSWERABLE.clear()
             _ANSWERABLE[key] = known

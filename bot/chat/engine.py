@@ -492,7 +492,8 @@ class Engine:
         if not self._switch_lock.acquire(blocking=False):
             return  # another thread of this worker is at it
         try:
-            self._publish(self._kb)
+            if not self._shared_holds(self._kb):  # one worker's copy is enough
+                self._publish(self._kb)
             again = {**mine, "republished": True}
             if stored is None:
                 again = self._claim_stamp(again)
@@ -517,6 +518,14 @@ class Engine:
 
     def _read_stamp(self) -> Any:
         return self.store.get(STAMP_KEY) if self.store is not None else None
+
+    def _shared_holds(self, kb: KnowledgeBase) -> bool:
+        if self.shared is None:
+            return True
+        try:
+            return self.shared.holds(kb.key)
+        except StoreUnavailable:
+            return True  # nothing to put it into now
 
     def _publish(self, kb: KnowledgeBase) -> None:
         """Put the build in the shared store for the other machines; best effort: without

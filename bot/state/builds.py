@@ -99,6 +99,14 @@ class SharedBuilds:
         )
         return True
 
+    def holds(self, key: str) -> bool:
+        """Whether a build of ``key`` is recorded here, in one round trip: a worker putting a
+        lost version record back shares its build only when the store lacks it. Whether
+        the copy is whole is checked when it is fetched. StoreUnavailable when Redis cannot
+        be reached."""
+        with unavailable_as_store_error():
+            return bool(self.client.exists(self._meta_key(key)))
+
     def _intact(self, key: str) -> bool:
         """Whether the store holds a whole, unspoilt copy of ``key``: a copy damaged or cut
         short is published again by the next reload instead of being kept for good."""

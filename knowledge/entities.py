@@ -2,7 +2,7 @@
 
 Users rarely type a full name with its full role. They say 孟院长, 宋主任, 杨部长: a surname
 and one of the titles the text gives that person. So every person found by the build gets
-their roles (the text before the name, back to the previous clause: 光明网副总编辑) and,
+their roles (the text before the name, back to the previous clause: 晨光网副总编辑) and,
 from the titles in those roles, the aliases a user may type. An alias two people could
 answer to (宋总 for two 宋s) is dropped: guessing would answer about the wrong person.
 Everything here comes from the documents, so a new report brings its own people.
@@ -20,7 +20,7 @@ from knowledge.text import longest_first
 
 # Where a role can start: after a clause mark, or after another person's name.
 _ROLE_START = re.compile(r"[，。；：:！？（(“]")
-# Words that join or introduce people in running text: 由光明网副总编辑吴刚主持, …郑洁和深圳…
+# Words that join or introduce people in running text: 由晨光网副总编辑吴刚主持, …郑洁和深圳…
 _LEAD_WORDS = re.compile(r"^(?:由|和|及|与|请|以及)")
 _SPACES = re.compile(r"\s+")
 # What people are called by, given a title in their role: the title itself, without 副
@@ -46,7 +46,7 @@ MAX_ROLE_CHARS = 60
 
 def roles_in(text: str, name: str, people: re.Pattern[str] | None = None) -> list[str]:
     """The roles ``text`` gives ``name``: each run of titled clauses right before the name
-    (北京大学兼职教授、原工业和信息化部副部长李华 gives both). ``people``: a pattern of
+    (东方大学兼职教授、原交通运输部副部长李华 gives both). ``people``: a pattern of
     everyone's names: a role cannot reach back past another person."""
     roles = []
     for match in re.finditer(re.escape(name), text):

@@ -98,7 +98,7 @@ def slug(name: str) -> str:
 
 def split_role_name(text: str) -> tuple[str, str] | None:
     """``(role, name)`` when ``text`` is a role ending in a job title, optionally followed by
-    a name: 原工业和信息化部副部长李华 -> (原工业和信息化部副部长, 李华). The name is
+    a name: 原交通运输部副部长李华 -> (原交通运输部副部长, 李华). The name is
     empty when the text ends with the title. None when it is not a role."""
     titles = list(TITLE_RE.finditer(text))
     if not titles:
@@ -111,8 +111,8 @@ def split_role_name(text: str) -> tuple[str, str] | None:
 
 
 def organisations(role: str) -> list[str]:
-    """Organisations named in a role: 北京大学兼职教授、原工业和信息化部副部长 ->
-    [北京大学, 工业和信息化部]."""
+    """Organisations named in a role: 东方大学兼职教授、原交通运输部副部长 ->
+    [东方大学, 交通运输部]."""
     found = []
     for part in re.split(r"[、，,]|兼(?!职)", role):
         part = part.strip().removeprefix("原")
@@ -282,7 +282,7 @@ def split_passages(document: Document, content: str | Sequence[Block]) -> list[P
 def knowledge_terms(passages: Iterable[Passage]) -> set[str]:
     """Names and organisations the documents mention, for the tokenizer's user words:
     speakers and their organisations, people and organisations in captions, and people
-    named with a job title in running text. Terms may contain spaces (CIO 时代学院)."""
+    named with a job title in running text. Terms may contain spaces (信息时代学院)."""
     passages = list(passages)
     terms = knowledge_names(passages)
     for passage in passages:

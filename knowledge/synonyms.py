@@ -2,7 +2,7 @@
 
 It is Solr's ``synonyms.txt`` format, so admins who know Solr or Elasticsearch know it:
 
-* ``工信部, 工业和信息化部`` — words that mean the same: a question saying any of them
+* ``交通部, 交通运输部`` — words that mean the same: a question saying any of them
   finds passages saying any other;
 * ``头儿, 老大 => 主任`` — the words on the left are read as the ones on the right (and not
   the other way round): a passage saying 主任 answers 头儿, a passage saying 头儿 is not

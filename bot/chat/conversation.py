@@ -160,8 +160,8 @@ def _named_by(question: str, text: str | None, names: frozenset[str]) -> str | N
     if text is not None:
         body = body_of(text)
         in_answer = names_in(body, names)
-        # of several, the one whose mention says what the question asked about (北达软 →
-        # 北达软咨询合伙人钱伟, not the first of the list)
+        # of several, the one whose mention says what the question asked about (东达软 →
+        # 东达软咨询合伙人钱伟, not the first of the list)
         words = [w for w in re.findall(r"[\w]{2,}", question)]
         for item in re.split(r"[、，。；]", body):
             named = names_in(item, in_answer)
@@ -200,7 +200,7 @@ def instead(
     after 沈阳来的嘉宾是谁: a place for a place); an ordinal for an ordinal (第二场呢); the
     longest shared ending of two or more characters (主办单位 → 协办单位). Else the new
     words are put before the previous question (but with ``swap_only``, None). None when
-    the turn is not of that form. ``called``: who a role phrase means (那全时CEO呢 swaps
+    the turn is not of that form. ``called``: who a role phrase means (那云途CEO呢 swaps
     that person in for the one asked about)."""
     match = _INSTEAD.match(question.strip())
     if not match or not previous:

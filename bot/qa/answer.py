@@ -209,14 +209,14 @@ def holds_post(held: str, post: str) -> bool:
 
 def posts_in(text: str, former: bool = True) -> list[tuple[str, str]]:
     """The posts ``text`` names, each whole (副部长, not 部长), with the words before it up
-    to the last break: whose post it is (工业和信息化部副部长). Posts held before (原…副部长)
+    to the last break: whose post it is (交通运输部副部长). Posts held before (原…副部长)
     only when ``former``."""
     found = []
     for match in TITLE_RE.finditer(text):
         before = text[: match.start()]
         breaks = [0, *(m.end() for m in _POST_BREAK.finditer(before))]
         whose = before[breaks[-1] :]
-        if not whose.strip() and len(breaks) > 1:  # 新余市政府党组成员、副市长: the roles before
+        if not whose.strip() and len(breaks) > 1:  # 江城市政府党组成员、副市长: the roles before
             whose = before[breaks[-2] :]
         if former or not _FORMER.search(whose):
             found.append((match.group(), whose))
@@ -292,7 +292,7 @@ def _bears_out(claimed: re.Match[str], said: re.Match[str]) -> bool:
 def counts_in(text: str, lists: bool = True) -> set[int]:
     """The counts ``text`` gives: the numbers before a measure word, and (with ``lists``) the
     length of a list (…服务奖、…设计奖、…贡献奖和…人物奖 is four). A claim's own list is no
-    count it makes (北大软件工程研究中心、北达软协办了论坛吗 names two of three)."""
+    count it makes (东大软件中心、东达软协办了论坛吗 names two of three)."""
     found = {v for m in _COUNTED.finditer(text) if (v := numeral_value(m.group(1))) is not None}
     if lists:
         found.update(len(_list_items(match.group())) for match in _LIST.finditer(text))
@@ -591,7 +591,7 @@ class Composer:
         alternatives: dict[str, tuple[frozenset[str], ...]] = {}
         phrases: dict[str, tuple[str, ...]] = {}
         for phrase, words in question.synonyms:
-            # 国家信息中心 stands for 国信中心, not for any 中心
+            # 国家数据中心 stands for 国数中心, not for any 中心
             report_words = tuple(t for t in map(self.kb.terms_in, words) if t)
             for term in self.kb.terms_in(phrase):
                 alternatives[term] = (*alternatives.get(term, ()), *report_words)
@@ -840,7 +840,7 @@ class Composer:
         ]
         if (
             unsaid and self.resources.evidence
-        ):  # 光明网是哪一年创办的: the report never says 创办, nor anything for it
+        ):  # 晨光网是哪一年创办的: the report never says 创办, nor anything for it
             return self._decided(
                 self._not_found(raw_question, people, asked),
                 f"refused: the knowledge never says {'、'.join(unsaid)}, nor a synonym of it",
@@ -864,7 +864,7 @@ class Composer:
             for word in (counted_words(tagged) if question.intent is Intent.COUNT else ())
             if len(word) > 1 and not self.kb.knows(word) and word not in asked.alternatives
         ]
-        if uncounted and self.resources.evidence:  # 全时有多少员工: it never says 员工
+        if uncounted and self.resources.evidence:  # 云途有多少员工: it never says 员工
             return self._decided(
                 self._not_found(raw_question, people, asked),
                 f"refused: the knowledge never counts {'、'.join(uncounted)}",
@@ -982,8 +982,8 @@ class Composer:
     def _holding_post(
         self, asked_text: str, asked: _Asked, candidates: list[_Candidate]
     ) -> list[_Candidate]:
-        """Asked who holds a post (深圳光启高等理工研究院的院长是谁), the sentences that give
-        that post of that organisation: 副院长 and 院长特别助理 are other posts, CIO 时代学院
+        """Asked who holds a post (南湖理工研究院的院长是谁), the sentences that give
+        that post of that organisation: 副院长 and 院长特别助理 are other posts, 信息时代学院
         院长 another organisation's, and asked who holds it now, 原副部长 a post held before."""
         wanted = posts_in(asked_text)
         if not wanted:
@@ -993,8 +993,8 @@ class Composer:
 
         def head(whose: str) -> set[str]:
             """Whose post the question asks: the names that end right before the post
-            (深圳光启高等理工研究院, not any 研究院; 智慧城市分委会 or 分委会), as the words
-            and the report's phrases for them (北大: 北京大学)."""
+            (南湖理工研究院, not any 研究院; 数字城市分委会 or 分委会), as the words
+            and the report's phrases for them (东大: 东方大学)."""
             whose = _WHOSE_TAIL.sub("", _squash(whose).lower())
             ends = [
                 t
@@ -1132,7 +1132,7 @@ class Composer:
         )
         kind = _ONE_OF_A_KIND.search(question.text) if row is None else None
         if kind and self._names_someone(question):
-            # 新余市拿的是哪个奖: a name of one (创新服务奖), not any word with 奖 (获奖感言),
+            # 江城市拿的是哪个奖: a name of one (创新服务奖), not any word with 奖 (获奖感言),
             # and one said of something, not a bare list of them all (峰会上颁了什么奖: the
             # list is the answer)
             mark = kind.group(1)
@@ -1190,8 +1190,8 @@ class Composer:
             or body[-1] in self.kb.terms_in(self.kb.persona.subject)  # 在论坛上: the event
         ):
             return None
-        # 分委会 of 智慧城市分委会: the body, not a word it shares with others, or the end of
-        # its name; or what the sources call it (工信部: 工业和信息化部)
+        # 分委会 of 数字城市分委会: the body, not a word it shares with others, or the end of
+        # its name; or what the sources call it (交通部: 交通运输部)
         head = body[-1]
         forms = {
             head,
@@ -1551,7 +1551,7 @@ class Composer:
                 question.intent not in (Intent.COUNT, Intent.OVERVIEW)
                 and len(people) < 2
                 and not any(cue in question.text for cue in EVERYONE)
-            ):  # 北达软合伙人的分享, 韩娇是什么职位: the part about the one asked of
+            ):  # 东达软合伙人的分享, 韩娇是什么职位: the part about the one asked of
                 sentence = self._of_one(asked, candidate, people[0] if people else None)
             if any(_squash(sentence) in _squash(c.sentence) for c in chosen):
                 continue
@@ -1565,7 +1565,7 @@ class Composer:
 
     def _of_one(self, asked: _Asked, candidate: _Candidate, person: str | None = None) -> str:
         """Of a sentence naming several people, the part about the one asked of (``person``)
-        or who fits the question: their pair from a list of people and topics (全时 CEO
+        or who fits the question: their pair from a list of people and topics (云途 CEO
         何军：SaaS 如何帮助政府更高效), else what the sentence says of them, when it covers
         the question nearly as well as the whole, with what the sentence says of them all
         (…等主题进行了分享)."""

@@ -262,7 +262,7 @@ def place_claimed(claim: str) -> str | None:
 
 
 def places_held(sentence: str) -> list[str]:
-    """The spans of a sentence that say where something took place (在北京大学中关新园隆重举行)."""
+    """The spans of a sentence that say where something took place (在东方大学湖畔会议中心隆重举行)."""
     return [m.group() for m in _PLACE.finditer(sentence)]
 
 

@@ -4,7 +4,7 @@ One pass, in this order, each step driven by a table (``bot.qa.lexicon``) or by 
 knowledge itself names (its people, their aliases, its synonym file):
 
 1. spoken forms read as written ones (叫啥 → 叫什么), then filler dropped (请问一下, 呀);
-2. a yes/no question noticed (赵敏是光明网的吗) and put as a statement, so the words that
+2. a yes/no question noticed (赵敏是晨光网的吗) and put as a statement, so the words that
    only ask (是不是, 吗) do not count against it;
 3. aliases replaced by the name they stand for (张院长 → 张明), from the people's roles;
 4. a name typed with a pinyin input method (李桦) matched to the one known name that
@@ -180,7 +180,7 @@ def _sounds(kb: KnowledgeBase) -> dict[tuple[str, ...], frozenset[str]]:
 
 def _spelt_so(text: str, start: int, size: int, kb: KnowledgeBase) -> bool:
     """Whether the window, with a neighbouring character, is written so in the sources:
-    北达 of 北达软 is the sources' own spelling, not a typo of 北大. Looked at only for a
+    东达 of 东达软 is the sources' own spelling, not a typo of 东大. Looked at only for a
     window about to be corrected."""
     spans = {text[max(start - 1, 0) : start + size], text[start : start + size + 1]}
     corpus = _corpus(kb)
@@ -215,7 +215,7 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
     by_sound = _sounds(kb)
     lengths = sorted({len(k) for k in by_sound}, reverse=True)
     tokens = list(kb.tokenizer.jieba.tokenize(text))
-    # the spans of words the knowledge uses: 北达 inside 北达软 is no typo of 北大
+    # the spans of words the knowledge uses: 东达 inside 东达软 is no typo of 东大
     known = [(start, end) for word, start, end in tokens if len(word) > 1 and kb.knows(word)]
     # a mistyped name is cut on its own, or into pieces (杨|雪山): a window that begins or
     # ends inside a word (求见中 of 求见|中国) is not one

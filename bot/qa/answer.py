@@ -853,6 +853,8 @@ class Composer:
             and not self.kb.knows(t)
             and t not in asked.alternatives
             and not self._mere_kind(t)
+            and t not in lexicon.words("light_verbs")  # 围绕什么展开讨论: what was done
+            and all(f.startswith("n") for _, f in self.kb.tokenizer.tag(t))
         ]
         if unnamed and self.resources.evidence:  # 某APP有哪些功能: it never names 功能
             return self._decided(

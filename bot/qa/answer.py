@@ -224,6 +224,8 @@ def posts_in(text: str, former: bool = True) -> list[tuple[str, str]]:
 
 
 _NUMERAL = r"(?:\d+|[零〇一二两三四五六七八九十百千万]+)"
+_PEOPLE_COUNT = re.compile(rf"{_NUMERAL}\s*(?:名|位|人)")
+_NUMERAL_AT = re.compile(r"\D*?(\d+|[零〇一二两三四五六七八九十百千万]+)")
 _COUNT_PHRASE = re.compile(
     rf"(?:近|约|逾|超过|共|共计)?\s*{_NUMERAL}(?:\s*[到至-]\s*{_NUMERAL})?\s*"
     r"(?:名|位|家|个|人|种|类|项|场|强)"
@@ -351,6 +353,21 @@ def people_listed(sentence: str, names: frozenset[str]) -> int:
     return best
 
 
+def _noun_at(text: str, words: dict[str, float]) -> str:
+    """The question's words that ``text`` opens with, one after another (三种|社会管理范式:
+    社会, 管理范式): the noun a count is of, as far as the question names it."""
+    noun = ""
+    while more := next((w for w in words if len(w) > 1 and text[len(noun) :].startswith(w)), ""):
+        noun += more
+    return noun
+
+
+def _count_value(text: str) -> int | None:
+    """The number a count phrase gives (近 200 名 → 200, 一个方面 → 1)."""
+    match = _NUMERAL_AT.match(text)
+    return numeral_value(match.group(1)) if match else None
+
+
 def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) -> str | None:
     """The count a sentence gives for what a how-many question asks about: the number whose
     noun, right after it, the question names (近 200 名嘉宾; asked how many people, any
@@ -359,16 +376,25 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
     specific = asked.counts_named
     found = []
     for match in _COUNT_PHRASE.finditer(sentence):
-        after = sentence[match.end() : match.end() + 6]
-        noun = next((t for t in asked.weights if len(t) > 1 and after.startswith(t)), "")
+        after = sentence[match.end() : match.end() + 10]
+        noun = _noun_at(after, asked.weights)
         measure = match.group().rstrip()[-1]
         if specific and asked.counted not in after:  # 三种社会管理范式: 范式 counted
             found.append((_squash(match.group()) + noun, False))
             continue
         of_people = asked.counts_people and measure in "名位人"
+        if asked.counts_people and not of_people:  # 几位…颁奖: 50 家城市 counts no people
+            found.append((_squash(match.group()) + noun, False))
+            continue
         found.append(
             (_squash(match.group()) + noun, bool(noun) or of_people or measure == asked.measure)
         )
+    if asked.counted:  # 三方面: a numeral right before what is counted, no measure between
+        for match in re.finditer(rf"({_NUMERAL})\s*{re.escape(asked.counted)}", sentence):
+            found.append((_squash(match.group()), True))
+    # 一个方面, 一位: one, when a sentence says more than one, is no count of them
+    if sum(named for _, named in found) > 1:
+        found = [(t, named) for t, named in found if _count_value(t) != 1]
     about = [text for text, named in found if named]
     if about:
         return about[0]
@@ -756,13 +782,22 @@ class Composer:
     ) -> list[_Candidate]:
         expansions = set(question.expansions)
         out = []
+        people_counted = question.intent is Intent.COUNT and asked.counts_people
         for passage, score in quotable:
             for sentence in split_sentences(passage.text):
                 terms = self._sentence_terms(sentence, passage, asked.implied)
+                if people_counted:  # 几位…: a number of people, or people named together
+                    carries = (
+                        bool(_PEOPLE_COUNT.search(sentence)) or len(self.kb.people_in(sentence)) > 1
+                    )
+                    bonus = 1.0 if carries else 0.0
+                else:
+                    bonus = intent_bonus(
+                        question.intent, sentence, self._named_in(question, sentence)
+                    )
                 value = (
                     asked.coverage(terms)
-                    + 0.4
-                    * intent_bonus(question.intent, sentence, self._named_in(question, sentence))
+                    + 0.4 * bonus
                     + 0.3 * score / top
                     + 0.1 * (len(expansions & terms) / len(expansions) if expansions else 0.0)
                 )

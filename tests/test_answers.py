@@ -657,3 +657,23 @@ def test_a_person_set_aside_is_not_among_the_answer(kb):
 
 def test_a_question_of_nothing_but_set_aside_cues_is_read_at_once(kb):
     assert not compose_answer(kb, "除了" * 100).answered  # no backtracking regex
+
+
+@pytest.mark.parametrize(
+    ("question", "yes"),
+    [
+        ("徐绍荣是江西省南昌市的副市长吗？", False),  # a body the report never names
+        ("徐绍荣是江西省新余市的副市长吗？", True),
+        ("姚乐身兼哪两个职务？", None),  # 身兼 names no fact: answered, not judged
+    ],
+)
+def test_a_post_claimed_of_a_body_the_report_never_names_is_not_borne_out(kb, question, yes):
+    answer = compose_answer(kb, question)
+    assert answer.answered
+    if yes is not None:
+        assert body(answer.text).startswith("是的" if yes else "不是"), answer.text
+
+
+def test_people_counted_together_are_counted(kb):
+    assert body(compose_answer(kb, "为获奖城市和个人颁奖的有几位？").text).startswith("共 2 位")
+    assert body(compose_answer(kb, "杨学山说智能要从几个方面入手？").text).startswith("三方面")

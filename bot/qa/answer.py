@@ -1728,6 +1728,19 @@ class Composer:
             held = [p for p, _ in posts_in(text)]
             return all(any(holds_post(h, post) for h in held) for post in posts)
 
+        # 是南昌市的副市长吗: a post claimed of a place or body the knowledge never names,
+        # when it gives the person's posts elsewhere (新余市's): not borne out
+        elsewhere = [
+            w
+            for w, f in self.kb.tokenizer.tag(claim_text)
+            if f in ("ns", "nt", "nz")
+            and len(w) > 1
+            and not self.kb.knows(w)
+            and w not in asked.alternatives
+            and w not in people
+        ]
+        if posts and elsewhere and len(people) == 1 and self.kb.roles.get(people[0]):
+            return False
         if len(people) == 1 and self.resources.entities:
             person = people[0]
             if claim and any(

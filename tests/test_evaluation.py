@@ -110,3 +110,11 @@ def test_a_count_must_be_said_as_a_number_of_its_own():
     reply = "2017 中国新型智慧城市创新 50 强…创新人物奖。\n\n出处：\n[1] x"
     assert not judge(case, True, reply, Report()).ok  # 5 only inside 50
     assert judge(case, True, "共 5 个。" + reply, Report()).ok
+
+
+def test_a_count_in_hanzi_is_a_count_not_a_part_of_another_word():
+    from bot.cli.evaluation import _says_number
+
+    assert _says_number("三方面入手", "三") and _says_number("共 5 位", "5")
+    assert not _says_number("第三场对话", "三") and not _says_number("十三五规划", "三")
+    assert not _says_number("一起启动", "一") and _says_number("一位嘉宾", "一")

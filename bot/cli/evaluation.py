@@ -141,10 +141,10 @@ def _says_number(body: str, number: str) -> bool:
     """Whether ``body`` gives ``number`` as a count of its own: 5 is not in 50 强 or 2020."""
     if number.isdigit():
         return bool(re.search(rf"(?<!\d){number}(?!\d)", body))
-    # 三 is not in 第三场 or 十三五, nor 一 in 一起 (a Hanzi count is followed by a measure)
-    return bool(
-        re.search(rf"(?<![第{_HANZI_DIGITS}]){number}(?![{_HANZI_DIGITS}])[{_MEASURES}]", body)
-    )
+    # 三 is not in 第三场 or 十三五; 一 and 二 are in too many words (一起, 第二) to count
+    # without a measure after them (一位, 两家)
+    after = f"[{_MEASURES}]" if number in "一二两" else f"(?![{_HANZI_DIGITS}])"
+    return bool(re.search(rf"(?<![第{_HANZI_DIGITS}]){number}(?![{_HANZI_DIGITS}]){after}", body))
 
 
 _HANZI_DIGITS = "零〇一二两三四五六七八九十百千万"

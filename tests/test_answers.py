@@ -677,3 +677,9 @@ def test_a_post_claimed_of_a_body_the_report_never_names_is_not_borne_out(kb, qu
 def test_people_counted_together_are_counted(kb):
     assert body(compose_answer(kb, "为获奖城市和个人颁奖的有几位？").text).startswith("共 2 位")
     assert body(compose_answer(kb, "杨学山说智能要从几个方面入手？").text).startswith("三方面")
+
+
+def test_a_claim_about_one_of_several_is_not_borne_out_by_the_others_posts(kb):
+    # 杨学山，孟庆国（清华…）一起颁奖: what they did together, not 孟庆国's 清华, is 杨学山's
+    text = body(compose_answer(kb, "杨学山是清华的吗").text)
+    assert text.startswith("不是") and "北京大学兼职教授" in text, text

@@ -301,3 +301,14 @@ def test_it_points_back_at_the_last_organisation_named(engine):
     reply = conversation.respond(engine, "它的社长参加了吗")
     assert reply.asked == "政府采购信息报社的社长参加了吗"
     assert body_of(reply.text or "").startswith("是的") and "刘亚利" in (reply.text or "")
+
+
+def test_the_person_a_turn_means_is_the_one_its_own_words_point_at(engine):
+    conversation = Conversation(MemoryStore(), "pairs")
+    conversation.respond(engine, "第一场对话的嘉宾有谁")
+    conversation.respond(engine, "南通那位叫啥")  # framed with the turn before it
+    assert conversation.respond(engine, "他什么职务").asked == "邱爱军什么职务"
+    conversation = Conversation(MemoryStore(), "secretary")
+    conversation.respond(engine, "智慧城市分委会主任是谁")
+    conversation.respond(engine, "秘书长呢")  # one sentence names the 主任 first
+    assert conversation.respond(engine, "这个人在哪个单位工作").asked == "邱建中在哪个单位工作"

@@ -77,7 +77,9 @@ def test_retries_of_one_message_count_once(apps):
             sender.text(QUESTION, openid=openid, msg_id=first_id).text == engine.ask(QUESTION).text
         )
     for _ in range(LIMIT - 1):
-        assert b.text(QUESTION, openid=openid, msg_id=a.wechat.next_msg_id()).text != REPLIES.too_fast
+        assert (
+            b.text(QUESTION, openid=openid, msg_id=a.wechat.next_msg_id()).text != REPLIES.too_fast
+        )
     limited_id = a.wechat.next_msg_id()
     assert a.text(QUESTION, openid=openid, msg_id=limited_id).text == REPLIES.too_fast
     assert b.text(QUESTION, openid=openid, msg_id=limited_id).text == REPLIES.too_fast  # its retry

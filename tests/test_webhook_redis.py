@@ -130,7 +130,9 @@ def test_an_outage_falls_back_to_each_machine_and_sharing_resumes_after_it(
     assert a.text("1", openid="oDuring").text == first_citation(engine, SECOND)  # same machine
     assert health_a.get("/healthz").get_json()["store"] == "redis-down(local)"
     assert len(resilient_logs(caplog, "WARNING")) == 1
-    assert b.text("1", openid="oDuring").text == REPLIES.no_previous  # the other machine cannot know
+    assert (
+        b.text("1", openid="oDuring").text == REPLIES.no_previous
+    )  # the other machine cannot know
     assert len(resilient_logs(caplog, "WARNING")) == 2  # one per machine, not per request
     assert resilient_logs(caplog, "INFO") == []
 

@@ -160,13 +160,23 @@ def _named_by(question: str, text: str | None, names: frozenset[str]) -> str | N
     if text is not None:
         body = body_of(text)
         in_answer = names_in(body, names)
-        # of several, the one whose mention says what the question asked about (东达软 →
-        # 东达软咨询合伙人钱伟, not the first of the list)
+        # of several, the one whose mention says most of what the question asked about
+        # (东达软 → 东达软咨询合伙人钱伟, not the first of the list; 分委会秘书长 → who is
+        # 秘书长, not the 分委会主任 named first)
         words = [w for w in re.findall(r"[\w]{2,}", question)]
-        for item in re.split(r"[、，。；]", body):
+        pairs = {w[i : i + 2] for w in words for i in range(len(w) - 1)}
+        items = re.split(r"[、，。；]", body)
+        # what the question shares with an item, each shared pair of characters weighed by
+        # how few items have it (秘书长, not the 分委会 every clause names)
+        spread = {pair: sum(pair in item for item in items) for pair in pairs}
+        best, best_shared = None, 0.0
+        for item in items:
             named = names_in(item, in_answer)
-            if named and any(w[i : i + 2] in item for w in words for i in range(len(w) - 1)):
-                return named[0]
+            shared = sum(1 / spread[p] for p in pairs if p in item) if named else 0.0
+            if shared > best_shared:
+                best, best_shared = named[0], shared
+        if best:
+            return best
         if in_answer:
             return in_answer[0]
     return None
@@ -308,6 +318,7 @@ class Conversation:
         question = rewrite_follow_up(text, state.get("speaker"), names)
         orgs = kb.organisations if kb is not None else frozenset()
         question = point_to_organisation(question, state.get("organisation"), orgs)
+        turn = question  # this turn, its pointers resolved, before any frame is put round it
         exclude = frozenset(state.get("shown", ())) if more else frozenset()
         answer: Answer | None
         if more and _MORE.match(text):  # 还有呢: what the last answer's sources go on to say
@@ -348,7 +359,7 @@ class Conversation:
             answer = engine.ask(question, user=self.user, channel=self.channel, exclude=exclude)
         if more and not answer.answered:
             return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, question)
-        self.remember(question, answer, names, previous=state, organisations=orgs)
+        self.remember(question, answer, names, previous=state, organisations=orgs, turn=turn)
         return Reply(answer.text, ReplyKind.ANSWER, answer.answered, answer.top_score, question)
 
     @staticmethod
@@ -378,6 +389,7 @@ class Conversation:
         *,
         previous: dict[str, Any] | None = None,
         organisations: Iterable[str] = (),
+        turn: str = "",
     ) -> None:
         """Keep what the next follow-up may refer to: this answer's citations (with the text
         to show them, so a knowledge reload in between changes nothing; a refusal keeps the
@@ -392,7 +404,10 @@ class Conversation:
         ]
         state = {
             "citations": citations or previous.get("citations") or [],
-            "speaker": speaker_of(question, answer, names) or previous.get("speaker"),
+            # whom the turn as typed asks about (南通那位 of 沈阳来的嘉宾是 南通那位叫啥)
+            "speaker": speaker_of(turn or question, answer, names)
+            or speaker_of(question, answer, names)
+            or previous.get("speaker"),
             "organisation": organisation_of(question, answer, organisations)
             or previous.get("organisation"),
             "asked": question if answer.answered else previous.get("asked", ""),

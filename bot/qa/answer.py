@@ -127,7 +127,9 @@ _COUNTS_PEOPLE = re.compile(
 _TOGETHER = lexicon.cue_pattern("together")
 
 
-def person_window(sentence: str, person: str, people: frozenset[str]) -> str:
+def person_window(
+    sentence: str, person: str, people: frozenset[str], *, what_only: bool = False
+) -> str:
     """What a sentence says of ``person``: their clause, with the clauses around it that name
     nobody else (由……张明教授担任分委会主任, not the next clause's 邱建华……秘书长). In a
     list of people (甲、乙、丙作为对话嘉宾), their own item and what the list did. Empty when
@@ -151,14 +153,21 @@ def person_window(sentence: str, person: str, people: frozenset[str]) -> str:
         start -= 1
     while end < len(clauses) and not any(o in clauses[end] for o in others):
         end += 1
-    # 甲，乙，丙和丁一起启动…: the people named next, and what they all did together
+    # 甲，乙，丙和丁一起启动…: the people named next, and what they all did together; with
+    # ``what_only``, only what they did (乙's 清华大学 is no post of 甲's, for a claim of 甲's)
+    together = []
     for j in range(end, len(clauses)):
         if _TOGETHER.search(clauses[j]):
-            end = j + 1
+            last = clauses[j]
+            ends = [last.index(n) + len(n) for n in others if n in last]
+            if not what_only:
+                together = [*clauses[end:j], last]
+            else:
+                together = [last[max(ends) :] if ends else last]
             break
         if not any(o in clauses[j] for o in others):
             break
-    return "，".join([*clauses[start:i], clause, *clauses[i + 1 : end]])
+    return "，".join([*clauses[start:i], clause, *clauses[i + 1 : end], *together])
 
 
 # A clause that opens with one of these goes on about the subject of the clause before it
@@ -1750,7 +1759,7 @@ class Composer:
                 return True
             everyone = self.kb.names
             texts = [
-                (c, person_window(c.sentence, person, everyone) or c.sentence)
+                (c, person_window(c.sentence, person, everyone, what_only=True) or c.sentence)
                 for c in chosen
                 if person in c.sentence or c.passage.speaker == person
             ]

@@ -312,3 +312,10 @@ def test_the_person_a_turn_means_is_the_one_its_own_words_point_at(engine):
     conversation.respond(engine, "智慧城市分委会主任是谁")
     conversation.respond(engine, "秘书长呢")  # one sentence names the 主任 first
     assert conversation.respond(engine, "这个人在哪个单位工作").asked == "邱建中在哪个单位工作"
+
+
+def test_someone_else_named_by_who_they_are_is_asked_about_in_their_place(engine):
+    conversation = Conversation(MemoryStore(), "kinds")
+    conversation.respond(engine, "甄学泓是哪里的")
+    reply = conversation.respond(engine, "那芜湖来的嘉宾呢")
+    assert reply.asked == "芜湖来的嘉宾是哪里的" and "承孝敏" in (reply.text or "")

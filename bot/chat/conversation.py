@@ -115,6 +115,7 @@ def rewrite_follow_up(question: str, speaker: str | None, names: Iterable[str] =
 # Words that point back at an organisation; 它 is not one inside 其它 or 它们.
 _THING_POINTER = re.compile(rf"(?<!其)(?:{lexicon.cue_pattern('thing_pointers').pattern})(?!们)")
 _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
+_PERSON_KIND_END = re.compile(rf"(?:{lexicon.cue_pattern('person_kinds').pattern})$")
 
 
 def point_to_organisation(question: str, organisation: str | None, orgs: Iterable[str]) -> str:
@@ -220,6 +221,8 @@ def instead(
     theirs, mine = names_in(previous, names), names_in(what, names)
     if theirs and not mine and called is not None and (person := called(what)):
         mine = [person]
+    if theirs and not mine and _PERSON_KIND_END.search(what):  # 那芜湖来的嘉宾呢
+        return previous.replace(theirs[0], what, 1)
     if theirs and mine:
         return previous.replace(theirs[0], mine[0], 1)
     if tag is not None:

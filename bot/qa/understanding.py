@@ -101,7 +101,14 @@ def _drop_filler(text: str) -> tuple[str, list[str]]:
         text, n = pattern.subn("", text)
         if n:
             dropped.append(phrase)
-    return text.strip(), dropped
+    dropped += [m.group() for m in _OPENING_SOUND.finditer(text)]
+    return _OPENING_SOUND.sub("", text).strip(), dropped
+
+
+# 嗯颁奖嘉宾是谁: a sound opening a clause (a one-character filler elsewhere only ends one)
+_OPENING_SOUND = re.compile(
+    rf"(?:^|(?<=[\s,，。.?？!！]))(?:{lexicon.cue_pattern('interjections').pattern})+"
+)
 
 
 def _yes_no(text: str) -> tuple[str, bool]:

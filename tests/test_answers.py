@@ -683,3 +683,15 @@ def test_a_claim_about_one_of_several_is_not_borne_out_by_the_others_posts(kb):
     # 杨学山，孟庆国（清华…）一起颁奖: what they did together, not 孟庆国's 清华, is 杨学山's
     text = body(compose_answer(kb, "杨学山是清华的吗").text)
     assert text.startswith("不是") and "北京大学兼职教授" in text, text
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("参会的北大CIO班学员有多少人？", False),  # 近 200 名 counts guests, not 学员
+        ("这次论坛的主办单位有几家？", True),  # 主办 is said; 单位 is a kind of answer
+        ("郭佳对司法行政信息化提出了什么具体建议？", False),  # listed, nothing of hers
+    ],
+)
+def test_what_a_count_or_a_question_about_someone_needs_said(kb, question, answered):
+    assert compose_answer(kb, question).answered is answered

@@ -388,7 +388,7 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
         after = sentence[match.end() : match.end() + 10]
         noun = _noun_at(after, asked.weights)
         measure = match.group().rstrip()[-1]
-        if specific and asked.counted not in after:  # 三种社会管理范式: 范式 counted
+        if specific and not all(w in after for w in asked.counted_said):  # 三种社会管理范式
             found.append((_squash(match.group()) + noun, False))
             continue
         of_people = asked.counts_people and measure in "名位人"
@@ -407,7 +407,7 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
     about = [text for text, named in found if named]
     if about:
         return about[0]
-    if specific and asked.counted not in _squash(sentence):
+    if specific and not all(w in _squash(sentence) for w in asked.counted_said):
         return None  # 分委会有多少名成员: a list of who launched it counts no members
     if asked.counts_people:  # people are counted: any other list is not them
         listed = people_listed(sentence, names)
@@ -515,6 +515,8 @@ class _Asked:
     phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     counts_people: bool = False  # 几位嘉宾, 多少人: a count of people
     counted: str = ""  # what a count counts (几类奖: 奖)
+    # its words a sentence must say, but the kinds of answer (主办单位: 主办)
+    counted_said: tuple[str, ...] = ()
     measure: str = ""  # the measure word it counts by (几家: 家)
     # light words the knowledge never uses (参会, 群体): no passage can have them, and they
     # ask nothing an answer must say, so they count neither for nor against one
@@ -663,7 +665,13 @@ class Composer:
             weak,
             phrases,
             counts_people=bool(_COUNTS_PEOPLE.search(question.text)),
-            counted=next(iter(counted_words(tagged)), ""),
+            counted=(counted := next(iter(counted_words(tagged)), "")),
+            counted_said=tuple(
+                t
+                for t in self.kb.tokenizer.tokenize(counted)
+                if len(t) > 1 and t != counted and not self._mere_kind(t) and t in counted
+            )
+            or (counted,),
             measure=m.group(1) if (m := _MEASURE.search(question.text)) else "",
             unfindable=frozenset(
                 t

@@ -307,9 +307,17 @@ def counted_words(tagged: list[tuple[str, str]]) -> list[str]:
         after = tagged[i + 1 : i + 3]
         if after and after[0][1] == "q" and len(after) > 1:
             after = after[1:]
-        if after and after[0][1][:1] == "n":
+        if after and after[0][1][:1] == "n" and after[0][0] != "人":
             counted.append(after[0][0])
+            continue
+        # 学员有多少人: what is counted comes before (有, 一共 between), 人 only its measure
+        preceding = [wf for wf in tagged[:i] if wf[0] not in _BEFORE_COUNTING]
+        if preceding and preceding[-1][1][:1] == "n" and len(preceding[-1][0]) > 1:
+            counted.append(preceding[-1][0])
     return counted
+
+
+_BEFORE_COUNTING = frozenset({"有", "一共", "共", "总共", "共有", "都", "大概", "大约"})
 
 
 def answer_type_words(tagged: list[tuple[str, str]]) -> set[str]:

@@ -665,7 +665,7 @@ class Composer:
             weak,
             phrases,
             counts_people=bool(_COUNTS_PEOPLE.search(question.text)),
-            counted=(counted := next(iter(counted_words(tagged)), "")),
+            counted=(counted := self._counted(question, tagged)),
             counted_said=tuple(
                 t
                 for t in self.kb.tokenizer.tokenize(counted)
@@ -679,6 +679,14 @@ class Composer:
                 if w <= light and len(t) > 1 and not self.kb.knows(t) and t not in alternatives
             ),
         )
+
+    def _counted(self, question: Question, tagged: list[tuple[str, str]]) -> str:
+        """What a how-many question counts; not the event itself, or a word for it
+        (会议有多少人: people at it, not 会议)."""
+        counted = next(iter(counted_words(tagged)), "")
+        subject = self.kb.persona.subject
+        for_it = {p for p, words in question.synonyms if any(w in subject for w in words)}
+        return "" if counted in subject or counted in for_it else counted
 
     def _names_a_fact(self, term: str) -> bool:
         """A verb the knowledge never uses, with no synonym it does, that is not one of the

@@ -695,3 +695,8 @@ def test_a_claim_about_one_of_several_is_not_borne_out_by_the_others_posts(kb):
 )
 def test_what_a_count_or_a_question_about_someone_needs_said(kb, question, answered):
     assert compose_answer(kb, question).answered is answered
+
+
+def test_who_got_an_award_the_report_only_lists_is_not_answered_by_the_list(kb):
+    assert not compose_answer(kb, "创新人物奖的获奖者都有谁？").answered
+    assert compose_answer(kb, "50强的奖项除了创新服务奖，还有哪些？").answered  # the list

@@ -1095,7 +1095,12 @@ class Composer:
         for term in asked.weights:
             if _DEFINITION.search(question.text) or (
                 any(cue in question.text for cue in (*EVERYONE, "还有"))
-                and all(kind.endswith(term[-1]) for kind in kinds)
+                # the others of its kind (除了创新服务奖还有哪些, 还有哪些奖), not who got
+                # it (创新人物奖的获奖者都有谁)
+                and (
+                    any(cue in question.text for cue in _BESIDES)
+                    or (kinds and all(kind.endswith(term[-1]) for kind in kinds))
+                )
             ):
                 continue
             if any(only_listed(c.sentence, term) for c in candidates):

@@ -92,6 +92,9 @@ BLIND_FLOORS = {
     "sixth-held-questions.jsonl": (93, 0, 0),
     "sixth-held-ood.jsonl": (0, 39, 0),
     "sixth-held-conversations.jsonl": (0, 0, 51),
+    "seventh-questions.jsonl": (149, 0, 0),
+    "seventh-ood.jsonl": (0, 68, 0),
+    "seventh-conversations.jsonl": (0, 0, 86),
 }
 
 

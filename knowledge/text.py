@@ -23,12 +23,12 @@ _SPACES = re.compile(r"\s+")
 
 
 def numeral_value(text: str) -> int | None:
-    """Digits, and numerals up to the ten thousands (五, 二十五, 一百零五, 两千, 三百五 as
-    spoken: 350), as a number: the counts a claim or a sentence gives. None for what is no
+    """Digits, and numerals (五, 二十五, 一百零五, 两千, 三百五 as spoken: 350, 一万五,
+    三亿五千万), as a number: the counts a claim or a sentence gives. None for what is no
     numeral (五五, 二〇一七 read digit by digit, 万 alone)."""
     if text.isdigit():
         return int(text)
-    total = section = 0
+    above = below = section = 0  # the 亿s, the 万s, and the rest
     digit: int | None = None
     unit = 0  # the last unit read, 0 before any
     for at, char in enumerate(text):
@@ -40,13 +40,17 @@ def numeral_value(text: str) -> int | None:
             section += (1 if digit is None else digit) * _UNITS[char]
             digit, unit = None, _UNITS[char]
         elif char == "万" and at:
-            total += (section + (digit or 0)) * 10_000
+            below += (section + (digit or 0)) * 10_000
             section, digit, unit = 0, None, 10_000
+        elif char == "亿" and at:
+            above = (above + below + section + (digit or 0)) * 100_000_000
+            below = section = 0
+            digit, unit = None, 100_000_000
         else:
             return None
-    if digit and unit >= 100 and text[-2] in "百千万":  # 三百五, 一万五: the unit below
+    if digit and unit >= 100 and text[-2] in "百千万亿":  # 三百五, 一万五: the unit below
         digit *= unit // 10
-    return total + section + (digit or 0) if text else None
+    return above + below + section + (digit or 0) if text else None
 
 
 def chinese_numeral(n: int) -> str:

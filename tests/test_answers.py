@@ -528,6 +528,8 @@ def test_numerals_past_ten_are_read():
         ("五五", None),
         ("二〇一七", None),
         ("万", None),
+        ("一万亿", 10**12),
+        ("三亿五千万", 350_000_000),
     ],
 )
 def test_numerals_up_to_the_ten_thousands_are_read(text, value):
@@ -564,12 +566,17 @@ def test_a_mere_kind_of_answer_the_report_never_names_still_gets_the_answer(kb):
         ("论坛有200名以上的嘉宾吗", False),
         ("参会的有200人左右吗", True),
         ("孟庆国是第一个发表演讲的吗", False),  # 第一个 is no count
+        ("论坛有一万亿位嘉宾吗", False),
+        ("论坛有多少位嘉宾", None),
     ],
 )
 def test_a_yes_no_on_a_post_or_a_number_holds_it_to_what_the_report_says(kb, question, yes):
     answer = compose_answer(kb, question)
     assert answer.answered
-    assert body(answer.text).startswith("是的" if yes else "不是"), answer.text
+    if yes is None:  # a number of people given, not a list of some of them
+        assert body(answer.text).startswith("近200名"), answer.text
+    else:
+        assert body(answer.text).startswith("是的" if yes else "不是"), answer.text
 
 
 def test_a_number_claimed_is_answered_with_the_number_the_report_gives(kb):

@@ -319,3 +319,10 @@ def test_someone_else_named_by_who_they_are_is_asked_about_in_their_place(engine
     conversation.respond(engine, "甄学泓是哪里的")
     reply = conversation.respond(engine, "那芜湖来的嘉宾呢")
     assert reply.asked == "芜湖来的嘉宾是哪里的" and "承孝敏" in (reply.text or "")
+
+
+def test_a_short_turn_about_something_the_report_never_mentions_is_no_follow_up(engine):
+    conversation = Conversation(MemoryStore(), "mars")
+    conversation.respond(engine, "杨学山强调了什么")
+    reply = conversation.respond(engine, "火星上有什么")
+    assert not reply.answered and "出处" not in (reply.text or "")

@@ -60,6 +60,7 @@ _MORE_OF_SOMEONE = re.compile(rf"还(?:{_SAID_MORE})")
 # 那协办单位呢 / 张明呢: the same question, about something else.
 _INSTEAD = re.compile(r"^(?:那|那么)?(?P<what>.{1,15}?)(?:呢|怎么样|如何)[?？。.!！]*$")
 ELLIPTIC_MAX_CHARS = 10
+_NOUN = re.compile(r"n|ns|nr|nz|nt")  # jieba's tags of a noun: a thing a turn names
 _NUMBER = re.compile(r"^[\[【(（#]?\s*(\d{1,2})\s*[\]】)）]?[。.]?$")
 # Words that point back at a person. 他 is not a pronoun inside 其他 / 他们 / 他人 / 吉他.
 _POINTER_NOUNS = lexicon.cue_pattern("pointer_nouns").pattern
@@ -377,12 +378,15 @@ class Conversation:
 
     @staticmethod
     def _elliptic(question: str, engine: Engine, names: Iterable[str]) -> bool:
-        """A short turn that names no one and at most one thing of its own (嘉宾都有谁)."""
+        """A short turn that names no one and at most one thing of its own (嘉宾都有谁), and
+        nothing the knowledge never mentions (火星上有什么 asks about something else)."""
         kb = engine.knowledge
         if kb is None or names_in(question, names) or len(question) > ELLIPTIC_MAX_CHARS:
             return False
-        own = [t for t in kb.terms_in(strip_cues(question)) if len(t) > 1 and kb.knows(t)]
-        return len(own) <= 1
+        terms = [t for t in kb.terms_in(strip_cues(question)) if len(t) > 1]
+        if any(not kb.knows(t) and _NOUN.match(f) for t in terms for _, f in kb.tokenizer.tag(t)):
+            return False
+        return sum(kb.knows(t) for t in terms) <= 1
 
     def remember(
         self,

@@ -232,9 +232,9 @@ def posts_in(text: str, former: bool = True) -> list[tuple[str, str]]:
     return found
 
 
-_NUMERAL = r"(?:\d+|[零〇一二两三四五六七八九十百千万]+)"
+_NUMERAL = r"(?:\d+|[零〇一二两三四五六七八九十百千万亿]+)"
 _PEOPLE_COUNT = re.compile(rf"{_NUMERAL}\s*(?:名|位|人)")
-_NUMERAL_AT = re.compile(r"\D*?(\d+|[零〇一二两三四五六七八九十百千万]+)")
+_NUMERAL_AT = re.compile(r"\D*?(\d+|[零〇一二两三四五六七八九十百千万亿]+)")
 _COUNT_PHRASE = re.compile(
     rf"(?:近|约|逾|超过|共|共计)?\s*{_NUMERAL}(?:\s*[到至-]\s*{_NUMERAL})?\s*"
     r"(?:名|位|家|个|人|种|类|项|场|强)"
@@ -811,11 +811,11 @@ class Composer:
         for passage, score in quotable:
             for sentence in split_sentences(passage.text):
                 terms = self._sentence_terms(sentence, passage, asked.implied)
-                if people_counted:  # 几位…: a number of people, or people named together
-                    carries = (
-                        bool(_PEOPLE_COUNT.search(sentence)) or len(self.kb.people_in(sentence)) > 1
-                    )
-                    bonus = 1.0 if carries else 0.0
+                if people_counted:  # 几位…: a number of people, or less so, people named
+                    if _PEOPLE_COUNT.search(sentence):
+                        bonus = 1.0
+                    else:
+                        bonus = 0.6 if len(self.kb.people_in(sentence)) > 1 else 0.0
                 else:
                     bonus = intent_bonus(
                         question.intent, sentence, self._named_in(question, sentence)

@@ -3,6 +3,8 @@ stack trace, never an expanded entity."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from wechatpy import parse_message
 
@@ -202,6 +204,17 @@ def test_a_signed_url_copied_onto_another_body_is_refused(tmp_path, text_xml):
     assert first.status_code == 200
     # WeChat's own retry repeats the body: still answered
     assert client.post("/wechat", query_string=params, data=body).status_code == 200
+    forged = render_message("event", source="oSomeoneElse000000000000000", event="unsubscribe")
+    assert_refused(client.post("/wechat", query_string=params, data=forged), 403, "already used")
+
+
+def test_with_the_timestamp_check_off_a_copied_url_stays_refused(tmp_path, text_xml, monkeypatch):
+    app = create_app(webhook_config(tmp_path, wechat_aes_key="", wechat_appid="", replay_window=0))
+    params, body = WeChat(app, "plain").wechat.prepare(text_xml, openid=OPENID)
+    client = app.test_client()
+    assert client.post("/wechat", query_string=params, data=body).status_code == 200
+    later = time.time() + 3600  # an hour on: the record once lived 60 s
+    monkeypatch.setattr("bot.state.embedded.time.time", lambda: later)
     forged = render_message("event", source="oSomeoneElse000000000000000", event="unsubscribe")
     assert_refused(client.post("/wechat", query_string=params, data=forged), 403, "already used")
 

@@ -52,3 +52,11 @@ def test_the_development_token_comes_with_a_loud_warning(caplog):
 def test_unusable_encryption_settings_are_refused(settings, error):
     with pytest.raises(ConfigError, match=error):
         check_config(Config(**settings))
+
+
+@pytest.mark.parametrize("text", ["0/minute", "20/minute;1/second", "5/minute, 1/second"])
+def test_a_rate_limit_that_would_refuse_all_or_hide_a_limit_is_refused(text):
+    from bot.state.ratelimit import parse_rate_limit
+
+    with pytest.raises(ValueError, match="BOT_RATE_LIMIT"):
+        parse_rate_limit(text)

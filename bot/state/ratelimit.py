@@ -27,12 +27,16 @@ def parse_rate_limit(text: str) -> RateLimitItem | None:
     text = (text or "").strip()
     if text in ("", "0"):
         return None
+    usage = f"BOT_RATE_LIMIT must be one limit like 20/minute, or 0 to disable it: {text!r}"
+    if any(mark in text for mark in ";,|"):  # limits' parse reads the first of several
+        raise ValueError(usage)
     try:
-        return parse(text)
+        item = parse(text)
     except ValueError as exc:
-        raise ValueError(
-            f"BOT_RATE_LIMIT must look like 20/minute, or be 0 to disable it: {text!r}"
-        ) from exc
+        raise ValueError(usage) from exc
+    if item.amount < 1:  # 0/minute would refuse every question
+        raise ValueError(usage)
+    return item
 
 
 class RateLimiter:

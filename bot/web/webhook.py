@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 DRAIN_CHUNKS = 64  # up to 4 MiB of an oversized chunked body is read and dropped
 RETRY_WAIT = 4.0  # a retry waits this long for the first run's reply (WeChat waits 5 s)
 RATE_LIMITED = frozenset({"text", "voice", "event:click"})  # the messages that ask a question
+UNCHECKED_URL_KEPT = 24 * 3600  # seconds a signed URL is remembered with the timestamp check off
 
 
 def init_app(app: Flask) -> None:
@@ -81,7 +82,10 @@ def _signed(settings: Services, body: bytes) -> tuple[str, str, float]:
     replay window; the first body seen with it is remembered (in the shared store: across
     workers and machines) and another body is refused. WeChat's retries repeat the body and
     pass. The record is part of the message's begin; this is its key, digest and ttl."""
-    ttl = max(2 * settings.wechat.replay_window, 60)
+    # a signed URL is refused with another body for as long as it would be accepted: with the
+    # timestamp check off (0) that is any time, so its record is kept for a day
+    window = settings.wechat.replay_window
+    ttl = max(2 * window, 60) if window else UNCHECKED_URL_KEPT
     return protocol.signed_url_key(request.args), hashlib.sha256(body).hexdigest(), ttl
 
 

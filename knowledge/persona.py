@@ -22,6 +22,10 @@ from knowledge.errors import KnowledgeError
 FILE_NAME = "persona.toml"
 _MENU_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")  # WeChat's limit for a CLICK EventKey
 
+# WeChat's limit on a text reply (bot.wechat.limits holds it for the replies composed):
+# a reply of the persona's own longer than this could only be sent cut
+REPLY_BYTES = 2048
+
 
 @dataclass(frozen=True)
 class Menu:
@@ -105,6 +109,11 @@ def parse_persona(text: str, name: str = FILE_NAME) -> Persona:
             replies[key] = _strings(value, f"replies.{key}", name)
         elif isinstance(value, str) and value.strip():
             replies[key] = value.replace("{examples}", _bullets(examples))
+            if len(replies[key].encode("utf-8")) > REPLY_BYTES:
+                raise KnowledgeError(
+                    f"replies.{key} is longer than a WeChat reply ({REPLY_BYTES} bytes of UTF-8)",
+                    name,
+                )
         else:
             raise KnowledgeError(f"replies.{key} must be a non-empty string", name)
     subject = data.get("subject", "")

@@ -85,3 +85,13 @@ def test_kb_check_names_a_broken_persona(folder):
     report = check_folder(folder)
     assert not report.ok
     assert any(line.startswith(f"ERROR  {FILE_NAME}: ") for line in report.lines())
+
+
+def test_a_reply_longer_than_wechat_allows_is_refused_naming_it():
+    from bot.wechat.limits import MAX_REPLY_BYTES
+    from knowledge.persona import REPLY_BYTES
+
+    assert REPLY_BYTES == MAX_REPLY_BYTES
+    text = f'[replies]\nyou_are_welcome = "{"谢" * 700}"\n'
+    with pytest.raises(KnowledgeError, match="you_are_welcome"):
+        parse_persona(text, FILE_NAME)

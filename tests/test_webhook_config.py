@@ -60,3 +60,35 @@ def test_a_rate_limit_that_would_refuse_all_or_hide_a_limit_is_refused(text):
 
     with pytest.raises(ValueError, match="BOT_RATE_LIMIT"):
         parse_rate_limit(text)
+
+
+def test_a_damaged_state_file_stops_the_start_in_one_line(tmp_path):
+    from tests.wechat_support import webhook_config
+
+    config = webhook_config(tmp_path / "data")
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    (config.data_dir / "state.sqlite3").write_bytes(b"not a database, only bytes " * 100)
+    with pytest.raises(ConfigError, match="state.sqlite3 cannot be used"):
+        create_app(config)
+
+
+def test_a_state_lock_held_elsewhere_makes_healthz_say_so_without_hanging(tmp_path):
+    import fcntl
+    import os
+    import time
+
+    from tests.wechat_support import webhook_config
+
+    app = create_app(webhook_config(tmp_path / "data"))
+    assert app.test_client().get("/healthz").status_code == 200
+    held = os.open(tmp_path / "data" / "state.lock", os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)  # another process stopped while writing
+    try:
+        started = time.monotonic()
+        answer = app.test_client().get("/healthz")
+        assert answer.status_code == 503 and "locked" in answer.get_json()["reason"]
+        assert time.monotonic() - started < 10  # it waited, but not for ever
+    finally:
+        fcntl.flock(held, fcntl.LOCK_UN)
+        os.close(held)
+    assert app.test_client().get("/healthz").status_code == 200

@@ -7,7 +7,7 @@ as the fallback while Redis is out of reach.
 
 from pathlib import Path
 
-from bot.state.base import StateStore, StoreUnavailable
+from bot.state.base import StateStore, StoreBroken, StoreUnavailable
 from bot.state.builds import SharedBuilds
 from bot.state.counters import machine_counters
 from bot.state.embedded import EmbeddedStore
@@ -25,6 +25,7 @@ __all__ = [
     "ResilientStore",
     "SharedBuilds",
     "StateStore",
+    "StoreBroken",
     "StoreUnavailable",
     "machine_counters",
     "open_rate_limiter",

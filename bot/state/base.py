@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 
+class StoreBroken(RuntimeError):
+    """The machine's state store cannot be opened or written at all (a damaged or read-only
+    file, a full disk): the bot must not start on it, and says so in one line."""
+
+
 class StoreUnavailable(ConnectionError):
     """A networked backend could not be reached in time (down, restarting, partitioned).
 

@@ -22,11 +22,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.state.base import KEEP, Begun, Turn, Window
+from bot.state.base import KEEP, Begun, StoreBroken, StoreUnavailable, Turn, Window
 from bot.state.turns import Row, counted, keys_of, plan
 
 FILE = "state.sqlite3"
 WAIT = 5.0  # seconds SQLite itself waits on a lock (only a process outside the lock file)
+# seconds a write waits for the machine's lock (a stopped or stuck process may hold it):
+# past this, the message is answered with an apology and the worker, /healthz too, goes on
+LOCK_WAIT = 2.0
 CULL = 8  # expired rows deleted by each finished message: more than a message makes
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL)
@@ -40,6 +43,20 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _lock_within(lock_file: int, seconds: float) -> None:
+    """The machine's write lock, waited for no longer than ``seconds``: a process that holds
+    it and is stopped must not stop every other."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise StoreUnavailable("the state store is locked by another process") from None
+            time.sleep(0.002)
+
+
 class EmbeddedStore:
     backend = "embedded"
 
@@ -51,15 +68,20 @@ class EmbeddedStore:
         self._pid = -1
         self._db: sqlite3.Connection | None = None
         self._lock_file = -1
-        with self._lock:
-            db, lock_file = self._open()
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            try:
-                db.executescript(SCHEMA)
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
-        with self._writing() as db:
-            _migrate_from_diskcache(db, self.directory / "state")
+        try:
+            with self._lock:
+                db, lock_file = self._open()
+                _lock_within(lock_file, LOCK_WAIT)
+                try:
+                    db.executescript(SCHEMA)
+                finally:
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
+            with self._writing() as db:
+                _migrate_from_diskcache(db, self.directory / "state")
+                db.execute("INSERT OR REPLACE INTO state VALUES ('probe', 'null', 0)")
+        except (sqlite3.Error, OSError, StoreUnavailable) as exc:
+            # a damaged, read-only or locked file, or a full disk: said at start, in one line
+            raise StoreBroken(f"the state file {self.path} cannot be used: {exc}") from None
 
     def _open(self) -> tuple[sqlite3.Connection, int]:
         """This process's connection. gunicorn forks workers from a master that opened the
@@ -78,9 +100,11 @@ class EmbeddedStore:
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        if not self._lock.acquire(timeout=LOCK_WAIT):
+            raise StoreUnavailable("the state store is busy in this process")
+        try:
             db, lock_file = self._open()
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            _lock_within(lock_file, LOCK_WAIT)
             try:
                 db.execute("BEGIN IMMEDIATE")
                 try:
@@ -91,6 +115,8 @@ class EmbeddedStore:
                 db.execute("COMMIT")
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
 
     @staticmethod
     def _rows(db: sqlite3.Connection, keys: list[str], now: float) -> dict[str, Row]:
@@ -107,6 +133,16 @@ class EmbeddedStore:
             "INSERT OR REPLACE INTO state VALUES (?, ?, ?)",
             [(key, _dump(value), expires) for key, (value, expires) in rows.items()],
         )
+
+    def check(self) -> str | None:
+        """Why this machine's state cannot be written now (a read-only or damaged file, a full
+        disk, a lock held too long), or None: /healthz says it, as every message would."""
+        try:
+            with self._writing() as db:
+                db.execute("INSERT OR REPLACE INTO state VALUES ('probe', 'null', 0)")
+        except (sqlite3.Error, OSError, StoreUnavailable) as exc:
+            return str(exc)
+        return None
 
     def get(self, key: str) -> Any | None:
         with self._lock:

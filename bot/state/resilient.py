@@ -101,6 +101,11 @@ class ResilientStore:
         self.fallback = fallback
         self.breaker = breaker or CircuitBreaker()
 
+    def check(self) -> str | None:
+        """Why the machine's own store, which carries on through an outage, cannot be written."""
+        check = getattr(self.fallback, "check", None)
+        return check() if check is not None else None
+
     @property
     def healthy(self) -> bool:
         """Whether the last call reached Redis; costs nothing (no round trip)."""

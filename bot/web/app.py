@@ -6,9 +6,10 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.chat.engine import Engine
-from bot.config import Config, check_config, check_data_dir
+from bot.config import Config, ConfigError, check_config, check_data_dir
 from bot.state import (
     StateStore,
+    StoreBroken,
     machine_counters,
     open_rate_limiter,
     open_shared_builds,
@@ -37,7 +38,12 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
         # proxies set, and only from those, so a client cannot forge them.
         n = config.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
-    store = store or open_store(config.data_dir, config.redis_url)
+    try:
+        store = store or open_store(config.data_dir, config.redis_url)
+    except StoreBroken as exc:
+        raise ConfigError(
+            f"{exc}: BOT_DATA_DIR must hold a state file this user can write"
+        ) from None
     querylog = QueryLog.in_data_dir(config.data_dir, config.query_log_days)
     shared = open_shared_builds(config.redis_url, config.shared_build_bytes)
     engine = Engine(config, store, querylog, shared)

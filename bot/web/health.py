@@ -28,6 +28,11 @@ def healthz() -> ResponseReturnValue:
     unknown = engine.version_unknown
     if status == "ok" and unknown:
         status = "unknown"
+    # the machine's state cannot be written: every message would be answered with an apology
+    check = getattr(get_store(), "check", None)
+    broken = check() if check is not None else None
+    if broken:
+        return jsonify(status="unavailable", reason=broken, knowledge_version=kb.version), 503
     return jsonify(
         status=status,
         knowledge_version=kb.version,

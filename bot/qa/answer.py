@@ -1378,6 +1378,9 @@ class Composer:
                     for c in talks
                 )
             )
+            if label:  # 主题演讲 and its head 演讲, not 主题, which says nothing of talks alone
+                longest = max(label, key=lambda t: (len(t), t))
+                label = frozenset(t for t in label if longest.endswith(t))
             said = frozenset.intersection(*(self.kb.terms_in(c.sentence) for c in talks))
             found.append((label, said, talks))
         for kind, sections in self.kb.parts.items():

@@ -323,3 +323,32 @@ def http_get_twice(host: str, port: int) -> list[int]:
         return statuses
     finally:
         connection.close()
+
+
+def test_a_refused_large_body_says_it_closes_the_connection(server):
+    """A 403 (no signature) of 200 KB posted to /wechat: the body is not read, so the
+    connection closes and the answer says so, as for a 413."""
+    host, port = server.base.removeprefix("http://").split(":")
+    body = b"<xml>" + b"x" * (200 * 1024) + b"</xml>"
+    head = (
+        f"POST /wechat HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/xml\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(head.encode())
+
+        def send_body() -> None:
+            with contextlib.suppress(OSError):  # the server may close first
+                connection.sendall(body)
+
+        sender = threading.Thread(target=send_body)
+        sender.start()
+        with connection.makefile("rb") as reader:
+            status = reader.readline()
+            headers = {}
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                headers[name.strip().lower()] = value.strip()
+            assert status.split()[1] in (b"400", b"403"), status
+            assert headers["connection"] == "close", headers
+        sender.join(timeout=30)

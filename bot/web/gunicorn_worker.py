@@ -7,10 +7,10 @@ as there are threads stop the bot. Here every client socket reads and writes wit
 (``WEB_READ_TIMEOUT`` seconds, default 10; WeChat itself gives up after 5), so a stalled
 client loses its connection and the thread serves others.
 
-A request refused as too large (413) closes its connection, and the answer says so: the app
-refuses it without reading the body, and gunicorn, finding megabytes left unread, closed
-the connection anyway after announcing keep-alive, so a client sending its next request
-on it lost that request.
+A request refused without its body read (413, or any refusal of a body larger than gunicorn
+drains) closes its connection, and the answer says so: gunicorn, finding megabytes left
+unread, closed the connection anyway after announcing keep-alive, so a client sending its
+next request on it lost that request.
 """
 
 from __future__ import annotations
@@ -31,20 +31,37 @@ _serving = threading.local()  # the gunicorn request the current thread is answe
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+# what gunicorn reads and drops of a body an app left unread before it reuses a connection;
+# past it, it closes the connection whatever the answer said
+DRAINED_BYTES = 64 * 1024
+
+
 def closing_refused_bodies(app: WSGIApp) -> WSGIApp:
-    """``app``, whose 413 answers mark their gunicorn request to close: gunicorn decides the
-    Connection header from the request when the headers are written, after start_response."""
+    """``app``, whose refusals of a body it did not read mark their gunicorn request to close:
+    a 413, and any 4xx or 5xx of a body larger than gunicorn drains (a bad signature, a login
+    redirect, a throttled reload with megabytes posted). gunicorn decides the Connection
+    header from the request when the headers are written, after start_response."""
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             request = getattr(_serving, "request", None)
-            if status.startswith("413") and request is not None:
+            if request is not None and _left_unread(status, environ):
                 request.must_close = True
             return start_response(status, headers, exc_info)
 
         return app(environ, start)
 
     return wsgi
+
+
+def _left_unread(status: str, environ: dict[str, Any]) -> bool:
+    if status.startswith("413"):
+        return True
+    if status[:1] not in "45":
+        return False
+    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+    length = environ.get("CONTENT_LENGTH") or "0"
+    return chunked or (length.isdigit() and int(length) > DRAINED_BYTES)
 
 
 class TimedSocket(socket.socket):

@@ -68,7 +68,7 @@ def test_a_damaged_state_file_stops_the_start_in_one_line(tmp_path):
     config = webhook_config(tmp_path / "data")
     config.data_dir.mkdir(parents=True, exist_ok=True)
     (config.data_dir / "state.sqlite3").write_bytes(b"not a database, only bytes " * 100)
-    with pytest.raises(ConfigError, match="state.sqlite3 cannot be used"):
+    with pytest.raises(ConfigError, match=r"state\.sqlite3 cannot be used"):
         create_app(config)
 
 

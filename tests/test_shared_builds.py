@@ -284,6 +284,29 @@ def test_after_redis_loses_the_version_record_the_machines_converge_on_the_newes
     assert "knowledge version record lost in the shared store: put back" in caplog.text
 
 
+def test_a_machine_restarted_after_the_record_was_lost_does_not_roll_the_others_back(
+    tmp_path, url
+):
+    """FLUSHALL, then a machine whose folder is older starts before any other has asked:
+    its start put back its own folder's version as the newest, and every machine followed
+    it. It is put back as by a worker that lost the record, so the newest reload wins."""
+    a, folder_a = machine(tmp_path, "a", url)
+    machine(tmp_path, "b", url)
+    (folder_a / "agenda.md").write_text(AGENDA, "utf-8")
+    new = reload(a)["version"]
+    client = redis.Redis.from_url(url)
+    client.flushall()
+    client.close()
+    b, _ = machine(tmp_path, "b", url)  # restarted: its folder has no agenda
+    end = time.monotonic() + 30
+    while True:
+        states = [settled(a), settled(b)]
+        if {s["knowledge_version"] for s in states} == {new} or time.monotonic() > end:
+            break
+        time.sleep(0.1)
+    assert [(s["status"], s["knowledge_version"]) for s in states] == [("ok", new)] * 2, states
+
+
 def test_a_worker_that_missed_a_reload_says_so_while_redis_is_out(tmp_path, redis_server, url):
     """With the real gunicorn (two workers): one reloads, and Redis stops before the other
     has asked. During the outage that one cannot know it is behind, and said ok; now no

@@ -168,8 +168,10 @@ class Engine:
                 # the first start of the whole bot, or the shared record was lost (Redis
                 # flushed): what it built is the version, until a worker that serves a newer
                 # reload puts that back (sync)
+                # put back as by a worker that lost the record: a running worker that serves a
+                # newer reload replaces it (a start must not roll the machines back)
                 self._publish(kb)
-                stamp = self._claim_stamp(self._new_stamp(kb, seq=0))
+                stamp = self._claim_stamp({**self._new_stamp(kb, seq=0), "republished": True})
             if not isinstance(stamp, dict) or kb.version == stamp.get("version"):
                 self._seen_stamp = stamp
             else:  # the stamped build is nowhere to be had: say so, and try again later

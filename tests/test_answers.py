@@ -707,3 +707,19 @@ def test_what_a_count_or_a_question_about_someone_needs_said(kb, question, answe
 def test_who_got_an_award_the_report_only_lists_is_not_answered_by_the_list(kb):
     assert not compose_answer(kb, "创新人物奖的获奖者都有谁？").answered
     assert compose_answer(kb, "50强的奖项除了创新服务奖，还有哪些？").answered  # the list
+
+
+@pytest.mark.parametrize(
+    ("question", "yes"),
+    [
+        ("本次论坛上有没有成立智慧城市分委会？", True),  # 本次 says nothing a sentence must
+        ("创新50强是不是只颁给了城市？", False),  # 城市、企业和个人
+    ],
+)
+def test_a_claim_of_this_one_or_of_one_alone(kb, question, yes):
+    assert body(compose_answer(kb, question).text).startswith("是的" if yes else "不是")
+
+
+def test_what_a_term_means_is_answered_and_a_kind_of_guest_counted_apart_is_not(kb):
+    assert compose_answer(kb, "合作型社会管理范式是什么意思？").answered
+    assert not compose_answer(kb, "北大CIO班学员来了多少人？").answered

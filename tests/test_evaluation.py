@@ -70,7 +70,7 @@ BLIND_FLOORS = {
     "held-conversations.jsonl": (0, 0, 41),
     "final-questions.jsonl": (191, 0, 0),
     "final-ood.jsonl": (0, 56, 0),
-    "final-conversations.jsonl": (0, 0, 89),
+    "final-conversations.jsonl": (0, 0, 90),
     "third-tune-questions.jsonl": (95, 0, 0),
     "third-tune-ood.jsonl": (0, 25, 0),
     "third-tune-conversations.jsonl": (0, 0, 40),
@@ -92,9 +92,9 @@ BLIND_FLOORS = {
     "sixth-held-questions.jsonl": (93, 0, 0),
     "sixth-held-ood.jsonl": (0, 40, 0),
     "sixth-held-conversations.jsonl": (0, 0, 51),
-    "seventh-questions.jsonl": (149, 0, 0),
-    "seventh-ood.jsonl": (0, 68, 0),
-    "seventh-conversations.jsonl": (0, 0, 86),
+    "seventh-questions.jsonl": (153, 0, 0),
+    "seventh-ood.jsonl": (0, 70, 0),
+    "seventh-conversations.jsonl": (0, 0, 87),
 }
 
 

@@ -203,6 +203,7 @@ _ONE_OF_A_KIND = re.compile(r"(?:哪个|哪一个|哪种|哪一种|什么|哪项
 _ONLY = lexicon.cue_pattern("only")
 _NOT_ONLY = lexicon.cue_pattern("not_only")
 _NOW = lexicon.cue_pattern("now")
+_ALONE = lexicon.cue_pattern("alone")
 _FORMER = re.compile(r"(?:原|前)[^、，,；;]*$")
 
 
@@ -1796,6 +1797,12 @@ class Composer:
             return False
         if _ONLY.search(claim_text) and any(_NOT_ONLY.search(text) for text in holding):
             return False  # 创新只是技术层面的事吗: 不单单是技术层面的创新
+        if _ALONE.search(claim_text) and any(  # 只颁给了城市吗: 城市、企业和个人
+            len(_list_items(m.group())) > 1 and any(t in m.group() for t in claim)
+            for text in holding
+            for m in _LIST.finditer(text)
+        ):
+            return False
         place = place_claimed(claim_text)
         if place and not any(
             place in held for text in holding for held in places_held(_squash(text))

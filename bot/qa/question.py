@@ -317,7 +317,9 @@ def counted_words(tagged: list[tuple[str, str]]) -> list[str]:
     return counted
 
 
-_BEFORE_COUNTING = frozenset({"有", "一共", "共", "总共", "共有", "都", "大概", "大约"})
+_BEFORE_COUNTING = frozenset(
+    {"有", "一共", "共", "总共", "共有", "都", "大概", "大约", "来", "了", "来了", "到场", "参加"}
+)
 
 
 def answer_type_words(tagged: list[tuple[str, str]]) -> set[str]:

@@ -307,6 +307,31 @@ def test_a_machine_restarted_after_the_record_was_lost_does_not_roll_the_others_
     assert [(s["status"], s["knowledge_version"]) for s in states] == [("ok", new)] * 2, states
 
 
+def test_after_redis_loses_its_data_every_machine_knows_a_user_and_a_session_alike(
+    tmp_path, url
+):
+    """The user-hash key and the session key live in Redis: a machine started after a
+    FLUSHALL made new ones while the running ones kept theirs, so each machine took one
+    user for two (rate limit, retries, follow-ups) and refused the other's sessions."""
+    a, _ = machine(tmp_path, "a", url)
+    machine(tmp_path, "b", url)
+    client = redis.Redis.from_url(url)
+    client.flushall()
+    client.close()
+    b, _ = machine(tmp_path, "b", url)  # restarted: it makes keys of its own
+    health(a)  # a's next request sees the record was lost and takes what is there now
+    keys = {app.extensions["forumbot"].user_key for app in (a, b)}
+    assert len(keys) == 1 and a.secret_key == b.secret_key
+    # lost again, nobody restarted: the running machines put their keys back
+    client = redis.Redis.from_url(url)
+    client.flushall()
+    client.close()
+    now = a.extensions["forumbot"].user_key
+    health(a)
+    c, _ = machine(tmp_path, "c", url)  # a machine started after: the running ones' key
+    assert c.extensions["forumbot"].user_key == now
+
+
 def test_a_worker_that_missed_a_reload_says_so_while_redis_is_out(tmp_path, redis_server, url):
     """With the real gunicorn (two workers): one reloads, and Redis stops before the other
     has asked. During the outage that one cannot know it is behind, and said ok; now no

@@ -26,7 +26,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -126,6 +126,10 @@ class Engine:
         self.building: str | None = None  # the version this worker's reload is building
         self._retry_at = 0.0
         self._failed_stamp: Any = None  # the stamp the back-off (_retry_at) is for
+        # what else the shared store's loss takes (the secrets the web layer keeps): called
+        # once per loss seen, when the stamp is gone or a put-back one first comes
+        self.record_lost: list[Callable[[], None]] = []
+        self._loss_seen: Any = None
         self._answers: dict[tuple[str, str, frozenset[str], Resources], Answer] = {}
 
     @property
@@ -307,6 +311,9 @@ class Engine:
             stamp = self._read_stamp()
         if not self._shared_store_answers():
             return  # what the fallback holds is no record of the machines' version (/healthz)
+        if self._lost(stamp):
+            for keep in self.record_lost:
+                keep()
         if stamp is None or self._outdated(stamp):
             self._republish(stamp)
             return
@@ -470,6 +477,16 @@ class Engine:
         """One past the newest reload this worker knows of (the store's stamp included)."""
         stamps = (self._read_stamp(), self._seen_stamp, self._wanted_stamp)
         return 1 + max(_seq(stamp) for stamp in stamps)
+
+    def _lost(self, stamp: Any) -> bool:
+        """Whether ``stamp`` says the shared record was lost, and this worker has not yet
+        seen that loss: none at all, or one put back (by another worker, or a machine that
+        started on an empty store)."""
+        lost = stamp is None or (isinstance(stamp, dict) and bool(stamp.get("republished")))
+        if not lost or stamp == self._loss_seen or stamp == self._seen_stamp:
+            return False
+        self._loss_seen = stamp
+        return True
 
     def _outdated(self, stamp: Any) -> bool:
         """Whether ``stamp`` was put back after the record was lost by a worker that knew

@@ -102,6 +102,14 @@ class StateStore(Protocol):
     def close(self) -> None: ...
 
 
+def keep_secret(store: StateStore, key: str, mine: str) -> str:
+    """The secret to go on with after the shared store lost its record (Redis flushed):
+    ``mine``, put back, unless a machine started since and made one first, which every
+    other then takes, so that all hash users and sign sessions alike again."""
+    store.add(key, mine)
+    return str(store.get(key) or mine)
+
+
 def shared_secret(store: StateStore, key: str) -> str:
     """A random secret made once and kept in ``store``: the first process to ask makes it
     (``add`` is atomic), every other worker, and with Redis every machine, reads the same."""

@@ -16,7 +16,8 @@ from bot.state import (
     open_store,
 )
 from bot.state.attempts import open_attempts
-from bot.state.privacy import user_hash_key
+from bot.state.base import keep_secret
+from bot.state.privacy import USER_KEY, user_hash_key
 from bot.state.querylog import QueryLog
 from bot.web import admin, admin_page, health, throttle, webhook
 from bot.web.services import KEY, Services
@@ -62,7 +63,7 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
             config.message_mode,
         ),
         menu=load_menu(config.menu_file) if config.menu_file else None,
-        user_key=user_hash_key(store),
+        secrets={"user": user_hash_key(store)},
         limiter=open_rate_limiter(config.rate_limit, store),
         admin_failures=open_attempts(throttle.FAILED_ADMIN_AUTH.get_expiry(), store, counters),
     )
@@ -78,4 +79,15 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
     webhook.init_app(app)
     admin.init_app(app)
     admin_page.init_app(app)
+
+    def keep_secrets() -> None:
+        """Redis lost its data: the key users are hashed with and the one sessions are signed
+        with go back in, or a machine's started since are taken, so that every machine
+        again knows a user, a retry and an admin alike."""
+        kept = app.extensions[KEY].secrets
+        kept["user"] = keep_secret(store, USER_KEY, kept["user"])
+        if not config.secret_key:
+            app.secret_key = keep_secret(store, admin_page.SECRET_KEY, str(app.secret_key))
+
+    engine.record_lost.append(keep_secrets)
     return app

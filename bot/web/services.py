@@ -25,9 +25,15 @@ class Services:
     store: StateStore  # shared by every worker: conversations, retry claims, the stamp
     wechat: Protocol
     menu: Menu | None  # BOT_MENU_FILE's; None: the persona's, which follows reloads
-    user_key: str  # OpenIDs are hashed with it (bot.state.privacy)
+    # OpenIDs are hashed with secrets["user"] (bot.state.privacy); kept in a dict, the one
+    # thing here that changes: after the shared store lost it, it is put back or taken anew
+    secrets: dict[str, str]
     limiter: RateLimiter | None  # None: BOT_RATE_LIMIT is off
     admin_failures: Attempts  # admin credentials tried, per client address (bot.web.throttle)
+
+    @property
+    def user_key(self) -> str:
+        return self.secrets["user"]
 
     @property
     def persona(self) -> Persona:

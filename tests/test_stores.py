@@ -151,10 +151,12 @@ def test_an_upgrade_keeps_the_secrets_an_earlier_release_kept_in_diskcache(tmp_p
     old = diskcache.FanoutCache(str(tmp_path / "state"), shards=8)
     old.set(USER_KEY, "the-old-key")
     old.set("conversation:u", {"asked": "q"}, expire=600)
+    old.set("admin:revoked:abc", 1, expire=600)  # a logout: it must still hold
     old.close()
     store = EmbeddedStore(tmp_path)
     assert user_hash_key(store) == "the-old-key"
     assert store.get("conversation:u") is None  # short-lived: starts afresh
+    assert store.get("admin:revoked:abc") == 1
     store.set(USER_KEY, "changed")
     store.close()
     again = EmbeddedStore(tmp_path)  # copied once only: the table is not empty any more

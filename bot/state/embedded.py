@@ -26,6 +26,8 @@ from bot.state.base import KEEP, Begun, StoreBroken, StoreUnavailable, Turn, Win
 from bot.state.turns import Row, counted, keys_of, plan
 
 FILE = "state.sqlite3"
+# expiring keys an upgrade still copies: what would otherwise come undone (a logout)
+KEPT_THROUGH_UPGRADES = ("admin:revoked:",)
 WAIT = 5.0  # seconds SQLite itself waits on a lock (only a process outside the lock file)
 # seconds a write waits for the machine's lock (a stopped or stuck process may hold it):
 # past this, the message is answered with an apology and the worker, /healthz too, goes on
@@ -218,7 +220,8 @@ class EmbeddedStore:
 def _migrate_from_diskcache(db: sqlite3.Connection, old: Path) -> None:
     """Once, into a new table: the keys without expiry of the diskcache folder earlier
     releases kept (the secret OpenIDs are hashed with, the admin cookie's key, the knowledge
-    stamp), so an upgrade keeps every user's pseudonym and every admin's login."""
+    stamp), so an upgrade keeps every user's pseudonym and every admin's login; and the
+    revoked sessions, with what is left of their time, so a logout before it still holds."""
     if not old.is_dir() or db.execute("SELECT 1 FROM state LIMIT 1").fetchone():
         return
     import diskcache
@@ -227,7 +230,11 @@ def _migrate_from_diskcache(db: sqlite3.Connection, old: Path) -> None:
     try:
         for key in cache:
             value, expire_time = cache.get(key, expire_time=True)
-            if isinstance(key, str) and value is not None and expire_time is None:
-                db.execute("INSERT OR IGNORE INTO state VALUES (?, ?, NULL)", (key, _dump(value)))
+            if not isinstance(key, str) or value is None:
+                continue
+            if expire_time is None or key.startswith(KEPT_THROUGH_UPGRADES):
+                db.execute(
+                    "INSERT OR IGNORE INTO state VALUES (?, ?, ?)", (key, _dump(value), expire_time)
+                )
     finally:
         cache.close()

@@ -85,6 +85,25 @@ def test_a_hung_redis_times_out_and_the_reply_goes_on(store, server, caplog):
     assert logged(caplog, "INFO") == 1
 
 
+def test_a_logout_made_during_an_outage_reaches_redis_once_it_is_back(store, server, tmp_path):
+    """A revoked session written only to this machine's store during the outage came undone
+    once Redis answered again, on every machine: it is put into Redis, with its time."""
+    store.breaker.cooldown = 3600
+    server.stop()
+    store.set("admin:revoked:s1", 1, ttl=600)
+    store.set("conversation:u", {"asked": "q"}, ttl=600)  # not owed: starts afresh
+    server.start()
+    store.breaker.cooldown = 0
+    assert store.get("anything") is None  # the first call once back pays what is owed
+    client = server.client()
+    assert client.get("forumbot:admin:revoked:s1") == b"1"
+    assert 0 < client.ttl("forumbot:admin:revoked:s1") <= 600
+    assert client.get("forumbot:conversation:u") is None
+    other = ResilientStore(RedisStore(server.url), EmbeddedStore(tmp_path / "other"))
+    assert other.get("admin:revoked:s1") == 1  # another machine sees the logout
+    other.close()
+
+
 def test_the_rate_limit_counts_locally_during_an_outage_with_one_warning(server, tmp_path, caplog):
     caplog.set_level("INFO", logger=LOGGER)
     store = open_store(tmp_path, server.url)

@@ -90,6 +90,11 @@ class CircuitBreaker:
         return fallback()
 
 
+# keys whose writes must reach every machine even when made during an outage: a session
+# revoked by a logout
+OWED = ("admin:revoked:",)
+
+
 class ResilientStore:
     """A StateStore: every call goes to ``primary`` unless the breaker sends it to
     ``fallback``."""
@@ -100,6 +105,9 @@ class ResilientStore:
         self.primary = primary
         self.fallback = fallback
         self.breaker = breaker or CircuitBreaker()
+        # writes of OWED keys made on this machine only, during an outage: put into Redis
+        # once it answers again, or a logout made then would come undone
+        self._owed: dict[str, tuple[Any, float | None]] = {}
 
     def check(self) -> str | None:
         """Why the machine's own store, which carries on through an outage, cannot be written."""
@@ -116,16 +124,33 @@ class ResilientStore:
         return "redis" if self.healthy else "redis-down(local)"
 
     def _call(self, method: str, *args: Any) -> Any:
-        return self.breaker.call(
+        result = self.breaker.call(
             lambda: getattr(self.primary, method)(*args),
             lambda: getattr(self.fallback, method)(*args),
         )
+        if self._owed and not self.breaker.down:  # Redis is back: what it missed
+            self._pay()
+        return result
 
     def get(self, key: str) -> Any | None:
         return self._call("get", key)
 
     def set(self, key: str, value: Any, ttl: float | None = None) -> None:
         self._call("set", key, value, ttl)
+        if key.startswith(OWED) and self.breaker.down:  # written here only: owed to Redis
+            self._owed[key] = (value, None if ttl is None else time.time() + ttl)
+
+    def _pay(self) -> None:
+        """Put the owed writes into Redis, now that it answers (what is left of their time)."""
+        while self._owed:
+            key, (value, until) = self._owed.popitem()
+            left = None if until is None else until - time.time()
+            if left is None or left > 0:
+                try:
+                    self.primary.set(key, value, left)
+                except StoreUnavailable:
+                    self._owed[key] = (value, until)
+                    return
 
     def add(self, key: str, value: Any, ttl: float | None = None) -> bool:
         return self._call("add", key, value, ttl)

@@ -104,6 +104,26 @@ def test_a_logout_made_during_an_outage_reaches_redis_once_it_is_back(store, ser
     other.close()
 
 
+def test_a_reply_given_during_a_stall_reaches_the_claim_the_stalled_begin_left(
+    store, server
+):
+    """Redis froze past the timeout: the message was answered locally, but its begin, sent
+    before, ran once Redis woke and left the claim pending, so WeChat's retries waited on
+    it and got the busy reply. The reply is owed to Redis and put there once it is back."""
+    from bot.state.base import Turn
+
+    turn = Turn(claim="claim:m1", claim_ttl=30, context="conversation:u1", stamp="stamp")
+    assert store.primary.begin(turn, {"pending": True}).state == "claimed"  # the late begin
+    store.breaker.cooldown = 3600
+    server.stop()
+    store.finish(turn, {"text": "answered"}, 30, {"asked": "q"}, 600)  # locally
+    server.start()
+    store.breaker.cooldown = 0
+    store.get("anything")  # the first call once back pays what is owed
+    again = store.primary.begin(turn, {"pending": True})
+    assert again.state == "taken" and again.stored == {"text": "answered"}
+
+
 def test_the_rate_limit_counts_locally_during_an_outage_with_one_warning(server, tmp_path, caplog):
     caplog.set_level("INFO", logger=LOGGER)
     store = open_store(tmp_path, server.url)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from bot.state.base import Begun, StateStore, StoreUnavailable, Turn, Window
+from bot.state.base import KEEP, Begun, StateStore, StoreUnavailable, Turn, Window
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,7 @@ class ResilientStore:
         # writes of OWED keys made on this machine only, during an outage: put into Redis
         # once it answers again, or a logout made then would come undone
         self._owed: dict[str, tuple[Any, float | None]] = {}
+        self._owed_finishes: list[tuple[float, tuple[Any, ...]]] = []
 
     def check(self) -> str | None:
         """Why the machine's own store, which carries on through an outage, cannot be written."""
@@ -128,7 +129,7 @@ class ResilientStore:
             lambda: getattr(self.primary, method)(*args),
             lambda: getattr(self.fallback, method)(*args),
         )
-        if self._owed and not self.breaker.down:  # Redis is back: what it missed
+        if (self._owed or self._owed_finishes) and not self.breaker.down:  # Redis is back
             self._pay()
         return result
 
@@ -142,6 +143,16 @@ class ResilientStore:
 
     def _pay(self) -> None:
         """Put the owed writes into Redis, now that it answers (what is left of their time)."""
+        while self._owed_finishes:
+            at, (turn, reply, reply_ttl, context, context_ttl) = self._owed_finishes.pop(0)
+            if time.time() - at < reply_ttl:
+                try:
+                    self.primary.finish(turn, reply, reply_ttl, KEEP, context_ttl)
+                except StoreUnavailable:
+                    self._owed_finishes.insert(
+                        0, (at, (turn, reply, reply_ttl, context, context_ttl))
+                    )
+                    return
         while self._owed:
             key, (value, until) = self._owed.popitem()
             left = None if until is None else until - time.time()
@@ -168,6 +179,11 @@ class ResilientStore:
         self, turn: Turn, reply: Any, reply_ttl: float, context: Any, context_ttl: float
     ) -> None:
         self._call("finish", turn, reply, reply_ttl, context, context_ttl)
+        if self.breaker.down:  # a begin timed out may yet run in Redis and leave its claim:
+            # the reply is owed to it, or WeChat's retries of this message would wait there
+            self._owed_finishes.append(
+                (time.time(), (turn, reply, reply_ttl, context, context_ttl))
+            )
 
     def close(self) -> None:
         self.primary.close()

@@ -131,6 +131,8 @@ def fit_bytes(text: str, limit: int) -> str:
             if len((out + piece).encode("utf-8")) > limit - 3:
                 break
             out += piece
+    if not out:  # nor a clause (a paragraph with no mark at all): characters
+        out = text.encode("utf-8")[: limit - 3].decode("utf-8", "ignore")
     while len((out + "…").encode("utf-8")) > limit:
         out = out[:-1]
     return out + ("…" if out != text else "")

@@ -723,3 +723,9 @@ def test_a_claim_of_this_one_or_of_one_alone(kb, question, yes):
 def test_what_a_term_means_is_answered_and_a_kind_of_guest_counted_apart_is_not(kb):
     assert compose_answer(kb, "合作型社会管理范式是什么意思？").answered
     assert not compose_answer(kb, "北大CIO班学员来了多少人？").answered
+
+
+def test_a_text_with_no_sentence_or_clause_mark_is_cut_at_a_character():
+    text = "字" * 30000
+    cut = fit_bytes(text, MAX_REPLY_BYTES)
+    assert len(cut.encode("utf-8")) <= MAX_REPLY_BYTES and cut.startswith("字" * 600)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.chat.engine import Engine
@@ -75,6 +76,20 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
             engine.sync()
 
     app.before_request(sync)
+
+    def refuse_long_chunked_bodies() -> None:
+        """Werkzeug cuts a chunked body at MAX_CONTENT_LENGTH without a word (a Content-Length
+        past it is refused at once): a form posted so would be read cut. The webhook reads
+        its own body so; every other route is checked here, the body kept for the form."""
+        if request.endpoint == "wechat.receive" or request.content_length is not None:
+            return
+        if not request.environ.get("wsgi.input_terminated"):
+            return
+        body = request.get_data(cache=True)
+        if len(body) >= config.max_body_bytes and webhook.body_goes_on():
+            raise RequestEntityTooLarge()
+
+    app.before_request(refuse_long_chunked_bodies)
     app.register_blueprint(health.bp)
     webhook.init_app(app)
     admin.init_app(app)

@@ -110,7 +110,7 @@ def _body() -> bytes:
     try:
         body = request.get_data(cache=False)
         limit = current_app.config["MAX_CONTENT_LENGTH"]
-        if limit is not None and len(body) >= limit and _more_input():
+        if limit is not None and len(body) >= limit and body_goes_on():
             raise RequestEntityTooLarge()
         return body
     except HTTPException:
@@ -119,7 +119,7 @@ def _body() -> bytes:
         _refuse(400, "unreadable request body")
 
 
-def _more_input() -> bool:
+def body_goes_on() -> bool:
     """Whether a server-terminated (chunked) body goes on past what was read. What is left is
     drained, up to a bound, so the client can read the 413 before the connection closes."""
     if not request.environ.get("wsgi.input_terminated"):

@@ -413,7 +413,7 @@ class Conversation:
             "citations": citations or previous.get("citations") or [],
             # whom the turn as typed asks about (南通那位 of 沈阳来的嘉宾是 南通那位叫啥)
             "speaker": speaker_of(turn or question, answer, names)
-            or speaker_of(question, answer, names)
+            or (speaker_of(question, answer, names) if turn and turn != question else None)
             or previous.get("speaker"),
             "organisation": organisation_of(question, answer, organisations)
             or previous.get("organisation"),

@@ -234,8 +234,9 @@ def posts_in(text: str, former: bool = True) -> list[tuple[str, str]]:
 
 
 _NUMERAL = r"(?:\d+|[零〇一二两三四五六七八九十百千万亿]+)"
-_PEOPLE_COUNT = re.compile(rf"{_NUMERAL}\s*(?:名|位|人)")
-_NUMERAL_AT = re.compile(r"\D*?(\d+|[零〇一二两三四五六七八九十百千万亿]+)")
+_PEOPLE_MEASURES = frozenset("位名人")  # the measure words of a number of people
+_PEOPLE_COUNT = re.compile(rf"{_NUMERAL}\s*[{''.join(sorted(_PEOPLE_MEASURES))}]")
+_NUMERAL_AT = re.compile(rf"\D*?({_NUMERAL})")
 _COUNT_PHRASE = re.compile(
     rf"(?:近|约|逾|超过|共|共计)?\s*{_NUMERAL}(?:\s*[到至-]\s*{_NUMERAL})?\s*"
     r"(?:名|位|家|个|人|种|类|项|场|强)"
@@ -259,7 +260,6 @@ _CLAIMED_COUNT = re.compile(
     rf"({_any('at_least_after', 'at_most_after', 'about_after')})?"
 )
 _CLAIMED_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
-_PEOPLE_MEASURES = frozenset("位名人")
 _LEAD_CHARS = 12  # a count said before an answer's quotes (共 4 个, 近200名嘉宾) is no longer
 
 
@@ -392,7 +392,7 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
         if specific and not all(w in after for w in asked.counted_said):  # 三种社会管理范式
             found.append((_squash(match.group()) + noun, False))
             continue
-        of_people = asked.counts_people and measure in "名位人"
+        of_people = asked.counts_people and measure in _PEOPLE_MEASURES
         if asked.counts_people and not of_people:  # 几位…颁奖: 50 家城市 counts no people
             found.append((_squash(match.group()) + noun, False))
             continue

@@ -26,6 +26,8 @@ from bot.state.base import KEEP, Begun, StoreBroken, StoreUnavailable, Turn, Win
 from bot.state.turns import Row, counted, keys_of, plan
 
 FILE = "state.sqlite3"
+# a write that says the file takes writes: at start, and for /healthz
+_PROBE = "INSERT OR REPLACE INTO state VALUES ('probe', 'null', 0)"
 # expiring keys an upgrade still copies: what would otherwise come undone (a logout)
 KEPT_THROUGH_UPGRADES = ("admin:revoked:",)
 WAIT = 5.0  # seconds SQLite itself waits on a lock (only a process outside the lock file)
@@ -80,7 +82,7 @@ class EmbeddedStore:
                     fcntl.flock(lock_file, fcntl.LOCK_UN)
             with self._writing() as db:
                 _migrate_from_diskcache(db, self.directory / "state")
-                db.execute("INSERT OR REPLACE INTO state VALUES ('probe', 'null', 0)")
+                db.execute(_PROBE)
         except (sqlite3.Error, OSError, StoreUnavailable) as exc:
             # a damaged, read-only or locked file, or a full disk: said at start, in one line
             raise StoreBroken(f"the state file {self.path} cannot be used: {exc}") from None
@@ -141,7 +143,7 @@ class EmbeddedStore:
         disk, a lock held too long), or None: /healthz says it, as every message would."""
         try:
             with self._writing() as db:
-                db.execute("INSERT OR REPLACE INTO state VALUES ('probe', 'null', 0)")
+                db.execute(_PROBE)
         except (sqlite3.Error, OSError, StoreUnavailable) as exc:
             return str(exc)
         return None

@@ -34,6 +34,9 @@ WAIT = 5.0  # seconds SQLite itself waits on a lock (only a process outside the 
 # seconds a write waits for the machine's lock (a stopped or stuck process may hold it):
 # past this, the message is answered with an apology and the worker, /healthz too, goes on
 LOCK_WAIT = 2.0
+# a write holds the lock for tens of microseconds: its waiters look again that soon, and
+# back off to a pause that costs nothing while a stopped process holds it
+FIRST_PAUSE, LAST_PAUSE = 0.00002, 0.002
 CULL = 8  # expired rows deleted by each finished message: more than a message makes
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL)
@@ -51,6 +54,7 @@ def _lock_within(lock_file: int, seconds: float) -> None:
     """The machine's write lock, waited for no longer than ``seconds``: a process that holds
     it and is stopped must not stop every other."""
     deadline = time.monotonic() + seconds
+    pause = FIRST_PAUSE
     while True:
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -58,7 +62,8 @@ def _lock_within(lock_file: int, seconds: float) -> None:
         except BlockingIOError:
             if time.monotonic() > deadline:
                 raise StoreUnavailable("the state store is locked by another process") from None
-            time.sleep(0.002)
+            time.sleep(pause)
+            pause = min(pause * 2, LAST_PAUSE)
 
 
 class EmbeddedStore:

@@ -169,12 +169,13 @@ _SOUNDS: dict[str, dict[tuple[str, ...], frozenset[str]]] = {}
 
 
 def _sounds(kb: KnowledgeBase) -> dict[tuple[str, ...], frozenset[str]]:
-    """The knowledge's names (people, organisations, key terms) by how they sound; worked
-    out once per knowledge version (gunicorn's preload does it before the fork)."""
+    """The knowledge's names (people, the organisations they are of, key terms) by how they
+    sound; worked out once per knowledge version (gunicorn's preload does it before the
+    fork)."""
     found = _SOUNDS.get(kb.version)
     if found is None:
         by_sound: dict[tuple[str, ...], set[str]] = {}
-        for word in kb.names | kb.entity_words:
+        for word in kb.names | kb.entity_words | kb.organisations:
             if len(word) >= TYPO_MIN_CHARS and all(_HAN.match(ch) for ch in word):
                 for reading in readings(word):
                     by_sound.setdefault(reading, set()).add(word)
@@ -267,6 +268,34 @@ def _name_forms(kb: KnowledgeBase) -> frozenset[str]:
             _NAME_FORMS.clear()
         _NAME_FORMS[kb.version] = found
     return found
+
+
+_GLUED_TAILS = frozenset(lexicon.cues("glued_tails"))
+
+
+def _one_noun(word: str, kb: KnowledgeBase) -> bool:
+    tags = [flag for _, flag in kb.tokenizer.tag(word)]
+    return len(tags) == 1 and tags[0].startswith("n")
+
+
+def _unglue(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
+    """A word jieba made up (no dictionary of its holds it, nor the knowledge) from another
+    it does not know and the one-character word after it (姚勒|是 read as 姚勒是, 经信委|来 as
+    经信委来): cut again before that character, so the name can be matched as a typo and
+    the short form as one, which both need the word on its own. Only a name is cut so: a
+    word of other words (还会|来) stays whole."""
+    cuts = [
+        (end - 1, word, f"{word[:-1]} {word[-1]}")
+        for word, _, end in kb.tokenizer.jieba.tokenize(text)
+        if len(word) >= 2
+        and word[-1] in _GLUED_TAILS
+        and all(_HAN.match(ch) for ch in word)
+        and not any(w in kb.tokenizer.jieba.FREQ or kb.knows(w) for w in (word, word[:-1]))
+        and _one_noun(word[:-1], kb)
+    ]
+    for at, _, _ in reversed(cuts):
+        text = f"{text[:at]} {text[at:]}"
+    return text, [(word, cut) for _, word, cut in cuts]
 
 
 # jieba's dictionary counts of words it holds but hardly ever saw (先抓: 3; 共享: 665)
@@ -455,10 +484,12 @@ def understand(text: str, kb: KnowledgeBase, resources: Resources = EVERYTHING) 
         text, aliases = _resolve_aliases(text, kb)
         text, parts = _resolve_parts(text, kb)
         aliases += parts
+    text, recut = _unglue(text, kb)
     corrections: list[tuple[str, str]] = []
     if resources.typos:
         text, corrections = _correct_names(text, kb)
-    text, recut = _recut(text, kb)
+    text, recut_more = _recut(text, kb)
+    recut += recut_more
     synonyms = _synonyms(text, kb, kb.synonyms, lexicon.synonyms()) if resources.synonyms else []
     if resources.aliases:
         synonyms += _abbreviations(text, kb)

@@ -729,3 +729,29 @@ def test_a_text_with_no_sentence_or_clause_mark_is_cut_at_a_character():
     text = "字" * 30000
     cut = fit_bytes(text, MAX_REPLY_BYTES)
     assert len(cut.encode("utf-8")) <= MAX_REPLY_BYTES and cut.startswith("字" * 600)
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("50强里城市有多少个", False),  # 50 家城市、企业和个人: of them all, not of cities
+        ("创新50强里面城市有几个 企业有几个", False),  # a count of each, the report has one
+        ("创新50强一共有多少家", True),
+        ("为获奖城市和个人颁奖的有几位？", True),  # people counted, not cities
+    ],
+)
+def test_a_number_of_a_list_counts_none_of_its_kinds_alone(kb, question, answered):
+    assert compose_answer(kb, question).answered is answered
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [("姚勒是哪个学院的院长", "姚乐"), ("光名网是谁主办的", "光明网")],
+)
+def test_a_mistyped_name_glued_to_the_next_word_is_still_matched(kb, question, named):
+    answer = compose_answer(kb, question)
+    assert answer.text.startswith(f"以下是关于“{named}”的内容"), answer.text
+
+
+def test_a_short_form_glued_to_the_next_word_is_still_read(kb):
+    assert "邱爱军" in compose_answer(kb, "南通经信委来的是谁").text  # 经信委|来, not 经信委来

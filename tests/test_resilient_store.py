@@ -104,9 +104,7 @@ def test_a_logout_made_during_an_outage_reaches_redis_once_it_is_back(store, ser
     other.close()
 
 
-def test_a_reply_given_during_a_stall_reaches_the_claim_the_stalled_begin_left(
-    store, server
-):
+def test_a_reply_given_during_a_stall_reaches_the_claim_the_stalled_begin_left(store, server):
     """Redis froze past the timeout: the message was answered locally, but its begin, sent
     before, ran once Redis woke and left the claim pending, so WeChat's retries waited on
     it and got the busy reply. The reply is owed to Redis and put there once it is back."""

@@ -284,9 +284,7 @@ def test_after_redis_loses_the_version_record_the_machines_converge_on_the_newes
     assert "knowledge version record lost in the shared store: put back" in caplog.text
 
 
-def test_a_machine_restarted_after_the_record_was_lost_does_not_roll_the_others_back(
-    tmp_path, url
-):
+def test_a_machine_restarted_after_the_record_was_lost_does_not_roll_the_others_back(tmp_path, url):
     """FLUSHALL, then a machine whose folder is older starts before any other has asked:
     its start put back its own folder's version as the newest, and every machine followed
     it. It is put back as by a worker that lost the record, so the newest reload wins."""
@@ -307,9 +305,7 @@ def test_a_machine_restarted_after_the_record_was_lost_does_not_roll_the_others_
     assert [(s["status"], s["knowledge_version"]) for s in states] == [("ok", new)] * 2, states
 
 
-def test_after_redis_loses_its_data_every_machine_knows_a_user_and_a_session_alike(
-    tmp_path, url
-):
+def test_after_redis_loses_its_data_every_machine_knows_a_user_and_a_session_alike(tmp_path, url):
     """The user-hash key and the session key live in Redis: a machine started after a
     FLUSHALL made new ones while the running ones kept theirs, so each machine took one
     user for two (rate limit, retries, follow-ups) and refused the other's sessions."""

@@ -378,6 +378,32 @@ def _count_value(text: str) -> int | None:
     return numeral_value(match.group(1)) if match else None
 
 
+_LIST_GOES_ON = re.compile(r"^\s*(?:、|以及|和|及|与)\s*([^、，,。；;和及与]+)")
+
+
+def _counts_others_too(rest: str, asked: _Asked) -> bool:
+    """Whether the noun a number counts goes on into a list (50 家城市、企业和个人) whose next
+    item the question does not name, or asks a count of each of: the number is of them all,
+    and says nothing of how many of one kind (城市有几个) there are."""
+    listed = _LIST_GOES_ON.match(rest)
+    return bool(listed) and (
+        asked.counts_each or not any(w in listed.group(1) for w in asked.weights if len(w) > 1)
+    )
+
+
+def counts_all_of_a_list(sentence: str, asked: _Asked) -> bool:
+    """Whether the sentence counts what is asked only together with others (城市有几个 of
+    50 家城市、企业和个人): it says nothing of how many of that one kind there are."""
+    if not asked.counted:
+        return False
+    for match in _COUNT_PHRASE.finditer(sentence):
+        after = sentence[match.end() : match.end() + 10]
+        noun = _noun_at(after, asked.weights)
+        if asked.counted in noun and _counts_others_too(after[len(noun) :], asked):
+            return True
+    return False
+
+
 def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) -> str | None:
     """The count a sentence gives for what a how-many question asks about: the number whose
     noun, right after it, the question names (近 200 名嘉宾; asked how many people, any
@@ -389,6 +415,9 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
         after = sentence[match.end() : match.end() + 10]
         noun = _noun_at(after, asked.weights)
         measure = match.group().rstrip()[-1]
+        if noun and _counts_others_too(after[len(noun) :], asked):  # 50 家城市、企业和个人
+            found.append((_squash(match.group()) + noun, False))
+            continue
         if specific and not all(w in after for w in asked.counted_said):  # 三种社会管理范式
             found.append((_squash(match.group()) + noun, False))
             continue
@@ -519,6 +548,7 @@ class _Asked:
     # its words a sentence must say, but the kinds of answer (主办单位: 主办)
     counted_said: tuple[str, ...] = ()
     measure: str = ""  # the measure word it counts by (几家: 家)
+    counts_each: bool = False  # 城市有几个，企业有几个: a count of each, not one of them all
     # light words the knowledge never uses (参会, 群体): no passage can have them, and they
     # ask nothing an answer must say, so they count neither for nor against one
     unfindable: frozenset[str] = frozenset()
@@ -674,6 +704,7 @@ class Composer:
             )
             or (counted,),
             measure=m.group(1) if (m := _MEASURE.search(question.text)) else "",
+            counts_each=len(_MEASURE.findall(question.text)) > 1,
             unfindable=frozenset(
                 t
                 for t, w in weights.items()
@@ -1179,10 +1210,14 @@ class Composer:
         when, a number or a countable list for how many, a time of day for 几点); None when
         none of those nearly as good as the best does (钱学森是哪年出生的 is not answered by
         what he said). Among many passages, the one with the date need not rank first."""
+        best = candidates[0].score
+        if question.intent is Intent.COUNT and any(
+            c.score >= 0.8 * best and counts_all_of_a_list(c.sentence, asked) for c in candidates
+        ):
+            return None  # 城市有几个: the report counts them only with others, in one number
         fits = self._evidence(question, asked)
         if fits is None:
             return candidates
-        best = candidates[0].score
         carrying = [c for c in candidates if c.score >= 0.8 * best and fits(c.sentence)]
         if not carrying:
             return None

@@ -755,3 +755,15 @@ def test_a_mistyped_name_glued_to_the_next_word_is_still_matched(kb, question, n
 
 def test_a_short_form_glued_to_the_next_word_is_still_read(kb):
     assert "邱爱军" in compose_answer(kb, "南通经信委来的是谁").text  # 经信委|来, not 经信委来
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("徐绍荣后来当上新余市市长了吗", False),  # after the day: neither yes nor no
+        ("杨学山说数据链打通以后还需要有哪些能力", True),  # what was said of later
+    ],
+)
+def test_a_claim_about_a_time_after_the_report_is_not_judged(kb, question, answered):
+    answer = compose_answer(kb, question)
+    assert answer.answered is answered, answer.text

@@ -203,6 +203,7 @@ _ONE_OF_A_KIND = re.compile(r"(?:哪个|哪一个|哪种|哪一种|什么|哪项
 _ONLY = lexicon.cue_pattern("only")
 _NOT_ONLY = lexicon.cue_pattern("not_only")
 _NOW = lexicon.cue_pattern("now")
+_LATER = lexicon.cue_pattern("later")
 _ALONE = lexicon.cue_pattern("alone")
 _FORMER = re.compile(r"(?:原|前)[^、，,；;]*$")
 
@@ -924,6 +925,15 @@ class Composer:
             return self._decided(
                 Answer(raw_question, False, self.replies.not_found),
                 "nothing to look up, or a number the knowledge never uses",
+            )
+        if (
+            self.resources.evidence
+            and _LATER.search(question.text)
+            and not any(verb in question.text for verb in lexicon.words("speech_verbs"))
+        ):  # 徐绍荣后来当上市长了吗: what came after the day is not in its report
+            return self._decided(
+                self._not_found(raw_question, people, asked),
+                "refused: asked about a time after the report's",
             )
         unsaid = [
             t

@@ -767,3 +767,17 @@ def test_a_short_form_glued_to_the_next_word_is_still_read(kb):
 def test_a_claim_about_a_time_after_the_report_is_not_judged(kb, question, answered):
     answer = compose_answer(kb, question)
     assert answer.answered is answered, answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("万山数据的CEO是谁", False),  # 万山数据 CTO: another post of that body
+        ("万山数据的CTO是谁", True),
+        ("智慧城市分委会秘书长是谁", True),  # 担任分委会秘书长: the body's end is enough
+        ("邵国安在国家信息中心哪个部门当处长？", False),  # 国家信息中心处长: no department
+        ("邵国安是哪个单位的", True),
+    ],
+)
+def test_a_post_or_a_body_asked_must_be_said_beyond_what_the_question_says(kb, question, answered):
+    assert compose_answer(kb, question).answered is answered

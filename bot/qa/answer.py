@@ -204,6 +204,8 @@ _ONLY = lexicon.cue_pattern("only")
 _NOT_ONLY = lexicon.cue_pattern("not_only")
 _NOW = lexicon.cue_pattern("now")
 _LATER = lexicon.cue_pattern("later")
+_ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
+_WHO_IS = re.compile(r"^.*(?:谁是|是谁|谁)")  # 谁是某实验室主任: what asks, not whose post
 _ALONE = lexicon.cue_pattern("alone")
 _FORMER = re.compile(r"(?:原|前)[^、，,；;]*$")
 
@@ -1268,6 +1270,10 @@ class Composer:
             )
         if row is None and (post_of := self._post_of_body(question, asked)):
             return post_of
+        if row is None and (body := self._body_not_asked(question, asked)):
+            return body
+        if row is None and (holder := self._holder_of_post(question, asked)):
+            return holder
         if row is None and len(asked.people) > 1 and _RELATION.search(question.text):
             people = asked.people  # 甲和乙是什么关系: a sentence about them all
             return lambda sentence: all(name in sentence for name in people)
@@ -1303,14 +1309,7 @@ class Composer:
             or body[-1] in self.kb.terms_in(self.kb.persona.subject)  # 在论坛上: the event
         ):
             return None
-        # 分委会 of 数字城市分委会: the body, not a word it shares with others, or the end of
-        # its name; or what the sources call it (交通部: 交通运输部)
-        head = body[-1]
-        forms = {
-            head,
-            *(head[i:] for i in range(len(head) - 2) if self.kb.knows(head[i:])),  # 分委会
-            *(p for t in self.kb.terms_in(head) for p in asked.phrases.get(t, ())),
-        }
+        forms = self._forms_of_body(body[-1], asked)
 
         def holds(sentence: str) -> bool:
             said = person_window(sentence, person, self.kb.names)  # said of them
@@ -1319,6 +1318,56 @@ class Composer:
             )
 
         return holds
+
+    def _forms_of_body(self, head: str, asked: _Asked) -> set[str]:
+        """分委会 of 数字城市分委会: the body, not a word it shares with others, or the end of
+        its name; or what the sources call it (交通部: 交通运输部)."""
+        return {
+            head,
+            *(head[i:] for i in range(len(head) - 2) if self.kb.knows(head[i:])),  # 分委会
+            *(p for t in self.kb.terms_in(head) for p in asked.phrases.get(t, ())),
+        }
+
+    def _spelt_out(self, name: str) -> bool:
+        """Whether the sources write ``name`` so (spaces and case aside)."""
+        corpus = self.kb.derived(
+            "squashed text", lambda: "\n".join(_squash(p.text).lower() for p in self.kb.passages)
+        )
+        return len(name) > 1 and _squash(name).lower() in corpus
+
+    def _body_not_asked(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
+        """邵国安在国家信息中心哪个部门当处长: asked which body someone is of, a body the
+        question does not name already must be said of them (国家信息中心处长 says no
+        department). None for other questions."""
+        if len(asked.people) != 1 or not _ASKS_ORGANISATION.search(question.text):
+            return None
+        person, said = next(iter(asked.people)), _squash(question.text)
+        return lambda sentence: (
+            person not in sentence
+            or any(  # their talk: cited with roles
+                whose.strip() and _squash(whose) not in said
+                for _, whose in posts_in(person_window(sentence, person, self.kb.names))
+            )
+        )
+
+    def _holder_of_post(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
+        """万山数据的CEO是谁: who holds a post of a body, the post must be said as of that
+        body (万山数据 CTO is another post). None for other questions."""
+        asked_posts = posts_in(question.text.upper())  # read lower-cased: ceo is CEO
+        if question.intent is not Intent.WHO or asked.people or len(asked_posts) != 1:
+            return None
+        post, whose = asked_posts[0]
+        body = _WHO_IS.sub("", _WHOSE_TAIL.sub("", whose.strip()))
+        words = [w for w, _ in self.kb.tokenizer.tag(body) if len(w) > 1]
+        if not words or not self.kb.knows(words[-1]) or not self._spelt_out(body):
+            # 芜湖信息办主任: a short form; 主论坛上分享的企业专家: no body's name
+            return None
+        forms = {f.lower() for f in self._forms_of_body(words[-1], asked)}
+        return lambda sentence: any(
+            any(form in _squash(of).lower() for form in forms)
+            and (holds_post(held, post) or held.startswith(post))
+            for held, of in posts_in(sentence)
+        )
 
     def _names_someone(self, question: Question) -> bool:
         """Whether a question names a person, place or organisation of its own."""

@@ -781,3 +781,16 @@ def test_a_claim_about_a_time_after_the_report_is_not_judged(kb, question, answe
 )
 def test_a_post_or_a_body_asked_must_be_said_beyond_what_the_question_says(kb, question, answered):
     assert compose_answer(kb, question).answered is answered
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("获奖单位有奖金吗？", False),  # 奖金: a thing the report never names
+        ("宋乐永是人民网的副总编辑吗？", True),  # a body it never names: 不是, 光明网
+        ("新余拿的是什么奖", False),  # 新余 of 新余市: a place; which of the four, unsaid
+        ("新余市获得的是四个奖项中的哪一个？", False),
+    ],
+)
+def test_a_claim_or_a_prize_the_report_cannot_bear_out(kb, question, answered):
+    assert compose_answer(kb, question).answered is answered

@@ -37,7 +37,7 @@ from bot.qa.understanding import EVERYTHING, Resources, Understanding, understan
 from bot.wechat.limits import fit_bytes
 from knowledge.base import KnowledgeBase
 from knowledge.model import Passage
-from knowledge.passages import TITLE_RE
+from knowledge.passages import ORG_RE, TITLE_RE
 from knowledge.text import CLAUSE as _CLAUSE
 from knowledge.text import HAN as _HAN
 from knowledge.text import longest_first, numeral_value
@@ -199,12 +199,15 @@ _DATE_ONLY = re.compile(r"[\d\s年月日号至到—-]+")
 
 
 # 哪个奖, 什么奖: one of a kind named by one character, whose names end with it
-_ONE_OF_A_KIND = re.compile(r"(?:哪个|哪一个|哪种|哪一种|什么|哪项|哪类)([奖])")
+_ONE_OF_A_KIND = re.compile(
+    r"(?:哪个|哪一个|哪种|哪一种|什么|哪项|哪类)([奖])|([奖])项?(?:里|中)的?(?:哪个|哪一个|哪项)"
+)
 _ONLY = lexicon.cue_pattern("only")
 _NOT_ONLY = lexicon.cue_pattern("not_only")
 _NOW = lexicon.cue_pattern("now")
 _LATER = lexicon.cue_pattern("later")
 _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
+_PLACE_UNITS = "市省县区"  # a place is often named without its unit (新余 for 新余市)
 _WHO_IS = re.compile(r"^.*(?:谁是|是谁|谁)")  # 谁是某实验室主任: what asks, not whose post
 _ALONE = lexicon.cue_pattern("alone")
 _FORMER = re.compile(r"(?:原|前)[^、，,；;]*$")
@@ -937,6 +940,29 @@ class Composer:
                 self._not_found(raw_question, people, asked),
                 "refused: asked about a time after the report's",
             )
+        light = self._max_weight * LIGHT_WEIGHT
+        unheard = [
+            t
+            for t, w in asked.weights.items()
+            if w > light
+            and len(t) > 1
+            and not self.kb.knows(t)
+            and t not in asked.alternatives
+            and t not in asked.weak
+            and not self._mere_kind(t)
+            and self._names_a_thing(t)
+            # a place or body named in a claim (邱爱军是苏州的吗) is answered no with the one
+            # the report gives
+            and not any(f in ("ns", "nt", "nz", "nr") for _, f in self.kb.tokenizer.tag(t))
+            and not ((body := ORG_RE.match(t)) and body.group(1) == t)  # 人民网, 科技部
+        ]
+        if understood.yes_no and unheard and self.resources.evidence:
+            # 获奖单位有奖金吗: a claim of a thing the knowledge never names can be neither
+            # borne out nor denied by it
+            return self._decided(
+                self._not_found(raw_question, people, asked),
+                f"refused: a claim of {'、'.join(unheard)}, which the knowledge never names",
+            )
         unsaid = [
             t
             for t in asked.weights
@@ -1250,7 +1276,7 @@ class Composer:
             # 江城市拿的是哪个奖: a name of one (创新服务奖), not any word with 奖 (获奖感言),
             # and one said of something, not a bare list of them all (峰会上颁了什么奖: the
             # list is the answer)
-            mark = kind.group(1)
+            mark = kind.group(1) or kind.group(2)
             return lambda sentence: any(
                 len(t) > 3 and t.endswith(mark) and not only_listed(sentence, t)
                 for t in self.kb.terms_in(sentence)
@@ -1372,7 +1398,12 @@ class Composer:
     def _names_someone(self, question: Question) -> bool:
         """Whether a question names a person, place or organisation of its own."""
         return any(
-            len(word) > 1 and (flag in ("nr", "ns", "nt") or word in self.kb.names)
+            len(word) > 1
+            and (
+                flag in ("nr", "ns", "nt")
+                or word in self.kb.names
+                or any(self.kb.knows(word + unit) for unit in _PLACE_UNITS)  # 新余 of 新余市
+            )
             for word, flag in self.kb.tokenizer.tag(question.text)
         )
 

@@ -794,3 +794,10 @@ def test_a_post_or_a_body_asked_must_be_said_beyond_what_the_question_says(kb, q
 )
 def test_a_claim_or_a_prize_the_report_cannot_bear_out(kb, question, answered):
     assert compose_answer(kb, question).answered is answered
+
+
+@pytest.mark.parametrize(
+    "question", ["刘亚利是政府采购信息报社的总编辑吗", "孟庆国是清华大学的校长吗"]
+)
+def test_a_post_the_knowledge_never_names_is_judged_by_the_posts_it_gives(kb, question):
+    assert body(compose_answer(kb, question).text).startswith("不是")  # 社长; 执行院长

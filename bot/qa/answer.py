@@ -558,6 +558,9 @@ class _Asked:
     # light words the knowledge never uses (参会, 群体): no passage can have them, and they
     # ask nothing an answer must say, so they count neither for nor against one
     unfindable: frozenset[str] = frozenset()
+    # a compound the knowledge never uses and the question's words within it (网络安全: 网络,
+    # 安全): a text that says some of them says that much of it
+    parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def counts_named(self) -> bool:
@@ -586,7 +589,19 @@ class _Asked:
                 found += w
             elif not self.weak.get(t, frozenset()).isdisjoint(terms):
                 found += w * WEAK_SYNONYM_CREDIT
+            elif t in self.parts:  # 网络安全 of 安全防护: as much of it as its parts said
+                said = [part for part in self.parts[t] if self.says(part, terms)]
+                found += w * _share_of(t, said)
         return found / total if total else 0.0
+
+
+def _share_of(word: str, parts: list[str]) -> float:
+    """The share of ``word``'s characters that ``parts`` (words within it) spell."""
+    covered: set[int] = set()
+    for part in parts:
+        at = word.find(part)
+        covered.update(range(at, at + len(part)))
+    return len(covered) / len(word)
 
 
 @dataclass(frozen=True)
@@ -716,6 +731,14 @@ class Composer:
                 for t, w in weights.items()
                 if w <= light and len(t) > 1 and not self.kb.knows(t) and t not in alternatives
             ),
+            parts={
+                t: within
+                for t in weights
+                if len(t) > 2
+                and not self.kb.knows(t)
+                and t not in alternatives
+                and (within := tuple(u for u in weights if u != t and len(u) > 1 and u in t))
+            },
         )
 
     def _counted(self, question: Question, tagged: list[tuple[str, str]]) -> str:
@@ -903,6 +926,19 @@ class Composer:
         answer_types = answer_type_words(tagged)
         people = self._people(question, tagged)
         asked = self._asked(question, tagged, people, understood.weak_synonyms, answer_types)
+        if understood.yes_no:
+            # 刘亚利是某报社的总编辑吗: a post the knowledge never names is judged by the posts
+            # it gives them (社长: 不是), not counted as missing from the passages
+            claimed = [m.group() for m in TITLE_RE.finditer(question.text)]
+            asked = replace(
+                asked,
+                unfindable=asked.unfindable
+                | {
+                    t
+                    for t in asked.weights
+                    if not self.kb.knows(t) and any(t in p for p in claimed)
+                },
+            )
         self.reading.update(
             understood=understood.to_json(),
             kind=question.intent.value,
@@ -949,6 +985,7 @@ class Composer:
             and not self.kb.knows(t)
             and t not in asked.alternatives
             and t not in asked.weak
+            and t not in asked.unfindable
             and not self._mere_kind(t)
             and self._names_a_thing(t)
             # a place or body named in a claim (邱爱军是苏州的吗) is answered no with the one

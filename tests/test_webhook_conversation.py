@@ -326,3 +326,10 @@ def test_a_short_turn_about_something_the_report_never_mentions_is_no_follow_up(
     conversation.respond(engine, "杨学山强调了什么")
     reply = conversation.respond(engine, "火星上有什么")
     assert not reply.answered and "出处" not in (reply.text or "")
+
+
+def test_a_turn_pointing_at_what_was_said_is_asked_of_the_last_subject(engine):
+    conversation = Conversation(MemoryStore(), "effects")
+    conversation.respond(engine, "宋刚说的五位一体是什么")
+    reply = conversation.respond(engine, "这样做能达到什么效果")
+    assert reply.asked.startswith("宋刚说的五位一体") and "群体智慧" in (reply.text or "")

@@ -16,7 +16,8 @@ The kinds of follow-up:
   this user, or says there are no more;
 * an elliptical turn takes the previous question's frame: 那协办单位呢 after 主办单位是谁
   swaps the word it replaces, 张明呢 the person; a short turn that names nothing of its
-  own (嘉宾都有谁, 在谁指导下成立的) is asked about the previous question's subject first.
+  own (嘉宾都有谁, 在谁指导下成立的), or that points at what was said (这样做能达到什么效果),
+  is asked about the previous question's subject first.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ def rewrite_follow_up(question: str, speaker: str | None, names: Iterable[str] =
 # Words that point back at an organisation; 它 is not one inside 其它 or 它们.
 _THING_POINTER = re.compile(rf"(?<!其)(?:{lexicon.cue_pattern('thing_pointers').pattern})(?!们)")
 _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
+_SAID_POINTER = lexicon.cue_pattern("said_pointers")
 _PERSON_KIND_END = re.compile(rf"(?:{lexicon.cue_pattern('person_kinds').pattern})$")
 
 
@@ -350,6 +352,8 @@ class Conversation:
                 )
                 or instead(question, previous, names, tag, called=called)
             )
+            if framed is None and _SAID_POINTER.search(question):  # 这样做能达到什么效果
+                framed = f"{strip_cues(previous).strip()} {_SAID_POINTER.sub('', question)}"
             if framed is None and self._elliptic(question, engine, names):
                 framed = f"{strip_cues(previous).strip()} {question}"
             if framed is not None:

@@ -293,3 +293,9 @@ def test_a_short_form_of_a_name_the_passages_spell_out_is_read_as_that_name(
 
 def test_no_short_form_is_made_of_a_word_no_passage_spells_out(kb):
     assert not [s for s, _ in read(kb, "网宿科技总部在哪个城市").synonyms if "总部" in s]
+
+
+def test_a_count_of_people_jieba_cut_into_the_next_word_is_cut_again(kb):
+    # 几个|人为 is 几个人|为; 多少|人口 stays a noun
+    assert understand("有几个人为获奖城市和个人颁奖", kb).recut == (("人为", "人 为"),)
+    assert understand("阿拉善盟有多少人口", kb).recut == ()

@@ -298,6 +298,13 @@ def _unglue(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
     return text, [(word, cut) for _, word, cut in cuts]
 
 
+# a count (几个, 多少, 三位) that a word after it begins by finishing (几个|人为: 几个人|为)
+_COUNT_BEFORE = re.compile(r"(?:几|多少|[\d一二两三四五六七八九十百千]+)[个位名]?$")
+_COUNTED_PEOPLE = "人"
+_PEOPLE_DO = frozenset(
+    "为被把对给向从在是来和与跟"
+)  # …人为: what they did follows (人口 is a noun)
+
 # jieba's dictionary counts of words it holds but hardly ever saw (先抓: 3; 共享: 665)
 RARE_IN_JIEBA = 10
 
@@ -313,13 +320,22 @@ def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
     names = _name_forms(kb)
     cuts: list[tuple[int, str, str]] = []
     for i, (word, start, _) in enumerate(tokens):
+        before = tokens[i - 1][0] if i else ""
+        if (
+            len(word) == 2
+            and word[0] in _COUNTED_PEOPLE
+            and word[1] in _PEOPLE_DO
+            and _COUNT_BEFORE.search(before)
+        ):
+            cuts.append((start + 1, word, f"{word[0]} {word[1:]}"))  # 几个|人为 is 几个人|为
+            continue
         if len(word) < 2 or not all(_HAN.match(ch) for ch in word) or kb.knows(word):
             continue
-        before = tokens[i - 1][0] if i else ""
         after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
         if before and (before + word[0]).lower() in names:
             cuts.append((start + 1, word, f"{word[0]} {word[1:]}"))
             continue
+
         if [flag for _, flag in kb.tokenizer.tag(word)] != ["v"]:
             continue
         if (

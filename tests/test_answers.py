@@ -801,3 +801,13 @@ def test_a_claim_or_a_prize_the_report_cannot_bear_out(kb, question, answered):
 )
 def test_a_post_the_knowledge_never_names_is_judged_by_the_posts_it_gives(kb, question):
     assert body(compose_answer(kb, question).text).startswith("不是")  # 社长; 执行院长
+
+
+def test_which_ones_did_it_together_is_answered_by_who_joined(kb):
+    text = body(compose_answer(kb, "这个专题是哪几家联合推出的").text)
+    assert text.startswith("共 2 家") and "办公自动化" in text, text
+
+
+def test_a_word_jieba_made_up_of_two_characters_weighs_as_them(kb):
+    # 奖|授 glued into 奖授: no word of its own to be missing
+    assert "城市、企业和个人" in compose_answer(kb, "创新50强的奖授给了哪些对象").text

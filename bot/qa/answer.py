@@ -1351,7 +1351,9 @@ class Composer:
             return lambda sentence: count_in(sentence, asked, self.kb.names) is not None
         if question.intent is Intent.COUNT:
             return lambda sentence: bool(
-                intent_bonus(Intent.COUNT, sentence, frozenset()) or _LIST.search(sentence)
+                intent_bonus(Intent.COUNT, sentence, frozenset())
+                or _LIST.search(sentence)
+                or count_in(sentence, asked, self.kb.names)  # 甲与乙联合推出: two
             )
         return None
 

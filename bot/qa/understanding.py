@@ -331,6 +331,15 @@ def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
             continue
         if len(word) < 2 or not all(_HAN.match(ch) for ch in word) or kb.knows(word):
             continue
+        if (
+            len(word) == 2
+            and word not in kb.tokenizer.jieba.FREQ
+            and [f for _, f in kb.tokenizer.tag(word)] == ["n"]
+        ):
+            # 奖|授 made into a word by jieba's guesswork (no dictionary holds it, and it is
+            # no name, which is tagged so): two words of one character, each weighing little
+            cuts.append((start + 1, word, f"{word[0]} {word[1]}"))
+            continue
         after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
         if before and (before + word[0]).lower() in names:
             cuts.append((start + 1, word, f"{word[0]} {word[1:]}"))

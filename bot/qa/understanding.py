@@ -331,15 +331,6 @@ def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
             continue
         if len(word) < 2 or not all(_HAN.match(ch) for ch in word) or kb.knows(word):
             continue
-        if (
-            len(word) == 2
-            and word not in kb.tokenizer.jieba.FREQ
-            and [f for _, f in kb.tokenizer.tag(word)] == ["n"]
-        ):
-            # 奖|授 made into a word by jieba's guesswork (no dictionary holds it, and it is
-            # no name, which is tagged so): two words of one character, each weighing little
-            cuts.append((start + 1, word, f"{word[0]} {word[1]}"))
-            continue
         after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
         if before and (before + word[0]).lower() in names:
             cuts.append((start + 1, word, f"{word[0]} {word[1:]}"))
@@ -365,6 +356,28 @@ def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
             ):
                 cuts.append((start + k, word, f"{left} {right}"))
                 break
+    for at, _, _ in reversed(cuts):
+        text = f"{text[:at]} {text[at:]}"
+    return text, [(word, cut) for _, word, cut in cuts]
+
+
+def _split_guessed(
+    text: str, kb: KnowledgeBase, read: list[tuple[str, tuple[str, ...]]]
+) -> tuple[str, list[tuple[str, str]]]:
+    """Two characters jieba's guesswork made into a noun (奖|授 as 奖授) that no dictionary
+    holds, the knowledge never uses, and that is no name (names are tagged so) nor part of
+    a short form ``read`` already: two words of one character, each weighing little, not
+    one missing word weighing in full."""
+    cuts = [
+        (start + 1, word, f"{word[0]} {word[1]}")
+        for word, start, _ in kb.tokenizer.jieba.tokenize(text)
+        if len(word) == 2
+        and all(_HAN.match(ch) for ch in word)
+        and word not in kb.tokenizer.jieba.FREQ
+        and not kb.knows(word)
+        and [f for _, f in kb.tokenizer.tag(word)] == ["n"]
+        and not any(word in phrase for phrase, _ in read)
+    ]
     for at, _, _ in reversed(cuts):
         text = f"{text[:at]} {text[at:]}"
     return text, [(word, cut) for _, word, cut in cuts]
@@ -518,6 +531,8 @@ def understand(text: str, kb: KnowledgeBase, resources: Resources = EVERYTHING) 
     synonyms = _synonyms(text, kb, kb.synonyms, lexicon.synonyms()) if resources.synonyms else []
     if resources.aliases:
         synonyms += _abbreviations(text, kb)
+    text, split = _split_guessed(text, kb, synonyms)
+    recut += split
     return Understanding(
         raw=raw,
         text=text or raw,

@@ -7,10 +7,13 @@ knowledge itself names (its people, their aliases, its synonym file):
 2. a yes/no question noticed (赵敏是晨光网的吗) and put as a statement, so the words that
    only ask (是不是, 吗) do not count against it;
 3. aliases replaced by the name they stand for (张院长 → 张明), from the people's roles;
-4. a name typed with a pinyin input method (李桦) matched to the one known name that
-   sounds the same, and said so in the reply;
-5. synonyms gathered: the knowledge's own file, the bot's general list, and, for a word the
-   knowledge never uses, 词林's true synonyms (found there, they count for less).
+4. a name jieba glued to the word after it cut off again (李桦是 → 李桦 是), and a name typed
+   with a pinyin input method (李桦) matched to the one known name that sounds the same,
+   and said so in the reply;
+5. jieba's cuts that hide the knowledge's words cut again (先抓, 几个|人为);
+6. synonyms gathered: the knowledge's own file, the bot's general list, short forms of the
+   passages' names, and, for a word the knowledge never uses, 词林's true synonyms (found
+   there, they count for less); then two characters jieba guessed into a word split.
 
 Everything the pass did is kept in the result, so the hit test can show an admin why a
 question was read as it was.

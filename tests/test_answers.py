@@ -811,3 +811,21 @@ def test_which_ones_did_it_together_is_answered_by_who_joined(kb):
 def test_a_word_jieba_made_up_of_two_characters_weighs_as_them(kb):
     # 奖|授 glued into 奖授: no word of its own to be missing
     assert "城市、企业和个人" in compose_answer(kb, "创新50强的奖授给了哪些对象").text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "大会论坛上有几位嘉宾做了分享",  # named by its heading
+        "姚乐主持的环节有几位嘉宾做了分享？",  # named by its host: his guests, not him
+    ],
+)
+def test_a_part_named_by_its_heading_or_host_is_read_with_its_passages(kb, question):
+    text = body(compose_answer(kb, question).text)
+    # the list of who shared stands in a passage of its own, which names neither
+    assert text.startswith("共 7 位") and "邱建中" in text and "鲁四海" in text, text
+
+
+def test_asked_who_a_long_list_is_cut_to_keep_the_people(kb):
+    text = body(compose_answer(kb, "姚乐主持的大会论坛上都有哪些嘉宾做了分享").text)
+    assert text.startswith("深圳光启") and "鲁四海" in text, text

@@ -51,6 +51,9 @@ SEARCH_DEPTH = 8  # passages ranked per question
 QUOTE_DEPTH = 4  # of which this many are quoted from
 EVIDENCE_DEPTH = 64  # looked at when none of those carries the kind of fact asked for
 MAX_SENTENCES = 3
+# a sentence of the part a question names (大会论坛上…) is preferred to one that only shares
+# its words (对话研讨's 与现场嘉宾们进行了经验分享)
+SECTION_NAMED_BONUS = 0.3
 
 # A question is answered when the best passage covers at least this share of the weight of
 # the question's own words (calibrated on the dev set: in-scope questions cover 0.6 or more,
@@ -623,6 +626,9 @@ class Composer:
         self.resources = resources
         self.replies = kb.persona.replies
         self.reading: dict[str, object] = {}  # how the question now answered was read
+        # the parts of the documents the question names, and what their passages say
+        self._parts: dict[str, frozenset[str]] = {}
+        self._hosts: tuple[str, ...] = ()  # people named only as the host of one
         self._chosen: list[_Candidate] = []  # what the answer now composed quotes
         self._suggesting = False  # trying out questions to suggest
         self._names = kb.speakers
@@ -759,16 +765,56 @@ class Composer:
         return flags in (["v"], ["vn"])
 
     # -- extraction ------------------------------------------------------------------
+    def _parts_named(
+        self, question: Question, asked: _Asked, people: tuple[str, ...]
+    ) -> tuple[dict[str, frozenset[str]], tuple[str, ...]]:
+        """The parts of the documents a question names, each with what its passages are to
+        be read as saying, and the people named only as their hosts. A part is named by a
+        word of its heading no other heading has (大会论坛上有几位嘉宾做了分享), or by its
+        host (姚乐主持的环节): each of its passages says its heading, and its host, though
+        the list of who spoke may stand in a passage of its own."""
+        subject = self.kb.terms_in(self.kb.persona.subject)
+        by_term: dict[str, set[str]] = {}
+        for section in self.kb.sections:
+            for term in self.kb.terms_in(section):
+                by_term.setdefault(term, set()).add(section)
+        parts: dict[str, set[str]] = {
+            next(iter(by_term[t])): set()
+            for t in asked.weights
+            if len(t) > 1
+            and t not in subject
+            and len(by_term.get(t, ())) == 1
+            and t not in self.kb.names  # a talk is asked after by its speaker's name anyway
+            and all(f.startswith("n") and f != "nr" for _, f in self.kb.tokenizer.tag(t))
+        }
+        hosts = []
+        for name in people:
+            if f"{name}主持" not in question.text:
+                continue
+            found = self.kb.search_terms([*self.kb.terms_in(name), "主持"], SEARCH_DEPTH)
+            hosted = {p.section for p, _ in found if f"{name}主持" in _squash(p.text)}
+            for section in hosted:
+                parts.setdefault(section, set()).update(self.kb.terms_in(f"{name}主持"))
+            if hosted and question.intent in (Intent.WHO, Intent.COUNT):
+                hosts.append(name)  # 姚乐主持的环节有几位嘉宾: the guests, not 姚乐
+        return {
+            section: frozenset(extra | self.kb.terms_in(section))
+            for section, extra in parts.items()
+        }, tuple(hosts)
+
     def _sentence_terms(self, sentence: str, passage: Passage, implied: frozenset[str]) -> set[str]:
         """What a sentence says, read in its context."""
         terms = set(self.kb.terms_in(sentence))
         terms.update(self.kb.terms_of(passage) & implied)  # what the passage is about
+        terms.update(self._parts.get(passage.section, ()))  # the part the question names
         if passage.speaker:  # the citation names the speaker, so the sentence "says" it
             terms.update(self.kb.terms_in(passage.speaker))
         return terms
 
-    def _clip(self, sentence: str, asked: _Asked, limit: int) -> str:
-        """A long sentence is cut to the run of clauses that matches the question best."""
+    def _clip(self, sentence: str, asked: _Asked, limit: int, who: bool = False) -> str:
+        """A long sentence is cut to the run of clauses that matches the question best; asked
+        who or how many, the run that names the most people (a list of seven speakers and
+        their topics keeps the speakers)."""
         if len(sentence) <= limit:
             return sentence
         clauses = _CLAUSE.findall(sentence)
@@ -780,6 +826,8 @@ class Composer:
                     break
                 text += clause
             score = asked.coverage(self.kb.terms_in(text))
+            if who:
+                score += len(self.kb.people_in(text))
             if score > best_score:
                 best, best_score = text, score
         best = best.rstrip("，,、：:；")
@@ -801,7 +849,9 @@ class Composer:
     def _named_in(self, question: Question, sentence: str) -> frozenset[str]:
         """Who a sentence names: anyone the sources name, not only the speakers (赵敏 gives
         no talk). Only a question that asks who looks at it."""
-        return self.kb.people_in(sentence) if question.intent is Intent.WHO else frozenset()
+        if question.intent is not Intent.WHO:
+            return frozenset()
+        return self.kb.people_in(sentence) - frozenset(self._hosts)  # the guests, not the host
 
     def _about(self, passage: Passage, person: str) -> bool:
         return person in self.kb.terms_of(passage)
@@ -812,7 +862,10 @@ class Composer:
         """BM25's ``depth`` best passages, each one's coverage of the question, and those an
         answer may quote (as many as ``depth`` allows past SEARCH_DEPTH)."""
         hits = self.kb.search_terms([*asked.weights, *question.expansions], depth)
-        covered = {p.id: asked.coverage(self.kb.terms_of(p)) for p, _ in hits}
+        covered = {
+            p.id: asked.coverage(self.kb.terms_of(p) | self._parts.get(p.section, frozenset()))
+            for p, _ in hits
+        }
         quote = QUOTE_DEPTH if depth == SEARCH_DEPTH else depth
         return hits, covered, self._quotable(people, hits, covered, quote)
 
@@ -876,7 +929,8 @@ class Composer:
                     if _PEOPLE_COUNT.search(sentence):
                         bonus = 1.0
                     else:
-                        bonus = 0.6 if len(self.kb.people_in(sentence)) > 1 else 0.0
+                        named = self.kb.people_in(sentence) - frozenset(self._hosts)
+                        bonus = 0.6 if len(named) > 1 else 0.0
                 else:
                     bonus = intent_bonus(
                         question.intent, sentence, self._named_in(question, sentence)
@@ -886,6 +940,7 @@ class Composer:
                     + 0.4 * bonus
                     + 0.3 * score / top
                     + 0.1 * (len(expansions & terms) / len(expansions) if expansions else 0.0)
+                    + SECTION_NAMED_BONUS * (passage.section in self._parts)
                 )
                 out.append(_Candidate(sentence, passage, score, value))
         return sorted(out, key=lambda c: -c.score)
@@ -1051,6 +1106,8 @@ class Composer:
                 Answer(raw_question, False, self.replies.not_found),
                 "refused: an ordinal the knowledge never uses",
             )
+        self._parts, self._hosts = self._parts_named(question, asked, people)
+        people = tuple(p for p in people if p not in self._hosts)  # asked of their guests
         # what is set aside may be most of what matches best: look deeper past it
         depth = EVIDENCE_DEPTH if aside.talks or aside.people else SEARCH_DEPTH
         hits, covered, quotable = self._found(question, asked, people, depth)
@@ -1790,7 +1847,9 @@ class Composer:
                 sentence = self._of_one(asked, candidate, people[0] if people else None)
             if any(_squash(sentence) in _squash(c.sentence) for c in chosen):
                 continue
-            quote = self._clip(sentence, asked, BODY_CHARS - used)
+            quote = self._clip(
+                sentence, asked, BODY_CHARS - used, question.intent in (Intent.WHO, Intent.COUNT)
+            )
             if chosen and used + len(quote) > BODY_CHARS:
                 continue
             chosen = [c for c in chosen if _squash(c.sentence) not in _squash(quote)]

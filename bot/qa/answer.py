@@ -765,6 +765,13 @@ class Composer:
         return flags in (["v"], ["vn"])
 
     # -- extraction ------------------------------------------------------------------
+    def _sections_by_term(self) -> dict[str, frozenset[str]]:
+        by_term: dict[str, set[str]] = {}
+        for section in self.kb.sections:
+            for term in self.kb.terms_in(section):
+                by_term.setdefault(term, set()).add(section)
+        return {term: frozenset(sections) for term, sections in by_term.items()}
+
     def _parts_named(
         self, question: Question, asked: _Asked, people: tuple[str, ...]
     ) -> tuple[dict[str, frozenset[str]], tuple[str, ...]]:
@@ -774,10 +781,7 @@ class Composer:
         host (姚乐主持的环节): each of its passages says its heading, and its host, though
         the list of who spoke may stand in a passage of its own."""
         subject = self.kb.terms_in(self.kb.persona.subject)
-        by_term: dict[str, set[str]] = {}
-        for section in self.kb.sections:
-            for term in self.kb.terms_in(section):
-                by_term.setdefault(term, set()).add(section)
+        by_term = self.kb.derived("sections by term", self._sections_by_term)
         parts: dict[str, set[str]] = {
             next(iter(by_term[t])): set()
             for t in asked.weights

@@ -829,3 +829,8 @@ def test_a_part_named_by_its_heading_or_host_is_read_with_its_passages(kb, quest
 def test_asked_who_a_long_list_is_cut_to_keep_the_people(kb):
     text = body(compose_answer(kb, "姚乐主持的大会论坛上都有哪些嘉宾做了分享").text)
     assert text.startswith("深圳光启") and "鲁四海" in text, text
+
+
+def test_besides_a_thing_the_answer_says_it_is_not_the_only_one(kb):
+    text = body(compose_answer(kb, "智慧城市建设除了技术创新，还是哪些方面的创新？").text)
+    assert text.startswith("智慧城市建设不仅仅是技术创新，更是营城理念"), text

@@ -54,6 +54,9 @@ MAX_SENTENCES = 3
 # a sentence of the part a question names (大会论坛上…) is preferred to one that only shares
 # its words (对话研讨's 与现场嘉宾们进行了经验分享)
 SECTION_NAMED_BONUS = 0.3
+# asked what there is besides something (除了技术创新，还…), a sentence that says it is not
+# the only thing (不仅仅是技术创新，更是…) is preferred
+BEYOND_BONUS = 0.5
 
 # A question is answered when the best passage covers at least this share of the weight of
 # the question's own words (calibrated on the dev set: in-scope questions cover 0.6 or more,
@@ -614,6 +617,9 @@ class _Aside:
     text: str
     talks: bool = False
     people: frozenset[str] = frozenset()
+    # anything else set aside (除了技术创新，还是哪些方面的创新): what the answer goes on from,
+    # best said as not the only thing (不仅仅是技术创新，更是…)
+    thing: str = ""
 
 
 class Composer:
@@ -629,6 +635,7 @@ class Composer:
         # the parts of the documents the question names, and what their passages say
         self._parts: dict[str, frozenset[str]] = {}
         self._hosts: tuple[str, ...] = ()  # people named only as the host of one
+        self._beyond: re.Pattern[str] | None = None  # 不仅仅是<what the question sets aside>
         self._chosen: list[_Candidate] = []  # what the answer now composed quotes
         self._suggesting = False  # trying out questions to suggest
         self._names = kb.speakers
@@ -945,6 +952,7 @@ class Composer:
                     + 0.3 * score / top
                     + 0.1 * (len(expansions & terms) / len(expansions) if expansions else 0.0)
                     + SECTION_NAMED_BONUS * (passage.section in self._parts)
+                    + BEYOND_BONUS * bool(self._beyond and self._beyond.search(_squash(sentence)))
                 )
                 out.append(_Candidate(sentence, passage, score, value))
         return sorted(out, key=lambda c: -c.score)
@@ -971,6 +979,11 @@ class Composer:
         understood = understand(self.kb.tokenizer.normalize(text), self.kb, self.resources)
         # 除了演讲还做了什么: what the answer must not be is no word the answer must have
         aside = self._set_aside(understood.text)
+        self._beyond = (
+            re.compile(f"(?:{_NOT_ONLY.pattern}).{{0,4}}{re.escape(aside.thing)}")
+            if aside.thing
+            else None
+        )
         question = analyse(aside.text)
         question = replace(question, synonyms=(*question.synonyms, *understood.synonyms))
         question = replace(
@@ -1572,7 +1585,7 @@ class Composer:
         terms = self.kb.terms_in(thing)
         talk_words = next((label for label, said, _ in self._sets() if said), frozenset())
         if not thing or not terms or not terms <= talk_words:
-            return _Aside(text=text)
+            return _Aside(text=text, thing=_squash(thing))
         rest = _BESIDES_EDGE.sub("", text[end + apart.index(thing) + len(thing) : stop.start()])
         return _Aside(talks=True, text=text[:start] + rest.lstrip("，, ") + text[stop.start() :])
 

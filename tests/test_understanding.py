@@ -299,3 +299,17 @@ def test_a_count_of_people_jieba_cut_into_the_next_word_is_cut_again(kb):
     # 几个|人为 is 几个人|为; 多少|人口 stays a noun
     assert understand("有几个人为获奖城市和个人颁奖", kb).recut == (("人为", "人 为"),)
     assert understand("阿拉善盟有多少人口", kb).recut == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("社会管理在哪些方面做得更好", "what"),
+        ("论坛在哪里举行", "where"),
+        ("在哪些地方办过", "where"),
+    ],
+)
+def test_which_respects_is_not_asked_where(question, intent):
+    from bot.qa.question import analyse
+
+    assert analyse(question).intent.value == intent

@@ -229,7 +229,12 @@ def strip_cues(text: str) -> str:
     return text
 
 
+# 在哪些方面 asks which respects, not where: its 在哪 is kept apart from the cue
+_NOT_A_PLACE = re.compile(r"在(?=哪(?:些|个|一个|几个)?(?:方面|领域|环节|问题|层面))")
+
+
 def analyse(text: str) -> Question:
+    text = _NOT_A_PLACE.sub("在 ", text)
     intent = next(
         (intent for intent, cues in _INTENT_CUES if any(cue in text for cue in cues)), Intent.WHAT
     )

@@ -12,6 +12,7 @@ from bot.chat.conversation import Conversation, instead
 from bot.chat.engine import Engine
 from bot.config import Config
 from bot.qa.answer import CITATION_MARKER, compose_answer
+from bot.qa.question import analyse
 from bot.qa.understanding import understand
 from bot.state.memory import MemoryStore
 from knowledge import KnowledgeError
@@ -310,6 +311,4 @@ def test_a_count_of_people_jieba_cut_into_the_next_word_is_cut_again(kb):
     ],
 )
 def test_which_respects_is_not_asked_where(question, intent):
-    from bot.qa.question import analyse
-
     assert analyse(question).intent.value == intent

@@ -398,9 +398,9 @@ def _counts_others_too(rest: str, asked: _Asked) -> bool:
     item the question does not name, or asks a count of each of: the number is of them all,
     and says nothing of how many of one kind (城市有几个) there are."""
     listed = _LIST_GOES_ON.match(rest)
-    return bool(listed) and (
-        asked.counts_each or not any(w in listed.group(1) for w in asked.weights if len(w) > 1)
-    )
+    if listed is None:
+        return False
+    return asked.counts_each or not any(w in listed.group(1) for w in asked.weights if len(w) > 1)
 
 
 def counts_all_of_a_list(sentence: str, asked: _Asked) -> bool:

@@ -834,3 +834,9 @@ def test_asked_who_a_long_list_is_cut_to_keep_the_people(kb):
 def test_besides_a_thing_the_answer_says_it_is_not_the_only_one(kb):
     text = body(compose_answer(kb, "智慧城市建设除了技术创新，还是哪些方面的创新？").text)
     assert text.startswith("智慧城市建设不仅仅是技术创新，更是营城理念"), text
+
+
+def test_a_mistyped_name_that_is_a_word_of_its_own_glued_to_the_next_is_matched(kb):
+    # 郭嘉 is in jieba's dictionary (a name from history), 郭嘉在 is not
+    answer = compose_answer(kb, "郭嘉在哪个部门工作")
+    assert answer.text.startswith("以下是关于“郭佳”的内容") and "河北省司法厅" in answer.text

@@ -229,14 +229,17 @@ def strip_cues(text: str) -> str:
     return text
 
 
-# 在哪些方面 asks which respects, not where: its 在哪 is kept apart from the cue
-_NOT_A_PLACE = re.compile(r"在(?=哪(?:些|个|一个|几个)?(?:方面|领域|环节|问题|层面))")
+# 在哪些方面, 在哪个部门 ask which respects or which body, not where: their 在哪 is kept
+# apart from the cue
+_NOT_A_PLACE = re.compile(
+    r"在(?=哪(?:些|个|一个|几个|家)?(?:方面|领域|环节|问题|层面|部门|单位|公司|机构|学院|处))"
+)
 
 
 def analyse(text: str) -> Question:
-    text = _NOT_A_PLACE.sub("在 ", text)
+    cued = _NOT_A_PLACE.sub("在 ", text)
     intent = next(
-        (intent for intent, cues in _INTENT_CUES if any(cue in text for cue in cues)), Intent.WHAT
+        (intent for intent, cues in _INTENT_CUES if any(cue in cued for cue in cues)), Intent.WHAT
     )
     synonyms = tuple((cue, words) for cues, words in _EXPANSIONS for cue in cues if cue in text)
     expansions = tuple(dict.fromkeys(word for _, words in synonyms for word in words))

@@ -293,7 +293,9 @@ def _unglue(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
         if len(word) >= 2
         and word[-1] in _GLUED_TAILS
         and all(_HAN.match(ch) for ch in word)
-        and not any(w in kb.tokenizer.jieba.FREQ or kb.knows(w) for w in (word, word[:-1]))
+        and word not in kb.tokenizer.jieba.FREQ
+        and not kb.knows(word)
+        and not kb.knows(word[:-1])
         and _one_noun(word[:-1], kb)
     ]
     for at, _, _ in reversed(cuts):

@@ -312,3 +312,7 @@ def test_a_count_of_people_jieba_cut_into_the_next_word_is_cut_again(kb):
 )
 def test_which_respects_is_not_asked_where(question, intent):
     assert analyse(question).intent.value == intent
+
+
+def test_a_decimal_spoken_out_is_read_as_the_report_writes_it(kb):
+    assert "2.0" in understand("就是那个创新二点零时代是个啥样的时代", kb).text

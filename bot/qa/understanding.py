@@ -79,6 +79,18 @@ class Understanding:
         }
 
 
+# 二点零: speech recognition writes a decimal out in words; reports write 2.0
+_SPOKEN_DECIMAL = re.compile(r"([零〇一二两三四五六七八九十百]+)点([零〇一二三四五六七八九]+)")
+_DIGIT = {ch: str(i) for i, ch in enumerate("零一二三四五六七八九")} | {"〇": "0", "两": "2"}
+
+
+def _decimal(match: re.Match[str]) -> str:
+    whole = numeral_value(match.group(1))
+    if whole is None:
+        return match.group()
+    return f"{whole}.{''.join(_DIGIT[ch] for ch in match.group(2))}"
+
+
 # 第12届: reports write ordinals in Chinese numerals (第十二届)
 _ORDINAL_DIGITS = re.compile(r"第(\d{1,2})(届|次|期|场|个|位)")
 
@@ -310,6 +322,8 @@ _PEOPLE_DO = frozenset(
     "为被把对给向从在是来和与跟"
 )  # …人为: what they did follows (人口 is a noun)
 
+_AUXILIARIES = frozenset(lexicon.cues("auxiliaries"))
+
 # jieba's dictionary counts of words it holds but hardly ever saw (先抓: 3; 共享: 665)
 RARE_IN_JIEBA = 10
 
@@ -346,10 +360,10 @@ def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
         if (
             len(word) == 2
             and kb.tokenizer.jieba.FREQ.get(word, 0) < RARE_IN_JIEBA
-            and [f for _, f in kb.tokenizer.tag(word[0])] == ["d"]
+            and ([f for _, f in kb.tokenizer.tag(word[0])] == ["d"] or word[0] in _AUXILIARIES)
         ):
-            # 先抓, 再抓: an adverb jieba glued to a verb, not a verb of its own (共享, 还原 are
-            # words of its dictionary; 先抓 is in it too, but barely)
+            # 先抓, 再抓, 来建: an adverb or auxiliary jieba glued to a verb, not a verb of its
+            # own (共享, 还原 are words of its dictionary; 先抓 is in it too, but barely)
             cuts.append((start + 1, word, f"{word[0]} {word[1]}"))
             continue
         for k in range(1, len(word)):
@@ -520,6 +534,7 @@ def understand(text: str, kb: KnowledgeBase, resources: Resources = EVERYTHING) 
     raw = text
     text = _rewrite_colloquial(text)
     text = _ORDINAL_DIGITS.sub(lambda m: f"第{chinese_numeral(int(m.group(1)))}{m.group(2)}", text)
+    text = _SPOKEN_DECIMAL.sub(_decimal, text)
     text, yes_no = _yes_no(text)
     text, dropped = _drop_filler(text)
     aliases: list[tuple[str, str]] = []

@@ -51,11 +51,11 @@ SEARCH_DEPTH = 8  # passages ranked per question
 QUOTE_DEPTH = 4  # of which this many are quoted from
 EVIDENCE_DEPTH = 64  # looked at when none of those carries the kind of fact asked for
 MAX_SENTENCES = 3
-# a sentence of the part a question names (大会论坛上…) is preferred to one that only shares
+# a sentence of the part a question names (圆桌论坛上…) is preferred to one that only shares
 # its words (对话研讨's 与现场嘉宾们进行了经验分享)
 SECTION_NAMED_BONUS = 0.3
-# asked what there is besides something (除了技术创新，还…), a sentence that says it is not
-# the only thing (不仅仅是技术创新，更是…) is preferred
+# asked what there is besides something (除了节能，还…), a sentence that says it is not the
+# only thing (不仅仅是节能，更是…) is preferred
 BEYOND_BONUS = 0.5
 
 # A question is answered when the best passage covers at least this share of the weight of
@@ -213,7 +213,7 @@ _NOT_ONLY = lexicon.cue_pattern("not_only")
 _NOW = lexicon.cue_pattern("now")
 _LATER = lexicon.cue_pattern("later")
 _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
-_PLACE_UNITS = "市省县区"  # a place is often named without its unit (新余 for 新余市)
+_PLACE_UNITS = "市省县区"  # a place is often named without its unit (江城 for 江城市)
 _WHO_IS = re.compile(r"^.*(?:谁是|是谁|谁)")  # 谁是某实验室主任: what asks, not whose post
 _ALONE = lexicon.cue_pattern("alone")
 _FORMER = re.compile(r"(?:原|前)[^、，,；;]*$")
@@ -394,7 +394,7 @@ _LIST_GOES_ON = re.compile(r"^\s*(?:、|以及|和|及|与)\s*([^、，,。；;�
 
 
 def _counts_others_too(rest: str, asked: _Asked) -> bool:
-    """Whether the noun a number counts goes on into a list (50 家城市、企业和个人) whose next
+    """Whether the noun a number counts goes on into a list (30 家城市、企业和个人) whose next
     item the question does not name, or asks a count of each of: the number is of them all,
     and says nothing of how many of one kind (城市有几个) there are."""
     listed = _LIST_GOES_ON.match(rest)
@@ -405,7 +405,7 @@ def _counts_others_too(rest: str, asked: _Asked) -> bool:
 
 def counts_all_of_a_list(sentence: str, asked: _Asked) -> bool:
     """Whether the sentence counts what is asked only together with others (城市有几个 of
-    50 家城市、企业和个人): it says nothing of how many of that one kind there are."""
+    30 家城市、企业和个人): it says nothing of how many of that one kind there are."""
     if not asked.counted:
         return False
     for match in _COUNT_PHRASE.finditer(sentence):
@@ -427,7 +427,7 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
         after = sentence[match.end() : match.end() + 10]
         noun = _noun_at(after, asked.weights)
         measure = match.group().rstrip()[-1]
-        if noun and _counts_others_too(after[len(noun) :], asked):  # 50 家城市、企业和个人
+        if noun and _counts_others_too(after[len(noun) :], asked):  # 30 家城市、企业和个人
             found.append((_squash(match.group()) + noun, False))
             continue
         if specific and not all(w in after for w in asked.counted_said):  # 三种社会管理范式
@@ -617,8 +617,8 @@ class _Aside:
     text: str
     talks: bool = False
     people: frozenset[str] = frozenset()
-    # anything else set aside (除了技术创新，还是哪些方面的创新): what the answer goes on from,
-    # best said as not the only thing (不仅仅是技术创新，更是…)
+    # anything else set aside (除了节能，还是哪些方面的事): what the answer goes on from, best
+    # said as not the only thing (不仅仅是节能，更是…)
     thing: str = ""
 
 
@@ -784,8 +784,8 @@ class Composer:
     ) -> tuple[dict[str, frozenset[str]], tuple[str, ...]]:
         """The parts of the documents a question names, each with what its passages are to
         be read as saying, and the people named only as their hosts. A part is named by a
-        word of its heading no other heading has (大会论坛上有几位嘉宾做了分享), or by its
-        host (姚乐主持的环节): each of its passages says its heading, and its host, though
+        word of its heading no other heading has (圆桌论坛上有几位嘉宾做了分享), or by its
+        host (赵敏主持的环节): each of its passages says its heading, and its host, though
         the list of who spoke may stand in a passage of its own."""
         subject = self.kb.terms_in(self.kb.persona.subject)
         by_term = self.kb.derived("sections by term", self._sections_by_term)
@@ -807,7 +807,7 @@ class Composer:
             for section in hosted:
                 parts.setdefault(section, set()).update(self.kb.terms_in(f"{name}主持"))
             if hosted and question.intent in (Intent.WHO, Intent.COUNT):
-                hosts.append(name)  # 姚乐主持的环节有几位嘉宾: the guests, not 姚乐
+                hosts.append(name)  # 赵敏主持的环节有几位嘉宾: the guests, not 赵敏
         return {
             section: frozenset(extra | self.kb.terms_in(section))
             for section, extra in parts.items()
@@ -999,7 +999,7 @@ class Composer:
         people = self._people(question, tagged)
         asked = self._asked(question, tagged, people, understood.weak_synonyms, answer_types)
         if understood.yes_no:
-            # 刘亚利是某报社的总编辑吗: a post the knowledge never names is judged by the posts
+            # 周杰是某报社的总编辑吗: a post the knowledge never names is judged by the posts
             # it gives them (社长: 不是), not counted as missing from the passages
             claimed = [m.group() for m in TITLE_RE.finditer(question.text)]
             asked = replace(
@@ -1043,7 +1043,7 @@ class Composer:
             self.resources.evidence
             and _LATER.search(question.text)
             and not any(verb in question.text for verb in lexicon.words("speech_verbs"))
-        ):  # 徐绍荣后来当上市长了吗: what came after the day is not in its report
+        ):  # 李华后来当上市长了吗: what came after the day is not in its report
             return self._decided(
                 self._not_found(raw_question, people, asked),
                 "refused: asked about a time after the report's",
@@ -1060,7 +1060,7 @@ class Composer:
             and t not in asked.unfindable
             and not self._mere_kind(t)
             and self._names_a_thing(t)
-            # a place or body named in a claim (邱爱军是苏州的吗) is answered no with the one
+            # a place or body named in a claim (张明是苏州的吗) is answered no with the one
             # the report gives
             and not any(f in ("ns", "nt", "nz", "nr") for _, f in self.kb.tokenizer.tag(t))
             and not ((body := ORG_RE.match(t)) and body.group(1) == t)  # 人民网, 科技部
@@ -1475,9 +1475,8 @@ class Composer:
         return len(name) > 1 and _squash(name).lower() in corpus
 
     def _body_not_asked(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
-        """邵国安在国家信息中心哪个部门当处长: asked which body someone is of, a body the
-        question does not name already must be said of them (国家信息中心处长 says no
-        department). None for other questions."""
+        """王强在数据中心哪个部门当处长: asked which body someone is of, a body the question
+        does not name already must be said of them (数据中心处长 says no department). None for other questions."""
         if len(asked.people) != 1 or not _ASKS_ORGANISATION.search(question.text):
             return None
         person, said = next(iter(asked.people)), _squash(question.text)
@@ -1490,8 +1489,8 @@ class Composer:
         )
 
     def _holder_of_post(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
-        """万山数据的CEO是谁: who holds a post of a body, the post must be said as of that
-        body (万山数据 CTO is another post). None for other questions."""
+        """云途的CEO是谁: who holds a post of a body, the post must be said as of that body
+        (云途 CTO is another post). None for other questions."""
         asked_posts = posts_in(question.text.upper())  # read lower-cased: ceo is CEO
         if question.intent is not Intent.WHO or asked.people or len(asked_posts) != 1:
             return None
@@ -1515,7 +1514,7 @@ class Composer:
             and (
                 flag in ("nr", "ns", "nt")
                 or word in self.kb.names
-                or any(self.kb.knows(word + unit) for unit in _PLACE_UNITS)  # 新余 of 新余市
+                or any(self.kb.knows(word + unit) for unit in _PLACE_UNITS)  # 江城 of 江城市
             )
             for word, flag in self.kb.tokenizer.tag(question.text)
         )

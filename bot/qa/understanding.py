@@ -295,7 +295,7 @@ def _one_noun(word: str, kb: KnowledgeBase) -> bool:
 
 def _unglue(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
     """A word jieba made up (no dictionary of its holds it, nor the knowledge) from another
-    it does not know and the one-character word after it (姚勒|是 read as 姚勒是, 经信委|来 as
+    it does not know and the one-character word after it (李桦|是 read as 李桦是, 经信委|来 as
     经信委来): cut again before that character, so the name can be matched as a typo and
     the short form as one, which both need the word on its own. Only a name is cut so: a
     word of other words (还会|来) stays whole."""

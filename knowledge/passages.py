@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import jieba.posseg as posseg
 
@@ -34,15 +35,13 @@ LEAD_SECTION = "导语"  # the part of a report before its first recognisable pa
 CAPTION_SECTION = "图片说明"
 HEADING_SECTION = "标题"
 
-# Job titles that end a role; longest first so 副部长 wins over 部长.
+# Job titles that end a role (a data file of the package), longest first so 副部长 wins over
+# 部长.
+TITLES_FILE = Path(__file__).with_name("titles.txt")
 TITLES = sorted(
-    """副总编辑 总编辑 副秘书长 秘书长 执行院长 副院长 院长特别助理 院长助理 院长 副部长 部长
-    副主任 主任 兼职教授 副教授 教授 副处长 处长 副局长 局长 副社长 社长 副总经理 总经理
-    首席专家 资深专家 专家 合伙人 技术顾问 顾问 副市长 市长 副省长 省长 总书记 书记 副主席
-    主席 董事长 总裁 研究员 主编 助理 CEO CTO 副校长 校长 副厅长 厅长 副司长 司长 副县长 县长
-    副区长 区长 副总裁 总监 理事长 副理事长 会长 副会长 院士 总工程师 CFO COO""".split(),  # noqa: SIM905
-    key=len,
-    reverse=True,
+    {line.split("#", 1)[0].strip() for line in TITLES_FILE.read_text(encoding="utf-8").splitlines()}
+    - {""},
+    key=lambda title: (-len(title), title),
 )
 _TITLE = "|".join(TITLES)
 TITLE_RE = re.compile(_TITLE)

@@ -316,3 +316,6 @@ def test_which_respects_is_not_asked_where(question, intent):
 
 def test_a_decimal_spoken_out_is_read_as_the_report_writes_it(kb):
     assert "2.0" in understand("就是那个创新二点零时代是个啥样的时代", kb).text
+    # a point made, little by little, a time of day: no decimals
+    for text in ("这一点一直被谁强调", "一点一点推动创新是谁说的", "下午两点三十分开始的吗"):
+        assert "." not in understand(text, kb).text

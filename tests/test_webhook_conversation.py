@@ -333,3 +333,7 @@ def test_a_turn_pointing_at_what_was_said_is_asked_of_the_last_subject(engine):
     conversation.respond(engine, "宋刚说的五位一体是什么")
     reply = conversation.respond(engine, "这样做能达到什么效果")
     assert reply.asked.startswith("宋刚说的五位一体") and "群体智慧" in (reply.text or "")
+    # a turn of its own that says 这么 or 这样 is asked as it is
+    conversation.respond(engine, "宋乐永主持的对话有几个嘉宾")
+    assert conversation.respond(engine, "这么多嘉宾里谁是南通的").asked == "这么多嘉宾里谁是南通的"
+    assert conversation.respond(engine, "孟庆国为什么这样说").asked == "孟庆国为什么这样说"

@@ -117,7 +117,9 @@ def rewrite_follow_up(question: str, speaker: str | None, names: Iterable[str] =
 # Words that point back at an organisation; 它 is not one inside 其它 or 它们.
 _THING_POINTER = re.compile(rf"(?<!其)(?:{lexicon.cue_pattern('thing_pointers').pattern})(?!们)")
 _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
-_SAID_POINTER = lexicon.cue_pattern("said_pointers")
+# 这么 of 这么多 / 这么大 says how much, not what was said
+_SAID_POINTER = re.compile(rf"(?:{lexicon.cue_pattern('said_pointers').pattern})(?![多少大长久快])")
+_YES_NO_END = re.compile(r"(?:吗|么|嘛)[?？。.!！]*$")
 _PERSON_KIND_END = re.compile(rf"(?:{lexicon.cue_pattern('person_kinds').pattern})$")
 
 
@@ -352,7 +354,8 @@ class Conversation:
                 )
                 or instead(question, previous, names, tag, called=called)
             )
-            if framed is None and _SAID_POINTER.search(question):  # 这样做能达到什么效果
+            if framed is None and self._points_at_what_was_said(question, engine, names):
+                # 这样做能达到什么效果
                 framed = f"{strip_cues(previous).strip()} {_SAID_POINTER.sub('', question)}"
             if framed is None and self._elliptic(question, engine, names):
                 framed = f"{strip_cues(previous).strip()} {question}"
@@ -379,6 +382,20 @@ class Conversation:
             return False
         rest = _MORE_OF_SOMEONE.sub("", _POINTER.sub("", strip_cues(question)))
         return any(len(t) > 1 and kb.knows(t) for t in kb.terms_in(rest))
+
+    @staticmethod
+    def _points_at_what_was_said(question: str, engine: Engine, names: Iterable[str]) -> bool:
+        """A turn that points at what the last answer said (这样做能达到什么效果) and names
+        nothing of its own besides: no one (张明为什么这样说 asks about him), no claim to
+        judge (是这样认为的吗), at most one word the knowledge uses (这么多嘉宾里谁是南通的
+        asks of its own)."""
+        kb = engine.knowledge
+        if kb is None or not _SAID_POINTER.search(question) or names_in(question, names):
+            return False
+        rest = strip_cues(_SAID_POINTER.sub(" ", question))
+        if _YES_NO_END.search(rest):
+            return False
+        return sum(len(t) > 1 and kb.knows(t) for t in kb.terms_in(rest)) <= 1
 
     @staticmethod
     def _elliptic(question: str, engine: Engine, names: Iterable[str]) -> bool:

@@ -213,7 +213,7 @@ _NOT_ONLY = lexicon.cue_pattern("not_only")
 _NOW = lexicon.cue_pattern("now")
 _LATER = lexicon.cue_pattern("later")
 _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
-_PLACE_UNITS = "市省县区"  # a place is often named without its unit (江城 for 江城市)
+_PLACE_UNITS = lexicon.cues("place_units")  # a place is often named without its unit
 _WHO_IS = re.compile(r"^.*(?:谁是|是谁|谁)")  # 谁是某实验室主任: what asks, not whose post
 _ALONE = lexicon.cue_pattern("alone")
 _FORMER = re.compile(r"(?:原|前)[^、，,；;]*$")
@@ -390,17 +390,23 @@ def _count_value(text: str) -> int | None:
     return numeral_value(match.group(1)) if match else None
 
 
-_LIST_GOES_ON = re.compile(r"^\s*(?:、|以及|和|及|与)\s*([^、，,。；;和及与]+)")
+# what a number counts: up to what they did (分别被授予…, 一起…) or the clause's end
+_LIST_AFTER = re.compile(
+    rf"^[^，,。；;：:]+?(?=(?:{lexicon.cue_pattern('together').pattern})|被|等|[，,。；;：:]|$)"
+)
 
 
-def _counts_others_too(rest: str, asked: _Asked) -> bool:
-    """Whether the noun a number counts goes on into a list (30 家城市、企业和个人) whose next
-    item the question does not name, or asks a count of each of: the number is of them all,
-    and says nothing of how many of one kind (城市有几个) there are."""
-    listed = _LIST_GOES_ON.match(rest)
-    if listed is None:
+def _counts_others_too(counted: str, asked: _Asked) -> bool:
+    """Whether what a number counts is a list (30 家城市、企业和个人) that holds the kind asked
+    (城市, 企业 or 个人 有几个) with others the question does not name, or each of which it
+    asks a count of: the number is of them all, and says nothing of how many of one kind
+    there are."""
+    listed = _LIST_AFTER.match(counted)
+    items = [i for i in _JOINED.split(listed.group()) if i.strip()] if listed else []
+    if len(items) < 2 or not any(asked.counted and asked.counted in i for i in items):
         return False
-    return asked.counts_each or not any(w in listed.group(1) for w in asked.weights if len(w) > 1)
+    named = [any(w in i for w in asked.weights if len(w) > 1) for i in items]
+    return asked.counts_each or not all(named)
 
 
 def counts_all_of_a_list(sentence: str, asked: _Asked) -> bool:
@@ -408,12 +414,10 @@ def counts_all_of_a_list(sentence: str, asked: _Asked) -> bool:
     30 家城市、企业和个人): it says nothing of how many of that one kind there are."""
     if not asked.counted:
         return False
-    for match in _COUNT_PHRASE.finditer(sentence):
-        after = sentence[match.end() : match.end() + 10]
-        noun = _noun_at(after, asked.weights)
-        if asked.counted in noun and _counts_others_too(after[len(noun) :], asked):
-            return True
-    return False
+    return any(
+        _counts_others_too(sentence[m.end() : m.end() + 20], asked)
+        for m in _COUNT_PHRASE.finditer(sentence)
+    )
 
 
 def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) -> str | None:
@@ -427,7 +431,7 @@ def count_in(sentence: str, asked: _Asked, names: frozenset[str] = frozenset()) 
         after = sentence[match.end() : match.end() + 10]
         noun = _noun_at(after, asked.weights)
         measure = match.group().rstrip()[-1]
-        if noun and _counts_others_too(after[len(noun) :], asked):  # 30 家城市、企业和个人
+        if noun and _counts_others_too(sentence[match.end() :], asked):  # 30 家城市、企业和个人
             found.append((_squash(match.group()) + noun, False))
             continue
         if specific and not all(w in after for w in asked.counted_said):  # 三种社会管理范式
@@ -564,9 +568,6 @@ class _Asked:
     # light words the knowledge never uses (参会, 群体): no passage can have them, and they
     # ask nothing an answer must say, so they count neither for nor against one
     unfindable: frozenset[str] = frozenset()
-    # a compound the knowledge never uses and the question's words within it (网络安全: 网络,
-    # 安全): a text that says some of them says that much of it
-    parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def counts_named(self) -> bool:
@@ -595,19 +596,7 @@ class _Asked:
                 found += w
             elif not self.weak.get(t, frozenset()).isdisjoint(terms):
                 found += w * WEAK_SYNONYM_CREDIT
-            elif t in self.parts:  # 网络安全 of 安全防护: as much of it as its parts said
-                said = [part for part in self.parts[t] if self.says(part, terms)]
-                found += w * _share_of(t, said)
         return found / total if total else 0.0
-
-
-def _share_of(word: str, parts: list[str]) -> float:
-    """The share of ``word``'s characters that ``parts`` (words within it) spell."""
-    covered: set[int] = set()
-    for part in parts:
-        at = word.find(part)
-        covered.update(range(at, at + len(part)))
-    return len(covered) / len(word)
 
 
 @dataclass(frozen=True)
@@ -744,14 +733,6 @@ class Composer:
                 for t, w in weights.items()
                 if w <= light and len(t) > 1 and not self.kb.knows(t) and t not in alternatives
             ),
-            parts={
-                t: within
-                for t in weights
-                if len(t) > 2
-                and not self.kb.knows(t)
-                and t not in alternatives
-                and (within := tuple(u for u in weights if u != t and len(u) > 1 and u in t))
-            },
         )
 
     def _counted(self, question: Question, tagged: list[tuple[str, str]]) -> str:
@@ -799,13 +780,13 @@ class Composer:
             and all(f.startswith("n") and f != "nr" for _, f in self.kb.tokenizer.tag(t))
         }
         hosts = []
-        for name in people:
-            if f"{name}主持" not in question.text:
+        for name, verb in itertools.product(people, lexicon.cues("host_verbs")):
+            if f"{name}{verb}" not in question.text:
                 continue
-            found = self.kb.search_terms([*self.kb.terms_in(name), "主持"], SEARCH_DEPTH)
-            hosted = {p.section for p, _ in found if f"{name}主持" in _squash(p.text)}
+            found = self.kb.search_terms([*self.kb.terms_in(name), verb], SEARCH_DEPTH)
+            hosted = {p.section for p, _ in found if f"{name}{verb}" in _squash(p.text)}
             for section in hosted:
-                parts.setdefault(section, set()).update(self.kb.terms_in(f"{name}主持"))
+                parts.setdefault(section, set()).update(self.kb.terms_in(f"{name}{verb}"))
             if hosted and question.intent in (Intent.WHO, Intent.COUNT):
                 hosts.append(name)  # 赵敏主持的环节有几位嘉宾: the guests, not 赵敏
         return {
@@ -1041,6 +1022,7 @@ class Composer:
             )
         if (
             self.resources.evidence
+            and understood.yes_no
             and _LATER.search(question.text)
             and not any(verb in question.text for verb in lexicon.words("speech_verbs"))
         ):  # 李华后来当上市长了吗: what came after the day is not in its report
@@ -1228,7 +1210,7 @@ class Composer:
         """Asked who holds a post (南湖理工研究院的院长是谁), the sentences that give
         that post of that organisation: 副院长 and 院长特别助理 are other posts, 信息时代学院
         院长 another organisation's, and asked who holds it now, 原副部长 a post held before."""
-        wanted = posts_in(asked_text)
+        wanted = posts_in(asked_text.upper())  # read lower-cased: ceo is CEO
         if not wanted:
             return candidates
         now = bool(_NOW.search(asked_text))
@@ -1246,10 +1228,14 @@ class Composer:
                 and asked.weights[t] > light
                 and (t in self.kb.entity_words or t in asked.phrases)  # a name, not 企业
             ]
+            if not ends:  # 云途的CEO: a body of no word of its own, as the passages spell it
+                body = _WHO_IS.sub("", whose)
+                return {body} if self._spelt_out(body) else set()
             return {*ends, *(p.lower() for t in ends for p in asked.phrases.get(t, ()))}
 
         def of_it(post: str, whose: str, held: str, at: str) -> bool:
-            if not holds_post(held, post):
+            # 副总编: 副总编辑, as the synonyms read it
+            if not any(holds_post(held, p) for p in {post, *lexicon.synonyms().means(post)}):
                 return False
             names = head(whose)
             squashed = _squash(at).lower()
@@ -1409,8 +1395,6 @@ class Composer:
             return post_of
         if row is None and (body := self._body_not_asked(question, asked)):
             return body
-        if row is None and (holder := self._holder_of_post(question, asked)):
-            return holder
         if row is None and len(asked.people) > 1 and _RELATION.search(question.text):
             people = asked.people  # 甲和乙是什么关系: a sentence about them all
             return lambda sentence: all(name in sentence for name in people)
@@ -1468,11 +1452,11 @@ class Composer:
         }
 
     def _spelt_out(self, name: str) -> bool:
-        """Whether the sources write ``name`` so (spaces and case aside)."""
-        corpus = self.kb.derived(
-            "squashed text", lambda: "\n".join(_squash(p.text).lower() for p in self.kb.passages)
-        )
-        return len(name) > 1 and _squash(name).lower() in corpus
+        """Whether the passages write ``name`` so, spaces and case aside (looked for in those
+        its words find): a description (主论坛上分享的企业) is no name of theirs."""
+        wanted = _squash(name).lower()
+        found = self.kb.search_terms(list(self.kb.terms_in(name)), SEARCH_DEPTH)
+        return len(wanted) > 1 and any(wanted in _squash(p.text).lower() for p, _ in found)
 
     def _body_not_asked(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
         """王强在数据中心哪个部门当处长: asked which body someone is of, a body the question
@@ -1486,25 +1470,6 @@ class Composer:
                 whose.strip() and _squash(whose) not in said
                 for _, whose in posts_in(person_window(sentence, person, self.kb.names))
             )
-        )
-
-    def _holder_of_post(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
-        """云途的CEO是谁: who holds a post of a body, the post must be said as of that body
-        (云途 CTO is another post). None for other questions."""
-        asked_posts = posts_in(question.text.upper())  # read lower-cased: ceo is CEO
-        if question.intent is not Intent.WHO or asked.people or len(asked_posts) != 1:
-            return None
-        post, whose = asked_posts[0]
-        body = _WHO_IS.sub("", _WHOSE_TAIL.sub("", whose.strip()))
-        words = [w for w, _ in self.kb.tokenizer.tag(body) if len(w) > 1]
-        if not words or not self.kb.knows(words[-1]) or not self._spelt_out(body):
-            # 芜湖信息办主任: a short form; 主论坛上分享的企业专家: no body's name
-            return None
-        forms = {f.lower() for f in self._forms_of_body(words[-1], asked)}
-        return lambda sentence: any(
-            any(form in _squash(of).lower() for form in forms)
-            and (holds_post(held, post) or held.startswith(post))
-            for held, of in posts_in(sentence)
         )
 
     def _names_someone(self, question: Question) -> bool:
@@ -1713,12 +1678,13 @@ class Composer:
     @contextlib.contextmanager
     def _aside(self) -> Iterator[None]:
         """Another question answered on the way (the claim asked as a question, a question
-        to suggest), leaving how the one being answered was read, and what it quotes."""
-        reading, chosen = dict(self.reading), self._chosen
+        to suggest), leaving how the one being answered was read: what it quotes, the parts
+        it names, what it sets aside."""
+        kept = (dict(self.reading), self._chosen, self._parts, self._hosts, self._beyond)
         try:
             yield
         finally:
-            self.reading, self._chosen = reading, chosen
+            self.reading, self._chosen, self._parts, self._hosts, self._beyond = kept
 
     def _what_is_true(
         self, claim: str, people: tuple[str, ...], chosen: list[_Candidate]

@@ -232,7 +232,7 @@ def strip_cues(text: str) -> str:
 # 在哪些方面, 在哪个部门 ask which respects or which body, not where: their 在哪 is kept
 # apart from the cue
 _NOT_A_PLACE = re.compile(
-    r"在(?=哪(?:些|个|一个|几个|家)?(?:方面|领域|环节|问题|层面|部门|单位|公司|机构|学院|处))"
+    rf"在(?=哪(?:些|个|一个|几个|家)?(?:{lexicon.cue_pattern('not_places').pattern}))"
 )
 
 

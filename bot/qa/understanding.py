@@ -80,7 +80,10 @@ class Understanding:
 
 
 # 二点零: speech recognition writes a decimal out in words; reports write 2.0
-_SPOKEN_DECIMAL = re.compile(r"([零〇一二两三四五六七八九十百]+)点([零〇一二三四五六七八九]+)")
+# (not 这一点, 一点一点, 两点三十分: a point made, little by little, a time of day)
+_SPOKEN_DECIMAL = re.compile(
+    r"(?<![这那第一])([零〇一二两三四五六七八九十百]+)点([零〇一二三四五六七八九]+)(?![点十百分钟半刻])"
+)
 _DIGIT = {ch: str(i) for i, ch in enumerate("零一二三四五六七八九")} | {"〇": "0", "两": "2"}
 
 

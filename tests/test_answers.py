@@ -844,3 +844,9 @@ def test_a_mistyped_name_that_is_a_word_of_its_own_glued_to_the_next_is_matched(
     # 郭嘉 is in jieba's dictionary (a name from history), 郭嘉在 is not
     answer = compose_answer(kb, "郭嘉在哪个部门工作")
     assert answer.text.startswith("以下是关于“郭佳”的内容") and "河北省司法厅" in answer.text
+
+
+def test_a_body_of_the_synonym_files_in_a_claim_is_judged(kb):
+    # 工信部 (a word jieba tags x): a name, not a light word the claim can do without
+    text = body(compose_answer(kb, "邵国安是工信部的处长吗").text)
+    assert text.startswith("不是") and "国家信息中心" in text, text

@@ -664,6 +664,8 @@ class Composer:
         flags = [flag for _, flag in self.kb.tokenizer.tag(term)]
         if flags == ["t"]:  # a time word: 生日 names a fact, 现在 only when the question is
             return term not in RELATIVE_TIME
+        if flags == ["x"] and len(term) > 1 and _HAN.match(term):
+            return True  # a word of the synonym files jieba has no tag for (工信部): a name
         return any(flag[:1] in {"n", "e", "i", "l", "j"} or flag == "eng" for flag in flags)
 
     def _asked(

@@ -748,7 +748,11 @@ def test_a_number_of_a_list_counts_none_of_its_kinds_alone(kb, question, answere
 
 @pytest.mark.parametrize(
     ("question", "named"),
-    [("姚勒是哪个学院的院长", "姚乐"), ("光名网是谁主办的", "光明网")],
+    [
+        ("姚勒是哪个学院的院长", "姚乐"),
+        ("光名网是谁主办的", "光明网"),
+        ("邵果安是哪个单位的", "邵国安"),
+    ],
 )
 def test_a_mistyped_name_glued_to_the_next_word_is_still_matched(kb, question, named):
     answer = compose_answer(kb, question)

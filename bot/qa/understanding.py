@@ -300,18 +300,32 @@ def _unglue(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
     """A word jieba made up (no dictionary of its holds it, nor the knowledge) from another
     it does not know and the one-character word after it (李桦|是 read as 李桦是, 经信委|来 as
     经信委来): cut again before that character, so the name can be matched as a typo and
-    the short form as one, which both need the word on its own. Only a name is cut so: a
-    word of other words (还会|来) stays whole."""
+    the short form as one, which both need the word on its own. Only a name is cut so, or
+    a name's last character (邵果|安是: 邵果安 是): a word of other words (还会|来) stays
+    whole."""
+    tokens = list(kb.tokenizer.jieba.tokenize(text))
+
+    def made_up(word: str) -> bool:
+        return (
+            all(_HAN.match(ch) for ch in word)
+            and word not in kb.tokenizer.jieba.FREQ
+            and not kb.knows(word)
+        )
+
     cuts = [
         (end - 1, word, f"{word[:-1]} {word[-1]}")
-        for word, _, end in kb.tokenizer.jieba.tokenize(text)
+        for i, (word, _, end) in enumerate(tokens)
         if len(word) >= 2
         and word[-1] in _GLUED_TAILS
-        and all(_HAN.match(ch) for ch in word)
-        and word not in kb.tokenizer.jieba.FREQ
-        and not kb.knows(word)
+        and made_up(word)
         and not kb.knows(word[:-1])
-        and _one_noun(word[:-1], kb)
+        and (
+            _one_noun(word[:-1], kb)
+            # 邵果|安是: the name's last character glued to the word after it
+            or (
+                len(word) == 2 and i > 0 and len(tokens[i - 1][0]) > 1 and made_up(tokens[i - 1][0])
+            )
+        )
     ]
     for at, _, _ in reversed(cuts):
         text = f"{text[:at]} {text[at:]}"

@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -39,13 +39,6 @@ LOCK_WAIT = 2.0
 # back off to a pause that costs nothing while a stopped process holds it
 FIRST_PAUSE, LAST_PAUSE = 0.00002, 0.002
 CULL = 8  # expired rows deleted by each finished message: more than a message makes
-# SQLite copies the WAL back into the database, and syncs both files, in the commit that
-# fills it: here that commit holds the machine's lock, so every worker waited on one
-# worker's fsync (a commit took 74-86 µs on average on ext4, 28-32 µs without). A
-# connection's own checkpoints are off; a thread of each process checkpoints after every
-# CHECKPOINT_EVERY of its commits (a few pages each: about SQLite's 1000-page default),
-# outside the lock, while writers go on (PASSIVE).
-CHECKPOINT_EVERY = 200
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL)
     WITHOUT ROWID;
@@ -54,8 +47,11 @@ CREATE INDEX IF NOT EXISTS state_expires ON state (expires) WHERE expires IS NOT
 LIVE = "(expires IS NULL OR expires > ?)"
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps with options makes one a call
+
+
 def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def _loads(text: str | None) -> Any:
@@ -89,8 +85,6 @@ class EmbeddedStore:
         self._pid = -1
         self._db: sqlite3.Connection | None = None
         self._lock_file = -1
-        self._commits = 0
-        self._checkpoints = _Checkpoints(self.path)
         try:
             with self._lock:
                 db, lock_file = self._open()
@@ -116,7 +110,6 @@ class EmbeddedStore:
             )
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # the state lives minutes; no fsync a commit
-            db.execute("PRAGMA wal_autocheckpoint=0")  # _Checkpoints does it, outside the lock
             lock = os.open(self.directory / "state.lock", os.O_RDWR | os.O_CREAT, 0o600)
             self._db, self._lock_file = db, lock
             self._pid = os.getpid()
@@ -139,12 +132,8 @@ class EmbeddedStore:
                 db.execute("COMMIT")
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
-            self._commits += 1
-            due = self._commits % CHECKPOINT_EVERY == 0
         finally:
             self._lock.release()
-        if due:
-            self._checkpoints.due()
 
     @staticmethod
     def _rows(db: sqlite3.Connection, keys: list[str], now: float) -> dict[str, Row]:
@@ -260,52 +249,11 @@ class EmbeddedStore:
             )
 
     def close(self) -> None:
-        self._checkpoints.stop()
         with self._lock:
             if self._db is not None and self._pid == os.getpid():
                 self._db.close()
                 os.close(self._lock_file)
             self._db = None
-
-
-class _Checkpoints:
-    """The WAL checkpointed by a thread of this process, on its own connection, when asked:
-    started on the first request in each process (threads do not survive gunicorn's fork)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._pid = -1
-        self._wanted = threading.Event()
-        self._stopping = False
-
-    def due(self) -> None:
-        if self._pid != os.getpid():
-            self._pid = os.getpid()
-            self._wanted = threading.Event()
-            self._stopping = False
-            threading.Thread(
-                target=self._run, args=(self._wanted,), name="state-checkpoint", daemon=True
-            ).start()
-        self._wanted.set()
-
-    def stop(self) -> None:
-        if self._pid == os.getpid():
-            self._stopping = True
-            self._wanted.set()
-
-    def _run(self, wanted: threading.Event) -> None:
-        db = sqlite3.connect(self.path, timeout=WAIT, isolation_level=None)
-        try:
-            while True:
-                wanted.wait()
-                wanted.clear()
-                if self._stopping:
-                    return
-                # a busy or failing checkpoint is tried again at the next one
-                with suppress(sqlite3.Error):
-                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        finally:
-            db.close()
 
 
 def _migrate_from_diskcache(db: sqlite3.Connection, old: Path) -> None:

@@ -13,6 +13,8 @@ import sys
 import time
 from typing import Any
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)  # json.dumps makes one a call
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -26,7 +28,7 @@ class JsonFormatter(logging.Formatter):
         line.update(getattr(record, "fields", None) or {})
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _ENCODER.encode(line)
 
 
 def setup_logging(level: str | None = None) -> None:

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,15 @@ CREATE INDEX IF NOT EXISTS state_expires ON state (expires) WHERE expires IS NOT
 LIVE = "(expires IS NULL OR expires > ?)"
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps with options makes one a call
+
+
 def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return _ENCODER.encode(value)
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
 
 
 def _lock_within(lock_file: int, seconds: float) -> None:
@@ -190,22 +198,46 @@ class EmbeddedStore:
         return int(row[0])
 
     def begin(self, turn: Turn, pending: Any) -> Begun:
+        # JSON is read and written outside the machine's lock: inside, plan() passes the
+        # stamp, the stored reply and the conversation through as the text they are kept as,
+        # and only reads the signed URL's digest and the counter
+        claim = _dump(pending)
+        keys = keys_of(turn)
+        marks = ",".join("?" * len(keys))
+        small = {turn.signed[0] if turn.signed else None, turn.rate[0] if turn.rate else None}
         now = time.time()
         with self._writing() as db:
-            begun, writes = plan(turn, pending, self._rows(db, keys_of(turn), now), now)
+            rows: dict[str, Row] = {}
+            for key, value, expires in db.execute(
+                f"SELECT key, value, expires FROM state WHERE key IN ({marks}) AND {LIVE}",
+                (*keys, now),
+            ):
+                rows[key] = (json.loads(value) if key in small else value, expires)
+            begun, writes = plan(turn, claim, rows, now)
             if writes:
-                self._write(db, writes)
-        return begun
+                db.executemany(
+                    "INSERT OR REPLACE INTO state VALUES (?, ?, ?)",
+                    [
+                        (key, value if key == turn.claim else _dump(value), expires)
+                        for key, (value, expires) in writes.items()
+                    ],
+                )
+        return replace(
+            begun,
+            stamp=_loads(begun.stamp),
+            stored=_loads(begun.stored),
+            context=_loads(begun.context),
+        )
 
     def finish(
         self, turn: Turn, reply: Any, reply_ttl: float, context: Any, context_ttl: float
     ) -> None:
         now = time.time()
-        rows: dict[str, Row] = {turn.claim: (reply, now + reply_ttl)}
+        rows = [(turn.claim, _dump(reply), now + reply_ttl)]
         if context is not KEEP and context is not None:
-            rows[turn.context] = (context, now + context_ttl)
+            rows.append((turn.context, _dump(context), now + context_ttl))
         with self._writing() as db:
-            self._write(db, rows)
+            db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?)", rows)
             if context is None:
                 db.execute("DELETE FROM state WHERE key = ?", (turn.context,))
             # every message leaves rows that expire: a few are swept with each, so the table

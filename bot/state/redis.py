@@ -125,7 +125,7 @@ class RedisStore:
         return None if raw is None else json.loads(raw)
 
     def set(self, key: str, value: Any, ttl: float | None = None) -> None:
-        data = json.dumps(value, ensure_ascii=False)
+        data = _dump(value)
         if ttl is not None and ttl <= 0:  # already expired, as in the other backends
             self._run(lambda: self.client.delete(self._key(key)))
         else:
@@ -135,7 +135,7 @@ class RedisStore:
         """SET NX: atomic across every machine, which is what claiming a retry needs."""
         if ttl is not None and ttl <= 0:  # would expire at once: only say whether it was free
             return not self._run(lambda: self.client.exists(self._key(key)))
-        data = json.dumps(value, ensure_ascii=False)
+        data = _dump(value)
         return bool(
             self._run(lambda: self.client.set(self._key(key), data, px=_millis(ttl), nx=True))
         )
@@ -152,13 +152,13 @@ class RedisStore:
         digest, signed_ms, signed_key = "", 0, turn.claim
         if turn.signed is not None:
             signed_key, value, ttl = turn.signed
-            digest, signed_ms = json.dumps(value, ensure_ascii=False), _millis(ttl) or 0
+            digest, signed_ms = _dump(value), _millis(ttl) or 0
         rate_key, window_ms = turn.claim, 0
         if turn.rate is not None:
             rate_key, window_ms = turn.rate[0], _millis(turn.rate[1].seconds) or 0
         keys = [turn.stamp, turn.claim, turn.context, signed_key, rate_key]
         args: list[str | int] = [
-            json.dumps(pending),
+            _dump(pending),
             _millis(turn.claim_ttl) or 1,
             digest,
             signed_ms,
@@ -178,13 +178,13 @@ class RedisStore:
         self, turn: Turn, reply: Any, reply_ttl: float, context: Any, context_ttl: float
     ) -> None:
         """One EVALSHA: the reply and the conversation are written together or not at all."""
-        args: list[str | int] = [json.dumps(reply, ensure_ascii=False), _millis(reply_ttl) or 1]
+        args: list[str | int] = [_dump(reply), _millis(reply_ttl) or 1]
         if context is None:
             args.append("drop")
         elif context is KEEP:
             args.append("keep")
         else:
-            args += ["set", json.dumps(context, ensure_ascii=False), _millis(context_ttl) or 1]
+            args += ["set", _dump(context), _millis(context_ttl) or 1]
         keys = [self._key(turn.claim), self._key(turn.context)]
         self._run(lambda: self._finish(keys=keys, args=args))
 
@@ -193,6 +193,13 @@ class RedisStore:
 
     def close(self) -> None:
         self.client.close()
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps with options makes one a call
+
+
+def _dump(value: Any) -> str:
+    return _ENCODER.encode(value)
 
 
 def _loads(raw: bytes | None) -> Any:

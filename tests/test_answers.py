@@ -854,3 +854,18 @@ def test_a_body_of_the_synonym_files_in_a_claim_is_judged(kb):
     # 工信部 (a word jieba tags x): a name, not a light word the claim can do without
     text = body(compose_answer(kb, "邵国安是工信部的处长吗").text)
     assert text.startswith("不是") and "国家信息中心" in text, text
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [("云适陪的张乐交讲啥", "云适配"), ("网速科技来的那个专家叫啥名？", "网宿科技")],
+)
+def test_a_mistyped_company_is_matched_to_the_stretch_of_a_role_that_spells_it(kb, question, named):
+    assert compose_answer(kb, question).text.startswith(f"以下是关于“{named}”的内容")
+
+
+def test_a_window_of_words_the_knowledge_uses_is_no_typo(kb):
+    # 是|政府 sounds like 市政府 (a stretch of a role), but holds no strange word
+    assert not compose_answer(kb, "刘亚利是政府采购信息报社的总编辑吗").text.startswith(
+        "以下是关于"
+    )

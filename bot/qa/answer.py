@@ -1229,6 +1229,8 @@ class Composer:
                 if whose.endswith(t)
                 and asked.weights[t] > light
                 and (t in self.kb.entity_words or t in asked.phrases)  # a name, not 企业
+                # what they did (来分享的专家): no body's name
+                and not any(f.startswith("v") for _, f in self.kb.tokenizer.tag(t))
             ]
             if not ends:  # 云途的CEO: a body of no word of its own, as the passages spell it
                 body = _WHO_IS.sub("", whose)

@@ -35,6 +35,7 @@ from pypinyin import Style, lazy_pinyin, pinyin
 
 from bot.qa import lexicon
 from knowledge.base import KnowledgeBase
+from knowledge.passages import TITLE_RE
 from knowledge.text import HAN as _HAN
 from knowledge.text import ORDINAL, chinese_numeral, longest_first, numeral_value
 
@@ -186,14 +187,30 @@ def readings(text: str) -> list[tuple[str, ...]]:
 _SOUNDS: dict[str, dict[tuple[str, ...], frozenset[str]]] = {}
 
 
+ROLE_SPAN_CHARS = (3, 4, 5)  # the lengths of the stretches of roles a typo may mean
+
+
+def _role_spans(kb: KnowledgeBase) -> set[str]:
+    """The stretches of people's roles before their titles (云适配华北区 of 云适配华北区总经理):
+    a company is often named by no word of its own (云适配 is cut 云|适配), so a mistyped one
+    (云适陪) can only be matched to the stretch of text that spells it."""
+    spans: set[str] = set()
+    for roles in kb.roles.values():
+        for role in roles:
+            for piece in TITLE_RE.split("".join(role.split())):
+                for size in ROLE_SPAN_CHARS:
+                    spans.update(piece[i : i + size] for i in range(len(piece) - size + 1))
+    return spans
+
+
 def _sounds(kb: KnowledgeBase) -> dict[tuple[str, ...], frozenset[str]]:
-    """The knowledge's names (people, the organisations they are of, key terms) by how they
-    sound; worked out once per knowledge version (gunicorn's preload does it before the
+    """The knowledge's names (people, the organisations they are of, key terms, the
+    stretches of roles) by how they sound; worked out once per knowledge version (gunicorn's preload does it before the
     fork)."""
     found = _SOUNDS.get(kb.version)
     if found is None:
         by_sound: dict[tuple[str, ...], set[str]] = {}
-        for word in kb.names | kb.entity_words | kb.organisations:
+        for word in kb.names | kb.entity_words | kb.organisations | _role_spans(kb):
             if len(word) >= TYPO_MIN_CHARS and all(_HAN.match(ch) for ch in word):
                 for reading in readings(word):
                     by_sound.setdefault(reading, set()).add(word)
@@ -246,6 +263,12 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
     # a mistyped name is cut on its own, or into pieces (杨|雪山): a window that begins or
     # ends inside a word (求见中 of 求见|中国) is not one
     edges = {start for _, start, _ in tokens} | {end for _, _, end in tokens}
+    # and holds a word the knowledge does not use: 是政府 (是|政府) is no typo of 市政府
+    strange = [
+        (start, end)
+        for word, start, end in tokens
+        if _HAN.match(word) and not kb.knows(word) and word not in kb.tokenizer.stopwords
+    ]
     for size in lengths:
         start = 0
         while start + size <= len(text):
@@ -256,6 +279,7 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
                 or start not in edges
                 or start + size not in edges
                 or any(a <= start and start + size <= b for a, b in known)
+                or not any(a < start + size and start < b for a, b in strange)
             ):
                 start += 1
                 continue

@@ -869,3 +869,11 @@ def test_a_window_of_words_the_knowledge_uses_is_no_typo(kb):
     assert not compose_answer(kb, "刘亚利是政府采购信息报社的总编辑吗").text.startswith(
         "以下是关于"
     )
+
+
+@pytest.mark.parametrize(
+    "question", ["孟庆国是否赞同宋刚关于钱学森大成智慧的观点？", "论坛上午和下午分别安排了哪些议程？"]
+)
+def test_what_only_a_sentence_naming_both_or_a_time_of_day_could_say_is_refused(kb, question):
+    # no sentence names both; the report gives no time of day
+    assert not compose_answer(kb, question).answered

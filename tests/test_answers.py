@@ -872,8 +872,22 @@ def test_a_window_of_words_the_knowledge_uses_is_no_typo(kb):
 
 
 @pytest.mark.parametrize(
-    "question", ["孟庆国是否赞同宋刚关于钱学森大成智慧的观点？", "论坛上午和下午分别安排了哪些议程？"]
+    "question",
+    ["孟庆国是否赞同宋刚关于钱学森大成智慧的观点？", "论坛上午和下午分别安排了哪些议程？"],
 )
 def test_what_only_a_sentence_naming_both_or_a_time_of_day_could_say_is_refused(kb, question):
     # no sentence names both; the report gives no time of day
     assert not compose_answer(kb, question).answered
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("杨学山之后发表主题演讲的是谁？", "孟庆国。"),  # the talks, in the report's order
+        ("孟庆国之后做主题演讲的是谁？", "宋刚："),
+        ("分享嘉宾里排在张乐交后面的是谁？", "陈学军。"),  # a list naming them
+        ("第二场对话嘉宾名单里，郭佳前面是谁？", "邵国安。"),
+    ],
+)
+def test_who_comes_after_or_before_someone_in_the_reports_order(kb, question, lead):
+    assert body(compose_answer(kb, question).text).startswith(lead)

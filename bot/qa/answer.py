@@ -1012,6 +1012,14 @@ class Composer:
                 self._reply(raw_question, count, members, 0.0, 1.0),
                 "answered: asked of a set as a whole, each member's opening once",
             )
+        if not understood.yes_no and (beside := self._beside(question, people)):
+            name, quote = beside
+            self._chosen = [quote]
+            lead = "" if quote.sentence.startswith(name) else f"{name}。"
+            return self._decided(
+                self._reply(raw_question, lead, [quote], 0.0, 1.0),
+                "answered: the one next to them in the report's order",
+            )
         if understood.yes_no and (judged := self._number_judged(raw_question, understood.text)):
             return self._decided(judged, "answered: the number claimed, against the report's")
         if not asked.weights or any(
@@ -1599,6 +1607,49 @@ class Composer:
                 parts.append(_Candidate(first, passage, 0.0, 0.0))
             found.append((self.kb.terms_in(kind), frozenset(), parts))
         return found
+
+    def _beside(self, question: Question, people: tuple[str, ...]) -> tuple[str, _Candidate] | None:
+        """杨学山之后是谁讲的, 排在张明前面的是谁: the one after (or before) the person in the
+        report's order, of the talks when they gave one and the question asks of talks, else
+        of a list that names them among three or more; that one's name, and what quotes
+        them. None for other questions, or when no one is there."""
+        if len(people) != 1 or question.intent is not Intent.WHO:
+            return None
+        person = people[0]
+        step = next(
+            (
+                step
+                for step, cues in ((1, "after"), (-1, "before"))
+                if re.search(
+                    rf"{re.escape(person)}.{{0,2}}(?:{lexicon.cue_pattern(cues).pattern})",
+                    question.text,
+                )
+            ),
+            0,
+        )
+        if not step:
+            return None
+        label, _, talks = next(iter(self._sets()), (frozenset(), frozenset(), []))
+        speakers = [c.passage.speaker for c in talks]
+        if person in speakers and any(t in question.text for t in label):
+            at = speakers.index(person) + step
+            return (speakers[at], talks[at]) if 0 <= at < len(talks) else None
+        names = self.kb.names
+        for passage, _ in self.kb.search_terms(list(self.kb.terms_in(person)), SEARCH_DEPTH):
+            for sentence in split_sentences(passage.text):
+                if person not in sentence:
+                    continue
+                order = sorted((sentence.find(n), n) for n in self.kb.people_in(sentence))
+                listed = [n for _, n in order]
+                if len(listed) < 3:
+                    continue
+                at = listed.index(person) + step
+                if not 0 <= at < len(listed):
+                    return None
+                other = listed[at]
+                quote = list_item(sentence, other, names) or sentence
+                return other, _Candidate(quote, passage, 0.0, 0.0)
+        return None
 
     def _of_a_set(
         self, question: Question, asked: _Asked, people: tuple[str, ...]

@@ -891,3 +891,14 @@ def test_what_only_a_sentence_naming_both_or_a_time_of_day_could_say_is_refused(
 )
 def test_who_comes_after_or_before_someone_in_the_reports_order(kb, question, lead):
     assert body(compose_answer(kb, question).text).startswith(lead)
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("孟庆国觉得政府想跟上智慧城市发展的步伐，需要提前在哪些方面做研究？", True),  # retold
+        ("杨学山说他是哪年出生的", False),  # still a fact the report lacks
+    ],
+)
+def test_what_someone_said_retold_is_not_refused_for_the_askers_verbs(kb, question, answered):
+    assert compose_answer(kb, question).answered is answered

@@ -1070,7 +1070,7 @@ class Composer:
             if self._names_a_fact(t) and t not in asked.alternatives and t not in asked.weak
         ]
         if (
-            unsaid and self.resources.evidence
+            unsaid and self.resources.evidence and not self._retold(question, people)
         ):  # 晨光网是哪一年创办的: the report never says 创办, nor anything for it
             return self._decided(
                 self._not_found(raw_question, people, asked),
@@ -1607,6 +1607,13 @@ class Composer:
                 parts.append(_Candidate(first, passage, 0.0, 0.0))
             found.append((self.kb.terms_in(kind), frozenset(), parts))
         return found
+
+    def _retold(self, question: Question, people: tuple[str, ...]) -> bool:
+        """杨学山说…要把什么贯通起来: what someone said, told in the asker's words; its verbs
+        need not be the report's, so they do not refuse it (how much it matches decides)."""
+        said = "|".join(map(re.escape, lexicon.words("speech_verbs")))
+        who = "|".join(map(re.escape, (*people, "报道", "文章")))
+        return bool(who) and bool(re.search(rf"(?:{who})(?:{said}|觉得|的说法)", question.text))
 
     def _beside(self, question: Question, people: tuple[str, ...]) -> tuple[str, _Candidate] | None:
         """杨学山之后是谁讲的, 排在张明前面的是谁: the one after (or before) the person in the

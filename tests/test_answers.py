@@ -902,3 +902,16 @@ def test_who_comes_after_or_before_someone_in_the_reports_order(kb, question, le
 )
 def test_what_someone_said_retold_is_not_refused_for_the_askers_verbs(kb, question, answered):
     assert compose_answer(kb, question).answered is answered
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("北达软的全称是什么？", False),  # only ever called so
+        ("工信部的全称是什么", True),  # 工业和信息化部 spells it out
+        ("论坛的全称是什么？", True),  # the event's own name
+        ("郑州电子政务中心的盛主任全名叫什么？", True),  # a person: the name is the answer
+    ],
+)
+def test_a_full_name_asked_must_spell_the_short_one_out(kb, question, answered):
+    assert compose_answer(kb, question).answered is answered

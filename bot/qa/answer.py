@@ -213,6 +213,9 @@ _NOT_ONLY = lexicon.cue_pattern("not_only")
 _NOW = lexicon.cue_pattern("now")
 _LATER = lexicon.cue_pattern("later")
 _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
+_FULL_NAME = lexicon.cue_pattern("full_name")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+ABBREVIATION_MAX_CHARS = 6  # the longest short name looked for spelt out
 _PLACE_UNITS = lexicon.cues("place_units")  # a place is often named without its unit
 _WHO_IS = re.compile(r"^.*(?:谁是|是谁|谁)")  # 谁是某实验室主任: what asks, not whose post
 _ALONE = lexicon.cue_pattern("alone")
@@ -1407,6 +1410,8 @@ class Composer:
             return post_of
         if row is None and (body := self._body_not_asked(question, asked)):
             return body
+        if row is None and (spelt := self._spelt_in_full(question)):
+            return spelt
         if row is None and len(asked.people) > 1 and _RELATION.search(question.text):
             people = asked.people  # 甲和乙是什么关系: a sentence about them all
             return lambda sentence: all(name in sentence for name in people)
@@ -1469,6 +1474,28 @@ class Composer:
         wanted = _squash(name).lower()
         found = self.kb.search_terms(list(self.kb.terms_in(name)), SEARCH_DEPTH)
         return len(wanted) > 1 and any(wanted in _squash(p.text).lower() for p, _ in found)
+
+    def _spelt_in_full(self, question: Question) -> Callable[[str], bool] | None:
+        """北达软的全称是什么: a longer name that spells the short one out, its characters
+        in order (工信部: 工业和信息化部), not the short name said again. None for other
+        questions."""
+        cue = _FULL_NAME.search(question.text)
+        if cue is None:
+            return None
+        short = _squash(question.text[: cue.start()]).removesuffix("的")
+        short = "".join(_HAN_RUN.findall(short)[-1:])[-ABBREVIATION_MAX_CHARS:]
+        subject = self.kb.terms_in(self.kb.persona.subject)
+        words = {short, *self.kb.terms_in(short)}
+        if (
+            len(short) < 2
+            or self.kb.people_in(short)  # 盛主任的全名: the person's name is the answer
+            or any(w in subject or lexicon.synonyms().means(w) & subject for w in words)
+        ):
+            return None  # 论坛的全称, 这个活动的全称: the event's own name, which it has
+        spelt = re.compile(".{0,6}?".join(map(re.escape, short)))
+        return lambda sentence: any(
+            len(m.group()) > len(short) for m in spelt.finditer(_squash(sentence))
+        )
 
     def _body_not_asked(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
         """王强在数据中心哪个部门当处长: asked which body someone is of, a body the question

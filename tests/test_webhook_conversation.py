@@ -337,3 +337,11 @@ def test_a_turn_pointing_at_what_was_said_is_asked_of_the_last_subject(engine):
     conversation.respond(engine, "宋乐永主持的对话有几个嘉宾")
     assert conversation.respond(engine, "这么多嘉宾里谁是南通的").asked == "这么多嘉宾里谁是南通的"
     assert conversation.respond(engine, "孟庆国为什么这样说").asked == "孟庆国为什么这样说"
+
+
+def test_a_turn_of_nothing_but_what_it_asks_of_a_person_is_asked_of_the_last_one(engine):
+    conversation = Conversation(MemoryStore(), "short")
+    conversation.respond(engine, "智慧城市分委会秘书长是谁？")
+    assert conversation.respond(engine, "哪个单位的？").asked == "邱建中哪个单位的？"
+    reply = conversation.respond(engine, "他在分享环节讲了什么？")
+    assert "智慧城市的创新应用" in (reply.text or "")

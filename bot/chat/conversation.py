@@ -98,6 +98,17 @@ def names_in(text: str, names: Iterable[str]) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
+_ASKS_OF_SOMEONE = re.compile(
+    rf"^(?:那|那么)?(?:他|她)?(?:是|在)?(?:{lexicon.cue_pattern('asks_of_someone').pattern})"
+    r"(?:的)?[?？。.!！]*$"
+)
+
+
+def _asks_of_someone(question: str, names: Iterable[str]) -> bool:
+    """A turn of nothing but what it asks of a person (哪个单位的？ 什么职务？), naming no one."""
+    return bool(_ASKS_OF_SOMEONE.match(question.strip())) and not names_in(question, names)
+
+
 def rewrite_follow_up(question: str, speaker: str | None, names: Iterable[str] = ()) -> str:
     """The question with a pointer to the previous speaker replaced by the speaker's name.
 
@@ -324,6 +335,8 @@ class Conversation:
         if more and not _MORE.match(text):  # 还有呢？他还讲了什么: the question after it
             text = _MORE_LEAD.sub("", text) or text
         question = rewrite_follow_up(text, state.get("speaker"), names)
+        if question == text and state.get("speaker") and _asks_of_someone(text, names):
+            question = f"{state['speaker']}{text}"  # 哪个单位的？ after 秘书长是谁: theirs
         orgs = kb.organisations if kb is not None else frozenset()
         question = point_to_organisation(question, state.get("organisation"), orgs)
         turn = question  # this turn, its pointers resolved, before any frame is put round it

@@ -236,8 +236,12 @@ _NOT_A_PLACE = re.compile(
 )
 
 
+# 某人介绍了哪些工具 asks what they presented, not for an overview (介绍一下论坛)
+_TOLD = re.compile(r"介绍(?=了|过|的|到)")
+
+
 def analyse(text: str) -> Question:
-    cued = _NOT_A_PLACE.sub("在 ", text)
+    cued = _TOLD.sub("讲", _NOT_A_PLACE.sub("在 ", text))
     intent = next(
         (intent for intent, cues in _INTENT_CUES if any(cue in cued for cue in cues)), Intent.WHAT
     )
@@ -330,11 +334,29 @@ _BEFORE_COUNTING = frozenset(
 )
 
 
+# jieba's tags of adjectives, adverbs and 的: words that only qualify a noun
+_QUALIFIERS = frozenset({"a", "ad", "d", "uj"})
+_NOMINAL = frozenset({"vn", "l", "j"})  # and of nouns made of verbs, set phrases, short forms
+
+
 def answer_type_words(tagged: list[tuple[str, str]]) -> set[str]:
     """Nouns that only say what kind of thing the answer is, given (word, tag) pairs. What a
     count counts is not one of them: 多少员工 needs a number of employees, not any number."""
-    return {
+    kinds = {
         word
         for (before, _), (word, flag) in itertools.pairwise(tagged)
         if _ASKING_FOR.match(before) and flag[:1] in ("n", "v") and not _COUNTING.match(before)
     }
+    # 哪些具体的大数据分析工具: past the words that only qualify it, the noun that ends the run
+    for i, (before, _) in enumerate(tagged[:-1]):
+        if not _ASKING_FOR.match(before) or _COUNTING.match(before):
+            continue
+        rest = list(itertools.dropwhile(lambda pair: pair[1] in _QUALIFIERS, tagged[i + 1 :]))
+        if len(rest) == len(tagged) - i - 1:
+            continue  # a noun right after it is the kind, as above
+        run = list(
+            itertools.takewhile(lambda pair: pair[1][:1] == "n" or pair[1] in _NOMINAL, rest)
+        )
+        if run:
+            kinds.add(run[-1][0])
+    return kinds

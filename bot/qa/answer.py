@@ -1639,7 +1639,8 @@ class Composer:
         """杨学山说…要把什么贯通起来: what someone said, told in the asker's words; its verbs
         need not be the report's, so they do not refuse it (how much it matches decides)."""
         said = "|".join(map(re.escape, lexicon.words("speech_verbs")))
-        who = "|".join(map(re.escape, (*people, "报道", "文章")))
+        # by name, by what they are (有位清华教授说), or the report itself
+        who = "|".join(map(re.escape, (*people, *lexicon.cues("pointer_nouns"), "报道", "文章")))
         return bool(who) and bool(re.search(rf"(?:{who})(?:{said}|觉得|的说法)", question.text))
 
     def _beside(self, question: Question, people: tuple[str, ...]) -> tuple[str, _Candidate] | None:

@@ -921,3 +921,10 @@ def test_the_kind_asked_is_the_noun_past_the_words_that_qualify_it(kb):
     # 哪些具体的大数据分析工具: 工具, which the report never names; 介绍了 asks no overview
     assert not compose_answer(kb, "鲁四海介绍了哪些具体的大数据分析工具？").answered
     assert compose_answer(kb, "介绍一下论坛").answered
+
+
+def test_a_claim_of_now_and_a_set_asked_of_the_event_by_another_word(kb):
+    # 现任 says when the claim is, not a thing the report must name: 原副部长 is 不是
+    assert body(compose_answer(kb, "杨学山是现任工信部副部长吗？").text).startswith("不是")
+    # 大会 is the event: the talks as a set
+    assert body(compose_answer(kb, "大会一共有几位嘉宾做了主题演讲？").text).startswith("共 3 位")

@@ -1054,6 +1054,7 @@ class Composer:
             and t not in asked.weak
             and t not in asked.unfindable
             and not self._mere_kind(t)
+            and not _NOW.fullmatch(t)  # 现任: when the claim is, not a thing of it
             and self._names_a_thing(t)
             # a place or body named in a claim (张明是苏州的吗) is answered no with the one
             # the report gives
@@ -1696,7 +1697,14 @@ class Composer:
             return []
         light = self._max_weight * LIGHT_WEIGHT
         subject = self.kb.terms_in(self.kb.persona.subject)  # 论坛上: asked of the forum
-        weighty = [t for t, w in asked.weights.items() if w > light and t not in subject]
+        weighty = [
+            t
+            for t, w in asked.weights.items()
+            if w > light
+            and t not in subject
+            # 大会 for 论坛: a word for the event itself
+            and not any(alt <= subject for alt in asked.alternatives.get(t, ()))
+        ]
         kinds = lexicon.words("answer_kinds")
         for label, said, members in self._sets():
             if any(t in label for t in weighty) and all(

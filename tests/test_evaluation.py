@@ -71,7 +71,7 @@ BLIND_FLOORS = {
     "final-questions.jsonl": (192, 0, 0),
     "final-ood.jsonl": (0, 56, 0),
     "final-conversations.jsonl": (0, 0, 91),
-    "third-tune-questions.jsonl": (97, 0, 0),
+    "third-tune-questions.jsonl": (98, 0, 0),
     "third-tune-ood.jsonl": (0, 25, 0),
     "third-tune-conversations.jsonl": (0, 0, 41),
     "third-held-questions.jsonl": (96, 0, 0),
@@ -91,7 +91,7 @@ BLIND_FLOORS = {
     "sixth-tune-conversations.jsonl": (0, 0, 47),
     "sixth-held-questions.jsonl": (94, 0, 0),
     "sixth-held-ood.jsonl": (0, 41, 0),
-    "sixth-held-conversations.jsonl": (0, 0, 51),
+    "sixth-held-conversations.jsonl": (0, 0, 52),
     "seventh-questions.jsonl": (158, 0, 0),
     "seventh-ood.jsonl": (0, 73, 0),
     "seventh-conversations.jsonl": (0, 0, 87),
@@ -100,7 +100,13 @@ BLIND_FLOORS = {
     "eighth-tune-conversations.jsonl": (0, 0, 51),
     "eighth-held-questions.jsonl": (98, 0, 0),
     "eighth-held-ood.jsonl": (0, 32, 0),
-    "eighth-held-conversations.jsonl": (0, 0, 46),
+    "eighth-held-conversations.jsonl": (0, 0, 47),
+    "ninth-tune-questions.jsonl": (86, 0, 0),
+    "ninth-tune-ood.jsonl": (0, 29, 0),
+    "ninth-tune-conversations.jsonl": (0, 0, 52),
+    "ninth-held-questions.jsonl": (83, 0, 0),
+    "ninth-held-ood.jsonl": (0, 30, 0),
+    "ninth-held-conversations.jsonl": (0, 0, 49),
 }
 
 

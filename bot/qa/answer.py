@@ -1666,7 +1666,7 @@ class Composer:
         if not step:
             return None
         label, _, talks = next(iter(self._sets()), (frozenset(), frozenset(), []))
-        speakers = [c.passage.speaker for c in talks]
+        speakers = [c.passage.speaker or "" for c in talks]
         if person in speakers and any(t in question.text for t in label):
             at = speakers.index(person) + step
             return (speakers[at], talks[at]) if 0 <= at < len(talks) else None

@@ -1477,8 +1477,8 @@ class Composer:
         return len(wanted) > 1 and any(wanted in _squash(p.text).lower() for p, _ in found)
 
     def _spelt_in_full(self, question: Question) -> Callable[[str], bool] | None:
-        """北达软的全称是什么: a longer name that spells the short one out, its characters
-        in order (工信部: 工业和信息化部), not the short name said again. None for other
+        """东达软的全称是什么: a longer name that spells the short one out, its characters
+        in order (交通部: 交通运输部), not the short name said again. None for other
         questions."""
         cue = _FULL_NAME.search(question.text)
         if cue is None:
@@ -1489,7 +1489,7 @@ class Composer:
         words = {short, *self.kb.terms_in(short)}
         if (
             len(short) < 2
-            or self.kb.people_in(short)  # 盛主任的全名: the person's name is the answer
+            or self.kb.people_in(short)  # 宋主任的全名: the person's name is the answer
             or any(w in subject or lexicon.synonyms().means(w) & subject for w in words)
         ):
             return None  # 论坛的全称, 这个活动的全称: the event's own name, which it has
@@ -1637,7 +1637,7 @@ class Composer:
         return found
 
     def _retold(self, question: Question, people: tuple[str, ...]) -> bool:
-        """杨学山说…要把什么贯通起来: what someone said, told in the asker's words; its verbs
+        """李华说…要把什么贯通起来: what someone said, told in the asker's words; its verbs
         need not be the report's, so they do not refuse it (how much it matches decides)."""
         said = "|".join(map(re.escape, lexicon.words("speech_verbs")))
         # by name, by what they are (有位清华教授说), or the report itself
@@ -1645,7 +1645,7 @@ class Composer:
         return bool(who) and bool(re.search(rf"(?:{who})(?:{said}|觉得|的说法)", question.text))
 
     def _beside(self, question: Question, people: tuple[str, ...]) -> tuple[str, _Candidate] | None:
-        """杨学山之后是谁讲的, 排在张明前面的是谁: the one after (or before) the person in the
+        """李华之后是谁讲的, 排在张明前面的是谁: the one after (or before) the person in the
         report's order, of the talks when they gave one and the question asks of talks, else
         of a list that names them among three or more; that one's name, and what quotes
         them. None for other questions, or when no one is there."""

@@ -191,9 +191,9 @@ ROLE_SPAN_CHARS = (3, 4, 5)  # the lengths of the stretches of roles a typo may 
 
 
 def _role_spans(kb: KnowledgeBase) -> set[str]:
-    """The stretches of people's roles before their titles (云适配华北区 of 云适配华北区总经理):
-    a company is often named by no word of its own (云适配 is cut 云|适配), so a mistyped one
-    (云适陪) can only be matched to the stretch of text that spells it."""
+    """The stretches of people's roles before their titles (云途华北区 of 云途华北区总经理):
+    a company is often named by no word of its own (云途 is cut 云|途), so a mistyped one
+    (云图) can only be matched to the stretch of text that spells it."""
     spans: set[str] = set()
     for roles in kb.roles.values():
         for role in roles:

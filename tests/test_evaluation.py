@@ -101,11 +101,11 @@ BLIND_FLOORS = {
     "eighth-held-questions.jsonl": (98, 0, 0),
     "eighth-held-ood.jsonl": (0, 32, 0),
     "eighth-held-conversations.jsonl": (0, 0, 47),
-    "ninth-tune-questions.jsonl": (86, 0, 0),
+    "ninth-tune-questions.jsonl": (84, 0, 0),
     "ninth-tune-ood.jsonl": (0, 29, 0),
     "ninth-tune-conversations.jsonl": (0, 0, 52),
     "ninth-held-questions.jsonl": (83, 0, 0),
-    "ninth-held-ood.jsonl": (0, 30, 0),
+    "ninth-held-ood.jsonl": (0, 31, 0),
     "ninth-held-conversations.jsonl": (0, 0, 49),
 }
 

@@ -345,3 +345,8 @@ def test_a_turn_of_nothing_but_what_it_asks_of_a_person_is_asked_of_the_last_one
     assert conversation.respond(engine, "哪个单位的？").asked == "邱建中哪个单位的？"
     reply = conversation.respond(engine, "他在分享环节讲了什么？")
     assert "智慧城市的创新应用" in (reply.text or "")
+    # after a question about a body, the body's
+    conversation = Conversation(MemoryStore(), "body")
+    conversation.respond(engine, "杨学山讲了什么")
+    conversation.respond(engine, "光启研究院是做什么的")
+    assert not conversation.respond(engine, "哪个单位的？").asked.startswith("杨学山")

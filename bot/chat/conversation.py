@@ -104,6 +104,9 @@ _ASKS_OF_SOMEONE = re.compile(
 )
 
 
+_ASKED_WHO = re.compile(r"谁|哪位|哪一位")
+
+
 def _asks_of_someone(question: str, names: Iterable[str]) -> bool:
     """A turn of nothing but what it asks of a person (哪个单位的？ 什么职务？), naming no one."""
     return bool(_ASKS_OF_SOMEONE.match(question.strip())) and not names_in(question, names)
@@ -335,8 +338,15 @@ class Conversation:
         if more and not _MORE.match(text):  # 还有呢？他还讲了什么: the question after it
             text = _MORE_LEAD.sub("", text) or text
         question = rewrite_follow_up(text, state.get("speaker"), names)
-        if question == text and state.get("speaker") and _asks_of_someone(text, names):
-            question = f"{state['speaker']}{text}"  # 哪个单位的？ after 秘书长是谁: theirs
+        speaker = state.get("speaker")
+        if (
+            question == text
+            and speaker
+            and _asks_of_someone(text, names)
+            # after a question who someone was, or about them: not one about a body
+            and (speaker in previous or _ASKED_WHO.search(previous))
+        ):
+            question = f"{speaker}{text}"  # 哪个单位的？ after 秘书长是谁: theirs
         orgs = kb.organisations if kb is not None else frozenset()
         question = point_to_organisation(question, state.get("organisation"), orgs)
         turn = question  # this turn, its pointers resolved, before any frame is put round it

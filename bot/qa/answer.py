@@ -214,6 +214,7 @@ _NOW = lexicon.cue_pattern("now")
 _LATER = lexicon.cue_pattern("later")
 _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
 _FULL_NAME = lexicon.cue_pattern("full_name")
+_IN_ORDER = lexicon.cue_pattern("in_order")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 ABBREVIATION_MAX_CHARS = 6  # the longest short name looked for spelt out
 _PLACE_UNITS = lexicon.cues("place_units")  # a place is often named without its unit
@@ -668,7 +669,7 @@ class Composer:
         if flags == ["t"]:  # a time word: 生日 names a fact, 现在 only when the question is
             return term not in RELATIVE_TIME
         if flags == ["x"] and len(term) > 1 and _HAN.match(term):
-            return True  # a word of the synonym files jieba has no tag for (工信部): a name
+            return True  # a word of the synonym files jieba has no tag for (交通部): a name
         return any(flag[:1] in {"n", "e", "i", "l", "j"} or flag == "eng" for flag in flags)
 
     def _asked(
@@ -1074,7 +1075,7 @@ class Composer:
             if self._names_a_fact(t) and t not in asked.alternatives and t not in asked.weak
         ]
         if (
-            unsaid and self.resources.evidence and not self._retold(question, people)
+            unsaid and self.resources.evidence
         ):  # 晨光网是哪一年创办的: the report never says 创办, nor anything for it
             return self._decided(
                 self._not_found(raw_question, people, asked),
@@ -1477,9 +1478,10 @@ class Composer:
         return len(wanted) > 1 and any(wanted in _squash(p.text).lower() for p, _ in found)
 
     def _spelt_in_full(self, question: Question) -> Callable[[str], bool] | None:
-        """东达软的全称是什么: a longer name that spells the short one out, its characters
-        in order (交通部: 交通运输部), not the short name said again. None for other
-        questions."""
+        """东达软的全称是什么: a longer name of the knowledge's that spells the short one out,
+        its characters in order (南湖: 南湖理工研究院; 交通部: 交通运输部), or one its
+        synonyms give; not the short name said again. None for other questions, and for a
+        name that is itself a body's full one."""
         cue = _FULL_NAME.search(question.text)
         if cue is None:
             return None
@@ -1489,14 +1491,23 @@ class Composer:
         words = {short, *self.kb.terms_in(short)}
         if (
             len(short) < 2
+            or short in self.kb.organisations
             or self.kb.people_in(short)  # 宋主任的全名: the person's name is the answer
             or any(w in subject or lexicon.synonyms().means(w) & subject for w in words)
         ):
             return None  # 论坛的全称, 这个活动的全称: the event's own name, which it has
-        spelt = re.compile(".{0,6}?".join(map(re.escape, short)))
-        return lambda sentence: any(
-            len(m.group()) > len(short) for m in spelt.finditer(_squash(sentence))
-        )
+        spelt = re.compile(".*?".join(map(re.escape, short)))
+        full = {
+            _squash(name).lower()
+            for name in (
+                *self.kb.organisations,
+                *self.kb.entity_words,
+                *self.kb.synonyms.means(short),
+                *lexicon.synonyms().means(short),
+            )
+            if len(_squash(name)) > len(short) and spelt.search(_squash(name))
+        }
+        return lambda sentence: any(name in _squash(sentence).lower() for name in full)
 
     def _body_not_asked(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
         """王强在数据中心哪个部门当处长: asked which body someone is of, a body the question
@@ -1636,14 +1647,6 @@ class Composer:
             found.append((self.kb.terms_in(kind), frozenset(), parts))
         return found
 
-    def _retold(self, question: Question, people: tuple[str, ...]) -> bool:
-        """李华说…要把什么贯通起来: what someone said, told in the asker's words; its verbs
-        need not be the report's, so they do not refuse it (how much it matches decides)."""
-        said = "|".join(map(re.escape, lexicon.words("speech_verbs")))
-        # by name, by what they are (有位清华教授说), or the report itself
-        who = "|".join(map(re.escape, (*people, *lexicon.cues("pointer_nouns"), "报道", "文章")))
-        return bool(who) and bool(re.search(rf"(?:{who})(?:{said}|觉得|的说法)", question.text))
-
     def _beside(self, question: Question, people: tuple[str, ...]) -> tuple[str, _Candidate] | None:
         """李华之后是谁讲的, 排在张明前面的是谁: the one after (or before) the person in the
         report's order, of the talks when they gave one and the question asks of talks, else
@@ -1657,19 +1660,26 @@ class Composer:
                 step
                 for step, cues in ((1, "after"), (-1, "before"))
                 if re.search(
-                    rf"{re.escape(person)}.{{0,2}}(?:{lexicon.cue_pattern(cues).pattern})",
-                    question.text,
+                    rf"{re.escape(person)}(?:{lexicon.cue_pattern(cues).pattern})", question.text
                 )
             ),
             0,
         )
-        if not step:
+        # in the report's order (发言, 分享, 排, 名单), not later in time (李华之后谁担任了主任)
+        if not step or not _IN_ORDER.search(question.text):
             return None
-        label, _, talks = next(iter(self._sets()), (frozenset(), frozenset(), []))
-        speakers = [c.passage.speaker or "" for c in talks]
-        if person in speakers and any(t in question.text for t in label):
-            at = speakers.index(person) + step
-            return (speakers[at], talks[at]) if 0 <= at < len(talks) else None
+        for label, _, members in self._sets():
+            # the talks of the speaker's own document, in its order
+            talks = [
+                c
+                for c in members
+                if c.passage.talk_title and c.passage.source == members[0].passage.source
+            ]
+            speakers = [c.passage.speaker or "" for c in talks]
+            if person in speakers and any(t in question.text for t in label):
+                at = speakers.index(person) + step
+                if 0 <= at < len(talks):
+                    return speakers[at], talks[at]
         names = self.kb.names
         for passage, _ in self.kb.search_terms(list(self.kb.terms_in(person)), SEARCH_DEPTH):
             for sentence in split_sentences(passage.text):
@@ -1677,11 +1687,9 @@ class Composer:
                     continue
                 order = sorted((sentence.find(n), n) for n in self.kb.people_in(sentence))
                 listed = [n for _, n in order]
-                if len(listed) < 3:
-                    continue
                 at = listed.index(person) + step
-                if not 0 <= at < len(listed):
-                    return None
+                if len(listed) < 3 or not 0 <= at < len(listed):
+                    continue  # at this list's end: another list may go on
                 other = listed[at]
                 quote = list_item(sentence, other, names) or sentence
                 return other, _Candidate(quote, passage, 0.0, 0.0)
@@ -1702,7 +1710,7 @@ class Composer:
             for t, w in asked.weights.items()
             if w > light
             and t not in subject
-            # 大会 for 论坛: a word for the event itself
+            # 峰会 for the event: a word for the event itself
             and not any(alt <= subject for alt in asked.alternatives.get(t, ()))
         ]
         kinds = lexicon.words("answer_kinds")

@@ -237,7 +237,7 @@ _NOT_A_PLACE = re.compile(
 
 
 # 某人介绍了哪些工具 asks what they presented, not for an overview (介绍一下论坛)
-_TOLD = re.compile(r"介绍(?=了|过|的|到)")
+_TOLD = re.compile(r"介绍(?=了|过|到)")
 
 
 def analyse(text: str) -> Question:

@@ -191,15 +191,15 @@ ROLE_SPAN_CHARS = (3, 4, 5)  # the lengths of the stretches of roles a typo may 
 
 
 def _role_spans(kb: KnowledgeBase) -> set[str]:
-    """The stretches of people's roles before their titles (云途华北区 of 云途华北区总经理):
+    """The openings of people's roles before their titles (云途 of 云途华北区总经理):
     a company is often named by no word of its own (云途 is cut 云|途), so a mistyped one
     (云图) can only be matched to the stretch of text that spells it."""
     spans: set[str] = set()
     for roles in kb.roles.values():
         for role in roles:
             for piece in TITLE_RE.split("".join(role.split())):
-                for size in ROLE_SPAN_CHARS:
-                    spans.update(piece[i : i + size] for i in range(len(piece) - size + 1))
+                # from where a body's name starts: the company, not a fragment (宣传处 of 司法厅宣传处)
+                spans.update(piece[:size] for size in ROLE_SPAN_CHARS if len(piece) > size)
     return spans
 
 
@@ -248,27 +248,23 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
     """Windows of the text that sound like exactly one known name, share a character with
     it in place, and are not words the knowledge uses, replaced by that name."""
     fixes: list[tuple[str, str]] = []
-    unknown = [
-        w
-        for w in kb.tokenizer.jieba.lcut(text)
-        if len(w) > 0 and _HAN.match(w) and not kb.knows(w) and w not in kb.tokenizer.stopwords
-    ]
-    if not unknown:  # every word is one the knowledge uses: nothing was mistyped
-        return text, fixes
-    by_sound = _sounds(kb)
-    lengths = sorted({len(k) for k in by_sound}, reverse=True)
     tokens = list(kb.tokenizer.jieba.tokenize(text))
-    # the spans of words the knowledge uses: 东达 inside 东达软 is no typo of 东大
-    known = [(start, end) for word, start, end in tokens if len(word) > 1 and kb.knows(word)]
-    # a mistyped name is cut on its own, or into pieces (杨|雪山): a window that begins or
-    # ends inside a word (求见中 of 求见|中国) is not one
-    edges = {start for _, start, _ in tokens} | {end for _, _, end in tokens}
-    # and holds a word the knowledge does not use: 是政府 (是|政府) is no typo of 市政府
+    # the words the knowledge does not use: a window must hold one (是政府, 是|政府, is no
+    # typo of 市政府)
     strange = [
         (start, end)
         for word, start, end in tokens
         if _HAN.match(word) and not kb.knows(word) and word not in kb.tokenizer.stopwords
     ]
+    if not strange:  # every word is one the knowledge uses: nothing was mistyped
+        return text, fixes
+    by_sound = _sounds(kb)
+    lengths = sorted({len(k) for k in by_sound}, reverse=True)
+    # the spans of words the knowledge uses: 东达 inside 东达软 is no typo of 东大
+    known = [(start, end) for word, start, end in tokens if len(word) > 1 and kb.knows(word)]
+    # a mistyped name is cut on its own, or into pieces (杨|雪山): a window that begins or
+    # ends inside a word (求见中 of 求见|中国) is not one
+    edges = {start for _, start, _ in tokens} | {end for _, _, end in tokens}
     for size in lengths:
         start = 0
         while start + size <= len(text):

@@ -33,7 +33,13 @@ from bot.qa.question import (
     places_held,
     strip_cues,
 )
-from bot.qa.understanding import EVERYTHING, Resources, Understanding, understand
+from bot.qa.understanding import (
+    ABBREVIATION_MAX_CHARS,
+    EVERYTHING,
+    Resources,
+    Understanding,
+    understand,
+)
 from bot.wechat.limits import fit_bytes
 from knowledge.base import KnowledgeBase
 from knowledge.model import Passage
@@ -216,7 +222,6 @@ _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
 _FULL_NAME = lexicon.cue_pattern("full_name")
 _IN_ORDER = lexicon.cue_pattern("in_order")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
-ABBREVIATION_MAX_CHARS = 6  # the longest short name looked for spelt out
 _PLACE_UNITS = lexicon.cues("place_units")  # a place is often named without its unit
 _WHO_IS = re.compile(r"^.*(?:谁是|是谁|谁)")  # 谁是某实验室主任: what asks, not whose post
 _ALONE = lexicon.cue_pattern("alone")

@@ -311,6 +311,14 @@ def _name_forms(kb: KnowledgeBase) -> frozenset[str]:
 _GLUED_TAILS = frozenset(lexicon.cues("glued_tails"))
 
 
+def _cut_at(text: str, cuts: list[tuple[int, str, str]]) -> tuple[str, list[tuple[str, str]]]:
+    """``text`` cut at each (place, word, how it is cut): a space, which jieba never joins
+    across; and each word with its cut, for the reading to show."""
+    for at, _, _ in reversed(cuts):
+        text = f"{text[:at]} {text[at:]}"
+    return text, [(word, cut) for _, word, cut in cuts]
+
+
 def _one_noun(word: str, kb: KnowledgeBase) -> bool:
     tags = [flag for _, flag in kb.tokenizer.tag(word)]
     return len(tags) == 1 and tags[0].startswith("n")
@@ -347,9 +355,7 @@ def _unglue(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
             )
         )
     ]
-    for at, _, _ in reversed(cuts):
-        text = f"{text[:at]} {text[at:]}"
-    return text, [(word, cut) for _, word, cut in cuts]
+    return _cut_at(text, cuts)
 
 
 # a count (几个, 多少, 三位) that a word after it begins by finishing (几个|人为: 几个人|为)
@@ -412,9 +418,7 @@ def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
             ):
                 cuts.append((start + k, word, f"{left} {right}"))
                 break
-    for at, _, _ in reversed(cuts):
-        text = f"{text[:at]} {text[at:]}"
-    return text, [(word, cut) for _, word, cut in cuts]
+    return _cut_at(text, cuts)
 
 
 def _split_guessed(
@@ -434,9 +438,7 @@ def _split_guessed(
         and [f for _, f in kb.tokenizer.tag(word)] == ["n"]
         and not any(word in phrase for phrase, _ in read)
     ]
-    for at, _, _ in reversed(cuts):
-        text = f"{text[:at]} {text[at:]}"
-    return text, [(word, cut) for _, word, cut in cuts]
+    return _cut_at(text, cuts)
 
 
 def _whole_words(text: str, start: int, end: int, kb: KnowledgeBase) -> str:

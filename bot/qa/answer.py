@@ -13,7 +13,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from bot.qa import lexicon
@@ -573,6 +573,7 @@ class _Asked:
     # its words a sentence must say, but the kinds of answer (主办单位: 主办)
     counted_said: tuple[str, ...] = ()
     measure: str = ""  # the measure word it counts by (几家: 家)
+    retold: frozenset[str] = frozenset()  # verbs of a retelling of what was said
     counts_each: bool = False  # 城市有几个，企业有几个: a count of each, not one of them all
     # light words the knowledge never uses (参会, 群体): no passage can have them, and they
     # ask nothing an answer must say, so they count neither for nor against one
@@ -710,6 +711,7 @@ class Composer:
         else:
             subject = frozenset()
         names = {who: self.kb.terms_in(who) for who in people}
+        retold = self._retold(tagged, people)
         weak: dict[str, frozenset[str]] = {}
         for word, mates in weak_synonyms:
             for term in self.kb.terms_in(word):
@@ -719,6 +721,7 @@ class Composer:
                 weight < self._max_weight
                 and term not in alternatives
                 and term not in weak
+                and term not in retold
                 and self._names_a_fact(term)
             ):
                 weights[term] = self._max_weight
@@ -737,6 +740,7 @@ class Composer:
                 if len(t) > 1 and t != counted and not self._mere_kind(t) and t in counted
             )
             or (counted,),
+            retold=retold,
             measure=m.group(1) if (m := _MEASURE.search(question.text)) else "",
             counts_each=len(_MEASURE.findall(question.text)) > 1,
             unfindable=frozenset(
@@ -753,6 +757,44 @@ class Composer:
         subject = self.kb.persona.subject
         for_it = {p for p, words in question.synonyms if any(w in subject for w in words)}
         return "" if counted in subject or counted in for_it else counted
+
+    def _retold(self, tagged: list[tuple[str, str]], people: tuple[str, ...]) -> frozenset[str]:
+        """The verbs the knowledge never uses in a retelling of what someone said (张明说政府得
+        拿出什么态度), the cue's own word included (按李华的说法): the user's words for the
+        talk's, not a fact the report must state. A retelling is of someone: a person named,
+        or asked after (谁认为…, 有位嘉宾说…)."""
+        words = [w for w, _ in tagged]
+        cues = lexicon.cues("retold")
+        at = next((i for i, w in enumerate(words) if w in cues), None)
+        if at is None:
+            return frozenset()
+        before = "".join(words[:at])
+        if not any(who in before for who in people) and not any(
+            w in before for w in lexicon.cues("retold_by")
+        ):
+            return frozenset()
+        return frozenset(
+            t
+            for w, flag in tagged[at:]
+            if flag in ("v", "vn")
+            for t in self.kb.tokenizer.tokenize(w)
+            if len(t) > 1 and not self.kb.knows(t)
+        )
+
+    def _said_with(self, people: tuple[str, ...], words: Iterable[str]) -> bool:
+        """Whether a passage naming all of ``people`` says one of ``words``: 词林 is too
+        loose to stand in for the kind of thing asked (功能 for 作用, 企业 for 公司) but what
+        someone is asked to have said (张明认为带来什么样的机会) may be said in its word for it
+        (机遇)."""
+        words = set(words)
+        if not people or not words:
+            return False
+        names = [self.kb.terms_in(who) for who in people]
+        hits = self.kb.search_terms([*itertools.chain(*names), *words], SEARCH_DEPTH)
+        return any(
+            all(n <= (terms := self.kb.terms_of(p)) for n in names) and not words.isdisjoint(terms)
+            for p, _ in hits
+        )
 
     def _names_a_fact(self, term: str) -> bool:
         """A verb the knowledge never uses, with no synonym it does, that is not one of the
@@ -1077,7 +1119,10 @@ class Composer:
         unsaid = [
             t
             for t in asked.weights
-            if self._names_a_fact(t) and t not in asked.alternatives and t not in asked.weak
+            if self._names_a_fact(t)
+            and t not in asked.alternatives
+            and t not in asked.weak
+            and t not in asked.retold
         ]
         if (
             unsaid and self.resources.evidence
@@ -1093,6 +1138,7 @@ class Composer:
             and len(t) > 1
             and not self.kb.knows(t)
             and t not in asked.alternatives
+            and not self._said_with(people, asked.weak.get(t, ()))
             and not self._mere_kind(t)
             and t not in lexicon.words("light_verbs")  # 围绕什么展开讨论: what was done
             and all(f.startswith("n") for _, f in self.kb.tokenizer.tag(t))
@@ -1223,6 +1269,31 @@ class Composer:
             return all(asked.says(v, self.kb.terms_in(window)) for v in verbs)
 
         return [c for c in candidates if says(c)]
+
+    def _beyond_topic(self, question: Question, asked: _Asked, candidate: _Candidate) -> bool:
+        """Whether a question asks more of someone's talk than its topic, which is all a list
+        of speakers and their topics says (云途 CEO 张明：政务云的未来): 张明讲的设计分为哪几个
+        层次, 举了哪些案例. The question's words past the person, and past those that only
+        ask what was said, must be the list's, or its part's or the event's. Asked of them, not
+        of their talk (还兼任什么), the line's label may answer."""
+        speech = lexicon.words("speech_verbs")
+        if not any(verb in question.text for verb in speech):
+            return False
+        aside = speech | lexicon.words("light_verbs")
+        aside |= lexicon.words("function_words") | set(lexicon.cues("retold"))
+        terms = (
+            self.kb.terms_in(candidate.sentence)
+            | self.kb.terms_in(candidate.passage.section)
+            | self.kb.terms_in(self.kb.persona.subject)
+        )
+        return any(
+            len(t) > 1
+            and t not in aside
+            and not self._mere_kind(t)
+            and not asked.says(t, terms)
+            and not any(t in parts for parts in asked.people.values())
+            for t in asked.weights
+        )
 
     def _holding_post(
         self, asked_text: str, asked: _Asked, candidates: list[_Candidate]
@@ -1928,6 +1999,12 @@ class Composer:
             ):
                 if "：" not in item and self._asks_content(question):
                     continue  # 秦满作为对话嘉宾: he took part, not what he said
+                if (
+                    "：" in item
+                    and self.resources.evidence
+                    and self._beyond_topic(question, asked, candidate)
+                ):
+                    continue
                 sentence = item
             elif self._asks_content(question) and len(people) == 1:
                 if not self._tells_what(candidate, people[0]):

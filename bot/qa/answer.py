@@ -802,8 +802,23 @@ class Composer:
         facts the report would have to state."""
         if len(term) < 2 or self.kb.knows(term) or term in lexicon.words("light_verbs"):
             return False
+        if any(
+            term.endswith(c) and self._names_no_fact(term[: -len(c)])
+            for c in lexicon.cues("complements")
+        ):
+            return False  # 讲完之后: 讲, done
         flags = [flag for _, flag in self.kb.tokenizer.tag(term)]
         return flags in (["v"], ["vn"])
+
+    def _names_no_fact(self, verb: str) -> bool:
+        """A verb the knowledge uses, or a light or speech verb: one asking nothing new."""
+        if not verb:
+            return True
+        return (
+            self.kb.knows(verb)
+            or verb in lexicon.words("light_verbs")
+            or verb in lexicon.words("speech_verbs")
+        )
 
     # -- extraction ------------------------------------------------------------------
     def _sections_by_term(self) -> dict[str, frozenset[str]]:
@@ -2155,18 +2170,19 @@ class Composer:
             held = [p for p, _ in posts_in(text)]
             return all(any(holds_post(h, post) for h in held) for post in posts)
 
-        # 是南昌市的副市长吗: a post claimed of a place or body the knowledge never names,
-        # when it gives the person's posts elsewhere (新余市's): not borne out
+        # 是南昌市的副市长吗, 是在发改委指导下成立的吗: a place or body the knowledge never
+        # names, claimed where the quotes give one it does (新余市, 工业和信息化部): not borne out
         elsewhere = [
             w
             for w, f in self.kb.tokenizer.tag(claim_text)
-            if f in ("ns", "nt", "nz")
+            if (f in ("ns", "nt", "nz") or ((body := ORG_RE.match(w)) and body.group(1) == w))
             and len(w) > 1
             and not self.kb.knows(w)
             and w not in asked.alternatives
             and w not in people
+            and not any(w in t and self.kb.knows(t) for t in asked.weights)  # 北达 of 北达软
         ]
-        if posts and elsewhere and len(people) == 1 and self.kb.roles.get(people[0]):
+        if elsewhere:
             return False
         if len(people) == 1 and self.resources.entities:
             person = people[0]

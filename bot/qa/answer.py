@@ -802,22 +802,23 @@ class Composer:
         facts the report would have to state."""
         if len(term) < 2 or self.kb.knows(term) or term in lexicon.words("light_verbs"):
             return False
-        if any(
-            term.endswith(c) and self._names_no_fact(term[: -len(c)])
-            for c in lexicon.cues("complements")
-        ):
+        if self._done(term):
             return False  # 讲完之后: 讲, done
         flags = [flag for _, flag in self.kb.tokenizer.tag(term)]
         return flags in (["v"], ["vn"])
 
-    def _names_no_fact(self, verb: str) -> bool:
-        """A verb the knowledge uses, or a light or speech verb: one asking nothing new."""
-        if not verb:
-            return True
-        return (
-            self.kb.knows(verb)
-            or verb in lexicon.words("light_verbs")
-            or verb in lexicon.words("speech_verbs")
+    def _done(self, term: str) -> bool:
+        """Whether ``term`` is a verb the knowledge uses, or a light or speech verb, with what
+        only says it was done (讲完, 担任过): it asks that verb."""
+        return any(
+            term.endswith(c)
+            and (verb := term[: -len(c)])
+            and (
+                self.kb.knows(verb)
+                or verb in lexicon.words("light_verbs")
+                or verb in lexicon.words("speech_verbs")
+            )
+            for c in lexicon.cues("complements")
         )
 
     # -- extraction ------------------------------------------------------------------
@@ -1751,7 +1752,9 @@ class Composer:
                 step
                 for step, cues in ((1, "after"), (-1, "before"))
                 if re.search(
-                    rf"{re.escape(person)}(?:{lexicon.cue_pattern(cues).pattern})", question.text
+                    # 李华之后, 李华讲完之后, 李华的演讲结束后
+                    rf"{re.escape(person)}[^，,。？?]{{0,5}}?(?:{lexicon.cue_pattern(cues).pattern})",
+                    question.text,
                 )
             ),
             0,
@@ -2183,6 +2186,25 @@ class Composer:
             and not any(w in t and self.kb.knows(t) for t in asked.weights)  # 北达 of 北达软
         ]
         if elsewhere:
+            return False
+        # 是说要以更谨慎的态度推进吗: a word of the claim the knowledge never uses, where the
+        # quotes say the rest (更加开放、包容的态度), says what they do not
+        unborne = [
+            t
+            for t in asked.weights
+            if len(t) > 1
+            and not self.kb.knows(t)
+            and t not in asked.alternatives
+            and t not in asked.weak
+            and t not in lexicon.words("light_verbs")
+            and t not in lexicon.words("function_words")
+            and t not in lexicon.cues("retold")
+            and not self._mere_kind(t)
+            and not _NOW.fullmatch(t)
+            and not self._done(t)  # 担任过
+            and all(f[:1] in ("a", "v") for _, f in self.kb.tokenizer.tag(t))
+        ]
+        if unborne:
             return False
         if len(people) == 1 and self.resources.entities:
             person = people[0]

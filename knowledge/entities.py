@@ -42,6 +42,11 @@ _SHORT_TITLES: dict[str, tuple[str, ...]] = {
     "资深专家": ("专家",),
 }
 MAX_ROLE_CHARS = 60
+# A post said after the name (张明先生担任分委会秘书长): up to the clause's end, and it must
+# end in a title.
+_TAKES_POST = re.compile(
+    r"(?:先生|女士|教授)?(?:担任|出任)([^，。；、：:（(]{2,30}?)(?=[，。；]|$)"
+)
 
 
 def roles_in(text: str, name: str, people: re.Pattern[str] | None = None) -> list[str]:
@@ -68,6 +73,9 @@ def roles_in(text: str, name: str, people: re.Pattern[str] | None = None) -> lis
         role = "、".join(kept)
         if role and len(role) <= MAX_ROLE_CHARS:
             roles.append(role)
+        post = _TAKES_POST.match(text, match.end())
+        if post and (title := TITLE_RE.search(post.group(1))) and title.end() == len(post.group(1)):
+            roles.append(post.group(1))
     return roles
 
 

@@ -1241,6 +1241,7 @@ class Composer:
                 candidates = self._not_only_listed(question, asked, answer_types, candidates)
                 if len(people) == 1:
                     candidates = self._said_of(people[0], asked, question.text, candidates)
+                    candidates = self._of_them(people[0], candidates)
                 if question.intent is Intent.WHO:
                     candidates = self._holding_post(understood.text, asked, candidates)
         if not candidates:
@@ -1263,6 +1264,14 @@ class Composer:
             self._reply(raw_question, lead, chosen, hits[0][1], coverage),
             f"answered: the best passage covers {coverage:.2f} of the question (≥ {MIN_COVERAGE})",
         )
+
+    @staticmethod
+    def _of_them(person: str, candidates: list[_Candidate]) -> list[_Candidate]:
+        """Asked of one person (张明是哪个市的，担任什么职务), what names them or is their
+        talk, when any does: a sentence of others that shares the question's other words (两位
+        部长为获奖城市颁奖) says nothing of them."""
+        theirs = [c for c in candidates if person in c.sentence or c.passage.speaker == person]
+        return theirs or candidates
 
     def _said_of(
         self, person: str, asked: _Asked, asked_text: str, candidates: list[_Candidate]

@@ -925,3 +925,55 @@ def test_a_claim_of_now_and_a_set_asked_of_the_event_by_another_word(kb):
     assert body(compose_answer(kb, "杨学山是现任工信部副部长吗？").text).startswith("不是")
     # 大会 is the event: the talks as a set
     assert body(compose_answer(kb, "大会一共有几位嘉宾做了主题演讲？").text).startswith("共 3 位")
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        # a retelling of a talk in the user's own verbs (拿出, 打交道 are not the report's)
+        ("孟庆国说政府搞智慧城市得拿出啥态度啊？", "开放、包容"),
+        ("谁认为创新不光是技术上的，还得在制度政策上提前研究", "孟庆国"),
+        # 词林's word for the kind asked, said of the person asked about
+        ("姚乐认为新一代信息技术给城市发展带来的是什么样的机会？", "机遇"),
+        # what only says a verb was done (讲完), and a verb between the person and 之后
+        ("孟庆国讲完之后，接着是谁做主题演讲？", "宋刚"),
+        ("杨学山的演讲结束后是谁上台演讲", "孟庆国"),
+        # a post said after the name makes the alias (邱秘书长); 以前 is the former post
+        ("邱秘书长平时是哪个单位的？", "深圳光启高等理工研究院"),
+        ("我想问问那个杨学山以前是当什么官的", "原工业和信息化部副部长"),
+    ],
+)
+def test_questions_in_the_users_own_words_are_answered(kb, question, fact):
+    answer = compose_answer(kb, question)
+    assert answer.answered and fact in body(answer.text).replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "刘洪生讲的新型智慧城市顶层设计分为哪几个层次？",
+        "陈学军在分享中举了哪些政府使用SaaS的案例？",
+    ],
+)
+def test_a_list_of_talks_and_topics_does_not_tell_what_a_talk_said(kb, question):
+    answer = compose_answer(kb, question)
+    assert not answer.answered and CITATION_MARKER not in answer.text
+    # the topic itself is still answered
+    assert compose_answer(kb, "刘洪生讲的是什么？").answered
+
+
+@pytest.mark.parametrize(
+    ("question", "evidence"),
+    [
+        ("中国新一代IT产业推进联盟是在国家发改委指导下成立的吗？", "工业和信息化部"),
+        ("孟庆国是不是说政府要以更谨慎、收紧的态度推进智慧城市？", "开放、包容"),
+    ],
+)
+def test_a_claim_in_words_the_quotes_do_not_bear_out_is_answered_no(kb, question, evidence):
+    answer = compose_answer(kb, question)
+    assert answer.text.startswith("不是。") and evidence in answer.text.replace(" ", "")
+
+
+def test_asked_of_one_person_the_quotes_are_about_them(kb):
+    said = body(compose_answer(kb, "徐绍荣是哪个市的，担任什么职务？").text)
+    assert "新余市" in said and "副市长" in said and "杨学山" not in said

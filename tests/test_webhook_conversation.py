@@ -350,3 +350,31 @@ def test_a_turn_of_nothing_but_what_it_asks_of_a_person_is_asked_of_the_last_one
     conversation.respond(engine, "杨学山讲了什么")
     conversation.respond(engine, "光启研究院是做什么的")
     assert not conversation.respond(engine, "哪个单位的？").asked.startswith("杨学山")
+
+
+def test_a_pointer_at_a_part_means_the_part_the_last_answer_came_from(engine):
+    conversation = Conversation(MemoryStore(), "parts")
+    conversation.respond(engine, "宋乐永主持的是哪场对话？")
+    # 另一场: the other of the two dialogues, and then 她 is its host
+    reply = conversation.respond(engine, "那另一场是谁主持的")
+    assert "新技术与创新服务" in reply.asked and "王娇" in body_of(reply.text or "")
+    assert "院长助理" in body_of(conversation.respond(engine, "她是什么职务").text or "")
+    conversation = Conversation(MemoryStore(), "this-part")
+    conversation.respond(engine, "姚乐主持的什么环节")
+    reply = conversation.respond(engine, "这个环节都有谁做了分享")
+    assert reply.asked.startswith("大会论坛") and "鲁四海" in body_of(reply.text or "")
+
+
+def test_an_ordinal_points_at_an_item_of_the_list_the_last_answer_gave(engine):
+    conversation = Conversation(MemoryStore(), "items")
+    conversation.respond(engine, "孟庆国提了几种范式？")
+    reply = conversation.respond(engine, "第一种是什么意思")
+    assert reply.asked == "由政府建平台提供的供给式是什么意思"
+    assert "政府建平台" in body_of(reply.text or "")
+
+
+def test_a_turn_naming_a_time_the_knowledge_never_mentions_is_its_own_question(engine):
+    conversation = Conversation(MemoryStore(), "lunch")
+    assert conversation.respond(engine, "来了多少人").answered
+    reply = conversation.respond(engine, "中午吃的什么")
+    assert not reply.answered and "出处" not in (reply.text or "")

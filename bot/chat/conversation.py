@@ -37,7 +37,7 @@ from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
 from knowledge.passages import TITLE_RE
 from knowledge.persona import Persona, Replies
 from knowledge.text import HAN as _HAN_CHAR
-from knowledge.text import ORDINAL, longest_first
+from knowledge.text import ORDINAL, longest_first, numeral_value
 from knowledge.text import reply_sentences as split_sentences
 
 if TYPE_CHECKING:
@@ -61,7 +61,8 @@ _MORE_OF_SOMEONE = re.compile(rf"还(?:{_SAID_MORE})")
 # 那协办单位呢 / 张明呢: the same question, about something else.
 _INSTEAD = re.compile(r"^(?:那|那么)?(?P<what>.{1,15}?)(?:呢|怎么样|如何)[?？。.!！]*$")
 ELLIPTIC_MAX_CHARS = 10
-_NOUN = re.compile(r"n|ns|nr|nz|nt")  # jieba's tags of a noun: a thing a turn names
+# jieba's tags of a noun or a time word: a thing or a time a turn names (中午吃的什么)
+_NOUN = re.compile(r"n|ns|nr|nz|nt|t")
 _NUMBER = re.compile(r"^[\[【(（#]?\s*(\d{1,2})\s*[\]】)）]?[。.]?$")
 # Words that point back at a person. 他 is not a pronoun inside 其他 / 他们 / 他人 / 吉他.
 _POINTER_NOUNS = lexicon.cue_pattern("pointer_nouns").pattern
@@ -143,6 +144,46 @@ def point_to_organisation(question: str, organisation: str | None, orgs: Iterabl
     if not organisation or names_in(question, orgs):
         return question
     return _THING_POINTER.sub(organisation, question, count=1)
+
+
+_PART_POINTER = lexicon.cue_pattern("part_pointers")
+_OTHER_PART = lexicon.cue_pattern("other_part")
+_LIST_ORDINAL = re.compile(
+    rf"{ORDINAL}(?:{lexicon.cue_pattern('list_ordinal_measures').pattern})(?![奖届])"
+)
+
+
+def point_to_part(question: str, section: str | None, parts: dict[str, list[str]]) -> str:
+    """这个环节都有谁 after an answer from 大会论坛: that part's name; 那另一场 after an answer
+    from one of two parts of a kind (两场对话研讨): the other one's."""
+    if not section:
+        return question
+    if other := _OTHER_PART.search(question):
+        rest = [s for s in parts.get(section.partition("：")[0], ()) if s != section]
+        return question.replace(other.group(), rest[0], 1) if len(rest) == 1 else question
+    return _PART_POINTER.sub(section, question, count=1)
+
+
+def point_to_item(question: str, listed: list[str]) -> str:
+    """第一种是什么意思 after an answer listing three (…：由政府建平台提供的供给式、…): the
+    question about that item."""
+    match = _LIST_ORDINAL.search(question)
+    if not match or not listed:
+        return question
+    n = numeral_value(re.sub(r"\D*?([一二三四五六七八九十\d]+).*", r"\1", match.group())) or 0
+    return question.replace(match.group(), listed[n - 1], 1) if 0 < n <= len(listed) else question
+
+
+def listed_in(text: str) -> list[str]:
+    """The items of the first list an answer gives after a colon (三种范式：甲、乙、丙)."""
+    for sentence in _shown_in(text):
+        _, colon, tail = sentence.rpartition("：")
+        items = (
+            [i.strip(" 。；;") for i in re.split(r"、|和", tail.split("。")[0])] if colon else []
+        )
+        if len(items) > 1 and all(items):
+            return items
+    return []
 
 
 def organisation_of(question: str, answer: Answer, orgs: Iterable[str]) -> str | None:
@@ -349,6 +390,8 @@ class Conversation:
             question = f"{speaker}{text}"  # 哪个单位的？ after 秘书长是谁: theirs
         orgs = kb.organisations if kb is not None else frozenset()
         question = point_to_organisation(question, state.get("organisation"), orgs)
+        question = point_to_part(question, state.get("section"), kb.parts if kb else {})
+        question = point_to_item(question, state.get("listed") or [])
         turn = question  # this turn, its pointers resolved, before any frame is put round it
         exclude = frozenset(state.get("shown", ())) if more else frozenset()
         answer: Answer | None
@@ -423,7 +466,8 @@ class Conversation:
     @staticmethod
     def _elliptic(question: str, engine: Engine, names: Iterable[str]) -> bool:
         """A short turn that names no one and at most one thing of its own (嘉宾都有谁), and
-        nothing the knowledge never mentions (火星上有什么 asks about something else)."""
+        nothing the knowledge never mentions (火星上有什么, 中午吃的什么 ask about something
+        else)."""
         kb = engine.knowledge
         if kb is None or names_in(question, names) or len(question) > ELLIPTIC_MAX_CHARS:
             return False
@@ -461,6 +505,11 @@ class Conversation:
             or previous.get("speaker"),
             "organisation": organisation_of(question, answer, organisations)
             or previous.get("organisation"),
+            # the part the answer came from (这个环节), and what it listed (第一种)
+            "section": answer.citations[0].passage.section
+            if answer.answered and answer.citations
+            else previous.get("section"),
+            "listed": listed_in(answer.text) if answer.answered else previous.get("listed", []),
             "asked": question if answer.answered else previous.get("asked", ""),
             "asked_before": previous.get("asked", "")
             if answer.answered and previous.get("asked") != question

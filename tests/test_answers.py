@@ -977,3 +977,24 @@ def test_a_claim_in_words_the_quotes_do_not_bear_out_is_answered_no(kb, question
 def test_asked_of_one_person_the_quotes_are_about_them(kb):
     said = body(compose_answer(kb, "徐绍荣是哪个市的，担任什么职务？").text)
     assert "新余市" in said and "副市长" in said and "杨学山" not in said
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("三场主题演讲之后，报道接着介绍了什么环节？", "大会论坛。"),
+        ("报道写完两场对话研讨之后，接着写的是什么环节？", "2017 中国新型智慧城市创新 50 强。"),
+        ("报道最后介绍的是什么内容？", "中国新一代 IT 产业推进联盟智慧城市分委会成立。"),
+        ("报道里两场对话研讨先介绍的是哪一场？", "“创新驱动的新型智慧城市建设”对话研讨。"),
+        ("“新技术与创新服务”对话的嘉宾名单里最后一个是谁？", "李容珍。"),
+        ("最后一个做主题演讲的是谁", "宋刚。"),
+    ],
+)
+def test_first_last_and_next_are_read_in_the_reports_order(kb, question, lead):
+    answer = compose_answer(kb, question)
+    assert answer.text.startswith(lead) and CITATION_MARKER in answer.text
+
+
+def test_a_question_of_its_own_after_an_order_word_is_not_about_order(kb):
+    answer = compose_answer(kb, "最后一个问题，论坛在哪举行")
+    assert "北京大学" in body(answer.text)

@@ -221,6 +221,11 @@ _LATER = lexicon.cue_pattern("later")
 _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
 _FULL_NAME = lexicon.cue_pattern("full_name")
 _IN_ORDER = lexicon.cue_pattern("in_order")
+_ORDER_FIRST = lexicon.cue_pattern("order_first")
+_ORDER_LAST = lexicon.cue_pattern("order_last")
+_ORDER_OF = lexicon.cue_pattern("order_of")
+_ORDER_AFTER = lexicon.cue_pattern("after")
+_COUNTED_PARTS = re.compile(r"[一二两三四五六七八九十\d]+[场个位]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _PLACE_UNITS = lexicon.cues("place_units")  # a place is often named without its unit
 _WHO_IS = re.compile(r"^.*(?:谁是|是谁|谁)")  # 谁是某实验室主任: what asks, not whose post
@@ -381,6 +386,21 @@ def people_listed(sentence: str, names: frozenset[str]) -> int:
         best = max(best, run)
         if not (named and clause.rstrip().endswith(tuple(named))):
             run = 0
+    return best
+
+
+def listed_people(sentence: str, names: frozenset[str]) -> list[str]:
+    """The people a sentence lists together, in its order (as ``people_listed`` counts them):
+    a moderator's own clause before the panel is not of the list."""
+    best: list[str] = []
+    run: list[str] = []
+    for clause in _WINDOW_BREAK.split(sentence):
+        named = [n for _, n in sorted((clause.find(n), n) for n in names if n in clause)]
+        run += named
+        if len(run) > len(best):
+            best = list(run)
+        if not (named and clause.rstrip().endswith(tuple(named))):
+            run = []
     return best
 
 
@@ -1087,6 +1107,13 @@ class Composer:
                 self._reply(raw_question, lead, [quote], 0.0, 1.0),
                 "answered: the one next to them in the report's order",
             )
+        if not understood.yes_no and not people and (placed := self._in_order(question, asked)):
+            lead, quote = placed
+            self._chosen = [quote]
+            return self._decided(
+                self._reply(raw_question, lead, [quote], 0.0, 1.0),
+                "answered: first, last or next in the report's order",
+            )
         if understood.yes_no and (judged := self._number_judged(raw_question, understood.text)):
             return self._decided(judged, "answered: the number claimed, against the report's")
         if not asked.weights or any(
@@ -1747,6 +1774,113 @@ class Composer:
                 parts.append(_Candidate(first, passage, 0.0, 0.0))
             found.append((self.kb.terms_in(kind), frozenset(), parts))
         return found
+
+    def _units(self) -> list[str]:
+        """The parts of the documents in reading order, as a reader of the report sees them:
+        not the captions or headlines set apart from the running text."""
+        kinds: dict[str, set[str]] = {}
+        for passage in self.kb.passages:
+            kinds.setdefault(passage.section, set()).add(passage.kind)
+        return [s for s in self.kb.sections if not kinds.get(s, set()) <= SET_APART]
+
+    def _opening_of(self, section: str) -> _Candidate:
+        passage = self.kb.opening.get(section) or next(
+            p for p in self.kb.passages if p.section == section
+        )
+        return _Candidate(split_sentences(passage.text)[0], passage, 0.0, 0.0)
+
+    def _in_order(self, question: Question, asked: _Asked) -> tuple[str, _Candidate] | None:
+        """报道最后介绍的是什么内容, 两场对话研讨先介绍的是哪一场, 三场主题演讲之后接着介绍了什么
+        环节, 名单里最后一个是谁: the first, last or next part of the documents, or person of a
+        list, in the report's order; its name and what quotes it. None for other questions."""
+        text = question.text
+        if question.intent not in (Intent.WHAT, Intent.WHO, Intent.OVERVIEW):
+            return None
+        if not _ORDER_OF.search(text):
+            return None
+        first, last = _ORDER_FIRST.search(text), _ORDER_LAST.search(text)
+        after = None if first or last else _ORDER_AFTER.search(text)
+        if not (first or last or after):
+            return None
+        units = self._units()
+        named = [u for u in units if any(t in text for t in self._naming_words(u, units))]
+        naming = frozenset().union(*(self._naming_words(u, units) for u in named))
+        light = self._max_weight * LIGHT_WEIGHT
+        aside = lexicon.words("speech_verbs") | lexicon.words("light_verbs")
+        subject = self.kb.terms_in(self.kb.persona.subject)
+        if any(  # 最后一个问题，论坛在哪举行: a question of its own
+            w > light
+            and t not in subject
+            and t not in aside
+            and not self._mere_kind(t)
+            and not any(p.search(t) for p in (_ORDER_OF, _ORDER_FIRST, _ORDER_LAST, _ORDER_AFTER))
+            and not _COUNTED_PARTS.fullmatch(t)  # 三场, 两场
+            and not any(t in n or n in t for n in naming)
+            for t, w in asked.weights.items()
+        ):
+            return None
+        if question.intent is Intent.WHO:
+            talks = [
+                u for u in named if any(p.section == u and p.talk_title for p in self.kb.passages)
+            ]
+            if talks and (first or last) and len(talks) == len(named):
+                quote = self._opening_of(talks[-1] if last else talks[0])
+                return f"{quote.passage.speaker}。", quote
+            return self._listed_at(asked, named, -1 if last else 0) if first or last else None
+        scope = named or units
+        if after:
+            before = text[: after.start()]
+            anchors = [u for u in named if any(t in before for t in self._naming_words(u, units))]
+            at = max((units.index(u) for u in anchors), default=-1) + 1
+            if not anchors or at >= len(units):
+                return None
+            scope, last = [units[at]], None
+        unit = scope[-1] if last else scope[0]
+        kind, colon, title = unit.partition("：")
+        return (f"“{title}”{kind}。" if colon else f"{unit}。"), self._opening_of(unit)
+
+    def _naming_words(self, unit: str, units: list[str]) -> frozenset[str]:
+        """What names a part in a question: its kind, when several parts are of it (对话研讨),
+        the talks' label for a talk (主题演讲), or a word of its heading no other has."""
+        words = {kind for kind, sections in self.kb.parts.items() if unit in sections} | {
+            label
+            for labels, _, talks in self._sets()
+            for label in labels
+            if any(c.passage.section == unit for c in talks)
+        }
+        others = [u for u in units if u != unit]
+        own = {
+            t
+            for t in self.kb.terms_in(unit)
+            if len(t) > 1
+            and not any(t in self.kb.terms_in(o) for o in others)
+            and t not in self.kb.names
+        }
+        return frozenset(words | own)
+
+    def _listed_at(self, asked: _Asked, parts: list[str], at: int) -> tuple[str, _Candidate] | None:
+        """The first or last person of the list a part names them in (名单里最后一个是谁),
+        the part's own list when it names one, else the list the question's words find."""
+        names = self.kb.names
+        best: tuple[float, str, _Candidate] | None = None
+        for passage in self.kb.passages:
+            if parts and passage.section not in parts:
+                continue
+            for sentence in split_sentences(passage.text):
+                listed = listed_people(sentence, names)
+                if len(listed) < 3:
+                    continue
+                score = asked.coverage(
+                    self.kb.terms_in(sentence) | self.kb.terms_in(passage.section)
+                )
+                if best is None or score > best[0]:
+                    who = listed[at]
+                    quote = list_item(sentence, who, names) or sentence
+                    best = (score, who, _Candidate(quote, passage, 0.0, 0.0))
+        if best is None:
+            return None
+        _, who, quote = best
+        return ("" if quote.sentence.startswith(who) else f"{who}。"), quote
 
     def _beside(self, question: Question, people: tuple[str, ...]) -> tuple[str, _Candidate] | None:
         """李华之后是谁讲的, 排在张明前面的是谁: the one after (or before) the person in the

@@ -998,3 +998,10 @@ def test_first_last_and_next_are_read_in_the_reports_order(kb, question, lead):
 def test_a_question_of_its_own_after_an_order_word_is_not_about_order(kb):
     answer = compose_answer(kb, "最后一个问题，论坛在哪举行")
     assert "北京大学" in body(answer.text)
+
+
+def test_a_part_named_by_one_who_took_part_is_asked_of_the_part(kb):
+    hosted = body(compose_answer(kb, "盛铎参加的那场对话是谁主持的？").text)
+    assert "宋乐永主持" in hosted and "盛铎" not in hosted
+    guest = body(compose_answer(kb, "跟李容珍同一场的环保部嘉宾是谁").text)
+    assert "李蔚" in guest and "李容珍" not in guest

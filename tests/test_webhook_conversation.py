@@ -378,3 +378,11 @@ def test_a_turn_naming_a_time_the_knowledge_never_mentions_is_its_own_question(e
     assert conversation.respond(engine, "来了多少人").answered
     reply = conversation.respond(engine, "中午吃的什么")
     assert not reply.answered and "出处" not in (reply.text or "")
+
+
+def test_a_body_swaps_in_for_a_body_not_for_its_person(engine):
+    conversation = Conversation(MemoryStore(), "bodies")
+    conversation.respond(engine, "跟李容珍同一场的环保部嘉宾是谁")
+    reply = conversation.respond(engine, "国家信息中心的呢")
+    assert reply.asked == "跟李容珍同一场的国家信息中心嘉宾是谁"
+    assert "邵国安" in body_of(reply.text or "")

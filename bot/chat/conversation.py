@@ -34,7 +34,7 @@ from bot.qa.answer import Answer, body_of
 from bot.qa.question import is_social, strip_cues
 from bot.state.base import KEEP, StateStore
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
-from knowledge.passages import TITLE_RE
+from knowledge.passages import ORG_RE, TITLE_RE
 from knowledge.persona import Persona, Replies
 from knowledge.text import HAN as _HAN_CHAR
 from knowledge.text import ORDINAL, longest_first, numeral_value
@@ -267,7 +267,8 @@ def instead(
 ) -> str | None:
     """那协办单位呢 after 论坛的主办单位是谁: the previous question with the word the new one
     replaces swapped. Tried in turn: a known person for the person asked about (张明呢);
-    a post for a post (秘书长呢 after 主任是谁); a word of the same kind by its tag (南通的呢
+    a post for a post (秘书长呢 after 主任是谁); a body for a body (国家信息中心的呢 after 环保部的
+    嘉宾是谁); a word of the same kind by its tag (南通的呢
     after 沈阳来的嘉宾是谁: a place for a place); an ordinal for an ordinal (第二场呢); the
     longest shared ending of two or more characters (主办单位 → 协办单位). Else the new
     words are put before the previous question (but with ``swap_only``, None). None when
@@ -279,6 +280,10 @@ def instead(
     what = match.group("what").strip().removesuffix("的")
     names = frozenset(names)
     theirs, mine = names_in(previous, names), names_in(what, names)
+    if tag is not None and _is_body(what):  # 国家信息中心的呢 after 环保部的嘉宾是谁
+        body = next((w for w, _ in tag(previous) if w != what and _is_body(w)), None)
+        if body:
+            return previous.replace(body, what, 1)
     if theirs and not mine and called is not None and (person := called(what)):
         mine = [person]
     if theirs and not mine and _PERSON_KIND_END.search(what):  # 那芜湖来的嘉宾呢
@@ -305,6 +310,12 @@ def instead(
             start = at - (len(what) - size)
             return previous[:start] + what + previous[at + size :]
     return None if swap_only else f"{what}，{previous}"
+
+
+def _is_body(word: str) -> bool:
+    """Whether ``word`` is the name of a body as a whole (环保部, 国家信息中心)."""
+    body = ORG_RE.match(word)
+    return bool(body) and body.group(1) == word and len(word) > 2
 
 
 def is_more(question: str) -> bool:

@@ -8,6 +8,7 @@ at all is decided by how much of what the question asks about the best passage c
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import math
 import re
@@ -222,6 +223,20 @@ _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
 _FULL_NAME = lexicon.cue_pattern("full_name")
 _IN_ORDER = lexicon.cue_pattern("in_order")
 _ORDER_FIRST = lexicon.cue_pattern("order_first")
+
+
+@functools.lru_cache(maxsize=256)
+def _JOINED_PART(name: str) -> re.Pattern[str]:  # noqa: N802 - a pattern, as the others
+    """张明参加的那场, 跟张明同一场: a part named by one who took part in it."""
+    joined, part = (
+        lexicon.cue_pattern("joined_verbs").pattern,
+        lexicon.cue_pattern("joined_part").pattern,
+    )
+    same = lexicon.cue_pattern("same_part").pattern
+    who = re.escape(name)
+    return re.compile(rf"{who}(?:{joined})的?(?:{part})|(?:跟|和|与|同){who}(?:{same})")
+
+
 _ORDER_LAST = lexicon.cue_pattern("order_last")
 _ORDER_OF = lexicon.cue_pattern("order_of")
 _ORDER_AFTER = lexicon.cue_pattern("after")
@@ -878,6 +893,14 @@ class Composer:
                 parts.setdefault(section, set()).update(self.kb.terms_in(f"{name}{verb}"))
             if hosted and question.intent in (Intent.WHO, Intent.COUNT):
                 hosts.append(name)  # 赵敏主持的环节有几位嘉宾: the guests, not 赵敏
+        for name in people:
+            if not _JOINED_PART(name).search(question.text):
+                continue
+            found = self.kb.search_terms(list(self.kb.terms_in(name)), SEARCH_DEPTH)
+            joined = {p.section for p, _ in found if name in p.text and p.kind not in SET_APART}
+            if len(joined) == 1:  # 张明参加的那场对话是谁主持的: asked of the part, not of him
+                parts.setdefault(next(iter(joined)), set()).update(self.kb.terms_in(name))
+                hosts.append(name)
         return {
             section: frozenset(extra | self.kb.terms_in(section))
             for section, extra in parts.items()
@@ -2208,12 +2231,16 @@ class Composer:
         shared = self.kb.terms_in(sentence) - frozenset().union(
             *(self.kb.terms_in(p) for p in parts.values())
         )
+        # the part the question names (张明参加的那场) is said by all of its sentences
+        shared |= self._parts.get(candidate.passage.section, frozenset())
 
         def score(who: str) -> float:
             return asked.coverage(self.kb.terms_in(parts[who]) | shared)
 
         best = person or max(parts, key=score)
-        whole = asked.coverage(self.kb.terms_in(sentence))
+        whole = asked.coverage(
+            self.kb.terms_in(sentence) | self._parts.get(candidate.passage.section, frozenset())
+        )
         return parts[best] if score(best) >= whole - 0.05 else sentence
 
     @staticmethod

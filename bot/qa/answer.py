@@ -226,7 +226,7 @@ _ORDER_FIRST = lexicon.cue_pattern("order_first")
 
 
 @functools.lru_cache(maxsize=256)
-def _JOINED_PART(name: str) -> re.Pattern[str]:  # noqa: N802 - a pattern, as the others
+def _joined_part(name: str) -> re.Pattern[str]:
     """张明参加的那场, 跟张明同一场: a part named by one who took part in it."""
     joined, part = (
         lexicon.cue_pattern("joined_verbs").pattern,
@@ -894,7 +894,7 @@ class Composer:
             if hosted and question.intent in (Intent.WHO, Intent.COUNT):
                 hosts.append(name)  # 赵敏主持的环节有几位嘉宾: the guests, not 赵敏
         for name in people:
-            if not _JOINED_PART(name).search(question.text):
+            if not _joined_part(name).search(question.text):
                 continue
             found = self.kb.search_terms(list(self.kb.terms_in(name)), SEARCH_DEPTH)
             joined = {p.section for p, _ in found if name in p.text and p.kind not in SET_APART}

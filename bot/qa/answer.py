@@ -404,6 +404,12 @@ def people_listed(sentence: str, names: frozenset[str]) -> int:
     return best
 
 
+def _part_name(section: str) -> str:
+    """A part of the event as a reply names it: “新技术与创新服务”对话研讨, 大会论坛."""
+    kind, colon, title = section.partition("：")
+    return f"“{title}”{kind}" if colon and title else section
+
+
 def listed_people(sentence: str, names: frozenset[str]) -> list[str]:
     """The people a sentence lists together, in its order (as ``people_listed`` counts them):
     a moderator's own clause before the panel is not of the list."""
@@ -669,6 +675,7 @@ class Composer:
         # the parts of the documents the question names, and what their passages say
         self._parts: dict[str, frozenset[str]] = {}
         self._hosts: tuple[str, ...] = ()  # people named only as the host of one
+        self._joined: dict[str, str] = {}  # people naming a part they took part in: the part
         self._beyond: re.Pattern[str] | None = None  # 不仅仅是<what the question sets aside>
         self._chosen: list[_Candidate] = []  # what the answer now composed quotes
         self._suggesting = False  # trying out questions to suggest
@@ -899,8 +906,10 @@ class Composer:
             found = self.kb.search_terms(list(self.kb.terms_in(name)), SEARCH_DEPTH)
             joined = {p.section for p, _ in found if name in p.text and p.kind not in SET_APART}
             if len(joined) == 1:  # 张明参加的那场对话是谁主持的: asked of the part, not of him
-                parts.setdefault(next(iter(joined)), set()).update(self.kb.terms_in(name))
+                section = next(iter(joined))
+                parts.setdefault(section, set()).update(self.kb.terms_in(name))
                 hosts.append(name)
+                self._joined[name] = section
         return {
             section: frozenset(extra | self.kb.terms_in(section))
             for section, extra in parts.items()
@@ -1306,7 +1315,11 @@ class Composer:
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
                 "refused: the only sentence names them in a list, without what they said",
             )
-        lead = self._lead(question, asked, people, understood, chosen)
+        lead = "".join(  # 张明参加的是…对话研讨。: how the part asked of is his
+            f"{name}参加的是{_part_name(section)}。"
+            for name, section in self._joined.items()
+            if any(c.passage.section == section and name not in c.sentence for c in chosen)
+        ) + self._lead(question, asked, people, understood, chosen)
         if understood.yes_no and lead.endswith("不是。"):
             chosen = self._what_is_true(understood.text, people, chosen)
         self._chosen = chosen
@@ -1859,8 +1872,7 @@ class Composer:
                 return None
             scope, last = [units[at]], None
         unit = scope[-1] if last else scope[0]
-        kind, colon, title = unit.partition("：")
-        return (f"“{title}”{kind}。" if colon else f"{unit}。"), self._opening_of(unit)
+        return f"{_part_name(unit)}。", self._opening_of(unit)
 
     def _naming_words(self, unit: str, units: list[str]) -> frozenset[str]:
         """What names a part in a question: its kind, when several parts are of it (对话研讨),

@@ -1005,3 +1005,24 @@ def test_a_part_named_by_one_who_took_part_is_asked_of_the_part(kb):
     assert "宋乐永主持" in hosted and "盛铎" not in hosted
     guest = body(compose_answer(kb, "跟李容珍同一场的环保部嘉宾是谁").text)
     assert "李蔚" in guest and "李容珍" not in guest
+
+
+def test_a_count_over_every_part_of_a_kind_is_summed_and_one_part_is_not(kb):
+    assert compose_answer(kb, "两场对话研讨加起来一共有多少位对话嘉宾？").text.startswith(
+        "共 10 位。"
+    )
+    one = compose_answer(kb, "“创新驱动的新型智慧城市建设”对话研讨一共有几位对话嘉宾？")
+    assert "5" in body(one.text) and "10" not in body(one.text)
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("论坛在哪个中关新圆开的", "中关新园"),  # a typo jieba glued to the verb after it
+        ("合作型范式是怎么回事", "合作型"),
+        ("开头说创新2.0时代哪些创新成为了常态？", "开放创新"),
+    ],
+)
+def test_words_that_ask_nothing_of_the_report_are_not_missing_facts(kb, question, fact):
+    answer = compose_answer(kb, question)
+    assert answer.answered and fact in answer.text.replace(" ", "")

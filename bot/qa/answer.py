@@ -223,6 +223,7 @@ _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
 _FULL_NAME = lexicon.cue_pattern("full_name")
 _IN_ORDER = lexicon.cue_pattern("in_order")
 _ORDER_FIRST = lexicon.cue_pattern("order_first")
+_SUMMED = lexicon.cue_pattern("summed")
 
 
 @functools.lru_cache(maxsize=256)
@@ -1119,6 +1120,18 @@ class Composer:
             people=list(people),
             weights={t: round(w, 2) for t, w in asked.weights.items()},
         )
+        if (
+            question.intent is Intent.COUNT
+            and not people
+            and (summed := self._summed(question, asked))
+        ):
+            total, quotes = summed
+            measure = asked.measure or ("位" if asked.counts_people else "个")
+            self._chosen = quotes
+            return self._decided(
+                self._reply(raw_question, f"共 {total} {measure}。", quotes, 0.0, 1.0),
+                "answered: counted in each part of the kind asked of, and summed",
+            )
         if members := [
             m
             for m in self._of_a_set(question, asked, people)
@@ -1810,6 +1823,36 @@ class Composer:
                 parts.append(_Candidate(first, passage, 0.0, 0.0))
             found.append((self.kb.terms_in(kind), frozenset(), parts))
         return found
+
+    def _summed(self, question: Question, asked: _Asked) -> tuple[int, list[_Candidate]] | None:
+        """两场对话研讨加起来一共有多少位对话嘉宾: the count each part of the kind named gives,
+        summed, with the sentence giving each; None unless every part gives one."""
+        if not _SUMMED.search(question.text):
+            return None
+        kinds = [k for k in self.kb.parts if any(t in question.text for t in self.kb.terms_in(k))]
+        said = _squash(question.text)
+        if len(kinds) != 1 or any(  # “…”对话研讨一共有几位: one part named, not summed
+            _squash(s.partition("：")[2]) in said for s in self.kb.parts[kinds[0]]
+        ):
+            return None
+        total, quotes = 0, []
+        for section in self.kb.parts[kinds[0]]:
+            counted = next(
+                (
+                    (value, _Candidate(sentence, passage, 0.0, 0.0))
+                    for passage in self.kb.passages
+                    if passage.section == section and passage.kind not in SET_APART
+                    for sentence in split_sentences(passage.text)
+                    if (count := count_in(sentence, asked, self.kb.names))
+                    and (value := _count_value(count))
+                ),
+                None,
+            )
+            if counted is None:
+                return None
+            total += counted[0]
+            quotes.append(counted[1])
+        return total, quotes
 
     def _units(self) -> list[str]:
         """The parts of the documents in reading order, as a reader of the report sees them:

@@ -265,6 +265,12 @@ def _correct_names(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
     # a mistyped name is cut on its own, or into pieces (杨|雪山): a window that begins or
     # ends inside a word (求见中 of 求见|中国) is not one
     edges = {start for _, start, _ in tokens} | {end for _, _, end in tokens}
+    # …or before a one-character word jieba glued to its end (中关新|圆开 of 中关新圆|开的)
+    edges |= {
+        end - 1
+        for word, _, end in tokens
+        if len(word) >= 2 and word[-1] in _GLUED_TAILS and not kb.knows(word)
+    }
     for size in lengths:
         start = 0
         while start + size <= len(text):

@@ -1002,9 +1002,10 @@ def test_a_question_of_its_own_after_an_order_word_is_not_about_order(kb):
 
 def test_a_part_named_by_one_who_took_part_is_asked_of_the_part(kb):
     hosted = body(compose_answer(kb, "盛铎参加的那场对话是谁主持的？").text)
-    assert "宋乐永主持" in hosted and "盛铎" not in hosted
+    assert hosted.startswith("盛铎参加的是“创新驱动的新型智慧城市建设”对话研讨。")
+    assert "宋乐永主持" in hosted and "罗庆满" not in hosted  # the host, not the panel
     guest = body(compose_answer(kb, "跟李容珍同一场的环保部嘉宾是谁").text)
-    assert "李蔚" in guest and "李容珍" not in guest
+    assert "李蔚" in guest and "朝阳区" not in guest
 
 
 def test_a_count_over_every_part_of_a_kind_is_summed_and_one_part_is_not(kb):

@@ -1027,3 +1027,12 @@ def test_a_count_over_every_part_of_a_kind_is_summed_and_one_part_is_not(kb):
 def test_words_that_ask_nothing_of_the_report_are_not_missing_facts(kb, question, fact):
     answer = compose_answer(kb, question)
     assert answer.answered and fact in answer.text.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["智慧城市分委会设了几位副主任？", "第十二届论坛还会在北京大学办吗？"],
+)
+def test_a_count_of_a_post_or_a_claim_of_what_will_be_is_refused(kb, question):
+    answer = compose_answer(kb, question)
+    assert not answer.answered and CITATION_MARKER not in answer.text

@@ -777,7 +777,9 @@ class Composer:
             phrases,
             counts_people=bool(_COUNTS_PEOPLE.search(question.text)),
             counted=(counted := self._counted(question, tagged)),
-            counted_said=tuple(
+            counted_said=(counted,)
+            if TITLE_RE.fullmatch(counted)  # 几位副主任: the post itself, not 主任
+            else tuple(
                 t
                 for t in self.kb.tokenizer.tokenize(counted)
                 if len(t) > 1 and t != counted and not self._mere_kind(t) and t in counted
@@ -1159,7 +1161,11 @@ class Composer:
                 self._reply(raw_question, lead, [quote], 0.0, 1.0),
                 "answered: first, last or next in the report's order",
             )
-        if understood.yes_no and (judged := self._number_judged(raw_question, understood.text)):
+        if (
+            understood.yes_no
+            and not _LATER.search(question.text)  # 第十二届还会在…办吗: refused below
+            and (judged := self._number_judged(raw_question, understood.text))
+        ):
             return self._decided(judged, "answered: the number claimed, against the report's")
         if not asked.weights or any(
             _NUMBER.fullmatch(t) and not self.kb.knows(t) for t in asked.weights

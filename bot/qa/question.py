@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from bot.qa import lexicon
+from knowledge.passages import TITLE_RE
 from knowledge.text import longest_first
 
 
@@ -319,6 +320,17 @@ def counted_words(tagged: list[tuple[str, str]]) -> list[str]:
         after = tagged[i + 1 : i + 3]
         if after and after[0][1] == "q" and len(after) > 1:
             after = after[1:]
+        post = next(  # 几位副主任: a post, however it is cut (副|主任, tagged as no noun)
+            (
+                joined
+                for size in (3, 2, 1)
+                if TITLE_RE.fullmatch(joined := "".join(w for w, _ in tagged[i + 1 : i + 1 + size]))
+            ),
+            None,
+        )
+        if post:
+            counted.append(post)
+            continue
         if after and after[0][1][:1] == "n" and after[0][0] != "人":
             counted.append(after[0][0])
             continue

@@ -49,7 +49,7 @@ NAME_RE = re.compile(r"[\u4e00-\u9fff]{2,4}")
 _HONORIFIC = re.compile(r"(先生|女士)$")
 # Suffixes that end an organisation's name inside a role.
 ORG_RE = re.compile(
-    r"^(.*(?:大学|学院|研究院|研究所|研究中心|中心|实验室|委员会|分委会|委|联盟|协会|学会"
+    r"^(.*(?:大学|学院|研究院|研究所|研究中心|中心|实验室|委员会|分委会|委(?![员会])|联盟|协会|学会"
     r"|办公室|局|部|厅|报社|杂志社|公司|集团|政府|网))"
 )
 # A person mentioned in running text: a job title, then a name, then a word that shows the

@@ -305,7 +305,23 @@ def knowledge_names(passages: Iterable[Passage]) -> set[str]:
         if role_name and role_name[1]:
             names.add(role_name[1])
         names.update(name for name in MENTION_RE.findall(passage.text) if _may_be_name(name))
+        # one whose words a text retells (甲强调…, 乙所强调的): a name the dictionary knows
+        for said in _RETOLD_RE.finditer(passage.text):
+            before = passage.text[: said.start()]
+            name = next((before[-n:] for n in (4, 3, 2) if _known_name(before[-n:])), None)
+            if name:
+                names.add(name)
     return {n for n in names if len(n) >= 2}
+
+
+# what someone said, after their name: 甲强调, 甲所强调的, 甲多次强调
+_RETOLD_RE = re.compile(r"(?:所|多次|曾)?(?:强调|指出|提出|认为|表示)")
+
+
+def _known_name(word: str) -> bool:
+    """A word the dictionary knows as a person's name (a famous one the text retells)."""
+    tag = posseg.dt.word_tag_tab.get(word)
+    return tag is not None and tag.startswith("nr")
 
 
 def _may_be_name(word: str) -> bool:

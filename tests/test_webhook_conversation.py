@@ -386,3 +386,14 @@ def test_a_body_swaps_in_for_a_body_not_for_its_person(engine):
     reply = conversation.respond(engine, "国家信息中心的呢")
     assert reply.asked == "跟李容珍同一场的国家信息中心嘉宾是谁"
     assert "邵国安" in body_of(reply.text or "")
+
+
+def test_after_a_who_question_of_someone_the_pointer_means_the_one_answered(engine):
+    conversation = Conversation(MemoryStore(), "scientist")
+    conversation.respond(engine, "宋刚提到了哪位科学家")
+    # 钱学森 is named only as one whose words a talk retells: a person all the same
+    reply = conversation.respond(engine, "这位科学家强调了什么")
+    assert reply.asked == "钱学森强调了什么" and "集大成" in body_of(reply.text or "")
+    conversation = Conversation(MemoryStore(), "who-is")
+    conversation.respond(engine, "姚乐是谁")  # asked about him: he stays the one meant
+    assert conversation.respond(engine, "他主持了什么").asked == "姚乐主持了什么"

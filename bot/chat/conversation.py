@@ -106,6 +106,7 @@ _ASKS_OF_SOMEONE = re.compile(
 
 
 _ASKED_WHO = re.compile(r"谁|哪位|哪一位")
+_WHO_IS = re.compile(r"是(?:谁|哪位|哪一位|什么人)")
 
 
 def _asks_of_someone(question: str, names: Iterable[str]) -> bool:
@@ -212,15 +213,25 @@ def speaker_of(question: str, answer: Answer, names: Iterable[str] = ()) -> str 
 
 @functools.lru_cache(maxsize=4096)
 def _named_by(question: str, text: str | None, names: frozenset[str]) -> str | None:
-    """The person the question names, else the one the answer's ``text`` names. Kept per
+    """The person the question names, else the one the answer's ``text`` names (and the
+    answer's when the question asks who, of someone it names). Kept per
     question and answer: many users ask the same few questions and get the same answers,
     and every answer is remembered for its follow-ups."""
     named = names_in(question, names)
-    if named:
+    # 张明提到了哪位科学家: the one the answer gives, not the one asked about
+    asked_who = (
+        bool(named)
+        and bool(_ASKED_WHO.search(question))
+        and text is not None
+        and not _WHO_IS.search(question)  # 张明是谁: asked about him
+    )
+    if named and not asked_who:
         return named[0]
     if text is not None:
         body = body_of(text)
-        in_answer = names_in(body, names)
+        in_answer = [n for n in names_in(body, names) if n not in named]
+        if asked_who and not in_answer:
+            return named[0]
         # of several, the one whose mention says most of what the question asked about
         # (东达软 → 东达软咨询合伙人钱伟, not the first of the list; 分委会秘书长 → who is
         # 秘书长, not the 分委会主任 named first)

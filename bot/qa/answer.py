@@ -2351,10 +2351,10 @@ class Composer:
             lead += f"{count}。"
         elif (
             first.passage.speaker
-            and not people
-            and not self.kb.people_in(first.sentence)
+            and first.passage.speaker not in people
+            and not (self.kb.people_in(first.sentence) - set(people))
             and first.passage.speaker not in first.sentence
-        ):  # a quote from a talk that does not say whose: say it
+        ):  # a quote from a talk that does not say whose (not the one asked of's): say it
             lead += f"{first.passage.speaker}："
         elif (
             any(cue in question.text for cue in WHICH_PART)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import hashlib
+import itertools
 import math
 import multiprocessing
 import os
@@ -29,7 +30,13 @@ from knowledge.loader import (
     load_document,
 )
 from knowledge.model import Document, Passage
-from knowledge.passages import knowledge_names, knowledge_terms, organisations, split_passages
+from knowledge.passages import (
+    employer,
+    knowledge_names,
+    knowledge_terms,
+    organisations,
+    split_passages,
+)
 from knowledge.persona import Persona, parse_persona, read_persona
 from knowledge.repair import repair_text
 from knowledge.synonyms import SynonymTable, normalized, parse_synonyms, read_synonyms
@@ -47,6 +54,11 @@ def indexed_text(passage: Passage) -> str:
     "王强讲了什么" finds every passage of his talk, not only those that repeat his name."""
     extras = [passage.speaker or "", passage.talk_title or "", passage.section]
     return "\n".join([passage.text, *filter(None, extras)])
+
+
+# what a company's name may end in that the documents leave off when they name it alone
+# (北达软咨询 → 北达软)
+COMPANY_TAILS = frozenset({"咨询", "科技", "集团", "公司", "股份", "有限公司", "股份有限公司"})
 
 
 @dataclass
@@ -70,16 +82,17 @@ class KnowledgeBase:
         self.aliases = aliases(self.roles, self.names)  # 张院长 → 张明
         # the parts of the documents in reading order (第二场对话 is the second 对话 here)
         self.sections = list(dict.fromkeys(p.section for p in self.passages))
-        # the organisations people are given (a who-question may be answered by one)
+        # what a misheard or mistyped name may be meant as: the knowledge's own words
+        self.entity_words = frozenset(self.words) | frozenset(read_word_list(TERMS_FILE))
+        # the organisations people are given, named as one (a who-question may be answered by
+        # one), and every body they are of, however named (what 这家单位 may point back at)
         self.organisations = frozenset(
             org
-            for roles in self.roles.values()
-            for role in roles
+            for role in itertools.chain(*self.roles.values())
             for org in organisations(role)
             if len(org) > 1
         )
-        # what a misheard or mistyped name may be meant as: the knowledge's own words
-        self.entity_words = frozenset(self.words) | frozenset(read_word_list(TERMS_FILE))
+        self.bodies = frozenset(org for person in self.roles for org in self.bodies_of(person))
         # Counted once: the stats list every document, and a pass over 100k passages per
         # document would make that seconds.
         self._per_source = Counter(p.source for p in self.passages)
@@ -118,6 +131,25 @@ class KnowledgeBase:
         # every passage's term set would cost more memory than the index at 100k passages.
         self._terms: dict[str, frozenset[str]] = {}
         self._derived: dict[str, Any] = {}
+
+    def bodies_of(self, person: str) -> list[str]:
+        """The bodies ``person``'s roles name, most said first: a body not named as one goes
+        by the name the documents use for it alone (北达软 of 北达软咨询合伙人)."""
+        found = []
+        for role in self.roles.get(person, ()):
+            found += organisations(role)
+            if company := employer(role):
+                found.append(
+                    next(
+                        (
+                            company[:n]
+                            for n in range(len(company) - 1, 1, -1)
+                            if company[n:] in COMPANY_TAILS and self.knows(company[:n])
+                        ),
+                        company,
+                    )
+                )
+        return list(dict.fromkeys(org for org in found if len(org) > 1))
 
     def derived(self, name: str, build: Callable[[], T]) -> T:
         """A view the layers above derive from this base (the talks' openings), built on

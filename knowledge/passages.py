@@ -123,6 +123,24 @@ def organisations(role: str) -> list[str]:
     return found
 
 
+def employer(role: str) -> str | None:
+    """The body a role is of, named or not as one (北达软咨询合伙人 → 北达软咨询, a company a
+    suffix does not show): what is left of its last part once its titles are taken off."""
+    part = re.split(r"[、，,]|兼(?!职)", role)[0].strip().removeprefix("原")
+    if organisations(part):
+        return None  # it names its body as one
+    while (title := TITLE_RE.search(part)) and title.end() == len(part) and title.start() > 0:
+        part = _TITLE_OPENING.sub("", part[: title.start()].strip())
+    if part == role.strip() or not 2 <= len(part) <= EMPLOYER_MAX_CHARS:
+        return None
+    return part
+
+
+EMPLOYER_MAX_CHARS = 8
+# what opens a title before its last word (首席安全专家, 资深专家): not the body's name
+_TITLE_OPENING = re.compile(r"(?:首席|资深|高级|特聘|原)[\u4e00-\u9fff]{0,2}$")
+
+
 def _same_role(a: str, b: str) -> bool:
     return re.sub(r"\s+", "", a) == re.sub(r"\s+", "", b)
 

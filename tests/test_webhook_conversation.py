@@ -397,3 +397,13 @@ def test_after_a_who_question_of_someone_the_pointer_means_the_one_answered(engi
     conversation = Conversation(MemoryStore(), "who-is")
     conversation.respond(engine, "姚乐是谁")  # asked about him: he stays the one meant
     assert conversation.respond(engine, "他主持了什么").asked == "姚乐主持了什么"
+
+
+def test_their_body_means_the_body_of_the_last_person_named(engine):
+    conversation = Conversation(MemoryStore(), "their-body")
+    conversation.respond(engine, "刘洪生是哪个单位的？")
+    # 北达软咨询合伙人: a company its name does not show as one, by the name the report
+    # gives it alone
+    reply = conversation.respond(engine, "他的单位在这次论坛里还承担什么角色？")
+    assert reply.asked == "北达软在这次论坛里还承担什么角色？"
+    assert "协办" in body_of(reply.text or "")

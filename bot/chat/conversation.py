@@ -139,6 +139,18 @@ _YES_NO_END = re.compile(r"(?:吗|么|嘛)[?？。.!！]*$")
 _PERSON_KIND_END = re.compile(rf"(?:{lexicon.cue_pattern('person_kinds').pattern})$")
 
 
+_THEIR_BODY = lexicon.cue_pattern("their_body")
+
+
+def point_to_their_body(question: str, speaker: str | None, bodies: Iterable[str]) -> str:
+    """他的单位在论坛里是什么角色: the pointer replaced by the body of the last person named,
+    the first of their roles that names one (``bodies``: those, in their order)."""
+    body = next(iter(bodies), None)
+    if not speaker or not body:
+        return question
+    return _THEIR_BODY.sub(body, question, count=1)
+
+
 def point_to_organisation(question: str, organisation: str | None, orgs: Iterable[str]) -> str:
     """它的社长参加了吗 after a question about 某报社: the pointer replaced by the last
     organisation named, unless the question names one of its own."""
@@ -396,6 +408,8 @@ class Conversation:
         if n is not None:
             return self._citation(state, n, replies)
         names = kb.names if kb is not None else frozenset()
+        if kb is not None and (speaker := state.get("speaker")):
+            text = point_to_their_body(text, speaker, kb.bodies_of(speaker))
         previous = state.get("asked") or ""
         more = bool(previous) and is_more(text) and not self._asks_its_own(text, engine)
         if more and not _MORE.match(text):  # 还有呢？他还讲了什么: the question after it
@@ -410,7 +424,7 @@ class Conversation:
             and (speaker in previous or _ASKED_WHO.search(previous))
         ):
             question = f"{speaker}{text}"  # 哪个单位的？ after 秘书长是谁: theirs
-        orgs = kb.organisations if kb is not None else frozenset()
+        orgs = kb.bodies if kb is not None else frozenset()
         question = point_to_organisation(question, state.get("organisation"), orgs)
         question = point_to_part(question, state.get("section"), kb.parts if kb else {})
         question = point_to_item(question, state.get("listed") or [])

@@ -13,6 +13,7 @@ from bot.qa.answer import (
     people_listed,
     person_window,
     posts_in,
+    two_questions,
 )
 from bot.qa.question import is_social
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
@@ -1036,3 +1037,28 @@ def test_words_that_ask_nothing_of_the_report_are_not_missing_facts(kb, question
 def test_a_count_of_a_post_or_a_claim_of_what_will_be_is_refused(kb, question):
     answer = compose_answer(kb, question)
     assert not answer.answered and CITATION_MARKER not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "facts"),
+    [
+        ("孟庆国演讲的题目是啥 他在分委会担任什么", ("智慧城市助力社会管理创新", "分委会主任")),
+        ("邱建中在大会论坛讲了什么，在分委会担任什么", ("智慧城市的创新应用", "秘书长")),
+        ("宋刚的演讲题目是什么，他提到了哪位科学家？", ("城域开放众创空间", "钱学森")),
+        ("论坛在哪举行，主题是什么", ("中关新园", "创新驱动的新型智慧城市建设")),
+    ],
+)
+def test_two_questions_in_one_are_each_answered(kb, question, facts):
+    answer = compose_answer(kb, question)
+    said = body(answer.text).replace(" ", "")
+    assert all(fact in said for fact in facts)
+    # one list of citations, numbered from 1, every number cited in the body
+    numbers = [c.n for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert all(f"[{n}]" in said for n in numbers)
+
+
+def test_one_question_with_a_comma_is_one_question(kb):
+    assert two_questions("孟庆国说政府要以开放的态度推进，是吗") is None
+    assert two_questions("宋刚是谁") is None
+    assert two_questions("论坛在哪举行，主题是什么") == ("论坛在哪举行", "主题是什么")

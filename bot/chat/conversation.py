@@ -462,10 +462,12 @@ class Conversation:
             if framed is None and self._elliptic(question, engine, names):
                 framed = f"{strip_cues(previous).strip()} {question}"
             if framed is not None:
-                answer = engine.ask(framed, user=self.user, channel=self.channel, record=False)
+                answer = engine.ask(
+                    framed, user=self.user, channel=self.channel, record=False, whole=True
+                )
                 if answer.answered:
                     question = framed
-                    answer = engine.ask(framed, user=self.user, channel=self.channel)
+                    answer = engine.ask(framed, user=self.user, channel=self.channel, whole=True)
                 else:
                     answer = None
         if answer is None:

@@ -395,14 +395,16 @@ class Engine:
         channel: str = "console",
         exclude: frozenset[str] = frozenset(),
         record: bool = True,
+        whole: bool = False,
     ) -> Answer:
         """Answer one question. ``user`` is already a keyed hash (see bot.state.privacy), never an
         OpenID; ``channel`` says where the question came from (wechat, console, admin);
         ``exclude``: sentences this user has been shown already (还有呢); ``record``: False
-        for a reading of the message that may not be the one answered."""
+        for a reading of the message that may not be the one answered; ``whole``: one
+        question, never two, though it reads so (a follow-up put in its predecessor's frame)."""
         started = time.perf_counter()
         kb = self._kb or self.load()
-        answer = self._answer(kb, question, exclude)
+        answer = self._answer(kb, question, exclude, whole)
         if record and self.querylog is not None and channel != "admin":
             self.querylog.record(
                 QueryRecord(
@@ -424,17 +426,21 @@ class Engine:
         return Composer(self._kb or self.load(), self.resources).more_of(passage_ids, shown)
 
     def _answer(
-        self, kb: KnowledgeBase, question: str, exclude: frozenset[str] = frozenset()
+        self,
+        kb: KnowledgeBase,
+        question: str,
+        exclude: frozenset[str] = frozenset(),
+        whole: bool = False,
     ) -> Answer:
         """The answer from ``kb``, remembered per knowledge version: many users ask the same
         few questions, and an answer depends on nothing but the question, the base and what
         was shown already."""
         if ANSWER_CACHE_SIZE <= 0:
-            return compose_answer(kb, question, exclude, self.resources)
-        key = (kb.version, question, exclude, self.resources)
+            return compose_answer(kb, question, exclude, self.resources, whole=whole)
+        key = (kb.version, question, exclude, self.resources, whole)
         answer = self._answers.get(key)
         if answer is None:
-            answer = compose_answer(kb, question, exclude, self.resources)
+            answer = compose_answer(kb, question, exclude, self.resources, whole=whole)
             if len(self._answers) >= ANSWER_CACHE_SIZE:
                 self._answers.clear()
             self._answers[key] = answer

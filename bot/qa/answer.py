@@ -405,6 +405,30 @@ def people_listed(sentence: str, names: frozenset[str]) -> int:
     return best
 
 
+# what asks a question: a question word, or a yes/no ending
+_ASKS = re.compile(r"什么|啥|谁|哪|几|多少|怎么|怎样|如何|是否|有没有|吗|么")
+_PART_BREAK = re.compile(r"[，,？?；;]|\s+")
+_HE = re.compile(r"(?<![其吉])[他她](?![们人])")
+_THING_POINTER = re.compile(rf"(?<!其)(?:{lexicon.cue_pattern('thing_pointers').pattern})(?!们)")
+TWO_PART_MIN_CHARS = 4
+
+
+def two_questions(text: str) -> tuple[str, str] | None:
+    """A question that is two (张明演讲的题目是啥，他在分委会担任什么; 题目是什么？提到了哪位
+    科学家？): its two halves, each asking something of its own; None for one question,
+    however many commas it has (张明说政府要开放，是吗)."""
+    text = text.strip().rstrip("？?。.！!")
+    pieces = [p for p in _PART_BREAK.split(text) if p]
+    asking = [i for i, p in enumerate(pieces) if _ASKS.search(p)]
+    if len(asking) != 2 or asking[0] == asking[1] - 0:
+        return None
+    cut = asking[0] + 1
+    first, second = "，".join(pieces[:cut]), "，".join(pieces[cut:])
+    if min(len(first), len(second)) < TWO_PART_MIN_CHARS or not _ASKS.search(second):
+        return None
+    return first, second
+
+
 def _part_name(section: str) -> str:
     """A part of the event as a reply names it: “新技术与创新服务”对话研讨, 大会论坛."""
     kind, colon, title = section.partition("：")
@@ -679,6 +703,7 @@ class Composer:
         self._joined: dict[str, str] = {}  # people naming a part they took part in: the part
         self._beyond: re.Pattern[str] | None = None  # 不仅仅是<what the question sets aside>
         self._chosen: list[_Candidate] = []  # what the answer now composed quotes
+        self._lead_said = ""  # and what it says before its quotes
         self._suggesting = False  # trying out questions to suggest
         self._names = kb.speakers
         self._max_weight = kb.term_weight("\0never a term\0")
@@ -1063,13 +1088,59 @@ class Composer:
         return sorted(out, key=lambda c: -c.score)
 
     # -- composition -----------------------------------------------------------------
-    def answer(self, raw_question: str, exclude: frozenset[str] = frozenset()) -> Answer:
-        """``exclude``: sentences not to quote again (shown to this user already)."""
-        answer = self._answer(raw_question, exclude)
+    def answer(
+        self, raw_question: str, exclude: frozenset[str] = frozenset(), whole: bool = False
+    ) -> Answer:
+        """``exclude``: sentences not to quote again (shown to this user already); ``whole``:
+        one question, not two however it reads."""
+        answer = (None if whole else self._in_two(raw_question, exclude)) or self._answer(
+            raw_question, exclude
+        )
         not_found = self.replies.not_found
         if answer.text == not_found and not _HAN.search(raw_question):
             return replace(answer, text=f"{not_found}\n\n{self.replies.in_chinese_please}")
         return answer
+
+    def _in_two(self, raw_question: str, exclude: frozenset[str]) -> Answer | None:
+        """张明演讲的题目是啥，他在分委会担任什么: two questions, each answered on its own
+        and replied to in one, the second asked of the first's person when it names no one
+        (他, or nobody). None unless it is two questions and both are answered."""
+        parts = two_questions(normalize_question(raw_question))
+        if parts is None:
+            return None
+        first, second = parts
+        named = self.kb.people_in(first)
+        if len(named) == 1 and not self.kb.people_in(second):
+            who = next(iter(named))
+            bodies = self.kb.bodies_of(who)
+            if bodies and _THING_POINTER.search(second):  # 这个单位: theirs
+                second = _THING_POINTER.sub(bodies[0], second, count=1)
+            else:
+                second = _HE.sub(who, second, count=1) if _HE.search(second) else who + second
+        elif not named and not self.kb.people_in(second):
+            # 论坛在哪举行，主题是什么: the second of what the first opens with
+            subject = "".join(
+                w
+                for w, _ in itertools.takewhile(
+                    lambda pair: pair[1][:1] in ("n", "x") or pair[1] == "eng",
+                    self.kb.tokenizer.tag(first),
+                )
+            )
+            if subject and subject not in second:
+                second = subject + second
+        replies, readings = [], []
+        for part in (first, second):
+            composer = Composer(self.kb, self.resources)
+            answer = composer._answer(part, exclude)
+            if not answer.answered or not composer._chosen:
+                return None
+            replies.append((composer._lead_said, composer._chosen))
+            readings.append(answer.reading)
+        self.reading = {**readings[0], "parts": [first, second]}
+        return self._decided(
+            self._reply_in_parts(raw_question, replies, 0.0, 1.0),
+            "answered: two questions, each on its own",
+        )
 
     def _answer(self, raw_question: str, exclude: frozenset[str] = frozenset()) -> Answer:
         text = normalize_question(raw_question)
@@ -1487,14 +1558,30 @@ class Composer:
         self, raw_question: str, lead: str, chosen: list[_Candidate], top: float, coverage: float
     ) -> Answer:
         """The quotes, each with its citation number, and the 出处 block."""
+        self._lead_said = lead
+        return self._reply_in_parts(raw_question, [(lead, chosen)], top, coverage)
+
+    def _reply_in_parts(
+        self,
+        raw_question: str,
+        parts: list[tuple[str, list[_Candidate]]],
+        top: float,
+        coverage: float,
+    ) -> Answer:
+        """One reply of each part's lead and quotes, numbered by one list of citations."""
         citations: list[Citation] = []
-        for candidate in chosen:
+        for candidate in itertools.chain(*(chosen for _, chosen in parts)):
             if all(c.passage.id != candidate.passage.id for c in citations):
                 citations.append(
                     Citation(len(citations) + 1, candidate.passage, candidate.passage_score)
                 )
         citations = self._told_apart(citations)
-        body = lead + "".join(self._quote(c, citations) for c in chosen)
+        shown: set[str] = set()
+        body = ""
+        for lead, chosen in parts:
+            fresh = [c for c in chosen if _squash(c.sentence) not in shown]
+            shown |= {_squash(c.sentence) for c in chosen}
+            body += lead + "".join(self._quote(c, citations) for c in fresh)
         sources = "\n".join(f"[{c.n}] {c.line()}" for c in citations)
         reply = fit_bytes(
             f"{body}\n\n{CITATION_MARKER}：\n{sources}\n{self.replies.follow_up_hint}"
@@ -2107,11 +2194,25 @@ class Composer:
         """Another question answered on the way (the claim asked as a question, a question
         to suggest), leaving how the one being answered was read: what it quotes, the parts
         it names, what it sets aside."""
-        kept = (dict(self.reading), self._chosen, self._parts, self._hosts, self._beyond)
+        kept = (
+            dict(self.reading),
+            self._chosen,
+            self._parts,
+            self._hosts,
+            self._beyond,
+            dict(self._joined),
+        )
         try:
             yield
         finally:
-            self.reading, self._chosen, self._parts, self._hosts, self._beyond = kept
+            (
+                self.reading,
+                self._chosen,
+                self._parts,
+                self._hosts,
+                self._beyond,
+                self._joined,
+            ) = kept
 
     def _what_is_true(
         self, claim: str, people: tuple[str, ...], chosen: list[_Candidate]
@@ -2508,5 +2609,7 @@ def compose_answer(
     question: str,
     exclude: frozenset[str] = frozenset(),
     resources: Resources = EVERYTHING,
+    *,
+    whole: bool = False,
 ) -> Answer:
-    return Composer(kb, resources).answer(question, exclude)
+    return Composer(kb, resources).answer(question, exclude, whole)

@@ -338,7 +338,7 @@ def instead(
 def _is_body(word: str) -> bool:
     """Whether ``word`` is the name of a body as a whole (环保部, 国家信息中心)."""
     body = ORG_RE.match(word)
-    return bool(body) and body.group(1) == word and len(word) > 2
+    return body is not None and body.group(1) == word and len(word) > 2
 
 
 def is_more(question: str) -> bool:

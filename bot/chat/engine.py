@@ -130,7 +130,7 @@ class Engine:
         # once per loss seen, when the stamp is gone or a put-back one first comes
         self.record_lost: list[Callable[[], None]] = []
         self._loss_seen: Any = None
-        self._answers: dict[tuple[str, str, frozenset[str], Resources], Answer] = {}
+        self._answers: dict[tuple[str, str, frozenset[str], Resources, bool], Answer] = {}
 
     @property
     def knowledge(self) -> KnowledgeBase | None:

@@ -1933,8 +1933,8 @@ class Composer:
             counted = next(
                 (
                     (value, _Candidate(sentence, passage, 0.0, 0.0))
-                    for passage in self.kb.passages
-                    if passage.section == section and passage.kind not in SET_APART
+                    for passage in self._in_section(section)
+                    if passage.kind not in SET_APART
                     for sentence in split_sentences(passage.text)
                     if (count := count_in(sentence, asked, self.kb.names))
                     and (value := _count_value(count))
@@ -1947,18 +1947,31 @@ class Composer:
             quotes.append(counted[1])
         return total, quotes
 
+    def _in_section(self, section: str) -> list[Passage]:
+        """The passages of one part of the documents, in reading order (grouped once per
+        base: a question must not walk 100,000 passages)."""
+        return self.kb.derived("passages by section", self._by_section).get(section, [])
+
+    def _by_section(self) -> dict[str, list[Passage]]:
+        found: dict[str, list[Passage]] = {}
+        for passage in self.kb.passages:
+            found.setdefault(passage.section, []).append(passage)
+        return found
+
     def _units(self) -> list[str]:
         """The parts of the documents in reading order, as a reader of the report sees them:
-        not the captions or headlines set apart from the running text."""
-        kinds: dict[str, set[str]] = {}
-        for passage in self.kb.passages:
-            kinds.setdefault(passage.section, set()).add(passage.kind)
-        return [s for s in self.kb.sections if not kinds.get(s, set()) <= SET_APART]
+        not the captions or headlines set apart from the running text (found once per base)."""
+        return self.kb.derived(
+            "parts in reading order",
+            lambda: [
+                s
+                for s in self.kb.sections
+                if any(p.kind not in SET_APART for p in self._in_section(s))
+            ],
+        )
 
     def _opening_of(self, section: str) -> _Candidate:
-        passage = self.kb.opening.get(section) or next(
-            p for p in self.kb.passages if p.section == section
-        )
+        passage = self.kb.opening.get(section) or self._in_section(section)[0]
         return _Candidate(split_sentences(passage.text)[0], passage, 0.0, 0.0)
 
     def _in_order(self, question: Question, asked: _Asked) -> tuple[str, _Candidate] | None:
@@ -1975,8 +1988,8 @@ class Composer:
         if not (first or last or after):
             return None
         units = self._units()
-        named = [u for u in units if any(t in text for t in self._naming_words(u, units))]
-        naming = frozenset().union(*(self._naming_words(u, units) for u in named))
+        naming = self._parts_called(text)
+        named = [u for u in units if u in naming]
         light = self._max_weight * LIGHT_WEIGHT
         aside = lexicon.words("speech_verbs") | lexicon.words("light_verbs")
         subject = self.kb.terms_in(self.kb.persona.subject)
@@ -1987,14 +2000,13 @@ class Composer:
             and not self._mere_kind(t)
             and not any(p.search(t) for p in (_ORDER_OF, _ORDER_FIRST, _ORDER_LAST, _ORDER_AFTER))
             and not _COUNTED_PARTS.fullmatch(t)  # 三场, 两场
-            and not any(t in n or n in t for n in naming)
+            and not any(t in n or n in t for words in naming.values() for n in words)
+            and not any(t in self.kb.terms_in(u) for u in named)  # 对话 of 对话研讨：…
             for t, w in asked.weights.items()
         ):
             return None
         if question.intent is Intent.WHO:
-            talks = [
-                u for u in named if any(p.section == u and p.talk_title for p in self.kb.passages)
-            ]
+            talks = [u for u in named if any(p.talk_title for p in self._in_section(u))]
             if talks and (first or last) and len(talks) == len(named):
                 quote = self._opening_of(talks[-1] if last else talks[0])
                 return f"{quote.passage.speaker}。", quote
@@ -2002,7 +2014,7 @@ class Composer:
         scope = named or units
         if after:
             before = text[: after.start()]
-            anchors = [u for u in named if any(t in before for t in self._naming_words(u, units))]
+            anchors = [u for u in units if u in self._parts_called(before)]
             at = max((units.index(u) for u in anchors), default=-1) + 1
             if not anchors or at >= len(units):
                 return None
@@ -2010,33 +2022,37 @@ class Composer:
         unit = scope[-1] if last else scope[0]
         return f"{_part_name(unit)}。", self._opening_of(unit)
 
-    def _naming_words(self, unit: str, units: list[str]) -> frozenset[str]:
-        """What names a part in a question: its kind, when several parts are of it (对话研讨),
-        the talks' label for a talk (主题演讲), or a word of its heading no other has."""
-        words = {kind for kind, sections in self.kb.parts.items() if unit in sections} | {
-            label
-            for labels, _, talks in self._sets()
-            for label in labels
-            if any(c.passage.section == unit for c in talks)
-        }
-        others = [u for u in units if u != unit]
-        own = {
-            t
-            for t in self.kb.terms_in(unit)
-            if len(t) > 1
-            and not any(t in self.kb.terms_in(o) for o in others)
-            and t not in self.kb.names
-        }
-        return frozenset(words | own)
+    def _parts_called(self, text: str) -> dict[str, set[str]]:
+        """The parts of the documents ``text`` names, each with the words that name it: its
+        kind, when several parts are of it (对话研讨), the talks' label for a talk (主题演讲), or
+        a word of its heading no other heading has."""
+        called: dict[str, set[str]] = {}
+        for kind, sections in self.kb.parts.items():
+            if kind in text:
+                for section in sections:
+                    called.setdefault(section, set()).add(kind)
+        for labels, _, talks in self._sets():
+            for label in labels:
+                if label in text and any(c.passage.talk_title for c in talks):
+                    for c in talks:
+                        called.setdefault(c.passage.section, set()).add(label)
+        by_term = self.kb.derived("sections by term", self._sections_by_term)
+        for t in self.kb.terms_in(text):
+            if len(t) > 1 and t not in self.kb.names and len(by_term.get(t, ())) == 1:
+                called.setdefault(next(iter(by_term[t])), set()).add(t)
+        return called
 
     def _listed_at(self, asked: _Asked, parts: list[str], at: int) -> tuple[str, _Candidate] | None:
         """The first or last person of the list a part names them in (名单里最后一个是谁),
         the part's own list when it names one, else the list the question's words find."""
         names = self.kb.names
         best: tuple[float, str, _Candidate] | None = None
-        for passage in self.kb.passages:
-            if parts and passage.section not in parts:
-                continue
+        passages = (
+            [p for part in parts for p in self._in_section(part)]
+            if parts
+            else [p for p, _ in self.kb.search_terms(list(asked.weights), EVIDENCE_DEPTH)]
+        )
+        for passage in passages:
             for sentence in split_sentences(passage.text):
                 listed = listed_people(sentence, names)
                 if len(listed) < 3:
@@ -2046,8 +2062,8 @@ class Composer:
                 )
                 if best is None or score > best[0]:
                     who = listed[at]
-                    quote = list_item(sentence, who, names) or sentence
-                    best = (score, who, _Candidate(quote, passage, 0.0, 0.0))
+                    item = list_item(sentence, who, names) or sentence
+                    best = (score, who, _Candidate(item, passage, 0.0, 0.0))
         if best is None:
             return None
         _, who, quote = best

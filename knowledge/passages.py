@@ -118,9 +118,13 @@ def organisations(role: str) -> list[str]:
         part = part.strip().removeprefix("原")
         while (title := TITLE_RE.search(part)) and title.end() == len(part):
             part = part[: title.start()]
-        if match := ORG_RE.match(part):
+        if (match := ORG_RE.match(part)) and not _KIND_ONLY.match(match.group(1).strip()):
             found.append(match.group(1).strip())
     return found
+
+
+# a body's kind said alone (分委会秘书长: the sub-committee the text is about): no name of one
+_KIND_ONLY = re.compile(r"^(?:分委会|委员会|联盟|协会|学会|中心|大学|学院|研究院|办公室)$")
 
 
 def employer(role: str) -> str | None:

@@ -290,8 +290,8 @@ def instead(
 ) -> str | None:
     """那协办单位呢 after 论坛的主办单位是谁: the previous question with the word the new one
     replaces swapped. Tried in turn: a known person for the person asked about (张明呢);
-    a post for a post (秘书长呢 after 主任是谁); a body for a body (国家信息中心的呢 after 环保部的
-    嘉宾是谁); a word of the same kind by its tag (南通的呢
+    a post for a post (秘书长呢 after 主任是谁); a body for a body (云途的呢 after 交通部的嘉宾是
+    谁); a word of the same kind by its tag (南通的呢
     after 沈阳来的嘉宾是谁: a place for a place); an ordinal for an ordinal (第二场呢); the
     longest shared ending of two or more characters (主办单位 → 协办单位). Else the new
     words are put before the previous question (but with ``swap_only``, None). None when
@@ -303,7 +303,7 @@ def instead(
     what = match.group("what").strip().removesuffix("的")
     names = frozenset(names)
     theirs, mine = names_in(previous, names), names_in(what, names)
-    if tag is not None and _is_body(what):  # 国家信息中心的呢 after 环保部的嘉宾是谁
+    if tag is not None and _is_body(what):  # 云途集团的呢 after 交通部的嘉宾是谁
         body = next((w for w, _ in tag(previous) if w != what and _is_body(w)), None)
         if body:
             return previous.replace(body, what, 1)
@@ -336,7 +336,7 @@ def instead(
 
 
 def _is_body(word: str) -> bool:
-    """Whether ``word`` is the name of a body as a whole (环保部, 国家信息中心)."""
+    """Whether ``word`` is the name of a body as a whole (交通部, 云途集团)."""
     body = ORG_RE.match(word)
     return body is not None and body.group(1) == word and len(word) > 2
 

@@ -240,6 +240,8 @@ def _joined_part(name: str) -> re.Pattern[str]:
 
 _ORDER_LAST = lexicon.cue_pattern("order_last")
 _ORDER_OF = lexicon.cue_pattern("order_of")
+_ORDER_PARTS = lexicon.cue_pattern("order_parts")
+_ORDER_LISTS = lexicon.cue_pattern("order_lists")
 _ORDER_AFTER = lexicon.cue_pattern("after")
 _COUNTED_PARTS = re.compile(r"[一二两三四五六七八九十\d]+[场个位]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -409,6 +411,10 @@ def people_listed(sentence: str, names: frozenset[str]) -> int:
 _ASKS = re.compile(r"什么|啥|谁|哪|几|多少|怎么|怎样|如何|是否|有没有|吗|么")
 _PART_BREAK = re.compile(r"[，,？?；;]|\s+")
 _HE = re.compile(r"(?<![其吉])[他她](?![们人])")
+_MANNER = frozenset({"怎么", "如何", "怎样", "该怎么", "要怎么", "怎么样"})  # asked how it is done
+_ASKS_THING = frozenset(
+    {"啥", "什么", "哪些", "哪种", "什么样", "怎样的", "哪样", "哪个", "哪一个"}
+)
 _THING_POINTER = re.compile(rf"(?<!其)(?:{lexicon.cue_pattern('thing_pointers').pattern})(?!们)")
 TWO_PART_MIN_CHARS = 4
 
@@ -639,7 +645,8 @@ class _Asked:
     # its words a sentence must say, but the kinds of answer (主办单位: 主办)
     counted_said: tuple[str, ...] = ()
     measure: str = ""  # the measure word it counts by (几家: 家)
-    retold: frozenset[str] = frozenset()  # verbs of a retelling of what was said
+    retold: frozenset[str] = frozenset()  # the user's verbs in a retelling of what was said
+    retold_needs: frozenset[str] = frozenset()  # what they ask for: an answer must say it
     counts_each: bool = False  # 城市有几个，企业有几个: a count of each, not one of them all
     # light words the knowledge never uses (参会, 群体): no passage can have them, and they
     # ask nothing an answer must say, so they count neither for nor against one
@@ -810,7 +817,8 @@ class Composer:
                 if len(t) > 1 and t != counted and not self._mere_kind(t) and t in counted
             )
             or (counted,),
-            retold=retold,
+            retold=frozenset(retold),
+            retold_needs=frozenset(n for n in retold.values() if n),
             measure=m.group(1) if (m := _MEASURE.search(question.text)) else "",
             counts_each=len(_MEASURE.findall(question.text)) > 1,
             unfindable=frozenset(
@@ -828,28 +836,45 @@ class Composer:
         for_it = {p for p, words in question.synonyms if any(w in subject for w in words)}
         return "" if counted in subject or counted in for_it else counted
 
-    def _retold(self, tagged: list[tuple[str, str]], people: tuple[str, ...]) -> frozenset[str]:
-        """The verbs the knowledge never uses in a retelling of what someone said (张明说政府得
-        拿出什么态度), the cue's own word included (按李华的说法): the user's words for the
-        talk's, not a fact the report must state. A retelling is of someone: a person named,
+    def _retold(self, tagged: list[tuple[str, str]], people: tuple[str, ...]) -> dict[str, str]:
+        """The verbs the knowledge never uses in a retelling of what someone said, each with
+        the thing it asks for, which the answer must say (张明说政府得拿出什么态度: 拿出, 态度):
+        the user's words for the talk's, not a fact the report must state. Only so when the
+        verb asks for a thing the knowledge names: asked how it is done (该怎么监管), or for
+        whom (抢走谁的工作), the verb is the fact. A retelling is of someone: a person named,
         or asked after (谁认为…, 有位嘉宾说…)."""
         words = [w for w, _ in tagged]
         cues = lexicon.cues("retold")
         at = next((i for i, w in enumerate(words) if w in cues), None)
         if at is None:
-            return frozenset()
+            return {}
         before = "".join(words[:at])
         if not any(who in before for who in people) and not any(
             w in before for w in lexicon.cues("retold_by")
         ):
-            return frozenset()
-        return frozenset(
-            t
-            for w, flag in tagged[at:]
-            if flag in ("v", "vn")
-            for t in self.kb.tokenizer.tokenize(w)
-            if len(t) > 1 and not self.kb.knows(t)
-        )
+            return {}
+        # the cue's own word (按李华的说法): what was said, not a fact
+        found: dict[str, str] = {
+            t: "" for t in self.kb.tokenizer.tokenize(words[at]) if not self.kb.knows(t)
+        }
+        for i in range(at + 1, len(tagged)):
+            word, flag = tagged[i]
+            unknown = [
+                t for t in self.kb.tokenizer.tokenize(word) if len(t) > 1 and not self.kb.knows(t)
+            ]
+            if flag not in ("v", "vn") or not unknown or words[i - 1] in _MANNER:
+                continue
+            rest = [(w, f) for w, f in tagged[i + 1 : i + 4] if w not in ("了", "的", "出", "个")]
+            if len(rest) > 1 and rest[0][0] in _ASKS_THING and rest[1][1][:1] == "n":
+                if self.kb.knows(thing := rest[1][0]):  # 拿出什么态度: 态度, to be said
+                    found.update((t, thing) for t in unknown)
+            elif "把" in words[max(at, i - 4) : i] and any(
+                w in _ASKS_THING for w in words[max(at, i - 3) : i]
+            ):  # 把什么东西贯通起来: what is done to is asked, not how it is worded
+                found.update((t, "") for t in unknown)
+            elif rest and (rest[0][0] == "在" or (rest[0][1] == "v" and self.kb.knows(rest[0][0]))):
+                found.update((t, "") for t in unknown)  # 提前研究: how, of a verb it does use
+        return found
 
     def _said_with(self, people: tuple[str, ...], words: Iterable[str]) -> bool:
         """Whether a passage naming all of ``people`` says one of ``words``: 词林 is too
@@ -1217,7 +1242,7 @@ class Composer:
                 self._reply(raw_question, count, members, 0.0, 1.0),
                 "answered: asked of a set as a whole, each member's opening once",
             )
-        if not understood.yes_no and (beside := self._beside(question, people)):
+        if not understood.yes_no and (beside := self._beside(question, asked, people)):
             name, quote = beside
             self._chosen = [quote]
             lead = "" if quote.sentence.startswith(name) else f"{name}。"
@@ -1646,7 +1671,18 @@ class Composer:
         return carrying + [c for c in candidates if c not in carrying]
 
     def _evidence(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
-        """What a sentence must hold to answer ``question``; None when anything may."""
+        """What a sentence must hold to answer ``question``; None when anything may. Asked in
+        the user's own verb for a talk's (拿出什么态度), the thing asked for, said."""
+        fits = self._evidence_of_kind(question, asked)
+        if not asked.retold_needs:
+            return fits
+        needs = asked.retold_needs
+        return lambda sentence: (
+            all(asked.says(n, self.kb.terms_in(sentence)) for n in needs)
+            and (fits is None or fits(sentence))
+        )
+
+    def _evidence_of_kind(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
         row = next(
             (
                 pattern
@@ -2006,11 +2042,21 @@ class Composer:
         ):
             return None
         if question.intent is Intent.WHO:
+            if not (first or last):
+                return None
             talks = [u for u in named if any(p.talk_title for p in self._in_section(u))]
-            if talks and (first or last) and len(talks) == len(named):
+            if not named and not _ORDER_LISTS.search(text):
+                # 最先发言的嘉宾是谁: of the talks, when it asks of speaking; else of no list
+                if not _IN_ORDER.search(text):
+                    return None
+                talks = [u for u in units if any(p.talk_title for p in self._in_section(u))]
+                named = talks
+            if talks and len(talks) == len(named):
                 quote = self._opening_of(talks[-1] if last else talks[0])
                 return f"{quote.passage.speaker}。", quote
-            return self._listed_at(asked, named, -1 if last else 0) if first or last else None
+            return self._listed_at(asked, named, -1 if last else 0)
+        if not _ORDER_PARTS.search(text):
+            return None  # 报道最后提到的技术是什么: a thing, not a part
         scope = named or units
         if after:
             before = text[: after.start()]
@@ -2069,29 +2115,43 @@ class Composer:
         _, who, quote = best
         return ("" if quote.sentence.startswith(who) else f"{who}。"), quote
 
-    def _beside(self, question: Question, people: tuple[str, ...]) -> tuple[str, _Candidate] | None:
+    def _beside(
+        self, question: Question, asked: _Asked, people: tuple[str, ...]
+    ) -> tuple[str, _Candidate] | None:
         """李华之后是谁讲的, 排在张明前面的是谁: the one after (or before) the person in the
-        report's order, of the talks when they gave one and the question asks of talks, else
-        of a list that names them among three or more; that one's name, and what quotes
-        them. None for other questions, or when no one is there."""
+        report's order, of the talks when they gave one and the question asks of talks (their
+        label, or a verb of speaking), else of a list that names them among three or more;
+        that one's name, and what quotes them. None for other questions (李华发言之后谁当了
+        主任 asks something of its own), or when no one is there."""
         if len(people) != 1 or question.intent is not Intent.WHO:
             return None
-        person = people[0]
-        step = next(
-            (
-                step
-                for step, cues in ((1, "after"), (-1, "before"))
-                if re.search(
-                    # 李华之后, 李华讲完之后, 李华的演讲结束后
-                    rf"{re.escape(person)}[^，,。？?]{{0,5}}?(?:{lexicon.cue_pattern(cues).pattern})",
-                    question.text,
-                )
-            ),
-            0,
-        )
+        person, text = people[0], question.text
+        step, match = 0, None
+        for way, cues in ((1, "after"), (-1, "before")):
+            # 李华之后, 李华讲完之后, 李华的演讲结束后
+            pattern = rf"{re.escape(person)}(?P<between>[^，,。？?]{{0,5}}?)(?:{lexicon.cue_pattern(cues).pattern})"
+            if match := re.search(pattern, text):
+                step = way
+                break
         # in the report's order (发言, 分享, 排, 名单), not later in time (李华之后谁担任了主任)
-        if not step or not _IN_ORDER.search(question.text):
+        if match is None or not _IN_ORDER.search(text):
             return None
+        labels = {t for label, _, _ in self._sets() for t in label}
+        headings = self.kb.derived("sections by term", self._sections_by_term)
+        light = self._max_weight * LIGHT_WEIGHT
+        ordering = (lexicon.cue_pattern("after"), lexicon.cue_pattern("before"), _IN_ORDER)
+        if any(
+            w > light
+            and t not in self.kb.terms_in(person)
+            and not any(p.search(t) for p in ordering)
+            and not any(t in label for label in labels)
+            and t not in headings  # 第二场对话名单里，张明前面是谁: the part of the list
+            and t not in lexicon.words("speech_verbs") | lexicon.words("light_verbs")
+            and not self._mere_kind(t)
+            for t, w in asked.weights.items()
+        ):
+            return None
+        speaking = any(verb in text for verb in lexicon.words("speech_verbs"))
         for label, _, members in self._sets():
             # the talks of the speaker's own document, in its order
             talks = [
@@ -2100,10 +2160,12 @@ class Composer:
                 if c.passage.talk_title and c.passage.source == members[0].passage.source
             ]
             speakers = [c.passage.speaker or "" for c in talks]
-            if person in speakers and any(t in question.text for t in label):
+            if person in speakers and (speaking or any(t in text for t in label)):
                 at = speakers.index(person) + step
                 if 0 <= at < len(talks):
                     return speakers[at], talks[at]
+        if match.group("between"):
+            return None  # 李华讲完之后: after their talk, which only the talks' order tells
         names = self.kb.names
         for passage, _ in self.kb.search_terms(list(self.kb.terms_in(person)), SEARCH_DEPTH):
             for sentence in split_sentences(passage.text):
@@ -2522,7 +2584,7 @@ class Composer:
             return all(any(holds_post(h, post) for h in held) for post in posts)
 
         # 是南昌市的副市长吗, 是在发改委指导下成立的吗: a place or body the knowledge never
-        # names, claimed where the quotes give one it does (新余市, 工业和信息化部): not borne out
+        # names, claimed where the quotes give one it does (江城市, 交通部): not borne out
         elsewhere = [
             w
             for w, f in self.kb.tokenizer.tag(claim_text)

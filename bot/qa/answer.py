@@ -426,7 +426,7 @@ def two_questions(text: str) -> tuple[str, str] | None:
     text = text.strip().rstrip("？?。.！!")
     pieces = [p for p in _PART_BREAK.split(text) if p]
     asking = [i for i, p in enumerate(pieces) if _ASKS.search(p)]
-    if len(asking) != 2 or asking[0] == asking[1] - 0:
+    if len(asking) != 2:
         return None
     cut = asking[0] + 1
     first, second = "，".join(pieces[:cut]), "，".join(pieces[cut:])
@@ -1128,46 +1128,82 @@ class Composer:
 
     def _in_two(self, raw_question: str, exclude: frozenset[str]) -> Answer | None:
         """张明演讲的题目是啥，他在分委会担任什么: two questions, each answered on its own
-        and replied to in one, the second asked of the first's person when it names no one
-        (他, or nobody). None unless it is two questions and both are answered."""
+        and replied to in one. The second is asked of what the first is about when it names
+        nothing of its own: its 他 is the first's person (or whom the first answer names,
+        谁主持的大会论坛，他说了啥), its 这个单位 their body, and a second opening with no
+        subject (在分委会担任什么, 主题是什么) takes the first's. None unless it is two
+        questions and both are answered, each with something of its own to say."""
         parts = two_questions(normalize_question(raw_question))
-        if parts is None:
+        if parts is None or not self._asks_something(parts[0]):
             return None
         first, second = parts
-        named = self.kb.people_in(first)
-        if len(named) == 1 and not self.kb.people_in(second):
-            who = next(iter(named))
-            bodies = self.kb.bodies_of(who)
-            if bodies and _THING_POINTER.search(second):  # 这个单位: theirs
-                second = _THING_POINTER.sub(bodies[0], second, count=1)
-            else:
-                second = _HE.sub(who, second, count=1) if _HE.search(second) else who + second
-        elif not named and not self.kb.people_in(second):
-            # 论坛在哪举行，主题是什么: the second of what the first opens with
-            subject = "".join(
-                w
-                for w, _ in itertools.takewhile(
-                    lambda pair: pair[1][:1] in ("n", "x") or pair[1] == "eng",
-                    self.kb.tokenizer.tag(first),
-                )
-            )
-            if subject and subject not in second:
-                second = subject + second
-        replies, readings = [], []
-        for part in (first, second):
-            composer = Composer(self.kb, self.resources)
-            answer = composer._answer(part, exclude)
-            if not answer.answered or not composer._chosen:
-                return None
-            replies.append((composer._lead_said, composer._chosen))
-            readings.append(answer.reading)
-        self.reading = {**readings[0], "parts": [first, second]}
+        one = Composer(self.kb, self.resources)
+        answer = one._answer(first, exclude)
+        if not answer.answered or not one._chosen:
+            return None
+        second = self._in_terms_of(first, second, one._chosen)
+        if not self._asks_something(second):
+            return None
+        two = Composer(self.kb, self.resources)
+        other = two._answer(second, exclude)
+        if not other.answered or not two._chosen:
+            return None
+        shown = {_squash(c.sentence) for c in one._chosen}
+        if not two._lead_said and all(_squash(c.sentence) in shown for c in two._chosen):
+            return None  # the second's answer is the first's: it would go unanswered
+        self.reading = {**(answer.reading or {}), "parts": [first, second]}
         return self._decided(
-            self._reply_in_parts(raw_question, replies, 0.0, 1.0),
+            self._reply_in_parts(
+                raw_question,
+                [(one._lead_said, one._chosen), (two._lead_said, two._chosen)],
+                0.0,
+                1.0,
+            ),
             "answered: two questions, each on its own",
         )
 
+    def _asks_something(self, part: str) -> bool:
+        """Whether a part of a question names something the knowledge has (不知道什么原因
+        names nothing: it is no question of its own)."""
+        return any(
+            len(t) > 1
+            and self.kb.knows(t)
+            and not self._mere_kind(t)
+            and t not in lexicon.words("function_words")
+            for t in self.kb.terms_in(strip_cues(part))
+        )
+
+    def _in_terms_of(self, first: str, second: str, answered: list[_Candidate]) -> str:
+        """The second part of a two-part question, asked of what the first is about."""
+        if self.kb.people_in(second):
+            return second
+        named = self.kb.people_in(first) or frozenset().union(
+            *(self.kb.people_in(c.sentence) for c in answered[:1])
+        )
+        tagged = self.kb.tokenizer.tag(second)
+        opens_bare = bool(tagged) and (
+            tagged[0][1][:1] in ("v", "p", "d", "r") or self._mere_kind(tagged[0][0])
+        )
+        if len(named) == 1:
+            who = next(iter(named))
+            bodies = self.kb.bodies_of(who)
+            if bodies and _THING_POINTER.search(second):  # 这个单位: theirs
+                return _THING_POINTER.sub(bodies[0], second, count=1)
+            if _HE.search(second):
+                return _HE.sub(who, second, count=1)
+            return who + second if opens_bare and self.kb.people_in(first) else second
+        # 论坛在哪举行，主题是什么; 第一场对话谁主持的，有几位嘉宾: what the first opens with
+        subject = "".join(
+            w
+            for w, _ in itertools.takewhile(
+                lambda pair: pair[1][:1] not in ("v", "p", "r", "d", "c", "u", "y"),
+                self.kb.tokenizer.tag(first),
+            )
+        )
+        return subject + second if subject and opens_bare and subject not in second else second
+
     def _answer(self, raw_question: str, exclude: frozenset[str] = frozenset()) -> Answer:
+        self._lead_said = ""
         text = normalize_question(raw_question)
         if not text or is_greeting(text):
             return self._decided(

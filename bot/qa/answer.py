@@ -872,7 +872,9 @@ class Composer:
                 w in _ASKS_THING for w in words[max(at, i - 3) : i]
             ):  # 把什么东西贯通起来: what is done to is asked, not how it is worded
                 found.update((t, "") for t in unknown)
-            elif rest and (rest[0][0] == "在" or (rest[0][1] == "v" and self.kb.knows(rest[0][0]))):
+            elif rest and (
+                rest[0][0] == "在" or (rest[0][1] in ("v", "vn") and self.kb.knows(rest[0][0]))
+            ):
                 found.update((t, "") for t in unknown)  # 提前研究: how, of a verb it does use
         return found
 
@@ -2179,6 +2181,7 @@ class Composer:
         if any(
             w > light
             and t not in self.kb.terms_in(person)
+            and t not in match.group()  # 演讲结束后: how it says after
             and not any(p.search(t) for p in ordering)
             and not any(t in label for label in labels)
             and t not in headings  # 第二场对话名单里，张明前面是谁: the part of the list

@@ -59,6 +59,10 @@ def indexed_text(passage: Passage) -> str:
 # what a company's name may end in that the documents leave off when they name it alone
 # (北达软咨询 → 北达软)
 COMPANY_TAILS = frozenset({"咨询", "科技", "集团", "公司", "股份", "有限公司", "股份有限公司"})
+# the part of a company a role may name, which is not the company's name (云途华北区)
+REGION_TAILS = frozenset(
+    {"华北区", "华南区", "华东区", "华中区", "西南区", "西北区", "东北区", "中国区", "分公司"}
+)
 
 
 @dataclass
@@ -144,7 +148,8 @@ class KnowledgeBase:
                         (
                             company[:n]
                             for n in range(len(company) - 1, 1, -1)
-                            if company[n:] in COMPANY_TAILS and self.knows(company[:n])
+                            if company[n:] in REGION_TAILS
+                            or (company[n:] in COMPANY_TAILS and self.knows(company[:n]))
                         ),
                         company,
                     )

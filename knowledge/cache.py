@@ -31,7 +31,7 @@ from knowledge.model import Document, Passage
 
 FORMAT = 3
 KEEP = 3  # entries kept: the serving one and a couple to switch back to
-PIPELINE_FILES = ("*.py", "terms.txt", "stopwords.txt", "titles.txt")
+PIPELINE_FILES = ("*.py", "terms.txt", "stopwords.txt", "titles.txt", "surnames.txt")
 ENTRY_FILES = ("meta.json", "index.npz")  # what an entry is made of, and all a packed one holds
 
 log = logging.getLogger(__name__)

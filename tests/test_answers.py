@@ -1062,3 +1062,34 @@ def test_one_question_with_a_comma_is_one_question(kb):
     assert two_questions("孟庆国说政府要以开放的态度推进，是吗") is None
     assert two_questions("宋刚是谁") is None
     assert two_questions("论坛在哪举行，主题是什么") == ("论坛在哪举行", "主题是什么")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a retelling whose verb is the fact asked: how it is done, or of whom
+        "孟庆国认为政府该怎么监管机器人",
+        "孟庆国说机器人会抢走谁的工作",
+        "有位嘉宾说要取消什么",
+        # an order word in a question asking something of its own
+        "孟庆国发言之后谁当了分委会主任",
+        "报道最后提到的技术是什么",
+    ],
+)
+def test_what_only_resembles_a_known_kind_of_question_is_not_answered_as_one(kb, question):
+    answer = compose_answer(kb, question)
+    decision = answer.reading["decision"]
+    assert "report's order" not in decision and "next to them" not in decision
+    if not answer.answered:
+        assert CITATION_MARKER not in answer.text
+    else:  # answered, it is by what the question asks, not by the rule it resembles
+        assert "宋乐永" not in body(answer.text)
+
+
+def test_a_retold_name_is_a_person_only_when_it_is_likely_one():
+    from knowledge.passages import knowledge_names
+    from knowledge.model import Passage
+
+    text = "张明指出，白皮书指出，华为表示，钱学森强调，《李四光》认为"
+    names = knowledge_names([Passage("d:1", "d", "d.txt", "s", text)])
+    assert "钱学森" in names and not {"白皮书", "华为"} & names

@@ -407,3 +407,12 @@ def test_their_body_means_the_body_of_the_last_person_named(engine):
     reply = conversation.respond(engine, "他的单位在这次论坛里还承担什么角色？")
     assert reply.asked == "北达软在这次论坛里还承担什么角色？"
     assert "协办" in body_of(reply.text or "")
+
+
+def test_a_pointer_at_a_part_of_another_kind_points_at_nothing(engine):
+    conversation = Conversation(MemoryStore(), "other-kind")
+    conversation.respond(engine, "邱建中是谁")
+    assert conversation.respond(engine, "这场对话的嘉宾有谁").asked == "这场对话的嘉宾有谁"
+    conversation = Conversation(MemoryStore(), "the-event")
+    conversation.respond(engine, "宋乐永主持的是哪场对话")
+    assert conversation.respond(engine, "这场活动是谁主办的").asked == "这场活动是谁主办的"

@@ -160,6 +160,7 @@ def point_to_organisation(question: str, organisation: str | None, orgs: Iterabl
 
 
 _PART_POINTER = lexicon.cue_pattern("part_pointers")
+_DIALOGUE = "对话"
 _OTHER_PART = lexicon.cue_pattern("other_part")
 _LIST_ORDINAL = re.compile(
     rf"{ORDINAL}(?:{lexicon.cue_pattern('list_ordinal_measures').pattern})(?![奖届])"
@@ -174,7 +175,11 @@ def point_to_part(question: str, section: str | None, parts: dict[str, list[str]
     if other := _OTHER_PART.search(question):
         rest = [s for s in parts.get(section.partition("：")[0], ()) if s != section]
         return question.replace(other.group(), rest[0], 1) if len(rest) == 1 else question
-    return _PART_POINTER.sub(section, question, count=1)
+    pointer = _PART_POINTER.search(question)
+    # 这场对话 points at a dialogue only: after an answer from another part, at nothing
+    if pointer is None or (_DIALOGUE in pointer.group() and _DIALOGUE not in section):
+        return question
+    return question.replace(pointer.group(), section, 1)
 
 
 def point_to_item(question: str, listed: list[str]) -> str:
@@ -191,10 +196,9 @@ def listed_in(text: str) -> list[str]:
     """The items of the first list an answer gives after a colon (三种范式：甲、乙、丙)."""
     for sentence in _shown_in(text):
         _, colon, tail = sentence.rpartition("：")
-        items = (
-            [i.strip(" 。；;") for i in re.split(r"、|和", tail.split("。")[0])] if colon else []
-        )
-        if len(items) > 1 and all(items):
+        clause = re.split(r"[，,。；;]", tail)[0]  # 主题为：甲，来自…: one item, no list
+        items = [i.strip() for i in re.split(r"、|和", clause)] if colon else []
+        if len(items) > 2 and all(items):
             return items
     return []
 
@@ -408,7 +412,8 @@ class Conversation:
         if n is not None:
             return self._citation(state, n, replies)
         names = kb.names if kb is not None else frozenset()
-        if kb is not None and (speaker := state.get("speaker")):
+        if kb is not None and (speaker := state.get("speaker")) and not names_in(text, names):
+            # (张明他的单位 asks about the one it names, not the last one)
             text = point_to_their_body(text, speaker, kb.bodies_of(speaker))
         previous = state.get("asked") or ""
         more = bool(previous) and is_more(text) and not self._asks_its_own(text, engine)
@@ -427,7 +432,8 @@ class Conversation:
         orgs = kb.bodies if kb is not None else frozenset()
         question = point_to_organisation(question, state.get("organisation"), orgs)
         question = point_to_part(question, state.get("section"), kb.parts if kb else {})
-        question = point_to_item(question, state.get("listed") or [])
+        if not names_in(question, names):  # 杨学山讲的第一点: his, not the list's
+            question = point_to_item(question, state.get("listed") or [])
         turn = question  # this turn, its pointers resolved, before any frame is put round it
         exclude = frozenset(state.get("shown", ())) if more else frozenset()
         answer: Answer | None

@@ -934,6 +934,7 @@ class Composer:
         word of its heading no other heading has (圆桌论坛上有几位嘉宾做了分享), or by its
         host (赵敏主持的环节): each of its passages says its heading, and its host, though
         the list of who spoke may stand in a passage of its own."""
+        self._joined = {}
         subject = self.kb.terms_in(self.kb.persona.subject)
         by_term = self.kb.derived("sections by term", self._sections_by_term)
         parts: dict[str, set[str]] = {
@@ -2570,9 +2571,16 @@ class Composer:
         elif (
             first.passage.speaker
             and first.passage.speaker not in people
-            and not (self.kb.people_in(first.sentence) - set(people))
             and first.passage.speaker not in first.sentence
-        ):  # a quote from a talk that does not say whose (not the one asked of's): say it
+            and (
+                not self.kb.people_in(first.sentence)
+                # asked who said something of someone (谁提到了李华): whose talk it is
+                or (
+                    question.intent is Intent.WHO
+                    and self.kb.people_in(first.sentence) <= set(people)
+                )
+            )
+        ):  # a quote from a talk that does not say whose: say it
             lead += f"{first.passage.speaker}："
         elif (
             any(cue in question.text for cue in WHICH_PART)

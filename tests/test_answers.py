@@ -1087,8 +1087,8 @@ def test_what_only_resembles_a_known_kind_of_question_is_not_answered_as_one(kb,
 
 
 def test_a_retold_name_is_a_person_only_when_it_is_likely_one():
-    from knowledge.passages import knowledge_names
     from knowledge.model import Passage
+    from knowledge.passages import knowledge_names
 
     text = "张明指出，白皮书指出，华为表示，钱学森强调，《李四光》认为"
     names = knowledge_names([Passage("d:1", "d", "d.txt", "s", text)])

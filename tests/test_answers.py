@@ -1093,3 +1093,17 @@ def test_a_retold_name_is_a_person_only_when_it_is_likely_one():
     text = "张明指出，白皮书指出，华为表示，钱学森强调，《李四光》认为"
     names = knowledge_names([Passage("d:1", "d", "d.txt", "s", text)])
     assert "钱学森" in names and not {"白皮书", "华为"} & names
+
+
+def test_a_claim_of_a_word_cut_into_characters_the_knowledge_never_uses_is_refused(kb):
+    answer = compose_answer(kb, "会场有茶歇吗？")
+    assert not answer.answered and "茶歇" in answer.reading["decision"]
+    assert compose_answer(kb, "论坛是在北京开的吗").text.startswith("是的。")
+
+
+@pytest.mark.parametrize(
+    ("question", "host"),
+    [("张乐交是在谁主持的环节里做分享的？", "姚乐"), ("刘亚利是在谁主持的对话里发言的？", "王娇")],
+)
+def test_the_host_of_the_part_someone_took_part_in(kb, question, host):
+    assert host in body(compose_answer(kb, question).text)

@@ -228,14 +228,18 @@ _SUMMED = lexicon.cue_pattern("summed")
 
 @functools.lru_cache(maxsize=256)
 def _joined_part(name: str) -> re.Pattern[str]:
-    """张明参加的那场, 跟张明同一场: a part named by one who took part in it."""
+    """张明参加的那场, 跟张明同一场, 张明是在谁主持的环节里: a part named by one who took
+    part in it."""
     joined, part = (
         lexicon.cue_pattern("joined_verbs").pattern,
         lexicon.cue_pattern("joined_part").pattern,
     )
     same = lexicon.cue_pattern("same_part").pattern
     who = re.escape(name)
-    return re.compile(rf"{who}(?:{joined})的?(?:{part})|(?:跟|和|与|同){who}(?:{same})")
+    return re.compile(
+        rf"{who}(?:{joined})的?(?:{part})|(?:跟|和|与|同){who}(?:{same})"
+        rf"|{who}是?在[^，,。？?]{{0,8}}?的(?:{part})"  # 张明是在谁主持的环节里分享的
+    )
 
 
 _ORDER_LAST = lexicon.cue_pattern("order_last")
@@ -836,6 +840,20 @@ class Composer:
         for_it = {p for p, words in question.synonyms if any(w in subject for w in words)}
         return "" if counted in subject or counted in for_it else counted
 
+    def _unheard_runs(self, text: str) -> list[str]:
+        """A word the tokenizer cut into characters the knowledge never uses (茶歇 as 茶|歇):
+        a thing a claim names, which no passage can bear out."""
+        runs, run = [], ""
+        stop = self.kb.tokenizer.stopwords | lexicon.words("function_words")
+        for word, _ in self.kb.tokenizer.tag(text):
+            if len(word) == 1 and _HAN.match(word) and not self.kb.knows(word) and word not in stop:
+                run += word
+                continue
+            if len(run) > 1:
+                runs.append(run)
+            run = ""
+        return runs + ([run] if len(run) > 1 else [])
+
     def _retold(self, tagged: list[tuple[str, str]], people: tuple[str, ...]) -> dict[str, str]:
         """The verbs the knowledge never uses in a retelling of what someone said, each with
         the thing it asks for, which the answer must say (张明说政府得拿出什么态度: 拿出, 态度):
@@ -1338,6 +1356,8 @@ class Composer:
             and not any(f in ("ns", "nt", "nz", "nr") for _, f in self.kb.tokenizer.tag(t))
             and not ((body := ORG_RE.match(t)) and body.group(1) == t)  # 人民网, 科技部
         ]
+        if understood.yes_no:
+            unheard += self._unheard_runs(question.text)
         if understood.yes_no and unheard and self.resources.evidence:
             # 获奖单位有奖金吗: a claim of a thing the knowledge never names can be neither
             # borne out nor denied by it

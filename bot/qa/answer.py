@@ -246,6 +246,7 @@ _ORDER_LAST = lexicon.cue_pattern("order_last")
 _ORDER_OF = lexicon.cue_pattern("order_of")
 _ORDER_PARTS = lexicon.cue_pattern("order_parts")
 _ORDER_LISTS = lexicon.cue_pattern("order_lists")
+_REPORT_TELLS = re.compile(r"(?:报道|文章)[^，。？]{0,4}(?:讲|写|介绍|说)了?(?:什么|啥)")
 _ORDER_AFTER = lexicon.cue_pattern("after")
 _COUNTED_PARTS = re.compile(r"[一二两三四五六七八九十\d]+[场个位]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -2114,8 +2115,10 @@ class Composer:
                 quote = self._opening_of(talks[-1] if last else talks[0])
                 return f"{quote.passage.speaker}。", quote
             return self._listed_at(asked, named, -1 if last else 0)
-        if not _ORDER_PARTS.search(text):
-            return None  # 报道最后提到的技术是什么: a thing, not a part
+        if not _ORDER_PARTS.search(text) and not (after and _REPORT_TELLS.search(text)):
+            # 报道最后提到的技术是什么: a thing, not a part (but 对话之后报道接着讲了什么 asks
+            # what part comes next)
+            return None
         scope = named or units
         if after:
             before = text[: after.start()]

@@ -416,3 +416,12 @@ def test_a_pointer_at_a_part_of_another_kind_points_at_nothing(engine):
     conversation = Conversation(MemoryStore(), "the-event")
     conversation.respond(engine, "宋乐永主持的是哪场对话")
     assert conversation.respond(engine, "这场活动是谁主办的").asked == "这场活动是谁主办的"
+
+
+def test_the_next_one_after_the_one_just_answered(engine):
+    conversation = Conversation(MemoryStore(), "next-one")
+    conversation.respond(engine, "杨学山之后是谁做主题演讲")
+    assert conversation.respond(engine, "再之后呢").asked == "孟庆国之后是谁做主题演讲"
+    assert "城域开放众创空间" in body_of(
+        conversation.respond(engine, "最后这位讲的题目是什么").text or ""
+    )

@@ -106,7 +106,7 @@ _ASKS_OF_SOMEONE = re.compile(
 
 
 _ASKED_WHO = re.compile(r"谁|哪位|哪一位")
-_WHO_IS = re.compile(r"是(?:谁|哪位|哪一位|什么人)")
+_WHO_IS = re.compile(r"(?:到底|究竟|又)?是(?:谁|哪位|哪一位|什么人)")
 
 
 def _asks_of_someone(question: str, names: Iterable[str]) -> bool:
@@ -160,6 +160,7 @@ def point_to_organisation(question: str, organisation: str | None, orgs: Iterabl
 
 
 _PART_POINTER = lexicon.cue_pattern("part_pointers")
+_NEXT_ONE = lexicon.cue_pattern("next_one")
 _DIALOGUE = "对话"
 _OTHER_PART = lexicon.cue_pattern("other_part")
 _LIST_ORDINAL = re.compile(
@@ -239,7 +240,8 @@ def _named_by(question: str, text: str | None, names: frozenset[str]) -> str | N
         bool(named)
         and bool(_ASKED_WHO.search(question))
         and text is not None
-        and not _WHO_IS.search(question)  # 张明是谁: asked about him
+        # 张明是谁: asked about him (张明之后是谁讲的 is not)
+        and not re.search(rf"{re.escape(named[0])}{_WHO_IS.pattern}", question)
     )
     if named and not asked_who:
         return named[0]
@@ -330,11 +332,14 @@ def instead(
     new_ordinal, old_ordinal = _ORDINAL_WORD.search(what), _ORDINAL_WORD.search(previous)
     if new_ordinal and old_ordinal:
         return previous.replace(old_ordinal.group(), new_ordinal.group(), 1)
+    spans = [(m.start(), m.end()) for n in theirs for m in re.finditer(re.escape(n), previous)]
     for size in range(len(what) - 1, 1, -1):
         ending = what[-size:]
         at = previous.find(ending)
         if at >= len(what) - size:
             start = at - (len(what) - size)
+            if any(a < at and start < b for a, b in spans):
+                continue  # 再之后 for 山之后 of 杨学山之后: a name is not cut
             return previous[:start] + what + previous[at + size :]
     return None if swap_only else f"{what}，{previous}"
 
@@ -429,6 +434,11 @@ class Conversation:
             and (speaker in previous or _ASKED_WHO.search(previous))
         ):
             question = f"{speaker}{text}"  # 哪个单位的？ after 秘书长是谁: theirs
+        if _NEXT_ONE.fullmatch(question.strip(" ？?。.!！")) and speaker and previous:
+            # 再之后呢 after 张明之后是谁讲的 → 李华: who comes after 李华
+            asked_of = names_in(previous, names)
+            if asked_of and asked_of[0] != speaker:
+                question = previous.replace(asked_of[0], speaker, 1)
         orgs = kb.bodies if kb is not None else frozenset()
         question = point_to_organisation(question, state.get("organisation"), orgs)
         question = point_to_part(question, state.get("section"), kb.parts if kb else {})

@@ -54,7 +54,9 @@ DEFAULT_SET = DEV_SET
 #   definition questions too), split in halves: tuned on "ninth tune", "ninth held" run
 #   once at the end, then tuned on too;
 # - "tenth", written by a tenth helper after that, split in halves: tuned on "tenth tune",
-#   "tenth held" run once at the end.
+#   "tenth held" run once, then tuned on too;
+# - "eleventh", written by an eleventh helper after that (comparison questions too), split
+#   in halves: tuned on "eleventh tune", "eleventh held" run once at the end.
 # The figures of each first run are in BENCHMARKS.md.
 SETS: tuple[tuple[str, str], ...] = (
     ("dev", "dev.jsonl"),
@@ -79,6 +81,8 @@ SETS: tuple[tuple[str, str], ...] = (
             "ninth held",
             "tenth tune",
             "tenth held",
+            "eleventh tune",
+            "eleventh held",
         )
         for kind, file in (
             ("questions", "questions"),

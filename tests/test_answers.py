@@ -1107,3 +1107,15 @@ def test_a_claim_of_a_word_cut_into_characters_the_knowledge_never_uses_is_refus
 )
 def test_the_host_of_the_part_someone_took_part_in(kb, question, host):
     assert host in body(compose_answer(kb, question).text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "政府采购信息报社是哪年创刊的？",  # an event the knowledge never names has no date
+        "邱建中分享完之后现场有人提问吗？",  # a claim no quote frames is not 不是
+    ],
+)
+def test_what_the_report_cannot_settle_is_refused(kb, question):
+    answer = compose_answer(kb, question)
+    assert not answer.answered and CITATION_MARKER not in answer.text

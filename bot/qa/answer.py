@@ -841,6 +841,53 @@ class Composer:
         for_it = {p for p, words in question.synonyms if any(w in subject for w in words)}
         return "" if counted in subject or counted in for_it else counted
 
+    def _unborne(self, asked: _Asked) -> list[str]:
+        """The verbs and adjectives of a claim the knowledge never uses (更谨慎, 收紧)."""
+        return [
+            t
+            for t in asked.weights
+            if len(t) > 1
+            and not self.kb.knows(t)
+            and t not in asked.alternatives
+            and t not in asked.weak
+            and t not in lexicon.words("light_verbs")
+            and t not in lexicon.words("function_words")
+            and t not in lexicon.cues("retold")
+            and not self._mere_kind(t)
+            and not _NOW.fullmatch(t)
+            and not self._done(t)  # 担任过
+            and all(f[:1] in ("a", "v") for _, f in self.kb.tokenizer.tag(t))
+        ]
+
+    def _unsettled(self, asked: _Asked, chosen: list[_Candidate]) -> bool:
+        """A claim in words the knowledge never uses that no quote frames (现场有人提问吗,
+        after a talk): the report neither bears it out nor says otherwise. Framed, every other
+        word of the claim is in one quote (政府要以更谨慎的态度推进: 政府要以…的态度推进), and
+        the claim is 不是."""
+        said = frozenset().union(*(self.kb.terms_in(c.sentence) for c in chosen))
+        loose = [  # 提问: only 词林's words for it, and no quote has one
+            t
+            for t, mates in asked.weak.items()
+            if mates.isdisjoint(said)
+            and all(f[:1] in ("a", "v") for _, f in self.kb.tokenizer.tag(t))
+        ]
+        if not self._unborne(asked) and not loose:
+            return False
+        light = self._max_weight * LIGHT_WEIGHT
+        named = frozenset().union(*asked.people.values()) if asked.people else frozenset()
+        known = [
+            t
+            for t, w in asked.weights.items()
+            if w > light and self.kb.knows(t) and t not in named and len(t) > 1
+        ]
+        return not any(
+            all(
+                asked.says(t, self.kb.terms_of(c.passage) | self.kb.terms_in(c.sentence))
+                for t in known
+            )
+            for c in chosen
+        )
+
     def _unheard_runs(self, text: str) -> list[str]:
         """A word the tokenizer cut into characters the knowledge never uses (茶歇 as 茶|歇):
         a thing a claim names, which no passage can bear out."""
@@ -1490,6 +1537,11 @@ class Composer:
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
                 "refused: the only sentence names them in a list, without what they said",
             )
+        if understood.yes_no and self._unsettled(asked, chosen):
+            return self._decided(
+                self._not_found(raw_question, people, asked, hits[0][1], coverage),
+                "refused: a claim in words the knowledge never uses, which no quote frames",
+            )
         lead = "".join(  # 张明参加的是…对话研讨。: how the part asked of is his
             f"{name}参加的是{_part_name(section)}。"
             for name, section in self._joined.items()
@@ -1763,7 +1815,17 @@ class Composer:
             )
         if question.intent is Intent.WHEN:
             # 联盟是哪年成立的: a date (the row's, 哪年: a year) of that event, with its verb, not
-            # the date of the sentence it is in
+            # the date of the sentence it is in; an event the knowledge never names (哪年创刊)
+            # has no date in it
+            if any(
+                w >= self._max_weight
+                and not self.kb.knows(t)
+                and t not in asked.alternatives
+                and t not in asked.weak
+                and not any(t in parts for parts in asked.people.values())
+                for t, w in asked.weights.items()
+            ):
+                return lambda sentence: False
             verbs = self._event_verbs(asked)
 
             def dated(sentence: str) -> bool:
@@ -2669,22 +2731,7 @@ class Composer:
             return False
         # 是说要以更谨慎的态度推进吗: a word of the claim the knowledge never uses, where the
         # quotes say the rest (更加开放、包容的态度), says what they do not
-        unborne = [
-            t
-            for t in asked.weights
-            if len(t) > 1
-            and not self.kb.knows(t)
-            and t not in asked.alternatives
-            and t not in asked.weak
-            and t not in lexicon.words("light_verbs")
-            and t not in lexicon.words("function_words")
-            and t not in lexicon.cues("retold")
-            and not self._mere_kind(t)
-            and not _NOW.fullmatch(t)
-            and not self._done(t)  # 担任过
-            and all(f[:1] in ("a", "v") for _, f in self.kb.tokenizer.tag(t))
-        ]
-        if unborne:
+        if self._unborne(asked):
             return False
         if len(people) == 1 and self.resources.entities:
             person = people[0]

@@ -245,6 +245,9 @@ def _joined_part(name: str) -> re.Pattern[str]:
 _ORDER_LAST = lexicon.cue_pattern("order_last")
 _ORDER_OF = lexicon.cue_pattern("order_of")
 _ORDER_PARTS = lexicon.cue_pattern("order_parts")
+# a kind of people a list is of (分享嘉宾, 对话嘉宾): a list said of another kind is not it
+_KIND_OF_PEOPLE = re.compile(r"(\w{2})(嘉宾|专家|代表)")
+OTHER_KIND_PENALTY = 0.5
 _ORDER_LISTS = lexicon.cue_pattern("order_lists")
 _REPORT_TELLS = re.compile(r"(?:报道|文章)[^，。？]{0,4}(?:讲|写|介绍|说)了?(?:什么|啥)")
 _ORDER_AFTER = lexicon.cue_pattern("after")
@@ -2176,7 +2179,7 @@ class Composer:
             if talks and len(talks) == len(named):
                 quote = self._opening_of(talks[-1] if last else talks[0])
                 return f"{quote.passage.speaker}。", quote
-            return self._listed_at(asked, named, -1 if last else 0)
+            return self._listed_at(asked, named, -1 if last else 0, text)
         if not _ORDER_PARTS.search(text) and not (after and _REPORT_TELLS.search(text)):
             # 报道最后提到的技术是什么: a thing, not a part (but 对话之后报道接着讲了什么 asks
             # what part comes next)
@@ -2212,11 +2215,14 @@ class Composer:
                 called.setdefault(next(iter(by_term[t])), set()).add(t)
         return called
 
-    def _listed_at(self, asked: _Asked, parts: list[str], at: int) -> tuple[str, _Candidate] | None:
+    def _listed_at(
+        self, asked: _Asked, parts: list[str], at: int, asked_text: str = ""
+    ) -> tuple[str, _Candidate] | None:
         """The first or last person of the list a part names them in (名单里最后一个是谁),
         the part's own list when it names one, else the list the question's words find."""
         names = self.kb.names
         best: tuple[float, str, _Candidate] | None = None
+        kind = _KIND_OF_PEOPLE.search(asked_text)
         passages = (
             [p for part in parts for p in self._in_section(part)]
             if parts
@@ -2230,6 +2236,12 @@ class Composer:
                 score = asked.coverage(
                     self.kb.terms_in(sentence) | self.kb.terms_in(passage.section)
                 )
+                if (
+                    kind
+                    and kind.group() not in sentence
+                    and re.search(rf"\w{{2}}{kind.group(2)}", sentence)
+                ):
+                    score -= OTHER_KIND_PENALTY  # 分享嘉宾: not a list of 对话嘉宾
                 if best is None or score > best[0]:
                     who = listed[at]
                     item = list_item(sentence, who, names) or sentence

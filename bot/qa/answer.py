@@ -264,9 +264,13 @@ _WHOSE_TAIL = re.compile(r"(?:的|那位|那个|这位|这个|来的|现在的|�
 
 
 def holds_post(held: str, post: str) -> bool:
-    """Whether holding ``held`` is holding ``post``: 兼职教授 is a 教授, 副院长 no 院长 and
-    院长助理 no 院长 (a post is read whole, from its end)."""
-    return held == post or (held.endswith(post) and not held.startswith("副"))
+    """Whether holding ``held`` is holding ``post``: 兼职教授 is a 教授, but 副院长 and 执行
+    院长 are no 院长, nor 院长助理 (a post is read whole, from its end)."""
+    return held == post or (held.endswith(post) and not held[: -len(post)].endswith(_OTHER_POST))
+
+
+# what makes a post before its title another one (副院长, 执行院长, 常务副主任, 名誉主席)
+_OTHER_POST = ("副", "执行", "常务", "名誉", "荣誉")
 
 
 def posts_in(text: str, former: bool = True) -> list[tuple[str, str]]:

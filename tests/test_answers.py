@@ -1121,3 +1121,13 @@ def test_the_host_of_the_part_someone_took_part_in(kb, question, host):
 def test_what_the_report_cannot_settle_is_refused(kb, question):
     answer = compose_answer(kb, question)
     assert not answer.answered and CITATION_MARKER not in answer.text
+
+
+def test_what_each_part_of_a_kind_is(kb):
+    said = body(compose_answer(kb, "两场对话研讨的主题分别是什么？").text).replace(" ", "")
+    assert "创新驱动的新型智慧城市建设" in said and "新技术与创新服务" in said
+
+
+def test_a_comparison_of_two_gives_each(kb):
+    said = body(compose_answer(kb, "杨学山和宋刚的演讲题目有什么共同点？").text)
+    assert "创新驱动的新型智慧城市建设" in said and "城域开放众创空间" in said

@@ -2327,8 +2327,10 @@ class Composer:
     ) -> list[_Candidate]:
         """做主题演讲的都有谁, 几位嘉宾发表了演讲, 论坛有几场对话研讨: asked of a set as a
         whole, naming no one and nothing but the set's words (and what answers name, 嘉宾):
-        each member's opening. Nothing for any other question."""
-        if people or question.intent not in (Intent.WHO, Intent.COUNT):
+        each member's opening; asked what each is (两场对话研讨的主题分别是什么) too. Nothing
+        for any other question."""
+        each = question.intent is Intent.WHAT and any(c in question.text for c in RESPECTIVELY)
+        if people or (question.intent not in (Intent.WHO, Intent.COUNT) and not each):
             return []
         light = self._max_weight * LIGHT_WEIGHT
         subject = self.kb.terms_in(self.kb.persona.subject)  # 论坛上: asked of the forum
@@ -2337,6 +2339,7 @@ class Composer:
             for t, w in asked.weights.items()
             if w > light
             and t not in subject
+            and not _COUNTED_PARTS.fullmatch(t)  # 两场
             # 峰会 for the event: a word for the event itself
             and not any(alt <= subject for alt in asked.alternatives.get(t, ()))
         ]

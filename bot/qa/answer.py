@@ -2332,6 +2332,8 @@ class Composer:
         each = question.intent is Intent.WHAT and any(c in question.text for c in RESPECTIVELY)
         if people or (question.intent not in (Intent.WHO, Intent.COUNT) and not each):
             return []
+        if _ORDER_FIRST.search(question.text) or _ORDER_LAST.search(question.text):
+            return []  # 最后一个做主题演讲的是谁: one of the set, by its order
         light = self._max_weight * LIGHT_WEIGHT
         subject = self.kb.terms_in(self.kb.persona.subject)  # 论坛上: asked of the forum
         weighty = [

@@ -339,7 +339,7 @@ def instead(
         if at >= len(what) - size:
             start = at - (len(what) - size)
             if any(a < at and start < b for a, b in spans):
-                continue  # 再之后 for 山之后 of 杨学山之后: a name is not cut
+                continue  # 再之后 for 明之后 of 张明之后: a name is not cut
             return previous[:start] + what + previous[at + size :]
     return None if swap_only else f"{what}，{previous}"
 
@@ -442,7 +442,7 @@ class Conversation:
         orgs = kb.bodies if kb is not None else frozenset()
         question = point_to_organisation(question, state.get("organisation"), orgs)
         question = point_to_part(question, state.get("section"), kb.parts if kb else {})
-        if not names_in(question, names):  # 杨学山讲的第一点: his, not the list's
+        if not names_in(question, names):  # 张明讲的第一点: his, not the list's
             question = point_to_item(question, state.get("listed") or [])
         turn = question  # this turn, its pointers resolved, before any frame is put round it
         exclude = frozenset(state.get("shown", ())) if more else frozenset()

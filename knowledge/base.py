@@ -57,7 +57,7 @@ def indexed_text(passage: Passage) -> str:
 
 
 # what a company's name may end in that the documents leave off when they name it alone
-# (北达软咨询 → 北达软)
+# (东达软咨询 → 东达软)
 COMPANY_TAILS = frozenset({"咨询", "科技", "集团", "公司", "股份", "有限公司", "股份有限公司"})
 # the part of a company a role may name, which is not the company's name (云途华北区)
 REGION_TAILS = frozenset(
@@ -138,7 +138,7 @@ class KnowledgeBase:
 
     def bodies_of(self, person: str) -> list[str]:
         """The bodies ``person``'s roles name, most said first: a body not named as one goes
-        by the name the documents use for it alone (北达软 of 北达软咨询合伙人)."""
+        by the name the documents use for it alone (东达软 of 东达软咨询合伙人)."""
         found = []
         for role in self.roles.get(person, ()):
             found += organisations(role)

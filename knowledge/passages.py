@@ -128,7 +128,7 @@ _KIND_ONLY = re.compile(r"^(?:分委会|委员会|联盟|协会|学会|中心|�
 
 
 def employer(role: str) -> str | None:
-    """The body a role is of, named or not as one (北达软咨询合伙人 → 北达软咨询, a company a
+    """The body a role is of, named or not as one (东达软咨询合伙人 → 东达软咨询, a company a
     suffix does not show): what is left of its last part once its titles are taken off."""
     part = re.split(r"[、，,]|兼(?!职)", role)[0].strip().removeprefix("原")
     if organisations(part):

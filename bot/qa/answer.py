@@ -1774,7 +1774,7 @@ class Composer:
     ) -> list[_Candidate] | None:
         """The candidates, those that carry the kind of fact asked for first (a date for
         when, a number or a countable list for how many, a time of day for 几点); None when
-        none of those nearly as good as the best does (钱学森是哪年出生的 is not answered by
+        none of those nearly as good as the best does (张衡是哪年出生的 is not answered by
         what he said). Among many passages, the one with the date need not rank first."""
         best = candidates[0].score
         if question.intent is Intent.COUNT and any(
@@ -2746,7 +2746,7 @@ class Composer:
             and not self.kb.knows(w)
             and w not in asked.alternatives
             and w not in people
-            and not any(w in t and self.kb.knows(t) for t in asked.weights)  # 北达 of 北达软
+            and not any(w in t and self.kb.knows(t) for t in asked.weights)  # 东达 of 东达软
         ]
         if elsewhere:
             return False

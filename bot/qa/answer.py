@@ -248,8 +248,12 @@ _ORDER_PARTS = lexicon.cue_pattern("order_parts")
 # a kind of people a list is of (分享嘉宾, 对话嘉宾): a list said of another kind is not it
 _KIND_OF_PEOPLE = re.compile(r"(\w{2})(嘉宾|专家|代表)")
 OTHER_KIND_PENALTY = 0.5
+_LISTED_AS = re.compile(r"作为(\w{2,4})(?:嘉宾|专家|代表)")  # what a list of people was there as
 _ORDER_LISTS = lexicon.cue_pattern("order_lists")
-_REPORT_TELLS = re.compile(r"(?:报道|文章)[^，。？]{0,4}(?:讲|写|介绍|说)了?(?:什么|啥)")
+_REPORT_TELLS = re.compile(
+    r"(?:报道|文章)[^，。？]{0,6}?(?:讲|写|介绍|说|提到)(?:了|的|过)?(?:是)?(?:什么|啥)"
+    r"(?:内容|事)?[？?。]*$"
+)
 _ORDER_AFTER = lexicon.cue_pattern("after")
 _COUNTED_PARTS = re.compile(r"[一二两三四五六七八九十\d]+[场个位]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -269,8 +273,8 @@ def holds_post(held: str, post: str) -> bool:
     return held == post or (held.endswith(post) and not held[: -len(post)].endswith(_OTHER_POST))
 
 
-# what makes a post before its title another one (副院长, 执行院长, 常务副主任, 名誉主席)
-_OTHER_POST = ("副", "执行", "常务", "名誉", "荣誉")
+# what makes a post before its title another one (副院长, 执行院长, 名誉主席)
+_OTHER_POST = ("副", "执行", "名誉", "荣誉")
 
 
 def posts_in(text: str, former: bool = True) -> list[tuple[str, str]]:
@@ -882,10 +886,11 @@ class Composer:
             return False
         light = self._max_weight * LIGHT_WEIGHT
         named = frozenset().union(*asked.people.values()) if asked.people else frozenset()
+        subject = self.kb.terms_in(self.kb.persona.subject)  # 论坛上: every passage says it
         known = [
             t
             for t, w in asked.weights.items()
-            if w > light and self.kb.knows(t) and t not in named and len(t) > 1
+            if w > light and self.kb.knows(t) and t not in named and t not in subject and len(t) > 1
         ]
         return not any(
             all(
@@ -900,8 +905,14 @@ class Composer:
         a thing a claim names, which no passage can bear out."""
         runs, run = [], ""
         stop = self.kb.tokenizer.stopwords | lexicon.words("function_words")
-        for word, _ in self.kb.tokenizer.tag(text):
-            if len(word) == 1 and _HAN.match(word) and not self.kb.knows(word) and word not in stop:
+        for word, flag in self.kb.tokenizer.tag(text):
+            if (
+                len(word) == 1
+                and _HAN.match(word)
+                and not self.kb.knows(word)
+                and word not in stop
+                and (run or flag.startswith("n"))  # a thing's name opens with a noun (开滴: no)
+            ):
                 run += word
                 continue
             if len(run) > 1:
@@ -2155,6 +2166,7 @@ class Composer:
         units = self._units()
         naming = self._parts_called(text)
         named = [u for u in units if u in naming]
+        headings = self.kb.derived("sections by term", self._sections_by_term)
         light = self._max_weight * LIGHT_WEIGHT
         aside = lexicon.words("speech_verbs") | lexicon.words("light_verbs")
         subject = self.kb.terms_in(self.kb.persona.subject)
@@ -2167,26 +2179,36 @@ class Composer:
             and not _COUNTED_PARTS.fullmatch(t)  # 三场, 两场
             and not any(t in n or n in t for words in naming.values() for n in words)
             and not any(t in self.kb.terms_in(u) for u in named)  # 对话 of 对话研讨：…
+            and t not in headings  # 最后一位对话嘉宾: a word of the parts' headings
             for t, w in asked.weights.items()
         ):
             return None
         if question.intent is Intent.WHO:
             if not (first or last):
                 return None
-            talks = [u for u in named if any(p.talk_title for p in self._in_section(u))]
-            if not named and not _ORDER_LISTS.search(text):
-                # 最先发言的嘉宾是谁: of the talks, when it asks of speaking; else of no list
-                if not _IN_ORDER.search(text):
+            at = -1 if last else 0
+            talk_parts = self.kb.derived(
+                "parts with talks",
+                lambda: {u for u in units if any(p.talk_title for p in self._in_section(u))},
+            )
+            talks = [u for u in named if u in talk_parts]
+            if not named:
+                # 第一个分享的是谁: the list that says it (…等主题进行了分享), if one does; 最先
+                # 发言的是谁: the talks; 最后一位对话嘉宾: a list of that kind
+                verb = _IN_ORDER.search(text)
+                if verb and (said := self._listed_at(asked, [], at, text, verb.group())):
+                    return said
+                if verb and not _ORDER_LISTS.search(text) and talk_parts:
+                    talks = named = [u for u in units if u in talk_parts]
+                elif not (_ORDER_LISTS.search(text) or _KIND_OF_PEOPLE.search(text)):
                     return None
-                talks = [u for u in units if any(p.talk_title for p in self._in_section(u))]
-                named = talks
             if talks and len(talks) == len(named):
-                quote = self._opening_of(talks[-1] if last else talks[0])
+                quote = self._opening_of(talks[at])
                 return f"{quote.passage.speaker}。", quote
-            return self._listed_at(asked, named, -1 if last else 0, text)
-        if not _ORDER_PARTS.search(text) and not (after and _REPORT_TELLS.search(text)):
-            # 报道最后提到的技术是什么: a thing, not a part (but 对话之后报道接着讲了什么 asks
-            # what part comes next)
+            return self._listed_at(asked, named, at, text)
+        if not _ORDER_PARTS.search(text) and not _REPORT_TELLS.search(text):
+            # 报道最后提到的技术是什么: a thing, not a part (but 报道最后讲了什么, 对话之后报道
+            # 接着讲了什么 ask what part comes last, or next)
             return None
         scope = named or units
         if after:
@@ -2220,7 +2242,7 @@ class Composer:
         return called
 
     def _listed_at(
-        self, asked: _Asked, parts: list[str], at: int, asked_text: str = ""
+        self, asked: _Asked, parts: list[str], at: int, asked_text: str = "", verb: str = ""
     ) -> tuple[str, _Candidate] | None:
         """The first or last person of the list a part names them in (名单里最后一个是谁),
         the part's own list when it names one, else the list the question's words find."""
@@ -2235,7 +2257,7 @@ class Composer:
         for passage in passages:
             for sentence in split_sentences(passage.text):
                 listed = listed_people(sentence, names)
-                if len(listed) < 3:
+                if len(listed) < 3 or verb not in sentence:
                     continue
                 score = asked.coverage(
                     self.kb.terms_in(sentence) | self.kb.terms_in(passage.section)
@@ -2246,6 +2268,8 @@ class Composer:
                     and re.search(rf"\w{{2}}{kind.group(2)}", sentence)
                 ):
                     score -= OTHER_KIND_PENALTY  # 分享嘉宾: not a list of 对话嘉宾
+                elif verb and (role := _LISTED_AS.search(sentence)) and verb not in role.group(1):
+                    score -= OTHER_KIND_PENALTY  # 第一个分享的: not one listed 作为对话嘉宾
                 if best is None or score > best[0]:
                     who = listed[at]
                     item = list_item(sentence, who, names) or sentence

@@ -161,6 +161,7 @@ def point_to_organisation(question: str, organisation: str | None, orgs: Iterabl
 
 _PART_POINTER = lexicon.cue_pattern("part_pointers")
 _NEXT_ONE = lexicon.cue_pattern("next_one")
+_AFTER = lexicon.cue_pattern("after")
 _DIALOGUE = "对话"
 _OTHER_PART = lexicon.cue_pattern("other_part")
 _LIST_ORDINAL = re.compile(
@@ -434,7 +435,11 @@ class Conversation:
             and (speaker in previous or _ASKED_WHO.search(previous))
         ):
             question = f"{speaker}{text}"  # 哪个单位的？ after 秘书长是谁: theirs
-        if _NEXT_ONE.fullmatch(question.strip(" ？?。.!！")) and speaker and previous:
+        if (
+            _NEXT_ONE.fullmatch(question.strip(" ？?。.!！"))
+            and speaker
+            and _AFTER.search(previous)  # not after 张明之前是谁: that goes the other way
+        ):
             # 再之后呢 after 张明之后是谁讲的 → 李华: who comes after 李华
             asked_of = names_in(previous, names)
             if asked_of and asked_of[0] != speaker:
@@ -528,6 +533,8 @@ class Conversation:
         terms = [t for t in kb.terms_in(strip_cues(question)) if len(t) > 1]
         if any(not kb.knows(t) and _NOUN.match(f) for t in terms for _, f in kb.tokenizer.tag(t)):
             return False
+        if kb.terms_in(kb.persona.subject) & set(terms):
+            return False  # 论坛在哪开的 after 张明讲了什么: about the event, not about him
         return sum(kb.knows(t) for t in terms) <= 1
 
     def remember(

@@ -1236,7 +1236,7 @@ class Composer:
         if not other.answered or not two._chosen:
             return None
         shown = {_squash(c.sentence) for c in one._chosen}
-        if not two._lead_said and all(_squash(c.sentence) in shown for c in two._chosen):
+        if all(_squash(c.sentence) in shown for c in two._chosen):
             return None  # the second's answer is the first's: it would go unanswered
         self.reading = {**(answer.reading or {}), "parts": [first, second]}
         return self._decided(
@@ -1269,7 +1269,9 @@ class Composer:
         )
         tagged = self.kb.tokenizer.tag(second)
         opens_bare = bool(tagged) and (
-            tagged[0][1][:1] in ("v", "p", "d", "r") or self._mere_kind(tagged[0][0])
+            tagged[0][1][:1] in ("v", "p", "d", "r")
+            or self._mere_kind(tagged[0][0])
+            or bool(TITLE_RE.fullmatch(tagged[0][0]))  # 主任是谁，秘书长是谁: of the same body
         )
         if len(named) == 1:
             who = next(iter(named))
@@ -1278,8 +1280,9 @@ class Composer:
                 return _THING_POINTER.sub(bodies[0], second, count=1)
             if _HE.search(second):
                 return _HE.sub(who, second, count=1)
-            return who + second if opens_bare and self.kb.people_in(first) else second
-        # 论坛在哪举行，主题是什么; 第一场对话谁主持的，有几位嘉宾: what the first opens with
+            if self.kb.people_in(first):
+                return who + second if opens_bare else second
+        # 论坛在哪举行，主题是什么; 分委会主任是谁，秘书长是谁: what the first opens with
         subject = "".join(
             w
             for w, _ in itertools.takewhile(
@@ -1723,7 +1726,24 @@ class Composer:
         top: float,
         coverage: float,
     ) -> Answer:
-        """One reply of each part's lead and quotes, numbered by one list of citations."""
+        """One reply of each part's lead and quotes, numbered by one list of citations; a
+        quote another part's quote holds whole is said once, the longer."""
+        if len(parts) > 1:
+            every = [_squash(c.sentence) for _, chosen in parts for c in chosen]
+            parts = [
+                (
+                    lead,
+                    [
+                        c
+                        for c in chosen
+                        if not any(
+                            _squash(c.sentence) in other and _squash(c.sentence) != other
+                            for other in every
+                        )
+                    ],
+                )
+                for lead, chosen in parts
+            ]
         citations: list[Citation] = []
         for candidate in itertools.chain(*(chosen for _, chosen in parts)):
             if all(c.passage.id != candidate.passage.id for c in citations):

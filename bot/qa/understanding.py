@@ -99,6 +99,9 @@ def _decimal(match: re.Match[str]) -> str:
 _ORDINAL_DIGITS = re.compile(r"第(\d{1,2})(届|次|期|场|个|位)")
 
 
+_COMPARISON = lexicon.cue_pattern("comparison")
+
+
 def _rewrite_colloquial(text: str) -> str:
     for rule in lexicon.colloquial():
         for word in rule.words:
@@ -591,6 +594,8 @@ def understand(text: str, kb: KnowledgeBase, resources: Resources = EVERYTHING) 
     corrections: list[tuple[str, str]] = []
     if resources.typos:
         text, corrections = _correct_names(text, kb)
+    if len(kb.people_in(text)) > 1:  # 甲和乙有什么区别: what each is, of people only
+        text = _COMPARISON.sub("分别是什么", text)
     text, recut_more = _recut(text, kb)
     recut += recut_more
     synonyms = _synonyms(text, kb, kb.synonyms, lexicon.synonyms()) if resources.synonyms else []

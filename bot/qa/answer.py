@@ -1347,14 +1347,19 @@ class Composer:
         if (
             question.intent is Intent.COUNT
             and not people
-            and (summed := self._summed(question, asked))
+            and (per_part := self._per_part(question, asked))
         ):
-            total, quotes = summed
+            values, quotes = per_part
             measure = asked.measure or ("位" if asked.counts_people else "个")
+            lead = (
+                f"分别为 {'、'.join(f'{v} {measure}' for v in values)}。"
+                if any(c in question.text for c in RESPECTIVELY)
+                else f"共 {sum(values)} {measure}。"
+            )
             self._chosen = quotes
             return self._decided(
-                self._reply(raw_question, f"共 {total} {measure}。", quotes, 0.0, 1.0),
-                "answered: counted in each part of the kind asked of, and summed",
+                self._reply(raw_question, lead, quotes, 0.0, 1.0),
+                "answered: counted in each part of the kind asked of",
             )
         if members := [
             m
@@ -2113,10 +2118,16 @@ class Composer:
             found.append((self.kb.terms_in(kind), frozenset(), parts))
         return found
 
-    def _summed(self, question: Question, asked: _Asked) -> tuple[int, list[_Candidate]] | None:
-        """两场对话研讨加起来一共有多少位对话嘉宾: the count each part of the kind named gives,
-        summed, with the sentence giving each; None unless every part gives one."""
-        if not _SUMMED.search(question.text):
+    def _per_part(
+        self, question: Question, asked: _Asked
+    ) -> tuple[list[int], list[_Candidate]] | None:
+        """两场对话研讨加起来一共有多少位对话嘉宾, 两场对话分别有几位嘉宾: the count each part of
+        the kind named gives, with the sentence giving each; None unless every part gives one,
+        or the question asks neither all of them together nor each."""
+        together = _SUMMED.search(question.text) or (  # 两场对话有几位嘉宾: all of them
+            asked.counts_people and _COUNTED_PARTS.search(question.text)
+        )
+        if not together and not any(c in question.text for c in RESPECTIVELY):
             return None
         kinds = [k for k in self.kb.parts if any(t in question.text for t in self.kb.terms_in(k))]
         said = _squash(question.text)
@@ -2124,7 +2135,7 @@ class Composer:
             _squash(s.partition("：")[2]) in said for s in self.kb.parts[kinds[0]]
         ):
             return None
-        total, quotes = 0, []
+        values, quotes = [], []
         for section in self.kb.parts[kinds[0]]:
             counted = next(
                 (
@@ -2139,9 +2150,9 @@ class Composer:
             )
             if counted is None:
                 return None
-            total += counted[0]
+            values.append(counted[0])
             quotes.append(counted[1])
-        return total, quotes
+        return values, quotes
 
     def _in_section(self, section: str) -> list[Passage]:
         """The passages of one part of the documents, in reading order (grouped once per

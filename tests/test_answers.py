@@ -1131,3 +1131,11 @@ def test_what_each_part_of_a_kind_is(kb):
 def test_a_comparison_of_two_gives_each(kb):
     said = body(compose_answer(kb, "杨学山和宋刚的演讲题目有什么共同点？").text)
     assert "创新驱动的新型智慧城市建设" in said and "城域开放众创空间" in said
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [("两场对话有几位嘉宾", "共 10 位。"), ("两场对话各有几位嘉宾", "分别为 5 位、5 位。")],
+)
+def test_a_count_of_people_over_the_parts_of_a_kind(kb, question, lead):
+    assert compose_answer(kb, question).text.startswith(lead)

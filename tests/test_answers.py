@@ -1139,3 +1139,11 @@ def test_a_comparison_of_two_gives_each(kb):
 )
 def test_a_count_of_people_over_the_parts_of_a_kind(kb, question, lead):
     assert compose_answer(kb, question).text.startswith(lead)
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [("刘洪生后面是谁", "鲁四海。"), ("最后是谁做的主题演讲", "宋刚。"), ("第一个分享的是谁", "邱建中。")],
+)
+def test_the_order_of_a_list_and_of_the_talks(kb, question, lead):
+    assert compose_answer(kb, question).text.startswith(lead)

@@ -223,6 +223,7 @@ _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
 _FULL_NAME = lexicon.cue_pattern("full_name")
 _IN_ORDER = lexicon.cue_pattern("in_order")
 _ORDER_FIRST = lexicon.cue_pattern("order_first")
+_IN_A_LIST = re.compile(r"[前后][面边]$")  # 李华后面是谁: the next of a list, not of a time
 _SUMMED = lexicon.cue_pattern("summed")
 
 
@@ -2188,7 +2189,10 @@ class Composer:
         text = question.text
         if question.intent not in (Intent.WHAT, Intent.WHO, Intent.OVERVIEW):
             return None
-        if not _ORDER_OF.search(text):
+        talk_label = question.intent is Intent.WHO and any(  # 最后是谁做的主题演讲
+            t in text for labels, _, _ in self._sets() for t in labels
+        )
+        if not _ORDER_OF.search(text) and not talk_label:
             return None
         first, last = _ORDER_FIRST.search(text), _ORDER_LAST.search(text)
         after = None if first or last else _ORDER_AFTER.search(text)
@@ -2328,8 +2332,9 @@ class Composer:
             if match := re.search(pattern, text):
                 step = way
                 break
-        # in the report's order (发言, 分享, 排, 名单), not later in time (李华之后谁担任了主任)
-        if match is None or not _IN_ORDER.search(text):
+        # in the report's order (发言, 分享, 排, 名单, or 后面: where in a list), not later in
+        # time (李华之后谁担任了主任)
+        if match is None or not (_IN_ORDER.search(text) or _IN_A_LIST.search(match.group())):
             return None
         labels = {t for label, _, _ in self._sets() for t in label}
         headings = self.kb.derived("sections by term", self._sections_by_term)

@@ -100,7 +100,7 @@ BLIND_FLOORS = {
     "eighth-tune-conversations.jsonl": (46, 1, 51),
     "eighth-held-questions.jsonl": (99, 0, 0),
     "eighth-held-ood.jsonl": (0, 33, 0),
-    "eighth-held-conversations.jsonl": (42, 6, 48),
+    "eighth-held-conversations.jsonl": (41, 6, 47),
     "ninth-tune-questions.jsonl": (88, 0, 0),
     "ninth-tune-ood.jsonl": (0, 29, 0),
     "ninth-tune-conversations.jsonl": (46, 4, 52),

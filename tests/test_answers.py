@@ -1147,3 +1147,10 @@ def test_a_count_of_people_over_the_parts_of_a_kind(kb, question, lead):
 )
 def test_the_order_of_a_list_and_of_the_talks(kb, question, lead):
     assert compose_answer(kb, question).text.startswith(lead)
+
+
+def test_a_claim_about_a_place_no_quote_names_is_refused(kb):
+    answer = compose_answer(kb, "芜湖这次获奖了没")
+    assert not answer.answered and CITATION_MARKER not in answer.text
+    # the place the claim is of is quoted: 不是 with what the report says of it
+    assert compose_answer(kb, "论坛是在清华大学办的吗").text.startswith("不是。")

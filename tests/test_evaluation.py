@@ -113,7 +113,7 @@ BLIND_FLOORS = {
     "tenth-tune-conversations.jsonl": (53, 4, 63),
     "tenth-tune-ood.jsonl": (0, 39, 0),
     "tenth-tune-questions.jsonl": (102, 0, 0),
-    "eleventh-held-conversations.jsonl": (42, 4, 49),
+    "eleventh-held-conversations.jsonl": (42, 5, 50),
     "eleventh-held-ood.jsonl": (0, 34, 0),
     "eleventh-held-questions.jsonl": (96, 0, 0),
     "eleventh-tune-conversations.jsonl": (45, 2, 49),

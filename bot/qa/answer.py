@@ -901,6 +901,23 @@ class Composer:
             for c in chosen
         )
 
+    def _not_of_its_subject(self, claim: str, chosen: list[_Candidate]) -> bool:
+        """A claim about a place or body (江城这次获奖了没) that no quote names: what the quotes
+        say of others (the prizes given to 50 cities) neither bears it out nor denies it. The
+        subject is the first name the claim gives; the event itself is none."""
+        subject = self.kb.terms_in(self.kb.persona.subject)
+        first = next(
+            (
+                w
+                for w, f in self.kb.tokenizer.tag(claim)
+                if len(w) > 1 and (f in ("ns", "nt", "nr") or w in self.kb.bodies)
+            ),
+            None,
+        )
+        if first is None or first in subject or not self.kb.knows(first):
+            return False
+        return not any(first in _squash(c.sentence) or first == c.passage.speaker for c in chosen)
+
     def _unheard_runs(self, text: str) -> list[str]:
         """A word the tokenizer cut into characters the knowledge never uses (茶歇 as 茶|歇):
         a thing a claim names, which no passage can bear out."""
@@ -1564,7 +1581,9 @@ class Composer:
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
                 "refused: the only sentence names them in a list, without what they said",
             )
-        if understood.yes_no and self._unsettled(asked, chosen):
+        if understood.yes_no and (
+            self._unsettled(asked, chosen) or self._not_of_its_subject(understood.text, chosen)
+        ):
             return self._decided(
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
                 "refused: a claim in words the knowledge never uses, which no quote frames",

@@ -2220,21 +2220,17 @@ class Composer:
         units = self._units()
         naming = self._parts_called(text)
         named = [u for u in units if u in naming]
-        headings = self.kb.derived("sections by term", self._sections_by_term)
-        light = self._max_weight * LIGHT_WEIGHT
-        aside = lexicon.words("speech_verbs") | lexicon.words("light_verbs")
         subject = self.kb.terms_in(self.kb.persona.subject)
-        if any(  # 最后一个问题，论坛在哪举行: a question of its own
-            w > light
-            and t not in subject
-            and t not in aside
-            and not self._mere_kind(t)
-            and not any(p.search(t) for p in (_ORDER_OF, _ORDER_FIRST, _ORDER_LAST, _ORDER_AFTER))
-            and not _COUNTED_PARTS.fullmatch(t)  # 三场, 两场
-            and not any(t in n or n in t for words in naming.values() for n in words)
-            and not any(t in self.kb.terms_in(u) for u in named)  # 对话 of 对话研讨：…
-            and t not in headings  # 最后一位对话嘉宾: a word of the parts' headings
-            for t, w in asked.weights.items()
+        ordering = (_ORDER_OF, _ORDER_FIRST, _ORDER_LAST, _ORDER_AFTER)
+        if self._asks_of_its_own(  # 最后一个问题，论坛在哪举行
+            asked,
+            lambda t: (
+                t in subject
+                or any(p.search(t) for p in ordering)
+                or bool(_COUNTED_PARTS.fullmatch(t))  # 三场, 两场
+                or any(t in n or n in t for words in naming.values() for n in words)
+                or any(t in self.kb.terms_in(u) for u in named)  # 对话 of 对话研讨：…
+            ),
         ):
             return None
         if question.intent is Intent.WHO:
@@ -2274,6 +2270,22 @@ class Composer:
             scope, last = [units[at]], None
         unit = scope[-1] if last else scope[0]
         return f"{_part_name(unit)}。", self._opening_of(unit)
+
+    def _asks_of_its_own(self, asked: _Asked, says_order: Callable[[str], bool]) -> bool:
+        """Whether a question with an order word asks something of its own: a word of weight
+        that is none of ``says_order``'s (its person, its cues, its parts), nor a verb of
+        speaking or a light one, a mere kind, or a word of the parts' headings (第二场对话…)."""
+        light = self._max_weight * LIGHT_WEIGHT
+        aside = lexicon.words("speech_verbs") | lexicon.words("light_verbs")
+        headings = self.kb.derived("sections by term", self._sections_by_term)
+        return any(
+            w > light
+            and t not in aside
+            and t not in headings
+            and not self._mere_kind(t)
+            and not says_order(t)
+            for t, w in asked.weights.items()
+        )
 
     def _parts_called(self, text: str) -> dict[str, set[str]]:
         """The parts of the documents ``text`` names, each with the words that name it: its
@@ -2356,19 +2368,16 @@ class Composer:
         if match is None or not (_IN_ORDER.search(text) or _IN_A_LIST.search(match.group())):
             return None
         labels = {t for label, _, _ in self._sets() for t in label}
-        headings = self.kb.derived("sections by term", self._sections_by_term)
-        light = self._max_weight * LIGHT_WEIGHT
         ordering = (lexicon.cue_pattern("after"), lexicon.cue_pattern("before"), _IN_ORDER)
-        if any(
-            w > light
-            and t not in self.kb.terms_in(person)
-            and t not in match.group()  # 演讲结束后: how it says after
-            and not any(p.search(t) for p in ordering)
-            and not any(t in label for label in labels)
-            and t not in headings  # 第二场对话名单里，张明前面是谁: the part of the list
-            and t not in lexicon.words("speech_verbs") | lexicon.words("light_verbs")
-            and not self._mere_kind(t)
-            for t, w in asked.weights.items()
+        found = match.group()
+        if self._asks_of_its_own(  # 李华发言之后谁当了主任
+            asked,
+            lambda t: (
+                t in self.kb.terms_in(person)
+                or t in found  # 演讲结束后: how it says after
+                or any(p.search(t) for p in ordering)
+                or any(t in label for label in labels)
+            ),
         ):
             return None
         speaking = any(verb in text for verb in lexicon.words("speech_verbs"))

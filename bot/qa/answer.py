@@ -410,18 +410,26 @@ def _list_items(listed: str) -> list[str]:
     return items
 
 
-def people_listed(sentence: str, names: frozenset[str]) -> int:
-    """How many people a sentence lists together: the names of one clause, or of clauses
-    that are nothing but names up to the one saying what they did (甲、乙、丙，丁，戊和己一起
-    启动…: six), not a moderator's own clause before the panel (由甲主持，乙、丙作为嘉宾)."""
-    best = run = 0
+def listed_people(sentence: str, names: frozenset[str]) -> list[str]:
+    """The people a sentence lists together, in its order: the names of one clause, or of
+    clauses that are nothing but names up to the one saying what they did (甲、乙、丙，丁，戊
+    和己一起启动…: six), not a moderator's own clause before the panel (由甲主持，乙、丙作为
+    嘉宾)."""
+    best: list[str] = []
+    run: list[str] = []
     for clause in _WINDOW_BREAK.split(sentence):
-        named = [n for n in names if n in clause]
-        run += len(named)
-        best = max(best, run)
+        named = [n for _, n in sorted((clause.find(n), n) for n in names if n in clause)]
+        run += named
+        if len(run) > len(best):
+            best = list(run)
         if not (named and clause.rstrip().endswith(tuple(named))):
-            run = 0
+            run = []
     return best
+
+
+def people_listed(sentence: str, names: frozenset[str]) -> int:
+    """How many people a sentence lists together (``listed_people``)."""
+    return len(listed_people(sentence, names))
 
 
 # what asks a question: a question word, or a yes/no ending
@@ -456,21 +464,6 @@ def _part_name(section: str) -> str:
     """A part of the event as a reply names it: “新技术与创新服务”对话研讨, 大会论坛."""
     kind, colon, title = section.partition("：")
     return f"“{title}”{kind}" if colon and title else section
-
-
-def listed_people(sentence: str, names: frozenset[str]) -> list[str]:
-    """The people a sentence lists together, in its order (as ``people_listed`` counts them):
-    a moderator's own clause before the panel is not of the list."""
-    best: list[str] = []
-    run: list[str] = []
-    for clause in _WINDOW_BREAK.split(sentence):
-        named = [n for _, n in sorted((clause.find(n), n) for n in names if n in clause)]
-        run += named
-        if len(run) > len(best):
-            best = list(run)
-        if not (named and clause.rstrip().endswith(tuple(named))):
-            run = []
-    return best
 
 
 def _noun_at(text: str, words: dict[str, float]) -> str:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from bot.chat.reply import Reply, ReplyKind
 from bot.qa import lexicon
 from bot.qa.answer import Answer, body_of
-from bot.qa.question import is_social, strip_cues
+from bot.qa.question import HE_OR_SHE, THING_POINTER, is_social, strip_cues
 from bot.state.base import KEEP, StateStore
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
 from knowledge.passages import ORG_RE, TITLE_RE
@@ -68,7 +68,7 @@ _NUMBER = re.compile(r"^[\[【(（#]?\s*(\d{1,2})\s*[\]】)）]?[。.]?$")
 _POINTER_NOUNS = lexicon.cue_pattern("pointer_nouns").pattern
 _POINTER = re.compile(
     rf"这位(?:{_POINTER_NOUNS})?|该(?:{_POINTER_NOUNS})|此人|这个人|演讲者|讲者"
-    r"|(?<![其吉])[他她](?![们人])"
+    rf"|{HE_OR_SHE.pattern}"
     r"|(?<![A-Za-z])[Tt][Aa](?![A-Za-z])"
 )
 # A question with the subject left out: 还讲了什么？ means "what else did <speaker> say?".
@@ -130,8 +130,6 @@ def rewrite_follow_up(question: str, speaker: str | None, names: Iterable[str] =
     return question
 
 
-# Words that point back at an organisation; 它 is not one inside 其它 or 它们.
-_THING_POINTER = re.compile(rf"(?<!其)(?:{lexicon.cue_pattern('thing_pointers').pattern})(?!们)")
 _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
 # 这么 of 这么多 / 这么大 says how much, not what was said
 _SAID_POINTER = re.compile(rf"(?:{lexicon.cue_pattern('said_pointers').pattern})(?![多少大长久快])")
@@ -156,7 +154,7 @@ def point_to_organisation(question: str, organisation: str | None, orgs: Iterabl
     organisation named, unless the question names one of its own."""
     if not organisation or names_in(question, orgs):
         return question
-    return _THING_POINTER.sub(organisation, question, count=1)
+    return THING_POINTER.sub(organisation, question, count=1)
 
 
 _PART_POINTER = lexicon.cue_pattern("part_pointers")

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field, replace
 from bot.qa import lexicon
 from bot.qa.question import (
     EVERYONE,
-    RESPECTIVELY,
+    HE_OR_SHE,
+    THING_POINTER,
     WHICH_PART,
     Intent,
     Question,
     analyse,
     answer_type_words,
+    asks_each,
     counted_words,
     intent_bonus,
     is_greeting,
@@ -435,12 +437,10 @@ def people_listed(sentence: str, names: frozenset[str]) -> int:
 # what asks a question: a question word, or a yes/no ending
 _ASKS = re.compile(r"什么|啥|谁|哪|几|多少|怎么|怎样|如何|是否|有没有|吗|么")
 _PART_BREAK = re.compile(r"[，,？?；;]|\s+")
-_HE = re.compile(r"(?<![其吉])[他她](?![们人])")
 _MANNER = frozenset({"怎么", "如何", "怎样", "该怎么", "要怎么", "怎么样"})  # asked how it is done
 _ASKS_THING = frozenset(
     {"啥", "什么", "哪些", "哪种", "什么样", "怎样的", "哪样", "哪个", "哪一个"}
 )
-_THING_POINTER = re.compile(rf"(?<!其)(?:{lexicon.cue_pattern('thing_pointers').pattern})(?!们)")
 TWO_PART_MIN_CHARS = 4
 
 
@@ -1164,7 +1164,7 @@ class Composer:
         asks of each (分别, 各自), or when the best sentence is not about all of them."""
         if len(people) < 2:
             return []
-        of_each = any(word in question.text for word in RESPECTIVELY)
+        of_each = asks_each(question.text)
         if not of_each and all(self._about(candidates[0].passage, who) for who in people):
             return []  # 李华和张明一起…: a text about both answers it
         firsts: list[_Candidate] = []
@@ -1287,10 +1287,10 @@ class Composer:
         if len(named) == 1:
             who = next(iter(named))
             bodies = self.kb.bodies_of(who)
-            if bodies and _THING_POINTER.search(second):  # 这个单位: theirs
-                return _THING_POINTER.sub(bodies[0], second, count=1)
-            if _HE.search(second):
-                return _HE.sub(who, second, count=1)
+            if bodies and THING_POINTER.search(second):  # 这个单位: theirs
+                return THING_POINTER.sub(bodies[0], second, count=1)
+            if HE_OR_SHE.search(second):
+                return HE_OR_SHE.sub(who, second, count=1)
             if self.kb.people_in(first):
                 return who + second if opens_bare else second
         # 论坛在哪举行，主题是什么; 分委会主任是谁，秘书长是谁: what the first opens with
@@ -1364,7 +1364,7 @@ class Composer:
             measure = asked.measure or ("位" if asked.counts_people else "个")
             lead = (
                 f"分别为 {'、'.join(f'{v} {measure}' for v in values)}。"
-                if any(c in question.text for c in RESPECTIVELY)
+                if asks_each(question.text)
                 else f"共 {sum(values)} {measure}。"
             )
             self._chosen = quotes
@@ -2140,7 +2140,7 @@ class Composer:
         together = _SUMMED.search(question.text) or (  # 两场对话有几位嘉宾: all of them
             asked.counts_people and _COUNTED_PARTS.search(question.text)
         )
-        if not together and not any(c in question.text for c in RESPECTIVELY):
+        if not together and not asks_each(question.text):
             return None
         kinds = [k for k in self.kb.parts if any(t in question.text for t in self.kb.terms_in(k))]
         said = _squash(question.text)
@@ -2410,7 +2410,7 @@ class Composer:
         whole, naming no one and nothing but the set's words (and what answers name, 嘉宾):
         each member's opening; asked what each is (两场对话研讨的主题分别是什么) too. Nothing
         for any other question."""
-        each = question.intent is Intent.WHAT and any(c in question.text for c in RESPECTIVELY)
+        each = question.intent is Intent.WHAT and asks_each(question.text)
         if people or (question.intent not in (Intent.WHO, Intent.COUNT) and not each):
             return []
         if _ORDER_FIRST.search(question.text) or _ORDER_LAST.search(question.text):

@@ -216,6 +216,17 @@ def _peeled(text: str) -> str:
 
 
 RESPECTIVELY = lexicon.cues("respectively")  # asked of each of several things named
+# 他/她 pointing back at a person: not inside 其他, 他们, 他人, 吉他
+HE_OR_SHE = re.compile(r"(?<![其吉])[他她](?![们人])")
+# words pointing back at an organisation; 它 is not one inside 其它 or 它们
+THING_POINTER = re.compile(rf"(?<!其)(?:{lexicon.cue_pattern('thing_pointers').pattern})(?!们)")
+
+
+def asks_each(text: str) -> bool:
+    """Whether a question asks of each of several things named (分别, 各自, 各有)."""
+    return any(cue in text for cue in RESPECTIVELY)
+
+
 WHICH_PART = lexicon.cues("which_part")  # asked which part of the event
 EVERYONE = lexicon.cues("everyone")  # asked who, of several at once
 

@@ -224,9 +224,25 @@ _LATER = lexicon.cue_pattern("later")
 _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
 _FULL_NAME = lexicon.cue_pattern("full_name")
 _IN_ORDER = lexicon.cue_pattern("in_order")
+# the report's order (报道最后介绍的是什么, 张明之后是谁讲的, 名单里最后一个是谁)
 _ORDER_FIRST = lexicon.cue_pattern("order_first")
+_ORDER_LAST = lexicon.cue_pattern("order_last")
+_ORDER_AFTER = lexicon.cue_pattern("after")
+_ORDER_BEFORE = lexicon.cue_pattern("before")
+_ORDER_OF = lexicon.cue_pattern("order_of")
+_ORDER_PARTS = lexicon.cue_pattern("order_parts")
+_ORDER_LISTS = lexicon.cue_pattern("order_lists")
 _IN_A_LIST = re.compile(r"[前后][面边]$")  # 李华后面是谁: the next of a list, not of a time
+_REPORT_TELLS = re.compile(
+    r"(?:报道|文章)[^，。？]{0,6}?(?:讲|写|介绍|说|提到)(?:了|的|过)?(?:是)?(?:什么|啥)"
+    r"(?:内容|事)?[？?。]*$"
+)
+# a kind of people a list is of (分享嘉宾, 对话嘉宾): a list said of another kind is not it
+_KIND_OF_PEOPLE = re.compile(r"(\w{2})(嘉宾|专家|代表)")
+OTHER_KIND_PENALTY = 0.5
+_LISTED_AS = re.compile(r"作为(\w{2,4})(?:嘉宾|专家|代表)")  # what a list of people was there as
 _SUMMED = lexicon.cue_pattern("summed")
+_COUNTED_PARTS = re.compile(r"[一二两三四五六七八九十\d]+[场个位]")
 
 
 @functools.lru_cache(maxsize=256)
@@ -245,20 +261,6 @@ def _joined_part(name: str) -> re.Pattern[str]:
     )
 
 
-_ORDER_LAST = lexicon.cue_pattern("order_last")
-_ORDER_OF = lexicon.cue_pattern("order_of")
-_ORDER_PARTS = lexicon.cue_pattern("order_parts")
-# a kind of people a list is of (分享嘉宾, 对话嘉宾): a list said of another kind is not it
-_KIND_OF_PEOPLE = re.compile(r"(\w{2})(嘉宾|专家|代表)")
-OTHER_KIND_PENALTY = 0.5
-_LISTED_AS = re.compile(r"作为(\w{2,4})(?:嘉宾|专家|代表)")  # what a list of people was there as
-_ORDER_LISTS = lexicon.cue_pattern("order_lists")
-_REPORT_TELLS = re.compile(
-    r"(?:报道|文章)[^，。？]{0,6}?(?:讲|写|介绍|说|提到)(?:了|的|过)?(?:是)?(?:什么|啥)"
-    r"(?:内容|事)?[？?。]*$"
-)
-_ORDER_AFTER = lexicon.cue_pattern("after")
-_COUNTED_PARTS = re.compile(r"[一二两三四五六七八九十\d]+[场个位]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _PLACE_UNITS = lexicon.cues("place_units")  # a place is often named without its unit
 _WHO_IS = re.compile(r"^.*(?:谁是|是谁|谁)")  # 谁是某实验室主任: what asks, not whose post
@@ -2350,9 +2352,9 @@ class Composer:
             return None
         person, text = people[0], question.text
         step, match = 0, None
-        for way, cues in ((1, "after"), (-1, "before")):
+        for way, cues in ((1, _ORDER_AFTER), (-1, _ORDER_BEFORE)):
             # 李华之后, 李华讲完之后, 李华的演讲结束后
-            pattern = rf"{re.escape(person)}(?P<between>[^，,。？?]{{0,5}}?)(?:{lexicon.cue_pattern(cues).pattern})"
+            pattern = rf"{re.escape(person)}(?P<between>[^，,。？?]{{0,5}}?)(?:{cues.pattern})"
             if match := re.search(pattern, text):
                 step = way
                 break
@@ -2361,7 +2363,7 @@ class Composer:
         if match is None or not (_IN_ORDER.search(text) or _IN_A_LIST.search(match.group())):
             return None
         labels = {t for label, _, _ in self._sets() for t in label}
-        ordering = (lexicon.cue_pattern("after"), lexicon.cue_pattern("before"), _IN_ORDER)
+        ordering = (_ORDER_AFTER, _ORDER_BEFORE, _IN_ORDER)
         found = match.group()
         if self._asks_of_its_own(  # 李华发言之后谁当了主任
             asked,

@@ -89,14 +89,17 @@ class KnowledgeBase:
         # what a misheard or mistyped name may be meant as: the knowledge's own words
         self.entity_words = frozenset(self.words) | frozenset(read_word_list(TERMS_FILE))
         # the organisations people are given, named as one (a who-question may be answered by
-        # one), and every body they are of, however named (what 这家单位 may point back at)
+        # one)
         self.organisations = frozenset(
             org
             for role in itertools.chain(*self.roles.values())
             for org in organisations(role)
             if len(org) > 1
         )
-        self.bodies = frozenset(org for person in self.roles for org in self.bodies_of(person))
+        # every body people are of, however named (what 这家单位 may point back at), worked
+        # out once: a conversation asks for the last person's with every message
+        self._bodies_of = {person: self._find_bodies(person) for person in self.roles}
+        self.bodies = frozenset(org for found in self._bodies_of.values() for org in found)
         # Counted once: the stats list every document, and a pass over 100k passages per
         # document would make that seconds.
         self._per_source = Counter(p.source for p in self.passages)
@@ -139,6 +142,9 @@ class KnowledgeBase:
     def bodies_of(self, person: str) -> list[str]:
         """The bodies ``person``'s roles name, most said first: a body not named as one goes
         by the name the documents use for it alone (东达软 of 东达软咨询合伙人)."""
+        return self._bodies_of.get(person, [])
+
+    def _find_bodies(self, person: str) -> list[str]:
         found = []
         for role in self.roles.get(person, ()):
             found += organisations(role)

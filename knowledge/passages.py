@@ -52,6 +52,14 @@ ORG_RE = re.compile(
     r"^(.*(?:大学|学院|研究院|研究所|研究中心|中心|实验室|委员会|分委会|委(?![员会])|联盟|协会|学会"
     r"|办公室|局|部|厅|报社|杂志社|公司|集团|政府|网))"
 )
+
+
+def names_a_body(word: str) -> bool:
+    """Whether ``word`` is a body's name as a whole, ending in what ends one (人民网, 交通部)."""
+    body = ORG_RE.match(word)
+    return body is not None and body.group(1) == word
+
+
 # A person mentioned in running text: a job title, then a name, then a word that shows the
 # name has ended (a list separator, an honorific, or what the person did).
 MENTION_RE = re.compile(

@@ -34,7 +34,7 @@ from bot.qa.answer import Answer, body_of
 from bot.qa.question import HE_OR_SHE, THING_POINTER, is_social, strip_cues
 from bot.state.base import KEEP, StateStore
 from bot.wechat.limits import MAX_REPLY_BYTES, fit_bytes
-from knowledge.passages import ORG_RE, TITLE_RE
+from knowledge.passages import TITLE_RE, names_a_body
 from knowledge.persona import Persona, Replies
 from knowledge.text import HAN as _HAN_CHAR
 from knowledge.text import ORDINAL, longest_first, numeral_value
@@ -345,8 +345,7 @@ def instead(
 
 def _is_body(word: str) -> bool:
     """Whether ``word`` is the name of a body as a whole (交通部, 云途集团)."""
-    body = ORG_RE.match(word)
-    return body is not None and body.group(1) == word and len(word) > 2
+    return len(word) > 2 and names_a_body(word)
 
 
 def is_more(question: str) -> bool:

@@ -46,7 +46,7 @@ from bot.qa.understanding import (
 from bot.wechat.limits import fit_bytes
 from knowledge.base import KnowledgeBase
 from knowledge.model import Passage
-from knowledge.passages import ORG_RE, TITLE_RE
+from knowledge.passages import TITLE_RE, names_a_body
 from knowledge.text import CLAUSE as _CLAUSE
 from knowledge.text import HAN as _HAN
 from knowledge.text import longest_first, numeral_value
@@ -1441,7 +1441,7 @@ class Composer:
             # a place or body named in a claim (张明是苏州的吗) is answered no with the one
             # the report gives
             and not any(f in ("ns", "nt", "nz", "nr") for _, f in self.kb.tokenizer.tag(t))
-            and not ((body := ORG_RE.match(t)) and body.group(1) == t)  # 人民网, 科技部
+            and not names_a_body(t)  # 人民网, 科技部
         ]
         if understood.yes_no:
             unheard += self._unheard_runs(question.text)
@@ -2824,7 +2824,7 @@ class Composer:
         elsewhere = [
             w
             for w, f in self.kb.tokenizer.tag(claim_text)
-            if (f in ("ns", "nt", "nz") or ((body := ORG_RE.match(w)) and body.group(1) == w))
+            if (f in ("ns", "nt", "nz") or names_a_body(w))
             and len(w) > 1
             and not self.kb.knows(w)
             and w not in asked.alternatives

@@ -35,14 +35,17 @@ LEAD_SECTION = "导语"  # the part of a report before its first recognisable pa
 CAPTION_SECTION = "图片说明"
 HEADING_SECTION = "标题"
 
+
+def _data_words(path: Path) -> frozenset[str]:
+    """The words of one of the package's data files: one a line, ``#`` starting a comment."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.split("#", 1)[0].strip() for line in lines) - {""}
+
+
 # Job titles that end a role (a data file of the package), longest first so 副部长 wins over
 # 部长.
 TITLES_FILE = Path(__file__).with_name("titles.txt")
-TITLES = sorted(
-    {line.split("#", 1)[0].strip() for line in TITLES_FILE.read_text(encoding="utf-8").splitlines()}
-    - {""},
-    key=lambda title: (-len(title), title),
-)
+TITLES = sorted(_data_words(TITLES_FILE), key=lambda title: (-len(title), title))
 _TITLE = "|".join(TITLES)
 TITLE_RE = re.compile(_TITLE)
 NAME_RE = re.compile(r"[\u4e00-\u9fff]{2,4}")
@@ -337,7 +340,8 @@ def knowledge_names(passages: Iterable[Passage]) -> set[str]:
         names.update(name for name in MENTION_RE.findall(passage.text) if _may_be_name(name))
         # one whose words a text retells (甲强调…, 乙所强调的): a name the dictionary knows
         for said in _RETOLD_RE.finditer(passage.text):
-            before = passage.text[: said.start()]
+            # the three characters before it, not inside a title (《李四光》认为)
+            before = passage.text[max(said.start() - 4, 0) : said.start()]
             name = before[-3:]
             if _known_name(name) and not before[:-3].endswith("《"):
                 names.add(name)
@@ -354,10 +358,7 @@ def _known_name(word: str) -> bool:
     return len(word) == 3 and word[0] in SURNAMES and posseg.dt.word_tag_tab.get(word) == "nr"
 
 
-SURNAMES = frozenset(
-    line.split("#", 1)[0].strip()
-    for line in Path(__file__).with_name("surnames.txt").read_text(encoding="utf-8").splitlines()
-) - {""}
+SURNAMES = _data_words(Path(__file__).with_name("surnames.txt"))
 
 
 def _may_be_name(word: str) -> bool:

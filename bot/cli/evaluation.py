@@ -83,6 +83,7 @@ SETS: tuple[tuple[str, str], ...] = (
             "tenth held",
             "eleventh tune",
             "eleventh held",
+            "twelfth tune",
         )
         for kind, file in (
             ("questions", "questions"),

@@ -963,8 +963,9 @@ class Composer:
                 continue
             rest = [(w, f) for w, f in tagged[i + 1 : i + 4] if w not in ("了", "的", "出", "个")]
             if len(rest) > 1 and rest[0][0] in _ASKS_THING and rest[1][1][:1] == "n":
-                if self.kb.knows(thing := rest[1][0]):  # 拿出什么态度: 态度, to be said
-                    found.update((t, thing) for t in unknown)
+                thing = rest[1][0]  # 拿出什么态度: 态度, to be said; 达到什么状态: any
+                if self.kb.knows(thing):
+                    found.update((t, "" if self._mere_kind(thing) else thing) for t in unknown)
             elif "把" in words[max(at, i - 4) : i] and any(
                 w in _ASKS_THING for w in words[max(at, i - 3) : i]
             ):  # 把什么东西贯通起来: what is done to is asked, not how it is worded

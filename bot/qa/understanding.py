@@ -123,13 +123,22 @@ def _drop_filler(text: str) -> tuple[str, list[str]]:
         text, n = pattern.subn("", text)
         if n:
             dropped.append(phrase)
-    dropped += [m.group() for m in _OPENING_SOUND.finditer(text)]
-    return _OPENING_SOUND.sub("", text).strip(), dropped
+    for pattern in (_OPENING_SOUND, _OPENING_DOCUMENT):
+        dropped += [m.group() for m in pattern.finditer(text)]
+        text = pattern.sub("", text)
+    return text.strip(), dropped
 
 
 # 嗯颁奖嘉宾是谁: a sound opening a clause (a one-character filler elsewhere only ends one)
 _OPENING_SOUND = re.compile(
     rf"(?:^|(?<=[\s,，。.?？!！]))(?:{lexicon.cue_pattern('interjections').pattern})+"
+)
+
+
+# 报告把创新比作什么: the document as a clause's subject (a talk, 他的报告, never opens one)
+_OPENING_DOCUMENT = re.compile(
+    rf"(?:^|(?<=[\s,，。.?？!！]))(?:{lexicon.cue_pattern('documents').pattern})"
+    rf"(?=(?:{lexicon.cue_pattern('document_verbs').pattern}))"
 )
 
 

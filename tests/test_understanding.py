@@ -78,6 +78,14 @@ def test_filler_and_spoken_forms_do_not_count_against_a_question(kb):
     assert "创新驱动的新型智慧城市建设" in body(answer.text)
 
 
+def test_the_document_named_as_a_clauses_subject_is_filler_but_a_talk_is_not(kb):
+    assert read(kb, "报告把创新比作什么").dropped == ("报告",)
+    answer = compose_answer(kb, "按报告的说法，新型智慧城市的本质是什么？")
+    assert "改革创新" in body(answer.text)
+    # 孟院长的报告 is his talk, and is read as one
+    assert read(kb, "孟院长的报告题目是什么").dropped == ()
+
+
 def test_an_abbreviation_in_the_knowledge_synonym_file_finds_the_full_name(kb):
     answer = compose_answer(kb, "以前工信部那位副部长是谁")
     assert answer.answered and "杨学山" in body(answer.text)

@@ -339,6 +339,18 @@ def test_a_turn_pointing_at_what_was_said_is_asked_of_the_last_subject(engine):
     assert conversation.respond(engine, "孟庆国为什么这样说").asked == "孟庆国为什么这样说"
 
 
+def test_it_or_this_one_points_at_the_thing_the_last_question_asked_about(engine):
+    conversation = Conversation(MemoryStore(), "topic")
+    conversation.respond(engine, "报道里说新型智慧城市的本质是啥")
+    reply = conversation.respond(engine, "它和城市信息化有什么区别")
+    assert reply.asked.startswith("新型智慧城市和") and "高于信息化" in (reply.text or "")
+    conversation.respond(engine, "宋刚说的五位一体指什么？")
+    reply = conversation.respond(engine, "这个要实现什么目标")
+    assert reply.asked.startswith("五位一体要") and "人民城市人民管" in (reply.text or "")
+    # a pointer at a body, or at a person, is theirs, not the thing's
+    assert conversation.respond(engine, "他是哪个单位的").asked.startswith("宋刚")
+
+
 def test_a_turn_of_nothing_but_what_it_asks_of_a_person_is_asked_of_the_last_one(engine):
     conversation = Conversation(MemoryStore(), "short")
     conversation.respond(engine, "智慧城市分委会秘书长是谁？")

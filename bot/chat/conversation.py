@@ -42,6 +42,7 @@ from knowledge.text import reply_sentences as split_sentences
 
 if TYPE_CHECKING:
     from bot.chat.engine import Engine
+    from knowledge.base import KnowledgeBase
 
 CONVERSATION_TTL = 30 * 60  # a follow-up refers to an answer at most this old (seconds)
 # Input is cut to this many characters before any work is done on it; the composer cuts
@@ -201,6 +202,50 @@ def listed_in(text: str) -> list[str]:
         if len(items) > 2 and all(items):
             return items
     return []
+
+
+_TOPIC_POINTER = re.compile(
+    rf"(?<![其那])(?:(?:{lexicon.cue_pattern('topic_pointers').pattern})(?!们)"
+    rf"|(?:{lexicon.cue_pattern('topic_pointer_bare').pattern})"
+    rf"(?=(?:{lexicon.cue_pattern('topic_pointer_next').pattern})))"
+)
+_TOPIC_FLAGS = ("n", "x", "l", "i", "j", "v")  # nouns, phrases of the knowledge, idioms: not nr
+
+
+def topic_of(question: str, kb: KnowledgeBase | None) -> str | None:
+    """What 它 / 这个 would mean next, when it is no one and no body: the first thing the
+    question asks about that the knowledge names (五位一体 of 张明说的五位一体指什么), the
+    words of one such run of words together (社会管理范式), not a person, a kind of answer
+    (意思, 目标) or the event itself."""
+    if kb is None:
+        return None
+    event = kb.terms_in(kb.persona.subject)
+    run: list[str] = []
+    for word, flag in kb.tokenizer.tag(question):
+        thing = (
+            len(word) > 1
+            and flag.startswith(_TOPIC_FLAGS)
+            and not flag.startswith(("nr", "vn", "v"))
+            or (flag.startswith("vn") and len(word) > 1)
+        ) and (
+            kb.knows(word)
+            and word not in event
+            and word not in kb.names
+            and word not in lexicon.words("answer_kinds")
+        )
+        if thing:
+            run.append(word)
+        elif run:
+            break
+    return "".join(run) or None
+
+
+def point_to_topic(question: str, topic: str | None, names: Iterable[str]) -> str:
+    """这个要实现什么目标 after 张明说的五位一体指什么: the pointer replaced by that thing;
+    a question naming someone (他…) is about them, and is left alone."""
+    if not topic or topic in question or names_in(question, names) or HE_OR_SHE.search(question):
+        return question
+    return _TOPIC_POINTER.sub(topic, question, count=1)
 
 
 def organisation_of(question: str, answer: Answer, orgs: Iterable[str]) -> str | None:
@@ -443,6 +488,7 @@ class Conversation:
                 question = previous.replace(asked_of[0], speaker, 1)
         orgs = kb.bodies if kb is not None else frozenset()
         question = point_to_organisation(question, state.get("organisation"), orgs)
+        question = point_to_topic(question, state.get("topic"), names)
         question = point_to_part(question, state.get("section"), kb.parts if kb else {})
         if not names_in(question, names):  # 张明讲的第一点: his, not the list's
             question = point_to_item(question, state.get("listed") or [])
@@ -457,7 +503,9 @@ class Conversation:
                 answer = engine.ask(previous, user=self.user, channel=self.channel, exclude=exclude)
             if not answer.answered:
                 return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, previous)
-            self.remember(previous, answer, names, previous=state, organisations=orgs)
+            self.remember(
+                previous, answer, names, previous=state, organisations=orgs, knowledge=kb
+            )
             return Reply(answer.text, ReplyKind.ANSWER, True, answer.top_score, previous)
         answer = None
         if text and not more and previous and not is_social(text):
@@ -492,7 +540,9 @@ class Conversation:
             answer = engine.ask(question, user=self.user, channel=self.channel, exclude=exclude)
         if more and not answer.answered:
             return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, question)
-        self.remember(question, answer, names, previous=state, organisations=orgs, turn=turn)
+        self.remember(
+            question, answer, names, previous=state, organisations=orgs, turn=turn, knowledge=kb
+        )
         return Reply(answer.text, ReplyKind.ANSWER, answer.answered, answer.top_score, question)
 
     @staticmethod
@@ -543,6 +593,7 @@ class Conversation:
         previous: dict[str, Any] | None = None,
         organisations: Iterable[str] = (),
         turn: str = "",
+        knowledge: KnowledgeBase | None = None,
     ) -> None:
         """Keep what the next follow-up may refer to: this answer's citations (with the text
         to show them, so a knowledge reload in between changes nothing; a refusal keeps the
@@ -564,6 +615,8 @@ class Conversation:
             "organisation": organisation_of(question, answer, organisations)
             or previous.get("organisation"),
             # the part the answer came from (这个环节), and what it listed (第一种)
+            "topic": (topic_of(question, knowledge) if answer.answered else None)
+            or previous.get("topic"),
             "section": answer.citations[0].passage.section
             if answer.answered and answer.citations
             else previous.get("section"),

@@ -1143,7 +1143,11 @@ def test_a_count_of_people_over_the_parts_of_a_kind(kb, question, lead):
 
 @pytest.mark.parametrize(
     ("question", "lead"),
-    [("刘洪生后面是谁", "鲁四海。"), ("最后是谁做的主题演讲", "宋刚。"), ("第一个分享的是谁", "邱建中。")],
+    [
+        ("刘洪生后面是谁", "鲁四海。"),
+        ("最后是谁做的主题演讲", "宋刚。"),
+        ("第一个分享的是谁", "邱建中。"),
+    ],
 )
 def test_the_order_of_a_list_and_of_the_talks(kb, question, lead):
     assert compose_answer(kb, question).text.startswith(lead)

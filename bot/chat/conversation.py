@@ -209,7 +209,7 @@ _TOPIC_POINTER = re.compile(
     rf"|(?:{lexicon.cue_pattern('topic_pointer_bare').pattern})"
     rf"(?=(?:{lexicon.cue_pattern('topic_pointer_next').pattern})))"
 )
-_TOPIC_FLAGS = ("n", "x", "l", "i", "j", "v")  # nouns, phrases of the knowledge, idioms: not nr
+_TOPIC_FLAGS = ("n", "x", "l", "i", "j", "vn")  # nouns, phrases of the knowledge, idioms
 
 
 def topic_of(question: str, kb: KnowledgeBase | None) -> str | None:
@@ -225,10 +225,8 @@ def topic_of(question: str, kb: KnowledgeBase | None) -> str | None:
         thing = (
             len(word) > 1
             and flag.startswith(_TOPIC_FLAGS)
-            and not flag.startswith(("nr", "vn", "v"))
-            or (flag.startswith("vn") and len(word) > 1)
-        ) and (
-            kb.knows(word)
+            and not flag.startswith("nr")
+            and kb.knows(word)
             and word not in event
             and word not in kb.names
             and word not in lexicon.words("answer_kinds")
@@ -503,9 +501,7 @@ class Conversation:
                 answer = engine.ask(previous, user=self.user, channel=self.channel, exclude=exclude)
             if not answer.answered:
                 return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, previous)
-            self.remember(
-                previous, answer, names, previous=state, organisations=orgs, knowledge=kb
-            )
+            self.remember(previous, answer, names, previous=state, organisations=orgs, knowledge=kb)
             return Reply(answer.text, ReplyKind.ANSWER, True, answer.top_score, previous)
         answer = None
         if text and not more and previous and not is_social(text):

@@ -86,6 +86,24 @@ def test_the_document_named_as_a_clauses_subject_is_filler_but_a_talk_is_not(kb)
     assert read(kb, "孟院长的报告题目是什么").dropped == ()
 
 
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("孟庆国说智慧城市能让社会管理在哪些方面变得更好", "政府管理、制度、政策"),
+        ("杨学山说数据链打通以后，要从互联互通走向哪一步？", "重构这些流程"),
+        ("按孟庆国的说法，将来政府要打交道的除了人和企业还有什么？", "智能体、机器人"),
+        ("孟庆国觉得政府该抱着什么样的心态去推动智慧城市？", "开放、包容"),
+    ],
+)
+def test_what_someone_said_retold_in_the_users_own_verb_is_found(kb, question, said):
+    assert said in body(compose_answer(kb, question).text)
+
+
+@pytest.mark.parametrize("question", ["杨学山认为智慧城市应该由谁投资", "孟庆国说政府应该怎么监管"])
+def test_a_verb_of_a_fact_the_talk_never_states_is_still_refused(kb, question):
+    assert not compose_answer(kb, question).answered
+
+
 def test_an_abbreviation_in_the_knowledge_synonym_file_finds_the_full_name(kb):
     answer = compose_answer(kb, "以前工信部那位副部长是谁")
     assert answer.answered and "杨学山" in body(answer.text)

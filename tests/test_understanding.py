@@ -104,6 +104,17 @@ def test_a_verb_of_a_fact_the_talk_never_states_is_still_refused(kb, question):
     assert not compose_answer(kb, question).answered
 
 
+@pytest.mark.parametrize("question", ["在杨学山看来啥叫创新", "杨学山最后说什么才是创新？"])
+def test_asked_what_counts_as_a_term_the_sentence_defining_it_comes_first(kb, question):
+    first = body(compose_answer(kb, question).text).split("。")[0]
+    assert first.endswith("就是创新")
+
+
+def test_who_attended_is_the_gathering_not_a_panel(kb):
+    answer = compose_answer(kb, "参会嘉宾都包括哪些人群？")
+    assert "政府 CIO 论坛成员" in body(answer.text).split("。")[0]
+
+
 def test_an_abbreviation_in_the_knowledge_synonym_file_finds_the_full_name(kb):
     answer = compose_answer(kb, "以前工信部那位副部长是谁")
     assert answer.answered and "杨学山" in body(answer.text)

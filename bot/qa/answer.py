@@ -8,6 +8,7 @@ at all is decided by how much of what the question asks about the best passage c
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import itertools
 import math
@@ -633,6 +634,21 @@ class _Candidate:
     passage: Passage
     passage_score: float
     score: float
+
+
+_DEFINES_BEFORE = re.compile(
+    rf"(?:{lexicon.cue_pattern('defines_before').pattern})“?([\w·]{{2,12}}?)”?(?=[?？。.!！]*$)"
+)
+_DEFINES_AFTER = re.compile(
+    rf"“?([\w·]{{2,12}}?)”?(?:{lexicon.cue_pattern('defines_after').pattern})"
+)
+
+
+def _defined_term(text: str) -> str:
+    """The term a question asks the meaning of (什么才是创新: 创新; “众创”是什么意思: 众创),
+    or "" when it asks no such thing."""
+    match = _DEFINES_BEFORE.search(text) or _DEFINES_AFTER.search(text)
+    return match.group(1) if match else ""
 
 
 def normalize_question(text: str) -> str:
@@ -1600,6 +1616,7 @@ class Composer:
                 f"refused: no quoted sentence carries the {question.intent.value} asked for",
             )
 
+        candidates = self._defining_first(question, candidates)
         chosen = self._choose(question, asked, people, candidates)
         if not chosen:
             return self._decided(
@@ -2634,6 +2651,31 @@ class Composer:
                 _ANSWERABLE.clear()
             _ANSWERABLE[key] = known
         return known
+
+    def _defining_first(self, question: Question, candidates: list[_Candidate]) -> list[_Candidate]:
+        """Asked what a term means or what counts as it (什么才是创新), the sentences that
+        define it (走出不一样的路，就是创新) as good as the best: the term is in many
+        sentences, and the one that says what it is need not match the question best. A
+        question no sentence answers so keeps its candidates as they are."""
+        term = _defined_term(question.text)
+        if not term or not candidates:
+            return candidates
+        frame = re.compile(
+            rf"(?:{lexicon.cue_pattern('defining_before').pattern}){re.escape(term)}"
+            rf"(?=[，,。；;！!？?、]|$)"
+            rf"|(?:^|[，,。；;])(?:所谓)?“?{re.escape(term)}”?"
+            rf"(?:{lexicon.cue_pattern('defining_after').pattern})"
+        )
+        best = candidates[0].score
+        defining = [
+            dataclasses.replace(c, score=max(c.score, best))
+            for c in candidates
+            if frame.search(c.sentence)
+        ]
+        if not defining:
+            return candidates
+        kept = {id(c.sentence) for c in defining}
+        return defining + [c for c in candidates if id(c.sentence) not in kept]
 
     def _choose(
         self,

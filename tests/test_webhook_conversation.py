@@ -351,6 +351,26 @@ def test_it_or_this_one_points_at_the_thing_the_last_question_asked_about(engine
     assert conversation.respond(engine, "他是哪个单位的").asked.startswith("宋刚")
 
 
+def test_a_turn_opening_with_a_verb_of_saying_is_asked_of_the_last_person(engine):
+    conversation = Conversation(MemoryStore(), "said")
+    conversation.respond(engine, "张乐交是哪家公司的？")
+    reply = conversation.respond(engine, "讲了什么主题？")
+    assert reply.asked == "张乐交讲了什么主题？" and "政务服务" in (reply.text or "")
+
+
+def test_more_of_the_same_is_of_the_person_asked_about_not_the_one_the_answer_named(engine):
+    conversation = Conversation(MemoryStore(), "more-of")
+    conversation.respond(engine, "宋刚提到了哪位科学家？")
+    assert conversation.respond(engine, "还讲了什么？").asked == "宋刚还讲了什么？"
+
+
+def test_a_body_swapped_in_replaces_the_whole_name_with_its_place(engine):
+    conversation = Conversation(MemoryStore(), "bodies")
+    conversation.respond(engine, "河北省司法厅来的是谁？")
+    reply = conversation.respond(engine, "那环保部呢？")
+    assert reply.asked == "环保部来的是谁？" and "李蔚" in (reply.text or "")
+
+
 def test_a_turn_of_nothing_but_what_it_asks_of_a_person_is_asked_of_the_last_one(engine):
     conversation = Conversation(MemoryStore(), "short")
     conversation.respond(engine, "智慧城市分委会秘书长是谁？")

@@ -72,8 +72,11 @@ _POINTER = re.compile(
     rf"|{HE_OR_SHE.pattern}"
     r"|(?<![A-Za-z])[Tt][Aa](?![A-Za-z])"
 )
-# A question with the subject left out: 还讲了什么？ means "what else did <speaker> say?".
-_ELLIPTIC = re.compile(rf"^(那|那么)?(?=还(?:{_SAID_MORE}))")
+# A question with the subject left out: 还讲了什么？ means "what else did <speaker> say?",
+# 讲了什么主题？ "what did <speaker> speak about?"
+_ELLIPTIC = re.compile(
+    rf"^(那|那么)?(?=还(?:{_SAID_MORE})|(?:{_SAID_MORE})(?:了|的|过|到|些|什么|啥|哪))"
+)
 
 
 def citation_number(text: str) -> int | None:
@@ -352,7 +355,7 @@ def instead(
     names = frozenset(names)
     theirs, mine = names_in(previous, names), names_in(what, names)
     if tag is not None and _is_body(what):  # 云途集团的呢 after 交通部的嘉宾是谁
-        body = next((w for w, _ in tag(previous) if w != what and _is_body(w)), None)
+        body = _body_named(tag(previous), what)
         if body:
             return previous.replace(body, what, 1)
     if theirs and not mine and called is not None and (person := called(what)):
@@ -384,6 +387,19 @@ def instead(
                 continue  # 再之后 for 明之后 of 张明之后: a name is not cut
             return previous[:start] + what + previous[at + size :]
     return None if swap_only else f"{what}，{previous}"
+
+
+def _body_named(tagged: list[tuple[str, str]], other: str) -> str | None:
+    """The body a question names other than ``other``, with the places its name opens with
+    (江城市交通局 of 江城市交通局来的是谁: swapped whole, not 交通局 alone)."""
+    words = [w for w, _ in tagged]
+    at = next((i for i, w in enumerate(words) if w != other and _is_body(w)), None)
+    if at is None:
+        return None
+    start = at
+    while start > 0 and tagged[start - 1][1].startswith("ns"):
+        start -= 1
+    return "".join(words[start : at + 1])
 
 
 def _is_body(word: str) -> bool:
@@ -465,8 +481,11 @@ class Conversation:
         more = bool(previous) and is_more(text) and not self._asks_its_own(text, engine)
         if more and not _MORE.match(text):  # 还有呢？他还讲了什么: the question after it
             text = _MORE_LEAD.sub("", text) or text
-        question = rewrite_follow_up(text, state.get("speaker"), names)
         speaker = state.get("speaker")
+        if more and (subjects := names_in(previous, names)):
+            # 还讲了什么 after 张明提到了哪位科学家 → 李华: more of what 张明 said, not of 李华
+            speaker = subjects[0]
+        question = rewrite_follow_up(text, speaker, names)
         if (
             question == text
             and speaker

@@ -115,6 +115,28 @@ def test_who_attended_is_the_gathering_not_a_panel(kb):
     assert "政府 CIO 论坛成员" in body(answer.text).split("。")[0]
 
 
+@pytest.mark.parametrize(
+    ("question", "listed"),
+    [
+        ("创新50强具体设了哪些奖项？", "创新贡献奖"),
+        ("“五位一体”智慧城管具体是哪五个方面？", "指挥、监察"),
+        ("孟庆国说智慧城市改变社会管理模式，具体要做到哪些“更”？", "更有效的应对社会风险"),
+    ],
+)
+def test_the_particular_ones_asked_for_are_answered_from_a_sentence_listing_them(
+    kb, question, listed
+):
+    assert listed in body(compose_answer(kb, question).text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["杨学山说的那一到两个最容易见效的问题具体是哪几个？", "南通的智慧城市项目具体有哪些"],
+)
+def test_the_particular_ones_of_what_the_report_only_names_are_not_made_up(kb, question):
+    assert not compose_answer(kb, question).answered
+
+
 def test_an_abbreviation_in_the_knowledge_synonym_file_finds_the_full_name(kb):
     answer = compose_answer(kb, "以前工信部那位副部长是谁")
     assert answer.answered and "杨学山" in body(answer.text)

@@ -74,6 +74,7 @@ BEYOND_BONUS = 0.5
 MIN_COVERAGE = 0.5
 # a retelling in the user's own verb: the rest must be covered all the more
 PARAPHRASE_COVERAGE = 0.65
+LISTED_AT_LEAST = 3  # items a sentence names of a kind, to list its particular ones
 # A word the report never uses weighs this much of the heaviest weight, unless it names a
 # thing (a noun, a foreign word): "举办" may be worded "举行" in the report, "餐厅" can't.
 LIGHT_WEIGHT = 0.25
@@ -642,6 +643,9 @@ _DEFINES_BEFORE = re.compile(
 _DEFINES_AFTER = re.compile(
     rf"“?([\w·]{{2,12}}?)”?(?:{lexicon.cue_pattern('defines_after').pattern})"
 )
+
+
+_PLURAL_WHICH = lexicon.cue_pattern("plural_which")
 
 
 def _defined_term(text: str) -> str:
@@ -1603,6 +1607,8 @@ class Composer:
                     else None
                 )
             candidates = carrying or []
+            if candidates and (listing := self._lists_them(raw_question)) is not None:
+                candidates = [c for c in candidates if listing(c.sentence)]
             if candidates and not understood.yes_no:
                 candidates = self._not_only_listed(question, asked, answer_types, candidates)
                 if len(people) == 1:
@@ -2651,6 +2657,50 @@ class Composer:
                 _ANSWERABLE.clear()
             _ANSWERABLE[key] = known
         return known
+
+    def _lists_them(self, raw_question: str) -> Callable[[str], bool] | None:
+        """Asked for the particular ones of a thing (南通的项目具体有哪些), whether a sentence
+        lists them: items before its name (甲、乙、丙等项目), a list after it (三种范式：甲、乙),
+        or the name repeated down a list (创新服务奖、创新设计奖…); a sentence that only names
+        the thing (围绕智慧城市项目建设) gives none of them. None when not asked so."""
+        at = raw_question.find(lexicon.cues("specifics")[0])
+        which = _PLURAL_WHICH.search(raw_question, at) if at >= 0 else None
+        if which is None:
+            return None
+        spans, pos = [], 0
+        for word, flag in self.kb.tokenizer.tag(raw_question):
+            spans.append((pos, word, flag))
+            pos += len(word)
+        # the thing before 具体 (项目), and whatever follows the which (哪些奖项, 哪些“更”)
+        before = [
+            w for p, w, f in spans if p + len(w) <= at and f[:1] in ("n", "x") and _HAN.match(w)
+        ]
+        after = [w for p, w, _ in spans if p >= which.end() and _HAN.match(w)]
+        words = [*after[:1], *before[-1:]]
+        if not words:
+            return None
+
+        def lists(sentence: str, word: str) -> bool:
+            name = re.escape(word)
+            ends = word if self.kb.knows(word) else word[0]  # 奖项: 创新服务奖、创新设计奖
+            return bool(
+                re.search(rf"{name}[^。；，]{{0,8}}：[^。]*、", sentence)
+                or re.search(
+                    rf"、[^、，。]{{1,12}}、[^、，。]{{1,6}}(?:等|“[^”]*”)?[^、，。]{{0,4}}{name}"
+                    # the list ends there, and the name is no modifier (城市中的): its items
+                    r"(?![的中之])(?=[^、，。；]*(?:[，。；]|$))",
+                    sentence,
+                )
+                or len(
+                    re.findall(
+                        rf"(?:^|[、，,和及与：]){re.escape(ends)}|{re.escape(ends)}(?=[、，,和及与。；]|$)",
+                        sentence,
+                    )
+                )
+                >= LISTED_AT_LEAST
+            )
+
+        return lambda sentence: any(lists(sentence, w) for w in words)
 
     def _defining_first(self, question: Question, candidates: list[_Candidate]) -> list[_Candidate]:
         """Asked what a term means or what counts as it (什么才是创新), the sentences that

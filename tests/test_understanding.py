@@ -170,6 +170,13 @@ def test_a_yes_no_question_is_answered_yes_or_no_first(kb, question, verdict):
     assert text.startswith(verdict) and not (verdict == "是" and text.startswith("不是"))
 
 
+def test_a_post_claimed_besides_theirs_is_no_only_when_someone_else_holds_it(kb):
+    assert body(compose_answer(kb, "杨学山还担任分委会主任吗").text).startswith("不是")
+    # nobody is said to be the committee's 顾问: the report cannot say
+    answer = compose_answer(kb, "杨学山是不是还担任了分委会的顾问？")
+    assert not answer.answered and "出处" not in answer.text
+
+
 def test_from_a_list_only_the_pair_asked_for_is_quoted(kb):
     text = body(compose_answer(kb, "曾志峰分享了什么主题").text)
     assert "曾志峰：智慧城市安全防护体系研究与实践" in text

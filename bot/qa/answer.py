@@ -646,6 +646,7 @@ _DEFINES_AFTER = re.compile(
 
 
 _PLURAL_WHICH = lexicon.cue_pattern("plural_which")
+_ADDITIONAL = lexicon.cue_pattern("additional")
 
 
 def _defined_term(text: str) -> str:
@@ -887,6 +888,29 @@ class Composer:
             and not self._done(t)  # 担任过
             and all(f[:1] in ("a", "v") for _, f in self.kb.tokenizer.tag(t))
         ]
+
+    def _post_added(self, claim: str) -> bool:
+        """A post claimed on top of someone's (张明还担任分委会的顾问吗) of a body no sentence
+        gives that post to anyone: their other posts do not deny it, and the report does not
+        say; 还担任分委会主任吗, where another holds it, is 不是."""
+        post = next(TITLE_RE.finditer(claim), None)
+        if post is None or not _ADDITIONAL.search(claim[: post.start()]):
+            return False
+        bodies = [
+            w
+            for w, f in self.kb.tokenizer.tag(claim[: post.start()])
+            if len(w) > 1
+            and (f[:1] in ("n", "x") or names_a_body(w))
+            and self.kb.knows(w)
+            and w not in self.kb.names
+        ]
+        if not bodies:
+            return False
+        held = re.compile(rf"{re.escape(bodies[-1])}[^，。；、]{{0,8}}{re.escape(post.group())}")
+        return not any(
+            held.search(_squash(p.text))
+            for p, _ in self.kb.search_terms([bodies[-1], post.group()], SEARCH_DEPTH)
+        )
 
     def _unsettled(self, asked: _Asked, chosen: list[_Candidate]) -> bool:
         """A claim in words the knowledge never uses that no quote frames (现场有人提问吗,
@@ -1641,6 +1665,11 @@ class Composer:
             for name, section in self._joined.items()
             if any(c.passage.section == section and name not in c.sentence for c in chosen)
         ) + self._lead(question, asked, people, understood, chosen)
+        if understood.yes_no and lead.endswith("不是。") and self._post_added(understood.text):
+            return self._decided(
+                self._not_found(raw_question, people, asked, hits[0][1], coverage),
+                "refused: a post claimed besides theirs, which no one is said to hold",
+            )
         if understood.yes_no and lead.endswith("不是。"):
             chosen = self._what_is_true(understood.text, people, chosen)
         self._chosen = chosen

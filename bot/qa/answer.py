@@ -1976,6 +1976,10 @@ class Composer:
             return lambda sentence: (
                 dated(sentence) and all(asked.says(v, self.kb.terms_in(sentence)) for v in verbs)
             )
+        if row is None and question.intent is Intent.WHERE and not asked.people:
+            body = self._body_located(question)
+            if body:  # 云途在哪个城市: a place said of it, not the forum's
+                return lambda sentence: self._placed(sentence, body)
         if row is None and (post_of := self._post_of_body(question, asked)):
             return post_of
         if row is None and (body := self._body_not_asked(question, asked)):
@@ -2001,6 +2005,28 @@ class Composer:
                 or count_in(sentence, asked, self.kb.names)  # 甲与乙联合推出: two
             )
         return None
+
+    def _body_located(self, question: Question) -> str:
+        """The body a where-question asks about (云途公司在哪个城市), one the people of the
+        knowledge are of, else "" (论坛在哪: the event, whose place any answer may give)."""
+        text = _squash(question.text)
+        found = [b for b in self.kb.bodies if _squash(b) in text]
+        return max(found, key=len) if found else ""
+
+    def _placed(self, sentence: str, body: str) -> bool:
+        """Whether ``sentence`` says where ``body`` is: its name opens with a place (江城市
+        交通局), or a place comes right before it; a sentence merely naming it does not."""
+        text, name = _squash(sentence), _squash(body)
+        at = text.find(name)
+        if at < 0:
+            return False
+        before = self.kb.tokenizer.tag(text[max(0, at - 6) : at])
+        if before and before[-1][1].startswith("ns"):  # 江城市的云途: a place right before it
+            return True
+        opening = self.kb.tokenizer.tag(name)[0]
+        # a place its name opens with, when the rest still names a body (江城市|交通局, not
+        # 万山|数据, which jieba takes for a place)
+        return opening[1].startswith("ns") and names_a_body(name[len(opening[0]) :])
 
     def _post_of_body(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
         """张明在某分委会担任什么职务: a post of that body said of them (their clause names

@@ -1977,9 +1977,9 @@ class Composer:
                 dated(sentence) and all(asked.says(v, self.kb.terms_in(sentence)) for v in verbs)
             )
         if row is None and question.intent is Intent.WHERE and not asked.people:
-            body = self._body_located(question)
-            if body:  # 云途在哪个城市: a place said of it, not the forum's
-                return lambda sentence: self._placed(sentence, body)
+            located = self._body_located(question)
+            if located:  # 云途在哪个城市: a place said of it, not the forum's
+                return lambda sentence: self._placed(sentence, located)
         if row is None and (post_of := self._post_of_body(question, asked)):
             return post_of
         if row is None and (body := self._body_not_asked(question, asked)):

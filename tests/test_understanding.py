@@ -104,10 +104,19 @@ def test_a_verb_of_a_fact_the_talk_never_states_is_still_refused(kb, question):
     assert not compose_answer(kb, question).answered
 
 
-@pytest.mark.parametrize("question", ["在杨学山看来啥叫创新", "杨学山最后说什么才是创新？"])
+@pytest.mark.parametrize(
+    "question",
+    ["在杨学山看来啥叫创新", "杨学山最后说什么才是创新？", "按杨学山的说法，怎样才算是创新？"],
+)
 def test_asked_what_counts_as_a_term_the_sentence_defining_it_comes_first(kb, question):
     first = body(compose_answer(kb, question).text).split("。")[0]
     assert first.endswith("就是创新")
+
+
+def test_asked_what_something_is_likened_to_the_likeness_answers_not_the_users_image(kb):
+    # 身体 is the user's guess at the image, which the report does not use
+    answer = compose_answer(kb, "报道把创新比作城市身体里的什么东西？")
+    assert "血液" in body(answer.text)
 
 
 def test_who_attended_is_the_gathering_not_a_panel(kb):

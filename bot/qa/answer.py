@@ -647,6 +647,7 @@ _DEFINES_AFTER = re.compile(
 
 _PLURAL_WHICH = lexicon.cue_pattern("plural_which")
 _ADDITIONAL = lexicon.cue_pattern("additional")
+_LIKENED = lexicon.cue_pattern("likened")
 
 
 def _defined_term(text: str) -> str:
@@ -822,6 +823,15 @@ class Composer:
             subject = frozenset()
         names = {who: self.kb.terms_in(who) for who in people}
         retold = self._retold(tagged, people)
+        if _LIKENED.search(question.text):
+            # 把创新比作身体里的什么: the user's guess at the image (身体), not a fact to find
+            for term in weights:
+                if (
+                    not self.kb.knows(term)
+                    and term not in alternatives
+                    and self._names_a_thing(term)
+                ):
+                    weights[term], retold[term] = light, ""
         weak: dict[str, frozenset[str]] = {}
         for word, mates in weak_synonyms:
             for term in self.kb.terms_in(word):

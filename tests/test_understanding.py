@@ -362,6 +362,7 @@ def test_a_verb_jieba_cut_across_a_word_of_the_knowledge_is_cut_again(kb):
     [
         ("南通经信委的那位副主任叫什么", "南通经信委", "南通市经济和信息化委员会", "邱爱军"),
         ("政采报社社长是谁", "政采报社", "政府采购信息报社", "刘亚利"),
+        ("电标院哪个中心参与发起了联盟", "电标院", "电子技术标准化研究院", "信息技术研究中心"),
     ],
 )
 def test_a_short_form_of_a_name_the_passages_spell_out_is_read_as_that_name(

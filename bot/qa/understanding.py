@@ -472,6 +472,9 @@ def _whole_words(text: str, start: int, end: int, kb: KnowledgeBase) -> str:
 
 ABBREVIATION_MAX_CHARS = 6
 ABBREVIATION_SCOPE = 8  # passages looked in: those the rest of the question finds
+# how much longer than a short form its name may be (电标院: 中国电子技术标准化研究院's
+# 电子技术标准化研究院, ten characters for three)
+ABBREVIATION_SPREAD = 4
 
 
 def _abbreviations(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[str, ...]]]:
@@ -500,7 +503,7 @@ def _abbreviations(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[str, .
                     _whole_words(t, m.start(), m.end(), kb)
                     for t in texts
                     for m in pattern.finditer(t)
-                    if len(span) < m.end() - m.start() <= 3 * len(span)
+                    if len(span) < m.end() - m.start() <= ABBREVIATION_SPREAD * len(span)
                 }
                 if len(spelt) == 1 and not any(span in w for w, _ in found):
                     found.append((span, (spelt.pop(),)))

@@ -364,6 +364,21 @@ def test_more_of_the_same_is_of_the_person_asked_about_not_the_one_the_answer_na
     assert conversation.respond(engine, "还讲了什么？").asked == "宋刚还讲了什么？"
 
 
+def test_a_claim_with_its_subject_left_out_is_a_claim_about_the_last_person(engine):
+    conversation = Conversation(MemoryStore(), "claim")
+    conversation.respond(engine, "甄学泓是哪里的")
+    reply = conversation.respond(engine, "是正秘书长吗")
+    assert reply.asked == "甄学泓是正秘书长吗" and (reply.text or "").startswith("不是")
+
+
+def test_what_else_someone_took_part_in_is_a_part_not_shown_yet(engine):
+    conversation = Conversation(MemoryStore(), "also")
+    conversation.respond(engine, "宋乐永主持的对话主题是啥")
+    conversation.respond(engine, "他是哪个单位的")
+    reply = conversation.respond(engine, "他还参加了什么环节")
+    assert "分委会" in (reply.text or "")
+
+
 def test_a_body_swapped_in_replaces_the_whole_name_with_its_place(engine):
     conversation = Conversation(MemoryStore(), "bodies")
     conversation.respond(engine, "河北省司法厅来的是谁？")

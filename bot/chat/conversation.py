@@ -59,6 +59,8 @@ _MORE_LEAD = re.compile(
 )
 _SAID_MORE = lexicon.cue_pattern("said_more").pattern
 _MORE_OF_SOMEONE = re.compile(rf"还(?:{_SAID_MORE})")
+# 还参加了什么环节: a part besides the ones shown (not 还提到…, whose fact may be in them)
+_ALSO = re.compile(rf"还(?:{lexicon.cue_pattern('also_took_part').pattern})")
 # 那协办单位呢 / 张明呢: the same question, about something else.
 _INSTEAD = re.compile(r"^(?:那|那么)?(?P<what>.{1,15}?)(?:呢|怎么样|如何)[?？。.!！]*$")
 ELLIPTIC_MAX_CHARS = 10
@@ -76,6 +78,12 @@ _POINTER = re.compile(
 # 讲了什么主题？ "what did <speaker> speak about?"
 _ELLIPTIC = re.compile(
     rf"^(那|那么)?(?=还(?:{_SAID_MORE})|(?:{_SAID_MORE})(?:了|的|过|到|些|什么|啥|哪))"
+)
+
+
+# 是正秘书长吗 after 张明是哪里的: a claim about the last person, the subject left out
+_CLAIM_OF_SOMEONE = re.compile(
+    r"^(那|那么)?(?=(?:他|她)?(?:是不是|是)[^，,。？?]{1,12}(?:吗|么)[?？。.!！]*$)"
 )
 
 
@@ -128,7 +136,7 @@ def rewrite_follow_up(question: str, speaker: str | None, names: Iterable[str] =
     rewritten, count = _POINTER.subn(speaker, question, count=1)
     if count:
         return rewritten
-    elliptic = _ELLIPTIC.match(question)
+    elliptic = _ELLIPTIC.match(question) or _CLAIM_OF_SOMEONE.match(question)
     if elliptic:
         return question[: elliptic.end()] + speaker + question[elliptic.end() :]
     return question
@@ -553,12 +561,29 @@ class Conversation:
                     answer = None
         if answer is None:
             answer = engine.ask(question, user=self.user, channel=self.channel, exclude=exclude)
+        if not more and _ALSO.search(text) and self._repeats(answer, state):
+            # 他还参加了什么环节: something besides what was shown, if the report has it
+            also = engine.ask(
+                question,
+                user=self.user,
+                channel=self.channel,
+                exclude=frozenset(state.get("shown", ())),
+            )
+            if also.answered:
+                answer = also
         if more and not answer.answered:
             return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, question)
         self.remember(
             question, answer, names, previous=state, organisations=orgs, turn=turn, knowledge=kb
         )
         return Reply(answer.text, ReplyKind.ANSWER, answer.answered, answer.top_score, question)
+
+    @staticmethod
+    def _repeats(answer: Answer, state: dict[str, Any]) -> bool:
+        """Whether an answer shows nothing this user has not been shown already."""
+        shown = set(state.get("shown", ()))
+        quoted = _shown_in(answer.text) if answer.answered else ()
+        return bool(quoted) and all(s in shown for s in quoted)
 
     @staticmethod
     def _asks_its_own(question: str, engine: Engine) -> bool:

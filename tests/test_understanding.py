@@ -119,6 +119,18 @@ def test_asked_what_something_is_likened_to_the_likeness_answers_not_the_users_i
     assert "血液" in body(answer.text)
 
 
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        # 哪条路线 asks no street (哪条路上), 哪个科学家 no section of a body (哪个科室)
+        ("宋刚认为城域开放众创空间是哪条路线的新实践？", "群众路线"),
+        ("那个宋刚主任说理解新型智慧城市要回到哪个科学家的学说上去", "钱学森"),
+    ],
+)
+def test_a_cue_inside_a_longer_word_asks_nothing_of_its_own(kb, question, fact):
+    assert fact in body(compose_answer(kb, question).text)
+
+
 def test_who_attended_is_the_gathering_not_a_panel(kb):
     answer = compose_answer(kb, "参会嘉宾都包括哪些人群？")
     assert "政府 CIO 论坛成员" in body(answer.text).split("。")[0]

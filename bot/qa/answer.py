@@ -650,6 +650,10 @@ _ADDITIONAL = lexicon.cue_pattern("additional")
 _LIKENED = lexicon.cue_pattern("likened")
 
 
+def _at(text: str, part: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(part), text)]
+
+
 def _defined_term(text: str) -> str:
     """The term a question asks the meaning of (什么才是创新: 创新; “众创”是什么意思: 众创),
     or "" when it asks no such thing."""
@@ -771,7 +775,18 @@ class Composer:
             return self.kb.term_weight(term)
         if term in lexicon.words("light_verbs") or not self._names_a_thing(term):
             return light
+        if self._of_known_words(term):
+            return light  # 网络安全: its words (网络, 安全) weigh for it, found or missing
         return self._max_weight
+
+    def _of_known_words(self, term: str) -> bool:
+        """A compound the knowledge never uses made whole of two or more words it does
+        (网络|安全): the question's search has those words too, and counts them."""
+        if len(term) < 4:
+            return False
+        parts = [t for t in self.kb.terms_in(term) if t != term and len(t) > 1 and self.kb.knows(t)]
+        covered = set().union(*(range(i, i + len(p)) for p in parts for i in _at(term, p)))
+        return len(covered) == len(term)
 
     @staticmethod
     def _mere_kind(word: str) -> bool:

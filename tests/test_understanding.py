@@ -84,6 +84,7 @@ def test_the_document_named_as_a_clauses_subject_is_filler_but_a_talk_is_not(kb)
     assert "改革创新" in body(answer.text)
     # 孟院长的报告 is his talk, and is read as one
     assert read(kb, "孟院长的报告题目是什么").dropped == ()
+    assert "报告" in read(kb, "他的报告里说了什么").text
 
 
 @pytest.mark.parametrize(

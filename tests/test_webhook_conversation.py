@@ -349,6 +349,8 @@ def test_it_or_this_one_points_at_the_thing_the_last_question_asked_about(engine
     assert reply.asked.startswith("五位一体要") and "人民城市人民管" in (reply.text or "")
     # a pointer at a body, or at a person, is theirs, not the thing's
     assert conversation.respond(engine, "他是哪个单位的").asked.startswith("宋刚")
+    # 这个对话 names a thing of its own
+    assert conversation.respond(engine, "这个对话是谁主持的").asked == "这个对话是谁主持的"
 
 
 def test_a_turn_opening_with_a_verb_of_saying_is_asked_of_the_last_person(engine):
@@ -369,6 +371,8 @@ def test_a_claim_with_its_subject_left_out_is_a_claim_about_the_last_person(engi
     conversation.respond(engine, "甄学泓是哪里的")
     reply = conversation.respond(engine, "是正秘书长吗")
     assert reply.asked == "甄学泓是正秘书长吗" and (reply.text or "").startswith("不是")
+    # 是什么 asks, it claims nothing
+    assert rewrite_follow_up("是什么", "甄学泓") == "是什么"
 
 
 def test_what_else_someone_took_part_in_is_a_part_not_shown_yet(engine):

@@ -83,7 +83,7 @@ _ELLIPTIC = re.compile(
 
 # 是正秘书长吗 after 张明是哪里的: a claim about the last person, the subject left out
 _CLAIM_OF_SOMEONE = re.compile(
-    r"^(那|那么)?(?=(?:他|她)?(?:是不是|是)[^，,。？?]{1,12}(?:吗|么)[?？。.!！]*$)"
+    r"^(那|那么)?(?=(?:是不是|是)[^，,。？?]{1,12}(?:吗|(?<![什怎])么)[?？。.!！]*$)"
 )
 
 
@@ -145,7 +145,7 @@ def rewrite_follow_up(question: str, speaker: str | None, names: Iterable[str] =
 _ASKS_ORGANISATION = lexicon.cue_pattern("organisation_asks")
 # 这么 of 这么多 / 这么大 says how much, not what was said
 _SAID_POINTER = re.compile(rf"(?:{lexicon.cue_pattern('said_pointers').pattern})(?![多少大长久快])")
-_YES_NO_END = re.compile(r"(?:吗|么|嘛)[?？。.!！]*$")
+_YES_NO_END = re.compile(r"(?:吗|(?<![什怎])么|嘛)[?？。.!！]*$")  # not 什么, 怎么
 _PERSON_KIND_END = re.compile(rf"(?:{lexicon.cue_pattern('person_kinds').pattern})$")
 
 
@@ -512,6 +512,8 @@ class Conversation:
             if asked_of and asked_of[0] != speaker:
                 question = previous.replace(asked_of[0], speaker, 1)
         orgs = kb.bodies if kb is not None else frozenset()
+        if state.get("topic_last"):  # 它 after a question about a thing: that thing first
+            question = point_to_topic(question, state.get("topic"), names)
         question = point_to_organisation(question, state.get("organisation"), orgs)
         question = point_to_topic(question, state.get("topic"), names)
         question = point_to_part(question, state.get("section"), kb.parts if kb else {})
@@ -561,7 +563,8 @@ class Conversation:
                     answer = None
         if answer is None:
             answer = engine.ask(question, user=self.user, channel=self.channel, exclude=exclude)
-        if not more and _ALSO.search(text) and self._repeats(answer, state):
+        also_asked = _ALSO.search(text) and not _YES_NO_END.search(text)  # not 还担任…吗
+        if not more and also_asked and self._repeats(answer, state):
             # 他还参加了什么环节: something besides what was shown, if the report has it
             also = engine.ask(
                 question,
@@ -580,7 +583,7 @@ class Conversation:
 
     @staticmethod
     def _repeats(answer: Answer, state: dict[str, Any]) -> bool:
-        """Whether an answer shows nothing this user has not been shown already."""
+        """Whether an answer quotes something, all of it shown to this user already."""
         shown = set(state.get("shown", ()))
         quoted = _shown_in(answer.text) if answer.answered else ()
         return bool(quoted) and all(s in shown for s in quoted)
@@ -655,8 +658,12 @@ class Conversation:
             "organisation": organisation_of(question, answer, organisations)
             or previous.get("organisation"),
             # the part the answer came from (这个环节), and what it listed (第一种)
-            "topic": (topic_of(question, knowledge) if answer.answered else None)
+            "topic": (topic := topic_of(question, knowledge) if answer.answered else None)
             or previous.get("topic"),
+            # 它 means the topic when this question had one and named no body
+            "topic_last": bool(topic) and not organisation_of(question, answer, organisations)
+            if answer.answered
+            else previous.get("topic_last", False),
             "section": answer.citations[0].passage.section
             if answer.answered and answer.citations
             else previous.get("section"),

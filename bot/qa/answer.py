@@ -638,13 +638,11 @@ class _Candidate:
 
 
 _DEFINES_BEFORE = re.compile(
-    rf"(?:{lexicon.cue_pattern('defines_before').pattern})“?([\w·]{{2,12}}?)”?(?=[?？。.!！]*$)"
+    rf"(?:{lexicon.cue_pattern('defines_before').pattern})“?([\w·]{{2,12}}?)”?(?:呢|啊|呀)?"
+    r"(?=[?？。.!！]*$)"
 )
-_DEFINES_AFTER = re.compile(
-    rf"“?([\w·]{{2,12}}?)”?(?:{lexicon.cue_pattern('defines_after').pattern})"
-)
-
-
+_DEFINES_AFTER = lexicon.cue_pattern("defines_after")
+_DEFINED_BEFORE = re.compile(r"“?([^\W的说讲]{2,12})”?$")
 _PLURAL_WHICH = lexicon.cue_pattern("plural_which")
 _ADDITIONAL = lexicon.cue_pattern("additional")
 _LIKENED = lexicon.cue_pattern("likened")
@@ -657,8 +655,12 @@ def _at(text: str, part: str) -> list[int]:
 def _defined_term(text: str) -> str:
     """The term a question asks the meaning of (什么才是创新: 创新; “众创”是什么意思: 众创),
     or "" when it asks no such thing."""
-    match = _DEFINES_BEFORE.search(text) or _DEFINES_AFTER.search(text)
-    return match.group(1) if match else ""
+    match = _DEFINES_BEFORE.search(text)
+    if match:
+        return match.group(1)
+    cue = _DEFINES_AFTER.search(text)  # 张明说的众创是什么意思: the words right before the cue
+    term = _DEFINED_BEFORE.search(text[: cue.start()]) if cue else None
+    return term.group(1) if term else ""
 
 
 def normalize_question(text: str) -> str:
@@ -2035,7 +2037,8 @@ class Composer:
         """The body a where-question asks about (云途公司在哪个城市), one the people of the
         knowledge are of, else "" (论坛在哪: the event, whose place any answer may give)."""
         text = _squash(question.text)
-        found = [b for b in self.kb.bodies if _squash(b) in text]
+        spelt = self.kb.derived("bodies_spelt", lambda: {_squash(b): b for b in self.kb.bodies})
+        found = [body for squashed, body in spelt.items() if squashed in text]
         return max(found, key=len) if found else ""
 
     def _placed(self, sentence: str, body: str) -> bool:
@@ -2050,7 +2053,7 @@ class Composer:
             return True
         opening = self.kb.tokenizer.tag(name)[0]
         # a place its name opens with, when the rest still names a body (江城市|交通局, not
-        # 万山|数据, which jieba takes for a place)
+        # 云山|数据, a company jieba takes for a place and a word)
         return opening[1].startswith("ns") and names_a_body(name[len(opening[0]) :])
 
     def _post_of_body(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
@@ -2739,7 +2742,7 @@ class Composer:
         return known
 
     def _lists_them(self, raw_question: str) -> Callable[[str], bool] | None:
-        """Asked for the particular ones of a thing (南通的项目具体有哪些), whether a sentence
+        """Asked for the particular ones of a thing (江城的项目具体有哪些), whether a sentence
         lists them: items before its name (甲、乙、丙等项目), a list after it (三种范式：甲、乙),
         or the name repeated down a list (创新服务奖、创新设计奖…); a sentence that only names
         the thing (围绕智慧城市项目建设) gives none of them. None when not asked so."""
@@ -2804,8 +2807,7 @@ class Composer:
         ]
         if not defining:
             return candidates
-        kept = {id(c.sentence) for c in defining}
-        return defining + [c for c in candidates if id(c.sentence) not in kept]
+        return defining + [c for c in candidates if not frame.search(c.sentence)]
 
     def _choose(
         self,

@@ -472,8 +472,8 @@ def _whole_words(text: str, start: int, end: int, kb: KnowledgeBase) -> str:
 
 ABBREVIATION_MAX_CHARS = 6
 ABBREVIATION_SCOPE = 8  # passages looked in: those the rest of the question finds
-# how much longer than a short form its name may be (电标院: 中国电子技术标准化研究院's
-# 电子技术标准化研究院, ten characters for three)
+# how much longer than a short form its name may be (云标院 for 云途技术标准化研究院: ten
+# characters for three)
 ABBREVIATION_SPREAD = 4
 
 

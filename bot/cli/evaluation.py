@@ -56,7 +56,10 @@ DEFAULT_SET = DEV_SET
 # - "tenth", written by a tenth helper after that, split in halves: tuned on "tenth tune",
 #   "tenth held" run once, then tuned on too;
 # - "eleventh", written by an eleventh helper after that (comparison questions too), split
-#   in halves: tuned on "eleventh tune", "eleventh held" run once at the end.
+#   in halves: tuned on "eleventh tune", "eleventh held" run once at the end, then tuned
+#   on too;
+# - "twelfth", written by a twelfth helper after that (15 styles), split in halves: tuned
+#   on "twelfth tune", "twelfth held" run once at the end.
 # The figures of each first run are in BENCHMARKS.md.
 SETS: tuple[tuple[str, str], ...] = (
     ("dev", "dev.jsonl"),
@@ -84,6 +87,7 @@ SETS: tuple[tuple[str, str], ...] = (
             "eleventh tune",
             "eleventh held",
             "twelfth tune",
+            "twelfth held",
         )
         for kind, file in (
             ("questions", "questions"),

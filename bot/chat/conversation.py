@@ -512,10 +512,12 @@ class Conversation:
             if asked_of and asked_of[0] != speaker:
                 question = previous.replace(asked_of[0], speaker, 1)
         orgs = kb.bodies if kb is not None else frozenset()
-        if state.get("topic_last"):  # 它 after a question about a thing: that thing first
-            question = point_to_topic(question, state.get("topic"), names)
+        # the thing the last question asked about, worked out only for a turn pointing at one
+        topic = topic_of(previous, kb) if _TOPIC_POINTER.search(question) else None
+        if not state.get("body_last"):  # 它 after a question naming no body: its thing first
+            question = point_to_topic(question, topic, names)
         question = point_to_organisation(question, state.get("organisation"), orgs)
-        question = point_to_topic(question, state.get("topic"), names)
+        question = point_to_topic(question, topic, names)
         question = point_to_part(question, state.get("section"), kb.parts if kb else {})
         if not names_in(question, names):  # 张明讲的第一点: his, not the list's
             question = point_to_item(question, state.get("listed") or [])
@@ -530,7 +532,7 @@ class Conversation:
                 answer = engine.ask(previous, user=self.user, channel=self.channel, exclude=exclude)
             if not answer.answered:
                 return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, previous)
-            self.remember(previous, answer, names, previous=state, organisations=orgs, knowledge=kb)
+            self.remember(previous, answer, names, previous=state, organisations=orgs)
             return Reply(answer.text, ReplyKind.ANSWER, True, answer.top_score, previous)
         answer = None
         if text and not more and previous and not is_social(text):
@@ -576,9 +578,7 @@ class Conversation:
                 answer = also
         if more and not answer.answered:
             return Reply(replies.no_more, ReplyKind.ANSWER, False, answer.top_score, question)
-        self.remember(
-            question, answer, names, previous=state, organisations=orgs, turn=turn, knowledge=kb
-        )
+        self.remember(question, answer, names, previous=state, organisations=orgs, turn=turn)
         return Reply(answer.text, ReplyKind.ANSWER, answer.answered, answer.top_score, question)
 
     @staticmethod
@@ -636,7 +636,6 @@ class Conversation:
         previous: dict[str, Any] | None = None,
         organisations: Iterable[str] = (),
         turn: str = "",
-        knowledge: KnowledgeBase | None = None,
     ) -> None:
         """Keep what the next follow-up may refer to: this answer's citations (with the text
         to show them, so a knowledge reload in between changes nothing; a refusal keeps the
@@ -655,15 +654,11 @@ class Conversation:
             "speaker": speaker_of(turn or question, answer, names)
             or (speaker_of(question, answer, names) if turn and turn != question else None)
             or previous.get("speaker"),
-            "organisation": organisation_of(question, answer, organisations)
+            "organisation": (body := organisation_of(question, answer, organisations))
             or previous.get("organisation"),
+            # whether the last question named a body: 它 is that body, else its thing
+            "body_last": bool(body) if answer.answered else previous.get("body_last", False),
             # the part the answer came from (这个环节), and what it listed (第一种)
-            "topic": (topic := topic_of(question, knowledge) if answer.answered else None)
-            or previous.get("topic"),
-            # 它 means the topic when this question had one and named no body
-            "topic_last": bool(topic) and not organisation_of(question, answer, organisations)
-            if answer.answered
-            else previous.get("topic_last", False),
             "section": answer.citations[0].passage.section
             if answer.answered and answer.citations
             else previous.get("section"),

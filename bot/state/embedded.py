@@ -19,7 +19,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -222,11 +221,13 @@ class EmbeddedStore:
                         for key, (value, expires) in writes.items()
                     ],
                 )
-        return replace(
-            begun,
-            stamp=_loads(begun.stamp),
-            stored=_loads(begun.stored),
-            context=_loads(begun.context),
+        # not dataclasses.replace, which checks every field again: this runs for every message
+        return Begun(
+            begun.state,
+            _loads(begun.stamp),
+            _loads(begun.stored),
+            begun.count,
+            _loads(begun.context),
         )
 
     def finish(

@@ -27,6 +27,7 @@ from werkzeug.exceptions import (
 from bot.chat.conversation import CONVERSATION_TTL, Conversation
 from bot.chat.engine import STAMP_KEY
 from bot.chat.reply import Reply, ReplyKind
+from bot.log import info_fields
 from bot.state.base import Begun, Turn
 from bot.state.privacy import hash_user
 from bot.state.retries import CLAIM_TTL, Reused, answer_once
@@ -197,12 +198,15 @@ def receive() -> Response:
     store = settings.store
     engine = settings.engine
 
+    made: list[Reply] = []  # the reply this run composed, so it is not read back from JSON
+
     def compute(begun: Begun) -> tuple[dict[str, Any], Any]:
         engine.sync(begun.stamp)  # a reload elsewhere is served before this answer
         conversation = Conversation(store, user, read=begun.context)
         menu = settings.menu or settings.persona.menu
         ctx = Context(engine, conversation, menu)
         reply = _too_fast(settings, begun) or dispatch(key, message, ctx)
+        made.append(reply)
         return reply.to_json(), conversation.pending
 
     persona = settings.persona
@@ -214,28 +218,28 @@ def receive() -> Response:
             context_ttl=CONVERSATION_TTL,
             wait=RETRY_WAIT,
         )
-        reply = (
-            Reply(persona.replies.busy, ReplyKind.BUSY) if data is None else Reply.from_json(data)
-        )
+        if data is None:
+            reply = Reply(persona.replies.busy, ReplyKind.BUSY)
+        else:
+            reply = made[-1] if made and not retry else Reply.from_json(data)
     except Reused:
         _refuse(403, REUSED)
     except Exception:
         log.exception("wechat message failed", extra={"fields": {"type": key, "user": user}})
         reply, retry = Reply(persona.replies.sorry, ReplyKind.ERROR), False
 
-    log.info(
+    info_fields(
+        log,
         "wechat message",
-        extra={
-            "fields": {
-                "type": key,
-                "reply": reply.kind.value,
-                "answered": reply.answered,
-                "top_score": None if reply.top_score is None else round(reply.top_score, 3),
-                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-                "user": user,
-                "retry": retry,
-                "encrypted": encrypted,
-            }
+        {
+            "type": key,
+            "reply": reply.kind.value,
+            "answered": reply.answered,
+            "top_score": None if reply.top_score is None else round(reply.top_score, 3),
+            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "user": user,
+            "retry": retry,
+            "encrypted": encrypted,
         },
     )
     return _render(wechat, message, reply, encrypted)

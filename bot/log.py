@@ -39,17 +39,6 @@ class JsonFormatter(logging.Formatter):
         return _ENCODER.encode(line)
 
 
-def info_fields(logger: logging.Logger, msg: str, fields: dict[str, Any]) -> None:
-    """``logger.info(msg, extra={"fields": fields})`` for a line written at every message:
-    the same record through the same filters and handlers, without ``findCaller``'s walk of
-    the stack for a file and line that no JSON line shows."""
-    if logger.isEnabledFor(logging.INFO):
-        record = logger.makeRecord(
-            logger.name, logging.INFO, "(unknown file)", 0, msg, (), None, extra={"fields": fields}
-        )
-        logger.handle(record)
-
-
 def setup_logging(level: str | None = None) -> None:
     """Send the app's logs to stderr as JSON lines (gunicorn keeps its own access log).
 

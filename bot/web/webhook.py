@@ -27,7 +27,6 @@ from werkzeug.exceptions import (
 from bot.chat.conversation import CONVERSATION_TTL, Conversation
 from bot.chat.engine import STAMP_KEY
 from bot.chat.reply import Reply, ReplyKind
-from bot.log import info_fields
 from bot.state.base import Begun, Turn
 from bot.state.privacy import hash_user
 from bot.state.retries import CLAIM_TTL, Reused, answer_once
@@ -228,18 +227,19 @@ def receive() -> Response:
         log.exception("wechat message failed", extra={"fields": {"type": key, "user": user}})
         reply, retry = Reply(persona.replies.sorry, ReplyKind.ERROR), False
 
-    info_fields(
-        log,
+    log.info(
         "wechat message",
-        {
-            "type": key,
-            "reply": reply.kind.value,
-            "answered": reply.answered,
-            "top_score": None if reply.top_score is None else round(reply.top_score, 3),
-            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-            "user": user,
-            "retry": retry,
-            "encrypted": encrypted,
+        extra={
+            "fields": {
+                "type": key,
+                "reply": reply.kind.value,
+                "answered": reply.answered,
+                "top_score": None if reply.top_score is None else round(reply.top_score, 3),
+                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user": user,
+                "retry": retry,
+                "encrypted": encrypted,
+            }
         },
     )
     return _render(wechat, message, reply, encrypted)

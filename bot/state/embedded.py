@@ -41,8 +41,8 @@ CULL = 8  # expired rows deleted by each finished message: more than a message m
 # A rowid table, not WITHOUT ROWID: the replies and conversations kept are rows of 0.5-7.5 KB,
 # which a WITHOUT ROWID table keeps in its key's B-tree, a few to a page (SQLite advises it only
 # for rows under a twentieth of a page); in a rowid table the key's index holds only the keys.
-# Measured on the state alone: a third fewer pages on disk and in each commit's share of the
-# WAL, and about a quarter less CPU a message (BENCHMARKS.md, issue 13's fifth round).
+# Measured on the state alone: under half the pages on disk, a sixth fewer written to the WAL
+# a message, and about a quarter less CPU a message (BENCHMARKS.md, issue 13's fifth round).
 TABLE = (
     "CREATE TABLE IF NOT EXISTS {name} (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL)"
 )

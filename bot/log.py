@@ -17,10 +17,18 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)  # json.dumps makes
 
 
 class JsonFormatter(logging.Formatter):
+    # the line's second, written once a second: a message's line is formatted under load
+    _second: tuple[int, str] = (-1, "")
+
+    def _stamp(self, created: float, msecs: float) -> str:
+        second = int(created)
+        if self._second[0] != second:  # a race only writes the same pair twice
+            self._second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+        return f"{self._second[1]}.{int(msecs):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "ts": self._stamp(record.created, record.msecs),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),

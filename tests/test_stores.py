@@ -164,6 +164,54 @@ def test_an_upgrade_keeps_the_secrets_an_earlier_release_kept_in_diskcache(tmp_p
     again.close()
 
 
+def test_a_state_file_of_an_earlier_release_is_rebuilt_with_every_row(tmp_path):
+    """Earlier releases made the table WITHOUT ROWID: it is rebuilt once, its rows kept
+    with their expiry (the user key, a revoked session, a live conversation), and a second
+    open leaves it as it is."""
+    import json
+    import sqlite3
+
+    from bot.state.privacy import USER_KEY, user_hash_key
+
+    later = time.time() + 600
+    with sqlite3.connect(tmp_path / "state.sqlite3") as db:
+        db.executescript(
+            "CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL)"
+            " WITHOUT ROWID;"
+            "CREATE INDEX state_expires ON state (expires) WHERE expires IS NOT NULL;"
+        )
+        rows = [
+            (USER_KEY, json.dumps("the-old-key"), None),
+            ("admin:revoked:abc", "1", later),
+            ("conversation:u", json.dumps({"asked": "张明是谁"}), later),
+            ("gone", "1", time.time() - 1),
+        ]
+        db.executemany("INSERT INTO state VALUES (?, ?, ?)", rows)
+    db.close()
+    store = EmbeddedStore(tmp_path)
+    assert user_hash_key(store) == "the-old-key"
+    assert store.get("admin:revoked:abc") == 1
+    assert store.get("conversation:u") == {"asked": "张明是谁"}
+    assert store.get("gone") is None
+    assert store.add("gone", 2, ttl=60)  # an expired row is free as before
+    store.close()
+
+    def table() -> tuple[str, list[str], int]:
+        with sqlite3.connect(tmp_path / "state.sqlite3") as db:
+            (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'state'").fetchone()
+            index = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='index'")]
+            (expiring,) = db.execute(
+                "SELECT count(*) FROM state INDEXED BY state_expires WHERE expires > 0"
+            ).fetchone()
+        db.close()
+        return sql, index, expiring
+
+    sql, index, expiring = table()
+    assert "WITHOUT ROWID" not in sql.upper() and "state_expires" in index and expiring == 3
+    EmbeddedStore(tmp_path).close()
+    assert table()[0] == sql
+
+
 def test_keys_are_kept_under_the_prefix(redis_server, tmp_path):
     store = RedisStore(redis_server.url, prefix=f"test:{tmp_path.name}:")
     store.set("k", "v")

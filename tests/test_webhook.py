@@ -3,6 +3,8 @@ plaintext (明文), compatible (兼容) and safe (安全) mode, and the official
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 
 import pytest
@@ -11,6 +13,7 @@ from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import EmptyReply, TextReply, deserialize_reply
 
+from bot.log import JsonFormatter
 from bot.state.privacy import hash_user
 from bot.web import create_app
 from bot.wechat.client import render_message, sign
@@ -224,6 +227,17 @@ def test_each_message_logs_one_structured_line_with_a_hashed_user(app, caplog):
     assert line["top_score"] > 0
     assert line["latency_ms"] >= 0
     assert OPENID not in all_logged_text(caplog)
+
+
+def test_a_json_line_has_its_own_time_whichever_second_came_before():
+    """The formatter writes a second once and reuses it: each line still has its own."""
+    formatter = JsonFormatter()
+    for created in (1_700_000_000.25, 1_700_000_000.999, 1_700_000_001.5, 1_699_999_999.0):
+        record = logging.LogRecord("bot.web.webhook", logging.INFO, "", 0, "m", (), None)
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
+        line = json.loads(formatter.format(record))
+        assert line["ts"] == f"{stamp}.{int(record.msecs):03d}Z"
 
 
 def test_the_store_keeps_no_raw_openid(app):

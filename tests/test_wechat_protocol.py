@@ -6,9 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from wechatpy.replies import TextReply
 
 from bot.wechat.client import render_message, sign
-from bot.wechat.protocol import Protocol, Refused, parse, retry_key, signed_url_key
+from bot.wechat.limits import fit_bytes
+from bot.wechat.protocol import Protocol, Refused, _cdata, parse, retry_key, signed_url_key
 from tests.wechat_support import TOKEN
 
 PLAIN = Protocol(TOKEN, None, replay_window=300, mode="plain")
@@ -86,3 +88,23 @@ def test_retries_of_a_message_share_a_key_and_two_clicks_do_not():
     assert retry_key("u", click) == retry_key("u", dict(click))
     assert retry_key("u", click) != retry_key("u", {**click, "EventKey": "B"})
     assert retry_key("u", {"MsgId": "42", "CreateTime": "1"}) == "wechat:msg:u:42"
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "target"),
+    [
+        ("你好", "gh_forumbot00000", "o1"),
+        ("带]]>的回答\n第二行 & <b>", "gh_a]]>b", ""),
+        ("", "", "o&2"),
+    ],
+)
+def test_a_reply_renders_as_wechatpy_renders_it(monkeypatch, text, source, target):
+    """The reply's template is wechatpy's TextReply written out: the same XML to the byte."""
+    monkeypatch.setattr("time.time", lambda: 1_700_000_000.7)
+    message, _ = parse(render_message("text", source=target or "x", msg_id=9, content="问"))
+    message.source, message.target = target, source
+    ours = PLAIN.render(message, text)
+    theirs = TextReply(
+        content=_cdata(fit_bytes(text)), source=_cdata(source), target=_cdata(target)
+    ).render()
+    assert ours == theirs

@@ -197,12 +197,15 @@ def receive() -> Response:
     store = settings.store
     engine = settings.engine
 
+    made: list[Reply] = []  # the reply this run composed, so it is not read back from JSON
+
     def compute(begun: Begun) -> tuple[dict[str, Any], Any]:
         engine.sync(begun.stamp)  # a reload elsewhere is served before this answer
         conversation = Conversation(store, user, read=begun.context)
         menu = settings.menu or settings.persona.menu
         ctx = Context(engine, conversation, menu)
         reply = _too_fast(settings, begun) or dispatch(key, message, ctx)
+        made.append(reply)
         return reply.to_json(), conversation.pending
 
     persona = settings.persona
@@ -214,9 +217,10 @@ def receive() -> Response:
             context_ttl=CONVERSATION_TTL,
             wait=RETRY_WAIT,
         )
-        reply = (
-            Reply(persona.replies.busy, ReplyKind.BUSY) if data is None else Reply.from_json(data)
-        )
+        if data is None:
+            reply = Reply(persona.replies.busy, ReplyKind.BUSY)
+        else:
+            reply = made[-1] if made and not retry else Reply.from_json(data)
     except Reused:
         _refuse(403, REUSED)
     except Exception:

@@ -138,6 +138,11 @@ def test_a_compound_the_report_never_uses_weighs_through_its_words(kb):
     assert "曾志峰" in body(answer.text)
 
 
+def test_asked_what_each_of_two_is_the_sentence_saying_it_beats_a_caption_of_a_name(kb):
+    text = body(compose_answer(kb, "孟庆国和邱建中在分委会里分别担任什么？").text)
+    assert "担任分委会主任" in text and "担任分委会秘书长" in text
+
+
 def test_who_attended_is_the_gathering_not_a_panel(kb):
     answer = compose_answer(kb, "参会嘉宾都包括哪些人群？")
     assert "政府 CIO 论坛成员" in body(answer.text).split("。")[0]

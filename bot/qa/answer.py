@@ -1271,7 +1271,11 @@ class Composer:
         firsts: list[_Candidate] = []
         for who in people:
             about = [c for c in candidates if self._about(c.passage, who) and c not in firsts]
-            # what sets this person apart: a passage about them alone, if there is one
+            # of the sentences nearly as good as their best, one naming them; what sets them
+            # apart, a passage about them alone, only among those (a caption of their name
+            # says less than 张明担任分委会主任 asked what each is in the committee)
+            near = [c for c in about if c.score >= 0.8 * about[0].score and who in c.sentence]
+            about = near or about
             alone = [c for c in about if sum(self._about(c.passage, o) for o in people) == 1]
             if alone or about:
                 firsts.append((alone or about)[0])

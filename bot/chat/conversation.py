@@ -514,10 +514,13 @@ class Conversation:
         orgs = kb.bodies if kb is not None else frozenset()
         # the thing the last question asked about, worked out only for a turn pointing at one
         topic = topic_of(previous, kb) if _TOPIC_POINTER.search(question) else None
-        if not state.get("body_last"):  # 它 after a question naming no body: its thing first
-            question = point_to_topic(question, topic, names)
-        question = point_to_organisation(question, state.get("organisation"), orgs)
-        question = point_to_topic(question, topic, names)
+        to_body = functools.partial(
+            point_to_organisation, organisation=state.get("organisation"), orgs=orgs
+        )
+        to_topic = functools.partial(point_to_topic, topic=topic, names=names)
+        # 它 after a question naming a body is that body, else the thing the question asked of
+        for point in (to_body, to_topic) if state.get("body_last") else (to_topic, to_body):
+            question = point(question)
         question = point_to_part(question, state.get("section"), kb.parts if kb else {})
         if not names_in(question, names):  # 张明讲的第一点: his, not the list's
             question = point_to_item(question, state.get("listed") or [])

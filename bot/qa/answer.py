@@ -8,7 +8,6 @@ at all is decided by how much of what the question asks about the best passage c
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import itertools
 import math
@@ -648,6 +647,12 @@ _ADDITIONAL = lexicon.cue_pattern("additional")
 _LIKENED = lexicon.cue_pattern("likened")
 
 
+def _retold_at(words: list[str]) -> int | None:
+    """Where a question's verb of retelling stands (说, 认为, 按…的说法), among its words."""
+    cues = lexicon.cues("retold")
+    return next((i for i, w in enumerate(words) if w in cues), None)
+
+
 def _at(text: str, part: str) -> list[int]:
     return [m.start() for m in re.finditer(re.escape(part), text)]
 
@@ -1014,8 +1019,7 @@ class Composer:
         whom (抢走谁的工作), the verb is the fact. A retelling is of someone: a person named,
         or asked after (谁认为…, 有位嘉宾说…)."""
         words = [w for w, _ in tagged]
-        cues = lexicon.cues("retold")
-        at = next((i for i, w in enumerate(words) if w in cues), None)
+        at = _retold_at(words)
         if at is None:
             return {}
         before = "".join(words[:at])
@@ -1064,8 +1068,7 @@ class Composer:
         if len(people) != 1 or len(unsaid) != 1:
             return False
         words = [w for w, _ in tagged]
-        cues = lexicon.cues("retold")
-        at = next((i for i, w in enumerate(words) if w in cues), None)
+        at = _retold_at(words)
         if at is None or people[0] not in "".join(words[:at]):
             return False
         hits = self.kb.search_terms(list(asked.weights), SEARCH_DEPTH)
@@ -2804,14 +2807,15 @@ class Composer:
             rf"(?:{lexicon.cue_pattern('defining_after').pattern})"
         )
         best = candidates[0].score
-        defining = [
-            dataclasses.replace(c, score=max(c.score, best))
-            for c in candidates
-            if frame.search(c.sentence)
-        ]
-        if not defining:
+        defines = [bool(frame.search(c.sentence)) for c in candidates]
+        if not any(defines):
             return candidates
-        return defining + [c for c in candidates if not frame.search(c.sentence)]
+        defining = [
+            replace(c, score=max(c.score, best))
+            for c, says in zip(candidates, defines, strict=True)
+            if says
+        ]
+        return defining + [c for c, says in zip(candidates, defines, strict=True) if not says]
 
     def _choose(
         self,

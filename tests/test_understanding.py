@@ -100,6 +100,21 @@ def test_what_someone_said_retold_in_the_users_own_verb_is_found(kb, question, s
     assert said in body(compose_answer(kb, question).text)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "孟庆国说智慧城市对社会管理有啥作用？",
+        "孟庆国说智慧城市能让社会管理变成啥样呀？",
+        "孟庆国说智慧城市能让社会管理在哪些方面变得更好",
+    ],
+)
+def test_asked_what_one_thing_does_to_another_the_clause_it_is_the_subject_of_answers(
+    kb, question
+):
+    # 作用 and 方面 are the question's frame: the sentences sharing them say something else
+    assert "更有效的应对社会风险" in body(compose_answer(kb, question).text)
+
+
 @pytest.mark.parametrize("question", ["杨学山认为智慧城市应该由谁投资", "孟庆国说政府应该怎么监管"])
 def test_a_verb_of_a_fact_the_talk_never_states_is_still_refused(kb, question):
     assert not compose_answer(kb, question).answered

@@ -66,6 +66,10 @@ SECTION_NAMED_BONUS = 0.3
 # asked what there is besides something (除了节能，还…), a sentence that says it is not the
 # only thing (不仅仅是节能，更是…) is preferred
 BEYOND_BONUS = 0.5
+# asked what one thing does to another (智慧城市对社会管理有啥作用, 能让社会管理在哪些方面更好),
+# a clause with the first as its subject that goes on to the second says it, where another
+# only shares the question's frame words (作用, 方面)
+ACTING_BONUS = 0.3
 
 # A question is answered when the best passage covers at least this share of the weight of
 # the question's own words (calibrated on the dev set: in-scope questions cover 0.6 or more,
@@ -645,6 +649,7 @@ _DEFINED_BEFORE = re.compile(r"“?([^\W的说讲]{2,12})”?$")
 _PLURAL_WHICH = lexicon.cue_pattern("plural_which")
 _ADDITIONAL = lexicon.cue_pattern("additional")
 _LIKENED = lexicon.cue_pattern("likened")
+_ACTS_ON = frozenset(lexicon.cues("acts_on"))
 
 
 def _retold_at(words: list[str]) -> int | None:
@@ -756,6 +761,7 @@ class Composer:
         self._hosts: tuple[str, ...] = ()  # people named only as the host of one
         self._joined: dict[str, str] = {}  # people naming a part they took part in: the part
         self._beyond: re.Pattern[str] | None = None  # 不仅仅是<what the question sets aside>
+        self._acting: re.Pattern[str] | None = None  # <subject>…<what it acts on>, in a clause
         self._chosen: list[_Candidate] = []  # what the answer now composed quotes
         self._lead_said = ""  # and what it says before its quotes
         self._suggesting = False  # trying out questions to suggest
@@ -894,6 +900,32 @@ class Composer:
                 if w <= light and len(t) > 1 and not self.kb.knows(t) and t not in alternatives
             ),
         )
+
+    def _acts_on(
+        self, tagged: list[tuple[str, str]], people: tuple[str, ...]
+    ) -> re.Pattern[str] | None:
+        """<thing> 对|让 <thing>: a clause that begins with the first and names the second."""
+        things = [
+            i
+            for i, (word, flag) in enumerate(tagged)
+            if len(word) > 1
+            and (flag[:1] in ("n", "x", "j") or flag == "vn")
+            and _HAN.match(word)
+            and self.kb.knows(word)
+            and word not in people
+            and not self.kb.people_in(word)
+        ]
+        for i, (word, _) in enumerate(tagged):
+            if word not in _ACTS_ON:
+                continue
+            before = [t for t in things if t < i]
+            after = [t for t in things if t > i]
+            if before and after and before[-1] >= i - 2:
+                subject, target = tagged[before[-1]][0], tagged[after[0]][0]
+                return re.compile(
+                    rf"(?:^|[，。；：！？,;:])(?:{re.escape(subject)})[^。；;！？]*?{re.escape(target)}"
+                )
+        return None
 
     def _counted(self, question: Question, tagged: list[tuple[str, str]]) -> str:
         """What a how-many question counts; not the event itself, or a word for it
@@ -1314,6 +1346,7 @@ class Composer:
                     + 0.1 * (len(expansions & terms) / len(expansions) if expansions else 0.0)
                     + SECTION_NAMED_BONUS * (passage.section in self._parts)
                     + BEYOND_BONUS * bool(self._beyond and self._beyond.search(_squash(sentence)))
+                    + ACTING_BONUS * bool(self._acting and self._acting.search(_squash(sentence)))
                 )
                 out.append(_Candidate(sentence, passage, score, value))
         return sorted(out, key=lambda c: -c.score)
@@ -1443,6 +1476,7 @@ class Composer:
         tagged = self.kb.tokenizer.tag(question.text)
         answer_types = answer_type_words(tagged)
         people = self._people(question, tagged)
+        self._acting = self._acts_on(tagged, people)
         asked = self._asked(question, tagged, people, understood.weak_synonyms, answer_types)
         if understood.yes_no:
             # 周杰是某报社的总编辑吗: a post the knowledge never names is judged by the posts
@@ -2650,6 +2684,7 @@ class Composer:
             self._parts,
             self._hosts,
             self._beyond,
+            self._acting,
             dict(self._joined),
         )
         try:
@@ -2661,6 +2696,7 @@ class Composer:
                 self._parts,
                 self._hosts,
                 self._beyond,
+                self._acting,
                 self._joined,
             ) = kept
 

@@ -362,9 +362,25 @@ _QUALIFIERS = frozenset({"a", "ad", "d", "uj"})
 _NOMINAL = frozenset({"vn", "l", "j"})  # and of nouns made of verbs, set phrases, short forms
 
 
+# jieba keeps some asking words glued to their noun (哪些方面, 什么样子): the noun is the kind
+_GLUED_ASKING = re.compile(r"^(哪些|哪个|哪几个|什么)(\w{2,})$")
+
+
+def _unglued(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for word, flag in tagged:
+        m = _GLUED_ASKING.match(word)
+        if m and flag[:1] not in ("n", "t"):
+            out += [(m.group(1), "r"), (m.group(2), "n")]
+        else:
+            out.append((word, flag))
+    return out
+
+
 def answer_type_words(tagged: list[tuple[str, str]]) -> set[str]:
     """Nouns that only say what kind of thing the answer is, given (word, tag) pairs. What a
     count counts is not one of them: 多少员工 needs a number of employees, not any number."""
+    tagged = _unglued(tagged)
     kinds = {
         word
         for (before, _), (word, flag) in itertools.pairwise(tagged)

@@ -108,9 +108,7 @@ def test_what_someone_said_retold_in_the_users_own_verb_is_found(kb, question, s
         "孟庆国说智慧城市能让社会管理在哪些方面变得更好",
     ],
 )
-def test_asked_what_one_thing_does_to_another_the_clause_it_is_the_subject_of_answers(
-    kb, question
-):
+def test_asked_what_one_thing_does_to_another_the_clause_it_is_the_subject_of_answers(kb, question):
     # 作用 and 方面 are the question's frame: the sentences sharing them say something else
     assert "更有效的应对社会风险" in body(compose_answer(kb, question).text)
 
@@ -440,3 +438,12 @@ def test_a_decimal_spoken_out_is_read_as_the_report_writes_it(kb):
     # a point made, little by little, a time of day: no decimals
     for text in ("这一点一直被谁强调", "一点一点推动创新是谁说的", "下午两点三十分开始的吗"):
         assert "." not in understand(text, kb).text
+
+
+@pytest.mark.parametrize(
+    "question", ["那个50强的奖是谁给颁的呀？", "50强颁奖环节是谁来颁奖的？", "谁颁的奖"]
+)
+def test_a_verb_and_its_object_said_apart_are_read_as_the_reports_one_word(kb, question):
+    # 颁…奖 is the report's 颁奖; 颁奖环节 names the part by 颁奖, not by 环节 (论坛, 对话)
+    assert "杨学山" in body(compose_answer(kb, question).text)
+    assert "颁奖" in read(kb, "颁完50强的奖之后谁发了言").text

@@ -650,6 +650,7 @@ _PLURAL_WHICH = lexicon.cue_pattern("plural_which")
 _ADDITIONAL = lexicon.cue_pattern("additional")
 _LIKENED = lexicon.cue_pattern("likened")
 _ACTS_ON = frozenset(lexicon.cues("acts_on"))
+_PART_HEADS = frozenset(lexicon.cues("part_heads"))
 
 
 def _retold_at(words: list[str]) -> int | None:
@@ -860,6 +861,15 @@ class Composer:
                     and self._names_a_thing(term)
                 ):
                     weights[term], retold[term] = light, ""
+        for term in [t for t in weights if t in _PART_HEADS]:
+            # 颁奖环节, 分享环节: the part is named by the word before; 环节 itself, standing
+            # for 论坛 and 对话, would count any sentence about the forum as saying it
+            if any(
+                self.kb.knows(word) and word not in _PART_HEADS
+                for word in self.kb.tokenizer.tokenize(question.text.split(term)[0][-4:])
+            ):
+                weights[term] = min(weights[term], light)
+                alternatives.pop(term, None)
         weak: dict[str, frozenset[str]] = {}
         for word, mates in weak_synonyms:
             for term in self.kb.terms_in(word):

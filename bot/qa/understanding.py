@@ -106,6 +106,29 @@ def _rewrite_colloquial(text: str) -> str:
     for rule in lexicon.colloquial():
         for word in rule.words:
             text = text.replace(word, rule.means[0])
+    return _joined_separable(text)
+
+
+@lru_cache(maxsize=1)
+def _separable() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """A verb and its object said apart, as people do (颁完50强的奖, 奖是谁颁的): the report
+    writes them as one word (颁奖), which is what the search can find."""
+    rules = []
+    for word in lexicon.cues("separable"):
+        verb, obj = re.escape(word[0]), re.escape(word[1:])
+        rules += [
+            (
+                re.compile(rf"{verb}(?:了|的|过|完|完了)?([^，。？?！!的]{{0,8}}的)?{obj}"),
+                rf"\1{word}",
+            ),
+            (re.compile(rf"{obj}是谁(?:给|来)?{verb}的"), f"是谁{word}的"),
+        ]
+    return tuple(rules)
+
+
+def _joined_separable(text: str) -> str:
+    for pattern, joined in _separable():
+        text = pattern.sub(joined, text)
     return text
 
 

@@ -127,10 +127,14 @@ def test_asked_what_counts_as_a_term_the_sentence_defining_it_comes_first(kb, qu
     assert first.endswith("就是创新")
 
 
-def test_asked_what_something_is_likened_to_the_likeness_answers_not_the_users_image(kb):
-    # 身体 is the user's guess at the image, which the report does not use
-    answer = compose_answer(kb, "报道把创新比作城市身体里的什么东西？")
-    assert "血液" in body(answer.text)
+@pytest.mark.parametrize(
+    "question",
+    # 身体 is the user's guess at the image, which the report does not use; 有多重要 asks how
+    # much, which the likeness shows without the word
+    ["报道把创新比作城市身体里的什么东西？", "报道用什么比喻来说明创新对城市有多重要？"],
+)
+def test_asked_what_something_is_likened_to_the_likeness_answers_not_the_users_image(kb, question):
+    assert "血液" in body(compose_answer(kb, question).text)
 
 
 @pytest.mark.parametrize(

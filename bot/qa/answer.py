@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.qa import lexicon
 from bot.qa.question import (
+    DEGREE,
     EVERYONE,
     HE_OR_SHE,
     THING_POINTER,
@@ -861,6 +862,10 @@ class Composer:
                     and self._names_a_thing(term)
                 ):
                     weights[term], retold[term] = light, ""
+        for term in weights:
+            if any(question.text.startswith(term, m.end()) for m in DEGREE.finditer(question.text)):
+                # 有多重要, 多么关键: how much, which the answer shows without the word
+                weights[term] = min(weights[term], light)
         for term in [t for t in weights if t in _PART_HEADS]:
             # 颁奖环节, 分享环节: the part is named by the word before; 环节 itself, standing
             # for 论坛 and 对话, would count any sentence about the forum as saying it

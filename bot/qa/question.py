@@ -233,12 +233,16 @@ EVERYONE = lexicon.cues("everyone")  # asked who, of several at once
 _ALL_CUES = longest_first({cue for _, cues in _INTENT_CUES for cue in cues} | set(RESPECTIVELY))
 
 
+# asked how much of a quality (有多重要, 多么关键), not how many (有多少) or how long (有多久)
+DEGREE = re.compile(rf"(?:{lexicon.cue_pattern('degree').pattern})(?![少久])")
+
+
 def strip_cues(text: str) -> str:
     """The question without the words that only say what kind of fact is wanted, or how:
     what is left is what the fact must be about."""
     for cue in _ALL_CUES:
         text = text.replace(cue, " ")
-    return text
+    return DEGREE.sub(" ", text)
 
 
 # 在哪些方面, 在哪个部门 ask which respects or which body, not where: their 在哪 is kept

@@ -451,3 +451,11 @@ def test_a_verb_and_its_object_said_apart_are_read_as_the_reports_one_word(kb, q
     # 颁…奖 is the report's 颁奖; 颁奖环节 names the part by 颁奖, not by 环节 (论坛, 对话)
     assert "杨学山" in body(compose_answer(kb, question).text)
     assert "颁奖" in read(kb, "颁完50强的奖之后谁发了言").text
+
+
+@pytest.mark.parametrize(
+    ("question", "place"), [("徐绍荣是哪里的官员？", "新余市"), ("罗庆满是哪里的干部", "沈阳市")]
+)
+def test_a_kind_of_person_after_where_of_asks_where_they_serve(kb, question, place):
+    # 哪里的官员: 官员 is the kind of answer (as in 哪位官员), not a word the report must use
+    assert place in body(compose_answer(kb, question).text)

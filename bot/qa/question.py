@@ -323,6 +323,7 @@ _ASKING_FOR = re.compile(
 
 
 _COUNTING = re.compile(r"^(?:几|多少)")
+_WHERE_OF = frozenset({"哪里", "哪儿", "哪", "什么样", "怎样"})
 
 
 def counted_words(tagged: list[tuple[str, str]]) -> list[str]:
@@ -389,6 +390,12 @@ def answer_type_words(tagged: list[tuple[str, str]]) -> set[str]:
         word
         for (before, _), (word, flag) in itertools.pairwise(tagged)
         if _ASKING_FOR.match(before) and flag[:1] in ("n", "v") and not _COUNTING.match(before)
+    }
+    # 哪里的官员, 什么样的人: the kind after a 的
+    kinds |= {
+        word
+        for (asking, _), (of, _), (word, flag) in zip(tagged, tagged[1:], tagged[2:], strict=False)
+        if of == "的" and flag[:1] == "n" and (_ASKING_FOR.match(asking) or asking in _WHERE_OF)
     }
     # 哪些具体的大数据分析工具: past the words that only qualify it, the noun that ends the run
     for i, (before, _) in enumerate(tagged[:-1]):

@@ -459,3 +459,10 @@ def test_a_verb_and_its_object_said_apart_are_read_as_the_reports_one_word(kb, q
 def test_a_kind_of_person_after_where_of_asks_where_they_serve(kb, question, place):
     # 哪里的官员: 官员 is the kind of answer (as in 哪位官员), not a word the report must use
     assert place in body(compose_answer(kb, question).text)
+
+
+def test_a_posts_name_asked_is_the_person_holding_it_not_a_title(kb):
+    # 院长叫什么名字 asks who; 院长助理 is another post (holds_post)
+    answer = compose_answer(kb, "那个CIO时代学院的院长叫啥名字呀？")
+    assert body(answer.text).startswith("CIO 时代学院院长") and "姚乐" in body(answer.text)
+    assert analyse("杨学山的演讲叫什么名字").intent.value == "title"

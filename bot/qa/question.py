@@ -256,11 +256,19 @@ _NOT_A_PLACE = re.compile(
 _TOLD = re.compile(r"介绍(?=了|过|到)")
 
 
+# a post or a kind of person, then its name asked (学院的院长叫什么名字, 那位嘉宾叫啥名)
+_NAME_OF_SOMEONE = re.compile(
+    rf"(?:{TITLE_RE.pattern}|嘉宾|专家|领导|人)(?:是|的)?(?:叫|名叫)?什么名字"
+)
+
+
 def analyse(text: str) -> Question:
     cued = _TOLD.sub("讲", _NOT_A_PLACE.sub("在 ", text))
     intent = next(
         (intent for intent, cues in _INTENT_CUES if any(cue in cued for cue in cues)), Intent.WHAT
     )
+    if intent is Intent.TITLE and _NAME_OF_SOMEONE.search(cued):
+        intent = Intent.WHO  # 院长叫什么名字: a person's name, not a title
     synonyms = tuple((cue, words) for cues, words in _EXPANSIONS for cue in cues if cue in text)
     expansions = tuple(dict.fromkeys(word for _, words in synonyms for word in words))
     return Question(text=text, intent=intent, expansions=expansions, synonyms=synonyms)

@@ -2233,6 +2233,8 @@ class Composer:
             return self._deny(raw_question, claim, person)
 
     def _deny(self, raw_question: str, claim: str, person: str) -> Answer | None:
+        if self._post_added(claim):
+            return None  # 还兼任分委会的副秘书长吗: whoever holds another post says nothing
         without = self._answer(claim.replace(person, " "))
         if without.answered and person not in body_of(without.text):
             chosen = self._what_is_true(claim, (person,), [])

@@ -478,3 +478,15 @@ def test_a_posts_name_asked_is_the_person_holding_it_not_a_title(kb):
     answer = compose_answer(kb, "那个CIO时代学院的院长叫啥名字呀？")
     assert body(answer.text).startswith("CIO 时代学院院长") and "姚乐" in body(answer.text)
     assert analyse("杨学山的演讲叫什么名字").intent.value == "title"
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("报道里介绍完孟庆国的演讲，接下来介绍的是谁的主题演讲？", "宋刚"),
+        ("报道讲完50强颁奖，紧接着介绍了论坛上成立的什么组织？", "智慧城市分委会"),
+    ],
+)
+def test_a_clause_saying_what_came_before_only_says_where_to_look_from(kb, question, fact):
+    # the words of 讲完50强颁奖 are no part of what is asked after 紧接着
+    assert fact in body(compose_answer(kb, question).text)

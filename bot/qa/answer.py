@@ -236,6 +236,7 @@ _IN_ORDER = lexicon.cue_pattern("in_order")
 _ORDER_FIRST = lexicon.cue_pattern("order_first")
 _ORDER_LAST = lexicon.cue_pattern("order_last")
 _ORDER_AFTER = lexicon.cue_pattern("after")
+_THEN = re.compile(rf"[，,]\s*(?:{_ORDER_AFTER.pattern})")  # …，接下来: a clause after another
 _ORDER_BEFORE = lexicon.cue_pattern("before")
 _ORDER_OF = lexicon.cue_pattern("order_of")
 _ORDER_PARTS = lexicon.cue_pattern("order_parts")
@@ -862,6 +863,10 @@ class Composer:
                     and self._names_a_thing(term)
                 ):
                     weights[term], retold[term] = light, ""
+        if (then := _THEN.search(question.text)) and (rest := question.text[then.end() :]):
+            # 讲完50强颁奖，紧接着介绍了什么组织: what comes before only says where to look from
+            for term in [t for t in weights if t not in rest]:
+                del weights[term]
         for term in weights:
             if any(question.text.startswith(term, m.end()) for m in DEGREE.finditer(question.text)):
                 # 有多重要, 多么关键: how much, which the answer shows without the word
@@ -2547,8 +2552,10 @@ class Composer:
         person, text = people[0], question.text
         step, match = 0, None
         for way, cues in ((1, _ORDER_AFTER), (-1, _ORDER_BEFORE)):
-            # 李华之后, 李华讲完之后, 李华的演讲结束后
-            pattern = rf"{re.escape(person)}(?P<between>[^，,。？?]{{0,5}}?)(?:{cues.pattern})"
+            # 李华之后, 李华讲完之后, 李华的演讲结束后, 介绍完李华的演讲，接下来
+            pattern = (
+                rf"{re.escape(person)}(?P<between>[^，,。？?]{{0,5}}?)[，,]?(?:{cues.pattern})"
+            )
             if match := re.search(pattern, text):
                 step = way
                 break

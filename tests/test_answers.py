@@ -1128,8 +1128,11 @@ def test_what_each_part_of_a_kind_is(kb):
     assert "创新驱动的新型智慧城市建设" in said and "新技术与创新服务" in said
 
 
-def test_a_comparison_of_two_gives_each(kb):
-    said = body(compose_answer(kb, "杨学山和宋刚的演讲题目有什么共同点？").text)
+@pytest.mark.parametrize(
+    "question", ["杨学山和宋刚的演讲题目有什么共同点？", "杨学山和宋刚的演讲题目有什么不一样？"]
+)
+def test_a_comparison_of_two_gives_each(kb, question):
+    said = body(compose_answer(kb, question).text)
     assert "创新驱动的新型智慧城市建设" in said and "城域开放众创空间" in said
 
 

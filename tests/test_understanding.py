@@ -337,6 +337,13 @@ def test_an_elliptical_turn_swaps_into_the_previous_question(engine):
     assert instead("孟庆国呢", "杨学山的题目是什么", ["杨学山", "孟庆国"]) == "孟庆国的题目是什么"
 
 
+def test_who_else_was_in_the_same_part_is_asked_of_the_last_person(engine):
+    _, _, third = talk(
+        engine, "芜湖来的嘉宾叫什么？", "这位参加的是哪场对话？", "同场还有哪些嘉宾？"
+    )
+    assert "罗庆满" in body(third) and "盛铎" in body(third)
+
+
 def test_citations_stay_open_after_a_refusal(engine):
     replies = talk(engine, "杨学山的演讲题目是什么", "世界杯冠军是哪个国家", "1")
     assert replies[2].startswith("[1]") and "杨学山" in replies[2]

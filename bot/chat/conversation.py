@@ -76,8 +76,10 @@ _POINTER = re.compile(
 )
 # A question with the subject left out: 还讲了什么？ means "what else did <speaker> say?",
 # 讲了什么主题？ "what did <speaker> speak about?"
+# 同场还有谁: who else was in the same part as them
 _ELLIPTIC = re.compile(
-    rf"^(那|那么)?(?=还(?:{_SAID_MORE})|(?:{_SAID_MORE})(?:了|的|过|到|些|什么|啥|哪))"
+    rf"^(那|那么)?(?=还(?:{_SAID_MORE})|(?:{_SAID_MORE})(?:了|的|过|到|些|什么|啥|哪)"
+    rf"|(?:{lexicon.cue_pattern('same_part').pattern})(?:还|都|有))"
 )
 
 

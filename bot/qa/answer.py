@@ -265,7 +265,7 @@ def _joined_part(name: str) -> re.Pattern[str]:
     same = lexicon.cue_pattern("same_part").pattern
     who = re.escape(name)
     return re.compile(
-        rf"{who}(?:{joined})的?(?:{part})|(?:跟|和|与|同){who}(?:{same})"
+        rf"{who}(?:{joined})的?(?:{part})|(?:跟|和|与|同)?{who}(?:{same})"
         rf"|{who}是?在[^，,。？?]{{0,8}}?的(?:{part})"  # 张明是在谁主持的环节里分享的
     )
 

@@ -497,3 +497,15 @@ def test_a_posts_name_asked_is_the_person_holding_it_not_a_title(kb):
 def test_a_clause_saying_what_came_before_only_says_where_to_look_from(kb, question, fact):
     # the words of 讲完50强颁奖 are no part of what is asked after 紧接着
     assert fact in body(compose_answer(kb, question).text)
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("我想知道杨学山在演讲里说，搞智慧城市创新要从谁关心的问题出发呀？", "老百姓"),
+        ("杨学山是谁", "杨学山"),
+    ],
+)
+def test_whose_asked_of_someone_is_someone_else_but_who_they_are_is_them(kb, question, fact):
+    # 从谁关心的问题出发: a sentence naming 杨学山 again does not answer whose
+    assert fact in body(compose_answer(kb, question).text)

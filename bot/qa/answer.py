@@ -652,6 +652,9 @@ _PLURAL_WHICH = lexicon.cue_pattern("plural_which")
 _ADDITIONAL = lexicon.cue_pattern("additional")
 _LIKENED = lexicon.cue_pattern("likened")
 _ACTS_ON = frozenset(lexicon.cues("acts_on"))
+# whose or with whom, in the middle of a question about someone (杨学山说要从谁的问题出发,
+# 杨学山和谁一起颁奖): someone else; not 杨学山是谁, nor a claim (是清华的教授吗)
+_ASKS_WHOM = re.compile(r"(?<!是)(?:谁|哪位)(?![是呀啊呢吗?？。!！]|$)")
 _PART_HEADS = frozenset(lexicon.cues("part_heads"))
 
 
@@ -1271,7 +1274,12 @@ class Composer:
         no talk). Only a question that asks who looks at it."""
         if question.intent is not Intent.WHO:
             return frozenset()
-        return self.kb.people_in(sentence) - frozenset(self._hosts)  # the guests, not the host
+        # the guests, not the host; and someone else than the one asked of (杨学山说要从谁的
+        # 问题出发: whose, not 杨学山 again)
+        named = self.kb.people_in(sentence) - frozenset(self._hosts)
+        if _ASKS_WHOM.search(question.text):
+            named = frozenset(n for n in named if n not in question.text)
+        return named
 
     def _about(self, passage: Passage, person: str) -> bool:
         return person in self.kb.terms_of(passage)

@@ -127,6 +127,12 @@ def test_asked_what_counts_as_a_term_the_sentence_defining_it_comes_first(kb, qu
     assert first.endswith("就是创新")
 
 
+@pytest.mark.parametrize("question", ["钱学森的大成智慧是什么意思？", "钱学森的“大成智慧”是什么？"])
+def test_a_term_spelt_out_by_its_halves_in_a_quote_defines_it(kb, question):
+    first = body(compose_answer(kb, question).text).split("[")[0]
+    assert "集大成，成智慧" in first
+
+
 @pytest.mark.parametrize(
     "question",
     # 身体 is the user's guess at the image, which the report does not use; 有多重要 asks how

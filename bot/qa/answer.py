@@ -648,10 +648,12 @@ _DEFINES_BEFORE = re.compile(
 )
 _DEFINES_AFTER = lexicon.cue_pattern("defines_after")
 _DEFINED_BEFORE = re.compile(r"“?([^\W的说讲]{2,12})”?$")
+_QUOTED_TERM_IS = re.compile(r"“([^\W的说讲]{2,12})”(?:到底|究竟)?是(?:什么|啥)[?？。.!！]*$")
 _PLURAL_WHICH = lexicon.cue_pattern("plural_which")
 _ADDITIONAL = lexicon.cue_pattern("additional")
 _LIKENED = lexicon.cue_pattern("likened")
 _ACTS_ON = frozenset(lexicon.cues("acts_on"))
+_QUOTED = re.compile(r"“([^”]{2,40})”")
 # whose or with whom, in the middle of a question about someone (杨学山说要从谁的问题出发,
 # 杨学山和谁一起颁奖): someone else; not 杨学山是谁, nor a claim (是清华的教授吗)
 _ASKS_WHOM = re.compile(r"(?<!是)(?:谁|哪位)(?![是呀啊呢吗?？。!！]|$)")
@@ -674,6 +676,8 @@ def _defined_term(text: str) -> str:
     match = _DEFINES_BEFORE.search(text)
     if match:
         return match.group(1)
+    if quoted := _QUOTED_TERM_IS.search(text):  # 钱学森的“大成智慧”是什么: a term, in quotes
+        return quoted.group(1)
     cue = _DEFINES_AFTER.search(text)  # 张明说的众创是什么意思: the words right before the cue
     term = _DEFINED_BEFORE.search(text[: cue.start()]) if cue else None
     return term.group(1) if term else ""
@@ -2874,8 +2878,17 @@ class Composer:
             rf"|(?:^|[，,。；;])(?:所谓)?“?{re.escape(term)}”?"
             rf"(?:{lexicon.cue_pattern('defining_after').pattern})"
         )
+        # a term spelt out by its halves in a quote (大成智慧: “集大成，成智慧”)
+        halves = (term[: len(term) // 2], term[len(term) // 2 :]) if len(term) >= 4 else ()
+
+        def spelt_out(sentence: str) -> bool:
+            return bool(halves) and any(
+                term not in quoted and all(half in quoted for half in halves)
+                for quoted in _QUOTED.findall(sentence)
+            )
+
         best = candidates[0].score
-        defines = [bool(frame.search(c.sentence)) for c in candidates]
+        defines = [bool(frame.search(c.sentence)) or spelt_out(c.sentence) for c in candidates]
         if not any(defines):
             return candidates
         defining = [

@@ -91,6 +91,7 @@ SETS: tuple[tuple[str, str], ...] = (
             "twelfth tune",
             "twelfth held",
             "thirteenth tune",
+            "thirteenth held",
         )
         for kind, file in (
             ("questions", "questions"),

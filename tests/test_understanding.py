@@ -515,3 +515,11 @@ def test_a_clause_saying_what_came_before_only_says_where_to_look_from(kb, quest
 def test_whose_asked_of_someone_is_someone_else_but_who_they_are_is_them(kb, question, fact):
     # 从谁关心的问题出发: a sentence naming 杨学山 again does not answer whose
     assert fact in body(compose_answer(kb, question).text)
+
+
+def test_a_body_jieba_glued_to_the_next_word_is_still_found(kb):
+    # jieba cuts 北达软来 as 北达|软来; the body of the sources is 北达软, and 嘉宾 before 是谁
+    # is the kind of person asked for
+    assert "刘洪生" in body(compose_answer(kb, "北达软来的嘉宾是谁？").text)
+    first = body(compose_answer(kb, "在杨学山看来，什么才叫创新？").text).split("。")[0]
+    assert first.endswith("就是创新")

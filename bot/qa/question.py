@@ -399,6 +399,12 @@ def answer_type_words(tagged: list[tuple[str, str]]) -> set[str]:
         for (before, _), (word, flag) in itertools.pairwise(tagged)
         if _ASKING_FOR.match(before) and flag[:1] in ("n", "v") and not _COUNTING.match(before)
     }
+    # 北达软来的嘉宾是谁: a kind of person before 是谁 (not a post: 主任是谁)
+    kinds |= {
+        word
+        for (word, flag), (be, _), (who, _) in zip(tagged, tagged[1:], tagged[2:], strict=False)
+        if be == "是" and who in ("谁", "哪位") and word in lexicon.words("answer_kinds")
+    }
     # 哪里的官员, 什么样的人: the kind after a 的
     kinds |= {
         word

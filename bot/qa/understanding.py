@@ -339,10 +339,11 @@ _NAME_FORMS: dict[str, frozenset[str]] = {}
 
 
 def _name_forms(kb: KnowledgeBase) -> frozenset[str]:
-    """The names of the sources as typed without spaces (50 强 → 50强), once per version."""
+    """The names of the sources, the bodies' too (北达软|来: jieba's 北达|软来), as typed
+    without spaces (50 强 → 50强), once per version."""
     found = _NAME_FORMS.get(kb.version)
     if found is None:
-        found = frozenset("".join(w.split()).lower() for w in kb.entity_words)
+        found = frozenset("".join(w.split()).lower() for w in (*kb.entity_words, *kb.bodies))
         if len(_NAME_FORMS) >= 4:
             _NAME_FORMS.clear()
         _NAME_FORMS[kb.version] = found

@@ -654,8 +654,8 @@ _ADDITIONAL = lexicon.cue_pattern("additional")
 _LIKENED = lexicon.cue_pattern("likened")
 _ACTS_ON = frozenset(lexicon.cues("acts_on"))
 _QUOTED = re.compile(r"“([^”]{2,40})”")
-# whose or with whom, in the middle of a question about someone (杨学山说要从谁的问题出发,
-# 杨学山和谁一起颁奖): someone else; not 杨学山是谁, nor a claim (是清华的教授吗)
+# whose or with whom, in the middle of a question about someone (张明说要从谁的问题出发,
+# 张明和谁一起颁奖): someone else; not 张明是谁, nor a claim (是云山大学的教授吗)
 _ASKS_WHOM = re.compile(r"(?<!是)(?:谁|哪位)(?![是呀啊呢吗?？。!！]|$)")
 _PART_HEADS = frozenset(lexicon.cues("part_heads"))
 
@@ -676,7 +676,7 @@ def _defined_term(text: str) -> str:
     match = _DEFINES_BEFORE.search(text)
     if match:
         return match.group(1)
-    if quoted := _QUOTED_TERM_IS.search(text):  # 钱学森的“大成智慧”是什么: a term, in quotes
+    if quoted := _QUOTED_TERM_IS.search(text):  # 李华的“众创智慧”是什么: a term, in quotes
         return quoted.group(1)
     cue = _DEFINES_AFTER.search(text)  # 张明说的众创是什么意思: the words right before the cue
     term = _DEFINED_BEFORE.search(text[: cue.start()]) if cue else None
@@ -1278,8 +1278,8 @@ class Composer:
         no talk). Only a question that asks who looks at it."""
         if question.intent is not Intent.WHO:
             return frozenset()
-        # the guests, not the host; and someone else than the one asked of (杨学山说要从谁的
-        # 问题出发: whose, not 杨学山 again)
+        # the guests, not the host; and someone else than the one asked of (张明说要从谁的
+        # 问题出发: whose, not 张明 again)
         named = self.kb.people_in(sentence) - frozenset(self._hosts)
         if _ASKS_WHOM.search(question.text):
             named = frozenset(n for n in named if n not in question.text)
@@ -2878,7 +2878,7 @@ class Composer:
             rf"|(?:^|[，,。；;])(?:所谓)?“?{re.escape(term)}”?"
             rf"(?:{lexicon.cue_pattern('defining_after').pattern})"
         )
-        # a term spelt out by its halves in a quote (大成智慧: “集大成，成智慧”)
+        # a term spelt out by its halves in a quote (众创智慧: “集众创，成智慧”)
         halves = (term[: len(term) // 2], term[len(term) // 2 :]) if len(term) >= 4 else ()
 
         def spelt_out(sentence: str) -> bool:

@@ -399,7 +399,7 @@ def answer_type_words(tagged: list[tuple[str, str]]) -> set[str]:
         for (before, _), (word, flag) in itertools.pairwise(tagged)
         if _ASKING_FOR.match(before) and flag[:1] in ("n", "v") and not _COUNTING.match(before)
     }
-    # 北达软来的嘉宾是谁: a kind of person before 是谁 (not a post: 主任是谁)
+    # 云途来的嘉宾是谁: a kind of person before 是谁 (not a post: 主任是谁)
     kinds |= {
         word
         for (word, flag), (be, _), (who, _) in zip(tagged, tagged[1:], tagged[2:], strict=False)

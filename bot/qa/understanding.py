@@ -339,7 +339,7 @@ _NAME_FORMS: dict[str, frozenset[str]] = {}
 
 
 def _name_forms(kb: KnowledgeBase) -> frozenset[str]:
-    """The names of the sources, the bodies' too (北达软|来: jieba's 北达|软来), as typed
+    """The names of the sources, the bodies' too (云途软|来: jieba's 云途|软来), as typed
     without spaces (50 强 → 50强), once per version."""
     found = _NAME_FORMS.get(kb.version)
     if found is None:

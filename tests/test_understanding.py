@@ -12,7 +12,7 @@ from bot.chat.conversation import Conversation, instead
 from bot.chat.engine import Engine
 from bot.config import Config
 from bot.qa.answer import CITATION_MARKER, compose_answer
-from bot.qa.question import analyse
+from bot.qa.question import analyse, strip_cues
 from bot.qa.understanding import understand
 from bot.state.memory import MemoryStore
 from knowledge import KnowledgeError
@@ -523,3 +523,28 @@ def test_a_body_jieba_glued_to_the_next_word_is_still_found(kb):
     assert "刘洪生" in body(compose_answer(kb, "北达软来的嘉宾是谁？").text)
     first = body(compose_answer(kb, "在杨学山看来，什么才叫创新？").text).split("。")[0]
     assert first.endswith("就是创新")
+
+
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        ("杨学山发表的言论有哪些", "发表的言论"),  # 发表 is a word: no 发…言
+        ("这番话是谁讲的", "这番话是谁讲的"),  # 讲话 is not joined at all
+        ("论坛有多家单位协办吗", "多家"),  # 有多家 counts, it asks no degree
+    ],
+)
+def test_what_only_looks_like_this_rounds_kinds_is_read_as_it_was(kb, question, kept):
+    text = read(kb, question).text
+    assert kept in text or kept in strip_cues(text)
+
+
+def test_a_same_part_turn_with_nobody_before_is_not_about_the_forum(engine):
+    (first,) = talk(engine, "同场还有谁")
+    assert CITATION_MARKER not in first
+
+
+def test_a_title_holding_both_halves_of_a_term_does_not_define_it(kb):
+    # “创新驱动的新型智慧城市建设” holds 新型 and 城市, but spells out no “新型城市”
+    first = body(compose_answer(kb, "“新型城市”是什么").text).split("[")[0]
+    assert "对话研讨" not in first
+    assert analyse("机器人叫什么名字").intent.value != "who"

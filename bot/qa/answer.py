@@ -237,6 +237,7 @@ _ORDER_FIRST = lexicon.cue_pattern("order_first")
 _ORDER_LAST = lexicon.cue_pattern("order_last")
 _ORDER_AFTER = lexicon.cue_pattern("after")
 _THEN = re.compile(rf"[，,]\s*(?:{_ORDER_AFTER.pattern})")  # …，接下来: a clause after another
+_DONE = re.compile(r"完|之后|以后|结束")  # 讲完颁奖, 颁奖之后: what was done before
 _ORDER_BEFORE = lexicon.cue_pattern("before")
 _ORDER_OF = lexicon.cue_pattern("order_of")
 _ORDER_PARTS = lexicon.cue_pattern("order_parts")
@@ -655,9 +656,11 @@ _LIKENED = lexicon.cue_pattern("likened")
 _ACTS_ON = frozenset(lexicon.cues("acts_on"))
 _QUOTED = re.compile(r"“([^”]{2,40})”")
 # whose or with whom, in the middle of a question about someone (张明说要从谁的问题出发,
-# 张明和谁一起颁奖): someone else; not 张明是谁, nor a claim (是云山大学的教授吗)
+# 张明和谁一起颁奖): someone else; not 张明是谁, nor a claim (是云山大学的教授吗), nor one of
+# two asked about (张明和李华谁先演讲)
 _ASKS_WHOM = re.compile(r"(?<!是)(?:谁|哪位)(?![是呀啊呢吗?？。!！]|$)")
 _PART_HEADS = frozenset(lexicon.cues("part_heads"))
+_SAME_PART = frozenset(lexicon.cues("same_part"))
 
 
 def _retold_at(words: list[str]) -> int | None:
@@ -870,14 +873,27 @@ class Composer:
                     and self._names_a_thing(term)
                 ):
                     weights[term], retold[term] = light, ""
-        if (then := _THEN.search(question.text)) and (rest := question.text[then.end() :]):
-            # 讲完50强颁奖，紧接着介绍了什么组织: what comes before only says where to look from
+        then = _THEN.search(question.text)
+        if (
+            then
+            and _DONE.search(question.text[: then.start()])
+            and any(w > light for t, w in weights.items() if t in question.text[then.end() :])
+        ):
+            # 讲完颁奖，紧接着介绍了什么组织: a clause of what was done before only says where
+            # to look from, when the rest asks something of its own
+            rest = question.text[then.end() :]
             for term in [t for t in weights if t not in rest]:
                 del weights[term]
+                alternatives.pop(term, None)
+                retold.pop(term, None)
         for term in weights:
             if any(question.text.startswith(term, m.end()) for m in DEGREE.finditer(question.text)):
-                # 有多重要, 多么关键: how much, which the answer shows without the word
+                # 有多重要, 多么关键: how much, which the answer shows without the word (strip_cues
+                # took the cue away; the quality word is left, to weigh lightly here)
                 weights[term] = min(weights[term], light)
+        for term in [t for t in weights if t in _SAME_PART]:
+            if any(_joined_part(who).search(question.text) for who in people):
+                weights[term] = min(weights[term], light)  # 张明同场: the part is his
         for term in [t for t in weights if t in _PART_HEADS]:
             # 颁奖环节, 分享环节: the part is named by the word before; 环节 itself, standing
             # for 论坛 and 对话, would count any sentence about the forum as saying it
@@ -1281,7 +1297,7 @@ class Composer:
         # the guests, not the host; and someone else than the one asked of (张明说要从谁的
         # 问题出发: whose, not 张明 again)
         named = self.kb.people_in(sentence) - frozenset(self._hosts)
-        if _ASKS_WHOM.search(question.text):
+        if _ASKS_WHOM.search(question.text) and len(self.kb.people_in(question.text)) == 1:
             named = frozenset(n for n in named if n not in question.text)
         return named
 
@@ -2882,8 +2898,11 @@ class Composer:
         halves = (term[: len(term) // 2], term[len(term) // 2 :]) if len(term) >= 4 else ()
 
         def spelt_out(sentence: str) -> bool:
+            # each half in a clause of its own: not a title that happens to hold both
             return bool(halves) and any(
-                term not in quoted and all(half in quoted for half in halves)
+                len(parts := re.split(r"[，,、]", quoted)) > 1
+                and halves[0] in parts[0]
+                and halves[1] in parts[-1]
                 for quoted in _QUOTED.findall(sentence)
             )
 

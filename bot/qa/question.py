@@ -234,12 +234,15 @@ _ALL_CUES = longest_first({cue for _, cues in _INTENT_CUES for cue in cues} | se
 
 
 # asked how much of a quality (有多重要, 多么关键), not how many (有多少) or how long (有多久)
-DEGREE = re.compile(rf"(?:{lexicon.cue_pattern('degree').pattern})(?![少久])")
+DEGREE = re.compile(
+    rf"(?:{lexicon.cue_pattern('degree').pattern})(?![少久家个位种名项类场次条长大远高])"
+)
 
 
 def strip_cues(text: str) -> str:
-    """The question without the words that only say what kind of fact is wanted, or how:
-    what is left is what the fact must be about."""
+    """The question without the words that only say what kind of fact is wanted, or how
+    (a cue of degree too: 有多重要 keeps 重要, which the composer weighs lightly): what is
+    left is what the fact must be about."""
     for cue in _ALL_CUES:
         text = text.replace(cue, " ")
     return DEGREE.sub(" ", text)
@@ -258,7 +261,7 @@ _TOLD = re.compile(r"介绍(?=了|过|到)")
 
 # a post or a kind of person, then its name asked (学院的院长叫什么名字, 那位嘉宾叫啥名)
 _NAME_OF_SOMEONE = re.compile(
-    rf"(?:{TITLE_RE.pattern}|嘉宾|专家|领导|人)(?:是|的)?(?:叫|名叫)?什么名字"
+    rf"(?:{TITLE_RE.pattern}|嘉宾|专家|领导|主持人|负责人|那个人|这个人)(?:是|的)?(?:叫|名叫)?什么名字"
 )
 
 
@@ -331,7 +334,7 @@ _ASKING_FOR = re.compile(
 
 
 _COUNTING = re.compile(r"^(?:几|多少)")
-_WHERE_OF = frozenset({"哪里", "哪儿", "哪", "什么样", "怎样"})
+_WHERE_OF = frozenset({"哪里", "哪儿", "怎样"})  # beside _ASKING_FOR's 哪, 什么样
 
 
 def counted_words(tagged: list[tuple[str, str]]) -> list[str]:
@@ -375,7 +378,7 @@ _QUALIFIERS = frozenset({"a", "ad", "d", "uj"})
 _NOMINAL = frozenset({"vn", "l", "j"})  # and of nouns made of verbs, set phrases, short forms
 
 
-# jieba keeps some asking words glued to their noun (哪些方面, 什么样子): the noun is the kind
+# jieba keeps some asking words glued to their noun (哪些方面): the noun is the kind
 _GLUED_ASKING = re.compile(r"^(哪些|哪个|哪几个|什么)(\w{2,})$")
 
 

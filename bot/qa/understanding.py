@@ -106,29 +106,42 @@ def _rewrite_colloquial(text: str) -> str:
     for rule in lexicon.colloquial():
         for word in rule.words:
             text = text.replace(word, rule.means[0])
-    return _joined_separable(text)
+    return text
 
 
 @lru_cache(maxsize=1)
-def _separable() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """A verb and its object said apart, as people do (颁完50强的奖, 奖是谁颁的): the report
+def _separable() -> tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]:
+    """A verb and its object said apart, as people do (颁完奖, 的奖是谁颁的): the report
     writes them as one word (颁奖), which is what the search can find."""
     rules = []
     for word in lexicon.cues("separable"):
         verb, obj = re.escape(word[0]), re.escape(word[1:])
-        rules += [
+        rules.append(
             (
+                word,
                 re.compile(rf"{verb}(?:了|的|过|完|完了)?([^，。？?！!的]{{0,8}}的)?{obj}"),
-                rf"\1{word}",
-            ),
-            (re.compile(rf"{obj}是谁(?:给|来)?{verb}的"), f"是谁{word}的"),
-        ]
+                # the object fronted (50强的奖是谁颁的), kept: it may end a name (人物奖)
+                re.compile(rf"(?<={obj})是谁(?:给|来)?{verb}的"),
+            )
+        )
     return tuple(rules)
 
 
-def _joined_separable(text: str) -> str:
-    for pattern, joined in _separable():
-        text = pattern.sub(joined, text)
+def _joined_separable(text: str, kb: KnowledgeBase) -> str:
+    """Only a verb standing as a word of its own is joined: 发表的言论 has 发表, not 发…言."""
+    words = kb.tokenizer.jieba.FREQ
+
+    def joined(match: re.Match[str], word: str) -> str:
+        if (
+            text[match.start() : match.start() + 2] in words
+            and match.group()[1:2] not in "了的过完"
+        ):
+            return match.group()
+        return f"{match.group(1) or ''}{word}"
+
+    for word, apart, fronted in _separable():
+        text = apart.sub(lambda m, w=word: joined(m, w), text)
+        text = fronted.sub(f"是谁{word}的", text)
     return text
 
 
@@ -616,7 +629,7 @@ EVERYTHING = Resources()
 def understand(text: str, kb: KnowledgeBase, resources: Resources = EVERYTHING) -> Understanding:
     """Read ``text`` (already folded by the tokenizer's normalize) against ``kb``."""
     raw = text
-    text = _rewrite_colloquial(text)
+    text = _joined_separable(_rewrite_colloquial(text), kb)
     text = _ORDINAL_DIGITS.sub(lambda m: f"第{chinese_numeral(int(m.group(1)))}{m.group(2)}", text)
     text = _SPOKEN_DECIMAL.sub(_decimal, text)
     text, yes_no = _yes_no(text)

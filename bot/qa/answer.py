@@ -2895,14 +2895,14 @@ class Composer:
             rf"(?:{lexicon.cue_pattern('defining_after').pattern})"
         )
         # a term spelt out by its halves in a quote (众创智慧: “集众创，成智慧”)
-        halves = (term[: len(term) // 2], term[len(term) // 2 :]) if len(term) >= 4 else ()
+        first, second = term[: len(term) // 2], term[len(term) // 2 :]
 
         def spelt_out(sentence: str) -> bool:
             # each half in a clause of its own: not a title that happens to hold both
-            return bool(halves) and any(
+            return len(term) >= 4 and any(
                 len(parts := re.split(r"[，,、]", quoted)) > 1
-                and halves[0] in parts[0]
-                and halves[1] in parts[-1]
+                and first in parts[0]
+                and second in parts[-1]
                 for quoted in _QUOTED.findall(sentence)
             )
 

@@ -25,7 +25,7 @@ import itertools
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 # Names are read a character at a time, so pypinyin's phrase dictionary (57 MiB and 0.3 s a
 # process) is never needed: its documented switches leave it unloaded.
@@ -140,7 +140,7 @@ def _joined_separable(text: str, kb: KnowledgeBase) -> str:
         return f"{match.group(1) or ''}{word}"
 
     for word, apart, fronted in _separable():
-        text = apart.sub(lambda m, w=word: joined(m, w), text)
+        text = apart.sub(partial(joined, word=word), text)
         text = fronted.sub(f"是谁{word}的", text)
     return text
 

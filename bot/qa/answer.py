@@ -648,8 +648,9 @@ _DEFINES_BEFORE = re.compile(
     r"(?=[?？。.!！]*$)"
 )
 _DEFINES_AFTER = lexicon.cue_pattern("defines_after")
-_DEFINED_BEFORE = re.compile(r"“?([^\W的说讲]{2,12})”?$")
-_QUOTED_TERM_IS = re.compile(r"“([^\W的说讲]{2,12})”(?:到底|究竟)?是(?:什么|啥)[?？。.!！]*$")
+_TERM = r"[^\W的说讲]{2,12}"  # a term asked of, without the words that say whose it is
+_DEFINED_BEFORE = re.compile(rf"“?({_TERM})”?$")
+_QUOTED_TERM_IS = re.compile(rf"“({_TERM})”(?:到底|究竟)?是(?:什么|啥)[?？。.!！]*$")
 _PLURAL_WHICH = lexicon.cue_pattern("plural_which")
 _ADDITIONAL = lexicon.cue_pattern("additional")
 _LIKENED = lexicon.cue_pattern("likened")
@@ -874,14 +875,14 @@ class Composer:
                 ):
                     weights[term], retold[term] = light, ""
         then = _THEN.search(question.text)
+        rest = question.text[then.end() :] if then else ""
         if (
             then
             and _DONE.search(question.text[: then.start()])
-            and any(w > light for t, w in weights.items() if t in question.text[then.end() :])
+            and any(w > light for t, w in weights.items() if t in rest)
         ):
             # 讲完颁奖，紧接着介绍了什么组织: a clause of what was done before only says where
             # to look from, when the rest asks something of its own
-            rest = question.text[then.end() :]
             for term in [t for t in weights if t not in rest]:
                 del weights[term]
                 alternatives.pop(term, None)

@@ -132,10 +132,8 @@ def _joined_separable(text: str, kb: KnowledgeBase) -> str:
     words = kb.tokenizer.jieba.FREQ
 
     def joined(match: re.Match[str], word: str) -> str:
-        if (
-            text[match.start() : match.start() + 2] in words
-            and match.group()[1:2] not in "了的过完"
-        ):
+        at = match.start()
+        if match.string[at : at + 2] in words and match.group()[1:2] not in "了的过完":
             return match.group()
         return f"{match.group(1) or ''}{word}"
 

@@ -101,6 +101,10 @@ class BM25Index:
     def __contains__(self, term: object) -> bool:
         return term in self._vocabulary
 
+    def terms(self) -> list[str]:
+        """Every term some document has."""
+        return list(self._vocabulary)
+
     def document_frequency(self, term: str) -> int:
         """How many documents contain ``term``: the length of its postings list."""
         t = self._vocabulary.get(term)

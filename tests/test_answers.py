@@ -1116,6 +1116,8 @@ def test_the_host_of_the_part_someone_took_part_in(kb, question, host):
     [
         "政府采购信息报社是哪年创刊的？",  # an event the knowledge never names has no date
         "邱建中分享完之后现场有人提问吗？",  # a claim no quote frames is not 不是
+        "邱建中结婚了吗？",  # a claim that is only a word no quote has (not 是的 for the name)
+        "宋乐永写过哪些书？",  # a lone noun asked for that no passage names (秘书长 is no 书)
     ],
 )
 def test_what_the_report_cannot_settle_is_refused(kb, question):
@@ -1161,3 +1163,8 @@ def test_a_claim_about_a_place_no_quote_names_is_refused(kb):
     assert not answer.answered and CITATION_MARKER not in answer.text
     # the place the claim is of is quoted: 不是 with what the report says of it
     assert compose_answer(kb, "论坛是在清华大学办的吗").text.startswith("不是。")
+
+
+def test_a_lone_noun_the_report_names_only_as_a_head_is_a_kind_it_has(kb):
+    # 哪个区: 朝阳区; the row in answer_kinds keeps it from weighing as a missing thing
+    assert "朝阳区" in body(compose_answer(kb, "李容珍是哪个区的").text)

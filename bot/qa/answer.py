@@ -787,7 +787,7 @@ class Composer:
         light = self._max_weight * LIGHT_WEIGHT
         if term in lexicon.words("function_words"):  # 还是什么角色: 还是 asks nothing
             return min(light, self.kb.term_weight(term))
-        if len(term) == 1 and not term.isascii():
+        if len(term) == 1 and not term.isascii() and not self._unheard_noun(term, answer_types):
             # a lone Hanzi is what jieba leaves of function words and light verbs (来, 开)
             return min(light, self.kb.term_weight(term))
         if any(term in kind for kind in answer_types) and not self._names_a_fact(term):
@@ -805,6 +805,15 @@ class Composer:
         if self._of_known_words(term):
             return light  # 网络安全: its words (网络, 安全) weigh for it, found or missing
         return self._max_weight
+
+    def _unheard_noun(self, term: str, answer_types: set[str]) -> bool:
+        """A one-character noun asked for as the kind of answer (哪些书, 哪个厅) that the
+        knowledge never uses as a word: a kind of thing no passage names, not what jieba
+        leaves of a function word. Kinds an answer need not name are rows of answer_kinds
+        (当什么官, 哪个区)."""
+        if term not in answer_types or self.kb.knows(term) or self._mere_kind(term):
+            return False
+        return [flag for _, flag in self.kb.tokenizer.tag(term)] == ["n"]
 
     def _of_known_words(self, term: str) -> bool:
         """A compound the knowledge never uses made whole of two or more words it does
@@ -1042,6 +1051,8 @@ class Composer:
             for t, w in asked.weights.items()
             if w > light and self.kb.knows(t) and t not in named and t not in subject and len(t) > 1
         ]
+        if loose and not known:  # 张明结婚了吗: the claim is its loose word, no quote has it
+            return True
         return not any(
             all(
                 asked.says(t, self.kb.terms_of(c.passage) | self.kb.terms_in(c.sentence))

@@ -1168,3 +1168,15 @@ def test_a_claim_about_a_place_no_quote_names_is_refused(kb):
 def test_a_lone_noun_the_report_names_only_as_a_head_is_a_kind_it_has(kb):
     # 哪个区: 朝阳区; the row in answer_kinds keeps it from weighing as a missing thing
     assert "朝阳区" in body(compose_answer(kb, "李容珍是哪个区的").text)
+
+
+@pytest.mark.parametrize("question", ["宋乐永参加了哪些环节？", "宋乐永后来还参加了什么活动"])
+def test_every_part_someone_took_part_in_is_given_in_the_reports_order(kb, question):
+    said = body(compose_answer(kb, question).text)
+    assert said.index("对话研讨") < said.index("分委会")
+    assert said.startswith("宋乐永参加了")
+
+
+def test_a_part_asked_with_more_than_taking_part_is_not_every_part(kb):
+    # 在哪个环节发言: where something was done, one part
+    assert not body(compose_answer(kb, "姚乐在哪个环节发言的").text).startswith("姚乐参加了")

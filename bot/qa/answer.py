@@ -111,6 +111,9 @@ _CLAIM_CLAUSE = re.compile(r"[^，,；;。！？]+")  # a list (、) stays in on
 _DENIAL = re.compile(r"不(?!仅|单|断|少|只|光|止)|没有|并非|未(?!来)|无(?!论)")
 # a list that can be counted
 _LIST = re.compile(r"[^、，。]+(?:、[^、，。]+)+(?:和|及|与)?[^、，。]*")
+# a sentence naming someone among others, quoted whole up to this length (甲、乙一起为…颁奖),
+# else only what it says of them (a list of six guests and what they discussed)
+JOINED_QUOTE_CHARS = 90
 SET_APART = frozenset({"caption", "heading"})  # passages set apart from the running text
 
 
@@ -1574,6 +1577,13 @@ class Composer:
                 self._reply(raw_question, lead, quotes, 0.0, 1.0),
                 "answered: counted in each part of the kind asked of",
             )
+        if not understood.yes_no and (joined := self._parts_joined(question, asked, people)):
+            lead, quotes = joined
+            self._chosen = quotes
+            return self._decided(
+                self._reply(raw_question, lead, quotes, 0.0, 1.0),
+                "answered: every part of the event that names them",
+            )
         if members := [
             m
             for m in self._of_a_set(question, asked, people)
@@ -2407,6 +2417,55 @@ class Composer:
             values.append(counted[0])
             quotes.append(counted[1])
         return values, quotes
+
+    def _parts_joined(
+        self, question: Question, asked: _Asked, people: tuple[str, ...]
+    ) -> tuple[str, list[_Candidate]] | None:
+        """张明参加了哪些环节, 他后来还参加了什么活动: every part of the event whose running text
+        names them, in the report's order, with what it says of them there. Only when the
+        question asks nothing but that: 张明在什么环节讲了大数据 asks where something was said."""
+        if len(people) != 1 or not any(
+            cue in question.text for cue in lexicon.cues("parts_joined")
+        ):
+            return None
+        person = people[0]
+        light = self._max_weight * LIGHT_WEIGHT
+        named = self.kb.terms_in(person)
+        # 他后来还参加了什么: taking part, and when on the day, ask nothing more
+        besides = {
+            t
+            for cue in (*lexicon.cues("took_part"), *lexicon.cues("later_that_day"))
+            for t in self.kb.terms_in(cue)
+        }
+        if any(w > light and t not in named and t not in besides for t, w in asked.weights.items()):
+            return None
+        parts: list[tuple[str, _Candidate]] = []
+        for section in self._units():
+            quote = next(
+                (
+                    _Candidate(
+                        sentence
+                        if len(sentence) <= JOINED_QUOTE_CHARS
+                        else person_window(sentence, person, self.kb.names),
+                        passage,
+                        0.0,
+                        0.0,
+                    )
+                    for passage in self._in_section(section)
+                    if passage.kind not in SET_APART
+                    for sentence in split_sentences(passage.text)
+                    if person in sentence
+                ),
+                None,
+            )
+            if quote is not None:
+                parts.append((section, quote))
+        if not parts:
+            return None
+        # a talk's part is named without its speaker, who is the one asked of
+        names = "、".join(_part_name(section).removeprefix(person) for section, _ in parts)
+        lead = f"{person}参加了{names}。" if len(parts) > 1 else ""
+        return lead, [quote for _, quote in parts]
 
     def _in_section(self, section: str) -> list[Passage]:
         """The passages of one part of the documents, in reading order (grouped once per

@@ -1180,3 +1180,20 @@ def test_every_part_someone_took_part_in_is_given_in_the_reports_order(kb, quest
 def test_a_part_asked_with_more_than_taking_part_is_not_every_part(kb):
     # 在哪个环节发言: where something was done, one part
     assert not body(compose_answer(kb, "姚乐在哪个环节发言的").text).startswith("姚乐参加了")
+
+
+@pytest.mark.parametrize(
+    ("question", "host"),
+    [
+        ("“新技术与创新服务”之前的那场对话研讨是谁主持的？", "宋乐永"),
+        # the title is a talk's too: the part of the kind asked of is the anchor
+        ("“创新驱动的新型智慧城市建设”之后的那场对话研讨的主持人是谁", "王娇"),
+    ],
+)
+def test_the_part_next_to_one_named_by_its_title(kb, question, host):
+    assert host in body(compose_answer(kb, question).text)
+
+
+def test_a_fact_of_the_one_next_in_a_list_is_their_quote(kb):
+    said = compose_answer(kb, "陈学军之后分享的是哪家公司的专家？").text
+    assert said.startswith("陈海富。") and "网宿科技" in said

@@ -2641,12 +2641,13 @@ class Composer:
     def _beside(
         self, question: Question, asked: _Asked, people: tuple[str, ...]
     ) -> tuple[str, _Candidate] | None:
-        """李华之后是谁讲的, 排在张明前面的是谁: the one after (or before) the person in the
+        """李华之后是谁讲的, 排在张明前面的是谁, 张明之后是哪家公司的: the one after (or before) the person in the
         report's order, of the talks when they gave one and the question asks of talks (their
         label, or a verb of speaking), else of a list that names them among three or more;
         that one's name, and what quotes them. None for other questions (李华发言之后谁当了
         主任 asks something of its own), or when no one is there."""
-        if len(people) != 1 or question.intent is not Intent.WHO:
+        # asked who, or what of them (之后分享的是哪家公司的专家): their quote says it
+        if len(people) != 1 or question.intent not in (Intent.WHO, Intent.WHAT):
             return None
         person, text = people[0], question.text
         step, match = 0, None

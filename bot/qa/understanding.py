@@ -545,21 +545,40 @@ def _abbreviations(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[str, .
     return found
 
 
-_ORDINAL_PART = re.compile(
-    rf"({ORDINAL})(?:场|个|次|轮|部分)?(?:的)?"
-    r"(对话研讨|对话|研讨|圆桌|分论坛|主题演讲|演讲|报告)"
+_PART_KINDS = "对话研讨|对话|研讨|圆桌|分论坛|主题演讲|演讲|报告"
+_ORDINAL_PART = re.compile(rf"({ORDINAL})(?:场|个|次|轮|部分)?(?:的)?({_PART_KINDS})")
+# “甲乙”之前的那场对话研讨: the part of that kind next to one named by its title
+_NEXT_PART = re.compile(
+    rf"“([^“”]{{2,30}})”(?:的)?(?:{_PART_KINDS})?(之前|以前|前面|之后|以后|后面)"
+    rf"的?(?:那|这)?一?(?:场|个|次)?的?({_PART_KINDS})"
 )
 
 
+def _parts_of(kind: str, kb: KnowledgeBase) -> list[str]:
+    return [s for s in kb.sections if kind in s or kind[:2] in s]
+
+
 def _resolve_parts(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
-    """第二场对话 → the name of the second part of that kind, in reading order."""
+    """第二场对话, “甲乙”之前的那场对话 → the name of that part, in reading order."""
     found = []
     for match in _ORDINAL_PART.finditer(text):
         n = numeral_value(match.group(1).removeprefix("第")) or 0
-        kind = match.group(2)
-        parts = [s for s in kb.sections if kind in s or kind[:2] in s]
+        parts = _parts_of(match.group(2), kb)
         if 0 < n <= len(parts):
             found.append((match.group(), parts[n - 1]))
+    for match in _NEXT_PART.finditer(text):
+        title, way, kind = match.groups()
+        parts = _parts_of(kind, kb)
+        anchors = [i for i, s in enumerate(kb.sections) if title in s]
+        if len(anchors) > 1:  # a talk and a dialogue of one title: the one of that kind
+            anchors = [i for i in anchors if kb.sections[i] in parts]
+        if len(anchors) != 1:
+            continue
+        at = anchors[0]
+        before = way in ("之前", "以前", "前面")
+        near = [s for s in parts if (kb.sections.index(s) < at) == before and s != kb.sections[at]]
+        if near:
+            found.append((match.group(), near[-1] if before else near[0]))
     for phrase, section in found:
         text = text.replace(phrase, section)
     return text, found

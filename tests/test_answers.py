@@ -1197,3 +1197,8 @@ def test_the_part_next_to_one_named_by_its_title(kb, question, host):
 def test_a_fact_of_the_one_next_in_a_list_is_their_quote(kb):
     said = compose_answer(kb, "陈学军之后分享的是哪家公司的专家？").text
     assert said.startswith("陈海富。") and "网宿科技" in said
+
+
+def test_which_few_asks_which_ones_not_how_many(kb):
+    said = body(compose_answer(kb, "论坛颁了哪几类奖？").text)
+    assert "创新服务奖" in said and "第十一届" not in said

@@ -255,6 +255,10 @@ _NOT_A_PLACE = re.compile(
 )
 
 
+# 哪几类奖, 哪几种范式 ask which ones, as 哪些 does, not how many
+_WHICH_FEW = re.compile(r"哪几(?=[类种个项场家条大])")
+
+
 # 某人介绍了哪些工具 asks what they presented, not for an overview (介绍一下论坛)
 _TOLD = re.compile(r"介绍(?=了|过|到)")
 
@@ -266,7 +270,7 @@ _NAME_OF_SOMEONE = re.compile(
 
 
 def analyse(text: str) -> Question:
-    cued = _TOLD.sub("讲", _NOT_A_PLACE.sub("在 ", text))
+    cued = _WHICH_FEW.sub("哪些", _TOLD.sub("讲", _NOT_A_PLACE.sub("在 ", text)))
     intent = next(
         (intent for intent, cues in _INTENT_CUES if any(cue in cued for cue in cues)), Intent.WHAT
     )

@@ -1202,3 +1202,8 @@ def test_a_fact_of_the_one_next_in_a_list_is_their_quote(kb):
 def test_which_few_asks_which_ones_not_how_many(kb):
     said = body(compose_answer(kb, "论坛颁了哪几类奖？").text)
     assert "创新服务奖" in said and "第十一届" not in said
+
+
+@pytest.mark.parametrize("question", ["有几类奖", "一共颁了几种奖"])
+def test_a_count_of_a_thing_named_in_one_character_counts_that_thing(kb, question):
+    assert body(compose_answer(kb, question).text).startswith("共 4 ")

@@ -866,8 +866,14 @@ class Composer:
                 phrases[term] = (*phrases.get(term, ()), *(_squash(w) for w in words))
         subject = self.kb.terms_in(self.kb.persona.subject)
         light = self._max_weight * LIGHT_WEIGHT
-        if question.intent is not Intent.WHAT and all(
-            w <= light or t in subject for t, w in weights.items()
+        # 有几类奖: a count of a thing named in one character (light) is asked of that thing
+        counted_lone = question.intent is Intent.COUNT and any(
+            len(w) == 1 and w in weights for w in counted_words(tagged)
+        )
+        if (
+            question.intent is not Intent.WHAT
+            and not counted_lone
+            and all(w <= light or t in subject for t, w in weights.items())
         ):
             # 会场设在哪？ names nothing but the forum, if that: asked of this bot, it is
             # about the forum, so every passage that is about the forum counts as found.

@@ -1207,3 +1207,11 @@ def test_which_few_asks_which_ones_not_how_many(kb):
 @pytest.mark.parametrize("question", ["有几类奖", "一共颁了几种奖"])
 def test_a_count_of_a_thing_named_in_one_character_counts_that_thing(kb, question):
     assert body(compose_answer(kb, question).text).startswith("共 4 ")
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [("论坛在北大哪个场馆举办？", "中关新园"), ("获奖的共有多少家？", "50")],
+)
+def test_a_kind_of_place_and_a_word_of_counting_ask_nothing_of_their_own(kb, question, fact):
+    assert fact in body(compose_answer(kb, question).text)

@@ -87,6 +87,7 @@ _INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
             "规模",
             "一共",
             "总共",
+            "共有",
             "第几",
             "哪一届",
             "哪届",

@@ -1215,3 +1215,16 @@ def test_a_count_of_a_thing_named_in_one_character_counts_that_thing(kb, questio
 )
 def test_a_kind_of_place_and_a_word_of_counting_ask_nothing_of_their_own(kb, question, fact):
     assert fact in body(compose_answer(kb, question).text)
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("大会论坛是王娇主持的吗", "不是，是姚乐。"),  # she chaired a dialogue, not this part
+        ("大会论坛的主持人是宋乐永吗", "不是，是姚乐。"),
+        ("分委会主任是杨学山吗", "不是，是孟庆国。"),
+        ("分委会秘书长是邱建中吗", "是的。"),
+    ],
+)
+def test_a_claim_of_who_did_something_is_held_against_who_did(kb, question, lead):
+    assert compose_answer(kb, question).text.startswith(lead)

@@ -1434,6 +1434,35 @@ class Composer:
             return replace(answer, text=f"{not_found}\n\n{self.replies.in_chinese_please}")
         return answer
 
+    def _who_claimed(self, raw_question: str, claim: str, people: tuple[str, ...]) -> Answer | None:
+        """大会论坛是张明主持的吗, 分委会主任是李华吗: a claim of who did something or holds a
+        post is the who-question it answers (大会论坛是谁主持的), answered, then held against
+        the one claimed: 是的, or 不是 and who it was. None when the claim is of the person's
+        own (张明是云山大学的吗, the name before 是) or the who-question names no one person."""
+        if len(people) != 1:
+            return None
+        person = people[0]
+        at = claim.find(person)
+        before = claim[:at]
+        if at < 0 or not before.endswith("是") or len(before) < 3:
+            return None
+        one = Composer(self.kb, self.resources)
+        answer = one._answer(f"{before}谁{claim[at + len(person) :]}")
+        if not answer.answered or not one._chosen or one.reading.get("kind") != Intent.WHO.value:
+            return None
+        named = self.kb.people_in(one._lead_said) or self.kb.people_in(one._chosen[0].sentence)
+        if person in named:
+            lead = "是的。"
+        elif len(named) == 1:
+            lead = f"不是，是{next(iter(named))}。"
+        else:
+            return None
+        self._chosen = one._chosen
+        return self._decided(
+            self._reply(raw_question, lead, one._chosen, 0.0, 1.0),
+            "answered: the claim held against who the report says it was",
+        )
+
     def _in_two(self, raw_question: str, exclude: frozenset[str]) -> Answer | None:
         """张明演讲的题目是啥，他在分委会担任什么: two questions, each answered on its own
         and replied to in one. The second is asked of what the first is about when it names
@@ -1566,6 +1595,12 @@ class Composer:
             people=list(people),
             weights={t: round(w, 2) for t, w in asked.weights.items()},
         )
+        if (
+            understood.yes_no
+            and self.resources.evidence
+            and (judged := self._who_claimed(raw_question, understood.text, people))
+        ):
+            return judged
         if (
             question.intent is Intent.COUNT
             and not people

@@ -256,8 +256,9 @@ _NOT_A_PLACE = re.compile(
 )
 
 
-# 哪几类奖, 哪几种范式 ask which ones, as 哪些 does, not how many
-_WHICH_FEW = re.compile(r"哪几(?=[类种个项场家条大])")
+# 哪几个“更” asks which ones, as 哪些 does, not how many (哪几类奖, 哪几家 are answered
+# with their count and the list that gives it)
+_WHICH_FEW = re.compile(r"哪几(?=个)")
 
 
 # 某人介绍了哪些工具 asks what they presented, not for an overview (介绍一下论坛)

@@ -1230,3 +1230,25 @@ def test_a_kind_of_place_and_a_word_of_counting_ask_nothing_of_their_own(kb, que
 )
 def test_a_claim_of_who_did_something_is_held_against_who_did(kb, question, lead):
     assert compose_answer(kb, question).text.startswith(lead)
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("论坛是在上海举行的吗？", "不是。"),  # a place the report never names
+        ("论坛是在北京大学举办的吗", "是的。"),
+    ],
+)
+def test_a_claim_of_where_is_held_against_the_place_the_report_gives(kb, question, lead):
+    answer = compose_answer(kb, question)
+    assert answer.text.startswith(lead) and "中关新园" in answer.text
+
+
+def test_a_part_beyond_the_number_the_report_has_is_refused(kb):
+    answer = compose_answer(kb, "论坛第三场对话研讨由谁主持？")  # there are two
+    assert not answer.answered and CITATION_MARKER not in answer.text
+
+
+def test_two_questions_one_quote_answers_are_answered_by_it(kb):
+    said = body(compose_answer(kb, "宋刚的演讲题目是什么？他在北京大学任什么职？").text)
+    assert "城域开放众创空间" in said and "移动政务实验室主任" in said

@@ -42,6 +42,7 @@ from bot.qa.understanding import (
     EVERYTHING,
     Resources,
     Understanding,
+    parts_beyond,
     understand,
 )
 from bot.wechat.limits import fit_bytes
@@ -1446,21 +1447,54 @@ class Composer:
         before = claim[:at]
         if at < 0 or not before.endswith("是") or len(before) < 3:
             return None
-        one = Composer(self.kb, self.resources)
-        answer = one._answer(f"{before}谁{claim[at + len(person) :]}")
-        if not answer.answered or not one._chosen or one.reading.get("kind") != Intent.WHO.value:
+        asked = self._asked_instead(f"{before}谁{claim[at + len(person) :]}", Intent.WHO)
+        if asked is None:
             return None
-        named = self.kb.people_in(one._lead_said) or self.kb.people_in(one._chosen[0].sentence)
+        chosen, lead = asked
+        named = self.kb.people_in(lead) or self.kb.people_in(chosen[0].sentence)
         if person in named:
-            lead = "是的。"
+            verdict = "是的。"
         elif len(named) == 1:
-            lead = f"不是，是{next(iter(named))}。"
+            verdict = f"不是，是{next(iter(named))}。"
         else:
             return None
-        self._chosen = one._chosen
+        return self._claim_judged(raw_question, verdict, chosen, "who the report says it was")
+
+    def _where_claimed(self, raw_question: str, claim: str) -> Answer | None:
+        """论坛是在江城举行的吗: the where-question it answers (论坛是在哪里举行的), answered,
+        then held against the place claimed: 是的 when the quote names it, else 不是."""
+        place = place_claimed(claim)
+        if (
+            not place
+            or any(  # 在春节期间举行: a time, not a place
+                f[:1] in ("t", "m") or w in ("期间", "时候", "时")
+                for w, f in self.kb.tokenizer.tag(place)
+            )
+        ):
+            return None
+        asked = self._asked_instead(claim.replace(f"在{place}", "在哪里", 1), Intent.WHERE)
+        if asked is None:
+            return None
+        chosen, _ = asked
+        verdict = "是的。" if _squash(place) in _squash(chosen[0].sentence) else "不是。"
+        return self._claim_judged(raw_question, verdict, chosen, "the place the report gives")
+
+    def _asked_instead(self, question: str, intent: Intent) -> tuple[list[_Candidate], str] | None:
+        """The quotes and lead of ``question``, a claim asked as the question it answers, when
+        it is answered as a question of that kind."""
+        one = Composer(self.kb, self.resources)
+        answer = one._answer(question)
+        if not answer.answered or not one._chosen or one.reading.get("kind") != intent.value:
+            return None
+        return one._chosen, one._lead_said
+
+    def _claim_judged(
+        self, raw_question: str, verdict: str, chosen: list[_Candidate], against: str
+    ) -> Answer:
+        self._chosen = chosen
         return self._decided(
-            self._reply(raw_question, lead, one._chosen, 0.0, 1.0),
-            "answered: the claim held against who the report says it was",
+            self._reply(raw_question, verdict, chosen, 0.0, 1.0),
+            f"answered: the claim held against {against}",
         )
 
     def _in_two(self, raw_question: str, exclude: frozenset[str]) -> Answer | None:
@@ -1487,7 +1521,18 @@ class Composer:
             return None
         shown = {_squash(c.sentence) for c in one._chosen}
         if all(_squash(c.sentence) in shown for c in two._chosen):
-            return None  # the second's answer is the first's: it would go unanswered
+            # the second's answer is the first's (宋刚的演讲题目是什么？他在北京大学任什么职？:
+            # one sentence gives both): said once
+            self.reading = {**(answer.reading or {}), "parts": [first, second]}
+            return self._decided(
+                self._reply_in_parts(
+                    raw_question,
+                    [(one._lead_said, one._chosen), (two._lead_said, [])],
+                    0.0,
+                    1.0,
+                ),
+                "answered: two questions, one quote answering both",
+            )
         self.reading = {**(answer.reading or {}), "parts": [first, second]}
         return self._decided(
             self._reply_in_parts(
@@ -1598,7 +1643,10 @@ class Composer:
         if (
             understood.yes_no
             and self.resources.evidence
-            and (judged := self._who_claimed(raw_question, understood.text, people))
+            and (
+                judged := self._who_claimed(raw_question, understood.text, people)
+                or self._where_claimed(raw_question, understood.text)
+            )
         ):
             return judged
         if (
@@ -1746,6 +1794,11 @@ class Composer:
             return self._decided(
                 self._not_found(raw_question, people, asked),
                 f"refused: the knowledge never counts {'、'.join(uncounted)}",
+            )
+        if beyond := parts_beyond(question.text, self.kb):  # 第三场对话 of two
+            return self._decided(
+                Answer(raw_question, False, self.replies.not_found),
+                f"refused: the documents have fewer parts than {'、'.join(beyond)} asks",
             )
         ordinals = [o for o in _ORDINAL.findall(question.text) if not self.kb.knows(o)]
         if ordinals:

@@ -558,6 +558,17 @@ def _parts_of(kind: str, kb: KnowledgeBase) -> list[str]:
     return [s for s in kb.sections if kind in s or kind[:2] in s]
 
 
+def parts_beyond(text: str, kb: KnowledgeBase) -> list[str]:
+    """第三场对话 of a report with two: a part that is not there (the documents have fewer
+    of that kind), asked of as if it were."""
+    beyond = []
+    for match in _ORDINAL_PART.finditer(text):
+        n = numeral_value(match.group(1).removeprefix("第")) or 0
+        if 0 < len(_parts_of(match.group(2), kb)) < n:
+            beyond.append(match.group())
+    return beyond
+
+
 def _resolve_parts(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
     """第二场对话, “甲乙”之前的那场对话 → the name of that part, in reading order."""
     found = []

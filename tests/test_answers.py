@@ -1252,3 +1252,8 @@ def test_a_part_beyond_the_number_the_report_has_is_refused(kb):
 def test_two_questions_one_quote_answers_are_answered_by_it(kb):
     said = body(compose_answer(kb, "宋刚的演讲题目是什么？他在北京大学任什么职？").text)
     assert "城域开放众创空间" in said and "移动政务实验室主任" in said
+
+
+def test_a_clause_after_a_part_only_says_where_to_look_from(kb):
+    said = body(compose_answer(kb, "第一场对话研讨之后，第二场对话研讨的主题是什么？").text)
+    assert said.startswith("论坛还专题组织了“新技术与创新服务”")

@@ -241,6 +241,7 @@ _ORDER_FIRST = lexicon.cue_pattern("order_first")
 _ORDER_LAST = lexicon.cue_pattern("order_last")
 _ORDER_AFTER = lexicon.cue_pattern("after")
 _THEN = re.compile(rf"[，,]\s*(?:{_ORDER_AFTER.pattern})")  # …，接下来: a clause after another
+_AFTER_FIRST = re.compile(r"[^，,？?]{2,40}?(?:之后|以后|结束后|完后)[，,]")  # X之后，<question>
 _DONE = re.compile(r"完|之后|以后|结束")  # 讲完颁奖, 颁奖之后: what was done before
 _ORDER_BEFORE = lexicon.cue_pattern("before")
 _ORDER_OF = lexicon.cue_pattern("order_of")
@@ -893,11 +894,16 @@ class Composer:
                     and self._names_a_thing(term)
                 ):
                     weights[term], retold[term] = light, ""
-        then = _THEN.search(question.text)
-        rest = question.text[then.end() :] if then else ""
+        before, rest = "", ""
+        first = _AFTER_FIRST.match(question.text)
+        if then := _THEN.search(question.text):  # …，接下来
+            before, rest = question.text[: then.start()], question.text[then.end() :]
+        elif first and self._parts_called(first.group()):
+            # 第一场对话之后，…: after a part of the documents (not 数据链打通以后, said in one)
+            before, rest = first.group(), question.text[first.end() :]
         if (
-            then
-            and _DONE.search(question.text[: then.start()])
+            before
+            and _DONE.search(before)
             and any(w > light for t, w in weights.items() if t in rest)
         ):
             # 讲完颁奖，紧接着介绍了什么组织: a clause of what was done before only says where

@@ -1257,3 +1257,9 @@ def test_two_questions_one_quote_answers_are_answered_by_it(kb):
 def test_a_clause_after_a_part_only_says_where_to_look_from(kb):
     said = body(compose_answer(kb, "第一场对话研讨之后，第二场对话研讨的主题是什么？").text)
     assert said.startswith("论坛还专题组织了“新技术与创新服务”")
+
+
+@pytest.mark.parametrize("question", ["中关新园的会场能坐多少人？", "这次论坛设了几个分会场"])
+def test_a_place_named_in_a_count_the_report_lacks_is_refused(kb, question):
+    answer = compose_answer(kb, question)  # a count, not where the forum was
+    assert not answer.answered and CITATION_MARKER not in answer.text

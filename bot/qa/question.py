@@ -48,10 +48,7 @@ _INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
             "几号",
         ),
     ),
-    (
-        Intent.WHERE,
-        ("哪里", "哪儿", "在哪", "什么地方", "何处", "地点", "会场", "场地", "哪个城市", "地址"),
-    ),
+    (Intent.WHERE, ("哪里", "哪儿", "在哪", "什么地方", "何处", "哪个城市")),
     # 哪几位 / 都有谁 ask for the people, not how many
     (
         Intent.WHO,
@@ -99,6 +96,8 @@ _INTENT_CUES: tuple[tuple[Intent, tuple[str, ...]], ...] = (
         Intent.WHO,
         ("谁", "哪位", "哪些人", "什么人", "哪个人", "哪些嘉宾", "哪些专家", "何人", "叫什么"),
     ),
+    # a place named, not asked (会场能容纳多少人 is a count): where, when nothing else asks
+    (Intent.WHERE, ("地点", "会场", "场地", "地址")),
     (Intent.OVERVIEW, ("介绍一下", "介绍", "简介", "概况", "概述", "基本情况", "大致情况")),
 )
 

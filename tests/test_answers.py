@@ -1263,3 +1263,10 @@ def test_a_clause_after_a_part_only_says_where_to_look_from(kb):
 def test_a_place_named_in_a_count_the_report_lacks_is_refused(kb, question):
     answer = compose_answer(kb, question)  # a count, not where the forum was
     assert not answer.answered and CITATION_MARKER not in answer.text
+
+
+def test_the_body_someone_is_of_is_read_as_that_body(kb):
+    said = body(compose_answer(kb, "刘洪生所在的单位在论坛里是什么角色？").text)
+    assert "北达软" in said and "协办" in said
+    # asked for the body itself: their role answers, not the body's part in the forum
+    assert "宋乐永" in body(compose_answer(kb, "宋乐永的单位是哪个").text)

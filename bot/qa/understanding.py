@@ -595,6 +595,26 @@ def _resolve_parts(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
     return text, found
 
 
+# 张明所在的单位在论坛里是什么角色: the body someone is of, by their roles, as the subject
+# of something else (张明的单位是哪个 asks the body itself, answered by their role)
+_BODY_OF = (
+    r"(?:所在的?|的|供职的|工作的|任职的)(?:单位|公司|机构|企业|部门)"
+    r"(?![是叫]?(?:哪|什么|啥|谁)|[?？]|$)"
+)
+
+
+def _resolve_bodies(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
+    found = []
+    for name in kb.people_in(text):
+        bodies = kb.bodies_of(name)
+        match = re.search(rf"{re.escape(name)}{_BODY_OF}", text)
+        if match and bodies:
+            found.append((match.group(), bodies[0]))
+    for phrase, body in found:
+        text = text.replace(phrase, body)
+    return text, found
+
+
 def _resolve_aliases(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
     found = []
     for alias in longest_first(kb.aliases):
@@ -667,6 +687,9 @@ def understand(text: str, kb: KnowledgeBase, resources: Resources = EVERYTHING) 
         text, aliases = _resolve_aliases(text, kb)
         text, parts = _resolve_parts(text, kb)
         aliases += parts
+        if resources.entities:
+            text, bodies = _resolve_bodies(text, kb)
+            aliases += bodies
     text, recut = _unglue(text, kb)
     corrections: list[tuple[str, str]] = []
     if resources.typos:

@@ -443,11 +443,11 @@ FOLLOW_UPS = [
     # after a who-question of someone, the one answered (钱学森, a person the talk retells)
     (["宋刚提到了哪位科学家"], "这位科学家强调了什么", "钱学森强调了什么", "集大成"),
     (["姚乐是谁"], "他主持了什么", "姚乐主持了什么", "大会论坛"),  # asked about him
-    # 他的单位: the last person's body, by the name the report gives it alone
+    # 他的单位: the last person's body (read as the body their roles name)
     (
         ["刘洪生是哪个单位的？"],
         "他的单位在这次论坛里还承担什么角色？",
-        "北达软在这次论坛里还承担什么角色？",
+        "刘洪生的单位在这次论坛里还承担什么角色？",
         "协办",
     ),
     # 再之后呢: who comes after the one just answered; 最后这位: that one

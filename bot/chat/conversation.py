@@ -154,13 +154,17 @@ _PERSON_KIND_END = re.compile(rf"(?:{lexicon.cue_pattern('person_kinds').pattern
 _THEIR_BODY = lexicon.cue_pattern("their_body")
 
 
-def point_to_their_body(question: str, speaker: str | None, bodies: Iterable[str]) -> str:
-    """他的单位在论坛里是什么角色: the pointer replaced by the body of the last person named,
-    the first of their roles that names one (``bodies``: those, in their order)."""
-    body = next(iter(bodies), None)
-    if not speaker or not body:
+def point_to_their_body(question: str, speaker: str | None) -> str:
+    """他的单位在论坛里是什么角色: asked of the body of the last person named (张明的单位),
+    which the reading of the question resolves to the body their roles name."""
+    if not speaker:
         return question
-    return _THEIR_BODY.sub(body, question, count=1)
+
+    def theirs(match: re.Match[str]) -> str:
+        rest = match.group().lstrip("他她").removeprefix("们")
+        return f"{speaker}{rest if rest.startswith(('的', '所在')) else '的' + rest}"
+
+    return _THEIR_BODY.sub(theirs, question, count=1)
 
 
 def point_to_organisation(question: str, organisation: str | None, orgs: Iterable[str]) -> str:
@@ -486,7 +490,7 @@ class Conversation:
         names = kb.names if kb is not None else frozenset()
         if kb is not None and (speaker := state.get("speaker")) and not names_in(text, names):
             # (张明他的单位 asks about the one it names, not the last one)
-            text = point_to_their_body(text, speaker, kb.bodies_of(speaker))
+            text = point_to_their_body(text, speaker)
         previous = state.get("asked") or ""
         more = bool(previous) and is_more(text) and not self._asks_its_own(text, engine)
         if more and not _MORE.match(text):  # 还有呢？他还讲了什么: the question after it

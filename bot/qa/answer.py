@@ -1527,7 +1527,7 @@ class Composer:
             return None
         shown = {_squash(c.sentence) for c in one._chosen}
         if all(_squash(c.sentence) in shown for c in two._chosen):
-            # the second's answer is the first's (宋刚的演讲题目是什么？他在北京大学任什么职？:
+            # the second's answer is the first's (张明的演讲题目是什么？他在云山大学任什么职？:
             # one sentence gives both): said once
             self.reading = {**(answer.reading or {}), "parts": [first, second]}
             return self._decided(

@@ -605,13 +605,15 @@ _BODY_OF = (
 
 def _resolve_bodies(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
     found = []
-    for name in kb.people_in(text):
+    if not re.search(_BODY_OF, text):
+        return text, found
+    for name in (n for n in kb.names if n in text):  # 那张明所在的: jieba may cut 那张
         bodies = kb.bodies_of(name)
         match = re.search(rf"{re.escape(name)}{_BODY_OF}", text)
         if match and bodies:
             found.append((match.group(), bodies[0]))
-    for phrase, body in found:
-        text = text.replace(phrase, body)
+    for phrase, body in found:  # set apart: 那北达软 would be cut 那北达|软
+        text = text.replace(phrase, f" {body} ")
     return text, found
 
 

@@ -61,7 +61,9 @@ DEFAULT_SET = DEV_SET
 # - "twelfth", written by a twelfth helper after that (15 styles), split in halves: tuned
 #   on "twelfth tune", "twelfth held" run once at the end, then tuned on too;
 # - "thirteenth", written by a thirteenth helper after that (13 styles), split in halves:
-#   tuned on "thirteenth tune", "thirteenth held" run once at the end.
+#   tuned on "thirteenth tune", "thirteenth held" run once at the end, then tuned on too;
+# - "fourteenth", written by a fourteenth helper after that (12 styles, order questions
+#   too), split in halves: tuned on "fourteenth tune", "fourteenth held" run once at the end.
 # The figures of each first run are in BENCHMARKS.md.
 SETS: tuple[tuple[str, str], ...] = (
     ("dev", "dev.jsonl"),
@@ -92,6 +94,8 @@ SETS: tuple[tuple[str, str], ...] = (
             "twelfth held",
             "thirteenth tune",
             "thirteenth held",
+            "fourteenth tune",
+            "fourteenth held",
         )
         for kind, file in (
             ("questions", "questions"),

@@ -42,6 +42,8 @@ class Replies:
     not_found: str = "抱歉，资料里没有找到与这个问题相关的内容。"
     in_chinese_please: str = "Please ask in Chinese."
     not_mentioned: str = "资料里没有提到这一点。关于{who}，可以这样问：\n"
+    # before the quote of where something was, when a claim names a place never mentioned
+    not_said_where: str = "资料没有提到{place}，只说了："
     # offered when a question about someone cannot be answered: the first two it can answer
     about_someone: tuple[str, ...] = ("{who}是谁？", "{who}讲了什么？", "{who}主持了什么？")
     you_are_welcome: str = "不客气！还有什么想了解的，随时问我。"

@@ -241,6 +241,8 @@ _ORDER_FIRST = lexicon.cue_pattern("order_first")
 _ORDER_LAST = lexicon.cue_pattern("order_last")
 _ORDER_AFTER = lexicon.cue_pattern("after")
 _THEN = re.compile(rf"[，,]\s*(?:{_ORDER_AFTER.pattern})")  # …，接下来: a clause after another
+# 张明之后分享的是…, 之后那位…: the one next is the subject of what is asked
+_NEXT_ONE_ASKED = re.compile(r"(?:上台|分享|发言|演讲|讲|介绍)?(?:的是|的那位|那位|是|的)")
 _AFTER_FIRST = re.compile(r"[^，,？?]{2,40}?(?:之后|以后|结束后|完后)[，,]")  # X之后，<question>
 _DONE = re.compile(r"完|之后|以后|结束")  # 讲完颁奖, 颁奖之后: what was done before
 _ORDER_BEFORE = lexicon.cue_pattern("before")
@@ -814,11 +816,18 @@ class Composer:
     def _unheard_noun(self, term: str, answer_types: set[str]) -> bool:
         """A one-character noun asked for as the kind of answer (哪些书, 哪个厅) that the
         knowledge never uses as a word: a kind of thing no passage names, not what jieba
-        leaves of a function word. Kinds an answer need not name are rows of answer_kinds
-        (当什么官, 哪个区)."""
+        leaves of a function word. A kind the knowledge names as the head of its longer
+        words (哪个盟: 某某盟) is one it has, as are answer_kinds' rows (当什么官, 哪个区);
+        a two-character word is no evidence (秘书 is no book)."""
         if term not in answer_types or self.kb.knows(term) or self._mere_kind(term):
             return False
-        return [flag for _, flag in self.kb.tokenizer.tag(term)] == ["n"]
+        if [flag for _, flag in self.kb.tokenizer.tag(term)] != ["n"]:
+            return False
+        heads = self.kb.derived(
+            "heads of longer words",
+            lambda: frozenset(t[-1] for t in self.kb.index.terms() if len(t) > 2),
+        )
+        return term not in heads
 
     def _of_known_words(self, term: str) -> bool:
         """A compound the knowledge never uses made whole of two or more words it does
@@ -1067,7 +1076,14 @@ class Composer:
             for t, w in asked.weights.items()
             if w > light and self.kb.knows(t) and t not in named and t not in subject and len(t) > 1
         ]
-        if loose and not known:  # 张明结婚了吗: the claim is its loose word, no quote has it
+        if (
+            loose
+            and not known
+            # 张明发言了吗: said in the report's words for speaking (发表了感言), not this one
+            and not any(
+                t in asked.alternatives or t in lexicon.words("speech_verbs") for t in loose
+            )
+        ):  # 张明结婚了吗: the claim is its loose word, no quote has it
             return True
         return not any(
             all(
@@ -1444,8 +1460,11 @@ class Composer:
     def _who_claimed(self, raw_question: str, claim: str, people: tuple[str, ...]) -> Answer | None:
         """大会论坛是张明主持的吗, 分委会主任是李华吗: a claim of who did something or holds a
         post is the who-question it answers (大会论坛是谁主持的), answered, then held against
-        the one claimed: 是的, or 不是 and who it was. None when the claim is of the person's
-        own (张明是云山大学的吗, the name before 是) or the who-question names no one person."""
+        the one claimed: 是的 when its quotes name them, 不是 and who it was when they name one
+        other. None (the claim is judged as any other) when it is of the person's own (张明是
+        云山大学的吗, the name before 是), when the part it names is one of theirs or the post
+        one they hold (one of several talks, dialogues or 主任s: the who-question's one answer
+        is not all of them), or when its quotes name several others."""
         if len(people) != 1:
             return None
         person = people[0]
@@ -1453,11 +1472,21 @@ class Composer:
         before = claim[:at]
         if at < 0 or not before.endswith("是") or len(before) < 3:
             return None
+        theirs = {section for section, _, _ in self._sections_naming(person)}
+        if theirs & set(self._parts_called(claim)) or any(
+            post in role
+            for post in (m.group() for m in TITLE_RE.finditer(before))
+            for role in self.kb.roles.get(person, ())
+        ):
+            return None
         asked = self._asked_instead(f"{before}谁{claim[at + len(person) :]}", Intent.WHO)
         if asked is None:
             return None
         chosen, lead = asked
-        named = self.kb.people_in(lead) or self.kb.people_in(chosen[0].sentence)
+        named = self.kb.people_in(lead).union(
+            *(self.kb.people_in(c.sentence) for c in chosen),
+            {c.passage.speaker for c in chosen if c.passage.speaker},
+        )
         if person in named:
             verdict = "是的。"
         elif len(named) == 1:
@@ -1468,12 +1497,16 @@ class Composer:
 
     def _where_claimed(self, raw_question: str, claim: str) -> Answer | None:
         """论坛是在江城举行的吗: the where-question it answers (论坛是在哪里举行的), answered,
-        then held against the place claimed: 是的 when the quote names it, else 不是."""
+        then held against the place claimed: 是的 when the place the quote gives says it, 不是
+        when it names another the knowledge knows; a place it never names (not said to be
+        wrong: it may lie within the one given) is told with what the report says."""
         place = place_claimed(claim)
         if (
             not place
-            or any(  # 在春节期间举行: a time, not a place
-                f[:1] in ("t", "m") or w in ("期间", "时候", "时")
+            or place.endswith("下")
+            or names_a_body(place)
+            or any(
+                f[:1] in ("t", "m") or w in ("期间", "时候", "时")  # 在春节期间: a time
                 for w, f in self.kb.tokenizer.tag(place)
             )
         ):
@@ -1482,8 +1515,46 @@ class Composer:
         if asked is None:
             return None
         chosen, _ = asked
-        verdict = "是的。" if _squash(place) in _squash(chosen[0].sentence) else "不是。"
+        held = _squash("".join(places_held(chosen[0].sentence)))
+        if not held:
+            return None
+        bare = place.removesuffix("市").removesuffix("省")  # 江城市: 江城大学… is in 江城
+        forms = {
+            _squash(p)
+            for p in (place, bare, *(w for _, ws in self._synonyms_of(place) for w in ws))
+        }
+        if any(form in held for form in forms):
+            verdict = "是的。"
+        elif self.kb.knows(place) or place in self.kb.names:
+            verdict = "不是。"
+        else:
+            verdict = self.replies.not_said_where.format(place=place)
         return self._claim_judged(raw_question, verdict, chosen, "the place the report gives")
+
+    def _synonyms_of(self, word: str) -> list[tuple[str, frozenset[str]]]:
+        """What the synonym tables say ``word`` stands for (云大: 云山大学)."""
+        return [
+            (word, table.means(word))
+            for table in (self.kb.synonyms, lexicon.synonyms())
+            if word in table.words()
+        ]
+
+    def _sections_naming(self, person: str) -> Iterator[tuple[str, Passage, str]]:
+        """Each part of the documents whose running text names ``person``, in reading order,
+        with the first of its passages and sentences that does."""
+        for section in self._units():
+            found = next(
+                (
+                    (passage, sentence)
+                    for passage in self._in_section(section)
+                    if passage.kind not in SET_APART
+                    for sentence in split_sentences(passage.text)
+                    if person in sentence
+                ),
+                None,
+            )
+            if found is not None:
+                yield section, *found
 
     def _asked_instead(self, question: str, intent: Intent) -> tuple[list[_Candidate], str] | None:
         """The quotes and lead of ``question``, a claim asked as the question it answers, when
@@ -1509,7 +1580,7 @@ class Composer:
         nothing of its own: its 他 is the first's person (or whom the first answer names,
         谁主持的大会论坛，他说了啥), its 这个单位 their body, and a second opening with no
         subject (在分委会担任什么, 主题是什么) takes the first's. None unless it is two
-        questions and both are answered, each with something of its own to say."""
+        questions and both are answered; when one quote answers both, it is said once."""
         parts = two_questions(normalize_question(raw_question))
         if parts is None or not self._asks_something(parts[0]):
             return None
@@ -1646,6 +1717,11 @@ class Composer:
             people=list(people),
             weights={t: round(w, 2) for t, w in asked.weights.items()},
         )
+        if beyond := parts_beyond(question.text, self.kb):  # 第三场对话 of two
+            return self._decided(
+                Answer(raw_question, False, self.replies.not_found),
+                f"refused: the documents have no part {'、'.join(beyond)}",
+            )
         if (
             understood.yes_no
             and self.resources.evidence
@@ -1800,11 +1876,6 @@ class Composer:
             return self._decided(
                 self._not_found(raw_question, people, asked),
                 f"refused: the knowledge never counts {'、'.join(uncounted)}",
-            )
-        if beyond := parts_beyond(question.text, self.kb):  # 第三场对话 of two
-            return self._decided(
-                Answer(raw_question, False, self.replies.not_found),
-                f"refused: the documents have fewer parts than {'、'.join(beyond)} asks",
             )
         ordinals = [o for o in _ORDINAL.findall(question.text) if not self.kb.knows(o)]
         if ordinals:
@@ -2524,8 +2595,12 @@ class Composer:
         """张明参加了哪些环节, 他后来还参加了什么活动: every part of the event whose running text
         names them, in the report's order, with what it says of them there. Only when the
         question asks nothing but that: 张明在什么环节讲了大数据 asks where something was said."""
-        if len(people) != 1 or not any(
-            cue in question.text for cue in lexicon.cues("parts_joined")
+        text = question.text
+        if (
+            len(people) != 1
+            or not any(cue in text for cue in lexicon.cues("parts_joined"))
+            or not any(verb in text for verb in lexicon.cues("took_part"))
+            or not self.kb.roles.get(people[0])  # someone only retold in a talk
         ):
             return None
         person = people[0]
@@ -2537,29 +2612,26 @@ class Composer:
             for cue in (*lexicon.cues("took_part"), *lexicon.cues("later_that_day"))
             for t in self.kb.terms_in(cue)
         }
-        if any(w > light and t not in named and t not in besides for t, w in asked.weights.items()):
+        if any(  # 在哪些环节发言了 asks where they spoke
+            (w > light and t not in named and t not in besides)
+            or t in lexicon.words("speech_verbs")
+            for t, w in asked.weights.items()
+        ):
             return None
-        parts: list[tuple[str, _Candidate]] = []
-        for section in self._units():
-            quote = next(
-                (
-                    _Candidate(
-                        sentence
-                        if len(sentence) <= JOINED_QUOTE_CHARS
-                        else person_window(sentence, person, self.kb.names),
-                        passage,
-                        0.0,
-                        0.0,
-                    )
-                    for passage in self._in_section(section)
-                    if passage.kind not in SET_APART
-                    for sentence in split_sentences(passage.text)
-                    if person in sentence
+        parts = [
+            (
+                section,
+                _Candidate(
+                    sentence
+                    if len(sentence) <= JOINED_QUOTE_CHARS
+                    else person_window(sentence, person, self.kb.names),
+                    passage,
+                    0.0,
+                    0.0,
                 ),
-                None,
             )
-            if quote is not None:
-                parts.append((section, quote))
+            for section, passage, sentence in self._sections_naming(person)
+        ]
         if not parts:
             return None
         # a talk's part is named without its speaker, who is the one asked of
@@ -2762,6 +2834,10 @@ class Composer:
         # in the report's order (发言, 分享, 排, 名单, or 后面: where in a list), not later in
         # time (李华之后谁担任了主任)
         if match is None or not (_IN_ORDER.search(text) or _IN_A_LIST.search(match.group())):
+            return None
+        if question.intent is Intent.WHAT and (
+            match.group("between") or not _NEXT_ONE_ASKED.match(text[match.end() :])
+        ):  # 李华讲完之后做了什么: what they did next, not who came next
             return None
         labels = {t for label, _, _ in self._sets() for t in label}
         ordering = (_ORDER_AFTER, _ORDER_BEFORE, _IN_ORDER)

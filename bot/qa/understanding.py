@@ -559,14 +559,36 @@ def _parts_of(kind: str, kb: KnowledgeBase) -> list[str]:
 
 
 def parts_beyond(text: str, kb: KnowledgeBase) -> list[str]:
-    """第三场对话 of a report with two: a part that is not there (the documents have fewer
-    of that kind), asked of as if it were."""
+    """第三场对话 of a report with two, the one after the last: a part that is not there,
+    asked of as if it were."""
     beyond = []
     for match in _ORDINAL_PART.finditer(text):
         n = numeral_value(match.group(1).removeprefix("第")) or 0
         if 0 < len(_parts_of(match.group(2), kb)) < n:
             beyond.append(match.group())
+    for match in _NEXT_PART.finditer(text):
+        anchored, near = _part_beside(match, kb)
+        if anchored and near is None:
+            beyond.append(match.group())
     return beyond
+
+
+def _part_beside(match: re.Match[str], kb: KnowledgeBase) -> tuple[bool, str | None]:
+    """Whether the part a _NEXT_PART match names by its title is one part of the documents,
+    and the part of the kind asked before or after it (None when there is none)."""
+    title, way, kind = match.groups()
+    parts = _parts_of(kind, kb)
+    anchors = [i for i, s in enumerate(kb.sections) if title in s]
+    if len(anchors) > 1:  # a talk and a dialogue of one title: the one of that kind
+        anchors = [i for i in anchors if kb.sections[i] in parts]
+    if len(anchors) != 1:
+        return False, None
+    at = anchors[0]
+    before = way in ("之前", "以前", "前面")
+    near = [s for s in parts if (kb.sections.index(s) < at) == before and s != kb.sections[at]]
+    if not near:
+        return True, None
+    return True, near[-1] if before else near[0]
 
 
 def _resolve_parts(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
@@ -578,33 +600,37 @@ def _resolve_parts(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
         if 0 < n <= len(parts):
             found.append((match.group(), parts[n - 1]))
     for match in _NEXT_PART.finditer(text):
-        title, way, kind = match.groups()
-        parts = _parts_of(kind, kb)
-        anchors = [i for i, s in enumerate(kb.sections) if title in s]
-        if len(anchors) > 1:  # a talk and a dialogue of one title: the one of that kind
-            anchors = [i for i in anchors if kb.sections[i] in parts]
-        if len(anchors) != 1:
-            continue
-        at = anchors[0]
-        before = way in ("之前", "以前", "前面")
-        near = [s for s in parts if (kb.sections.index(s) < at) == before and s != kb.sections[at]]
-        if near:
-            found.append((match.group(), near[-1] if before else near[0]))
+        _, near = _part_beside(match, kb)
+        if near is not None:
+            found.append((match.group(), near))
     for phrase, section in found:
         text = text.replace(phrase, section)
     return text, found
 
 
 # 张明所在的单位在论坛里是什么角色: the body someone is of, by their roles, as the subject
-# of something else (张明的单位是哪个 asks the body itself, answered by their role)
+# of something else (张明的单位是哪个, 是干什么的, 是云山数据吗 ask of the body itself, which
+# their role answers)
 _BODY_OF = (
     r"(?:所在的?|的|供职的|工作的|任职的)(?:单位|公司|机构|企业|部门)"
-    r"(?![是叫]?(?:哪|什么|啥|谁)|[?？]|$)"
+    r"(?![是叫干做]|[?？]|$)"
+)
+
+
+# 张明的单位是云山数据(吗): the claim that they are of that body (张明是云山数据的)
+_BODY_CLAIMED = re.compile(
+    r"(?:所在的?|的)(?:单位|公司|机构|企业|部门)是(?P<body>[^，,。？?的]{2,20})(?=[?？。]*$)"
 )
 
 
 def _resolve_bodies(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
     found = []
+    for name in (n for n in kb.names if n in text):
+        claimed = _BODY_CLAIMED.search(text, text.find(name) + len(name))
+        if claimed and claimed.start() == text.find(name) + len(name):
+            phrase = text[text.find(name) : claimed.end()]
+            found.append((phrase, f"{name}是{claimed.group('body')}的"))
+            text = text.replace(phrase, found[-1][1])
     if not re.search(_BODY_OF, text):
         return text, found
     for name in (n for n in kb.names if n in text):  # 那张明所在的: jieba may cut 那张
@@ -612,7 +638,7 @@ def _resolve_bodies(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, 
         match = re.search(rf"{re.escape(name)}{_BODY_OF}", text)
         if match and bodies:
             found.append((match.group(), bodies[0]))
-    for phrase, body in found:  # set apart: 那北达软 would be cut 那北达|软
+    for phrase, body in found:  # set apart: 那云山数据 might be cut 那云|山数据
         text = text.replace(phrase, f" {body} ")
     return text, found
 

@@ -452,6 +452,8 @@ FOLLOW_UPS = [
     ),
     # 再之后呢: who comes after the one just answered; 最后这位: that one
     (["杨学山之后是谁做主题演讲"], "再之后呢", "孟庆国之后是谁做主题演讲", "宋刚"),
+    # 是李华吗 after a who-question: the claim in its frame, held against who it was
+    (["大会论坛是谁主持的"], "是王娇吗", "大会论坛是王娇主持的吗", "不是，是姚乐"),
     (
         ["杨学山之后是谁做主题演讲", "再之后呢"],
         "最后这位讲的题目是什么",

@@ -517,6 +517,11 @@ class Conversation:
             asked_of = names_in(previous, names)
             if asked_of and asked_of[0] != speaker:
                 question = previous.replace(asked_of[0], speaker, 1)
+        claimed = names_in(question, names)
+        if _CLAIM_OF_SOMEONE.match(question) and len(claimed) == 1 and _ASKED_WHO.search(previous):
+            # 是李华吗 after 大会论坛是谁主持的: 大会论坛是李华主持的吗, the claim in its frame
+            asked = _ASKED_WHO.sub(claimed[0], previous.rstrip("?？。.!！ "), count=1)
+            question = f"{asked}吗"
         orgs = kb.bodies if kb is not None else frozenset()
         # the thing the last question asked about, worked out only for a turn pointing at one
         topic = topic_of(previous, kb) if _TOPIC_POINTER.search(question) else None

@@ -241,6 +241,8 @@ _ORDER_FIRST = lexicon.cue_pattern("order_first")
 _ORDER_LAST = lexicon.cue_pattern("order_last")
 _ORDER_AFTER = lexicon.cue_pattern("after")
 _THEN = re.compile(rf"[，,]\s*(?:{_ORDER_AFTER.pattern})")  # …，接下来: a clause after another
+# 大会论坛张明主持的: what someone did, claimed after their name with 是 left out
+_DONE_BY = re.compile(r"[\u4e00-\u9fff]{1,4}的[?？。.!！]*$")
 # 张明之后分享的是…, 之后那位…: the one next is the subject of what is asked
 _NEXT_ONE_ASKED = re.compile(r"(?:上台|分享|发言|演讲|讲|介绍)?(?:的是|的那位|那位|是|的)")
 _AFTER_FIRST = re.compile(r"[^，,？?]{2,40}?(?:之后|以后|结束后|完后)[，,]")  # X之后，<question>
@@ -1469,8 +1471,9 @@ class Composer:
             return None
         person = people[0]
         at = claim.find(person)
-        before = claim[:at]
-        if at < 0 or not before.endswith("是") or len(before) < 3:
+        before, after = claim[:at], claim[at + len(person) :]
+        # …是张明…, or 大会论坛张明主持的 (a verb of theirs after the name, 是 left out)
+        if at < 0 or len(before) < 3 or not (before.endswith("是") or _DONE_BY.match(after)):
             return None
         theirs = {section for section, _, _ in self._sections_naming(person)}
         if theirs & set(self._parts_called(claim)) or any(
@@ -1479,7 +1482,7 @@ class Composer:
             for role in self.kb.roles.get(person, ())
         ):
             return None
-        asked = self._asked_instead(f"{before}谁{claim[at + len(person) :]}", Intent.WHO)
+        asked = self._asked_instead(f"{before}谁{after}", Intent.WHO)
         if asked is None:
             return None
         chosen, lead = asked

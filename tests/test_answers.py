@@ -1331,3 +1331,9 @@ def test_a_part_that_is_not_there_is_refused_however_asked(kb, question):
 )
 def test_kinds_the_second_read_found(kb, question, fact):
     assert fact in compose_answer(kb, question).text
+
+
+@pytest.mark.parametrize("question", ["杨学山在论坛上的身份是什么？", "宋乐永在论坛上是什么角色"])
+def test_what_someone_was_at_the_event_is_every_part_of_theirs(kb, question):
+    person = question[:3]
+    assert body(compose_answer(kb, question).text).startswith(f"{person}参加了")

@@ -2599,10 +2599,13 @@ class Composer:
         names them, in the report's order, with what it says of them there. Only when the
         question asks nothing but that: 张明在什么环节讲了大数据 asks where something was said."""
         text = question.text
+        joined = any(cue in text for cue in lexicon.cues("parts_joined")) and any(
+            verb in text for verb in lexicon.cues("took_part")
+        )
+        role = any(cue in text for cue in lexicon.cues("role_at_event"))
         if (
             len(people) != 1
-            or not any(cue in text for cue in lexicon.cues("parts_joined"))
-            or not any(verb in text for verb in lexicon.cues("took_part"))
+            or not (joined or role)
             or not self.kb.roles.get(people[0])  # someone only retold in a talk
         ):
             return None
@@ -2615,8 +2618,10 @@ class Composer:
             for cue in (*lexicon.cues("took_part"), *lexicon.cues("later_that_day"))
             for t in self.kb.terms_in(cue)
         }
+        if role:  # 在论坛上担任了什么角色: the event itself, and holding a part in it
+            besides |= self.kb.terms_in(self.kb.persona.subject) | {"担任", "论坛", "会上"}
         if any(  # 在哪些环节发言了 asks where they spoke
-            (w > light and t not in named and t not in besides)
+            (w > light and t not in named and t not in besides and not self._mere_kind(t))
             or t in lexicon.words("speech_verbs")
             for t, w in asked.weights.items()
         ):

@@ -133,7 +133,7 @@ BLIND_FLOORS = {
     "thirteenth-tune-questions.jsonl": (85, 0, 0),
     "fourteenth-held-conversations.jsonl": (46, 0, 46),
     "fourteenth-held-ood.jsonl": (0, 33, 0),
-    "fourteenth-held-questions.jsonl": (86, 0, 0),
+    "fourteenth-held-questions.jsonl": (87, 0, 0),
     "fourteenth-tune-conversations.jsonl": (44, 0, 44),
     "fourteenth-tune-ood.jsonl": (0, 33, 0),
     "fourteenth-tune-questions.jsonl": (78, 0, 0),

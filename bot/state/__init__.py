@@ -3,6 +3,13 @@
 One interface, several backends, as WeRoBot's session storages: the embedded store serves
 every gunicorn worker on one machine; Redis serves several machines, with the embedded store
 as the fallback while Redis is out of reach.
+
+The embedded store keeps what a message leaves (retry claims, stored replies, rate counts,
+conversations, signed URLs' records: minutes of life) in LMDB without a sync, so that a
+begin and a finish are one cheap write transaction each: by decision, that state may be
+lost in a machine crash. The keys that must outlive one (set without expiry: the user hash
+key, the admin cookie key, the knowledge stamp; and the revoked sessions) are written to
+SQLite first, synced, and copied into every LMDB environment made (bot.state.embedded).
 """
 
 from pathlib import Path

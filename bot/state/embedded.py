@@ -601,13 +601,36 @@ def _unusable(path: Path) -> str | None:
 
 
 def _truncated(path: Path, handle: _Environment) -> str | None:
-    """A data file shorter than its last page would crash the process that reads there
-    (SIGBUS), which no exception can catch: said before anything is read."""
+    """Whether the data file was cut short. A page past its end would crash the process
+    that reads it (SIGBUS, which no exception catches), but a file shorter than LMDB's last
+    page is not always damaged: a page taken and freed in one transaction is counted and
+    never written. So a short file is first made as long as LMDB counts, with zeros, where
+    the tree can only point if it was cut; then every row is read, which fails on a zero
+    page (LMDB checks each page's kind) or a zero value (not JSON). A file of full length,
+    the common case, is not read."""
     pages = handle.env.info()["last_pgno"] + 1
-    size = (path / "data.mdb").stat().st_size
-    if size < pages * handle.env.stat()["psize"]:
-        return f"its data file is cut short ({size} bytes for {pages} pages)"
+    data = path / "data.mdb"
+    size = data.stat().st_size
+    if size >= pages * handle.env.stat()["psize"]:
+        return None
+    os.truncate(data, pages * handle.env.stat()["psize"])  # the caller holds the lock
+    try:
+        _read_every_row(handle)
+    except (lmdb.Error, ValueError, struct.error) as exc:
+        return f"its data file was cut short ({size} bytes for {pages} pages: {exc})"
     return None
+
+
+def _read_every_row(handle: _Environment) -> None:
+    with handle.env.begin() as txn:
+        for _, raw in txn.cursor(db=handle.rows):
+            HEAD.unpack_from(raw)
+            json.loads(bytes(raw[HEAD.size :]))
+        for at, _ in txn.cursor(db=handle.expiry):
+            if len(at) <= WHEN.size:
+                raise ValueError(f"an expiry entry without a key: {bytes(at)!r}")
+        for _ in txn.cursor(db=handle.meta):
+            pass
 
 
 def _lmdb(path: Path, map_size: int) -> _Environment:

@@ -15,6 +15,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import lmdb
 import pytest
 
 from bot.config import PROJECT_ROOT
@@ -330,22 +331,38 @@ def test_the_kept_keys_go_to_sqlite_and_the_rest_does_not(tmp_path, boot):
 
 
 def test_a_data_file_short_only_of_pages_never_written_is_not_set_aside(tmp_path, boot):
-    """/healthz's room check takes pages and frees them in one transaction: LMDB counts
-    them, never writes them, and the file ends before its last page. Another process opening
-    it must not take that for a file cut short (it would set aside what the others use)."""
+    """A transaction that takes pages and frees them (a value written and deleted): LMDB
+    counts them, never writes them, and the file ends before its last page. Another process
+    opening it must not take that for a file cut short (it would set aside what the others
+    use)."""
     data = tmp_path / "data"
     user, admin = write_state(data)
     store = EmbeddedStore(data)
-    assert store.check() is None
+    with store._writing() as (txn, handle):
+        txn.put(b"scratch", bytes(65536), db=handle.meta)
+        txn.delete(b"scratch", db=handle.meta)
     with store._reading() as (_, handle):
         pages = handle.env.info()["last_pgno"] + 1
         psize = handle.env.stat()["psize"]
     assert (data / ENVIRONMENT / "data.mdb").stat().st_size < pages * psize
-    assert ran(
-        f"""
+    assert (
+        ran(
+            f"""
         from bot.state import EmbeddedStore
         print(EmbeddedStore({str(data)!r}).get({CONVERSATION!r}))
         """
-    ).strip() == "{'asked': '张明是谁'}"
+        ).strip()
+        == "{'asked': '张明是谁'}"
+    )
     assert set_aside(data) == [] and secrets_of(store) == (user, admin, 1)
+    store.close()
+
+
+def test_healthz_says_when_the_map_is_full(tmp_path, boot):
+    store = EmbeddedStore(tmp_path / "data", map_size=4 * 1024 * 1024)
+    assert store.check() is None
+    with pytest.raises(lmdb.MapFullError):
+        for n in range(1000):
+            store.set(f"conversation:{n}", {"text": "问" * 2000}, ttl=600)
+    assert "full" in (store.check() or "")
     store.close()

@@ -79,8 +79,8 @@ LOCK_WAIT = 2.0
 # back off to a pause that costs nothing while a stopped process holds it
 FIRST_PAUSE, LAST_PAUSE = 0.00002, 0.002
 CULL = 8  # expired rows deleted by each finished message: more than a message makes
-# /healthz's room check: a value as large as a long conversation must still fit in the map
-ROOM = 16 * 1024
+# /healthz says the store is full when the map has less room than this: a few messages'
+ROOM = 1024 * 1024
 # A rowid table, not WITHOUT ROWID: the rows kept are secrets, stamps and revoked sessions
 # now, but an earlier release's file holds replies and conversations of 0.5-7.5 KB, which a
 # WITHOUT ROWID table keeps in its key's B-tree, a few to a page (BENCHMARKS.md, issue 13's
@@ -337,17 +337,15 @@ class EmbeddedStore:
         would."""
         try:
             with self._writing() as (txn, handle):
-                # room for a long conversation, taken and given back within the transaction
-                txn.put(b"room", bytes(ROOM), db=handle.meta)
-                txn.delete(b"room", db=handle.meta)
                 txn.put(b"probe", b"", db=handle.meta)
+                full = _room(txn, handle, self.map_size) < ROOM
                 db, _ = self._open()
                 with _sqlite_transaction(db):
                     db.execute(_PROBE)
-        except lmdb.MapFullError:
-            return f"the state store is full: {self.environment} holds BOT_STATE_MAP_MB"
         except (sqlite3.Error, OSError, StoreUnavailable, lmdb.Error) as exc:
             return str(exc)
+        if full:
+            return f"the state store is full: {self.environment} holds BOT_STATE_MAP_MB"
         return None
 
     def get(self, key: str) -> Any | None:
@@ -534,6 +532,15 @@ def _put(
     if expires:
         txn.put(WHEN.pack(int(expires * 1e6)) + name, b"", db=handle.expiry)
     return was_kept and not kept
+
+
+def _room(txn: lmdb.Transaction, handle: _Environment, map_size: int) -> int:
+    """About how many bytes the map has left: its size less the pages the tables hold (free
+    pages are taken again). Counted, not tried: a value written and deleted in one
+    transaction would leave pages LMDB counts and never writes (_truncated)."""
+    stats = [handle.env.stat()] + [txn.stat(db) for db in (handle.rows, handle.expiry, handle.meta)]
+    pages = sum(s["branch_pages"] + s["leaf_pages"] + s["overflow_pages"] for s in stats)
+    return map_size - (pages + 2) * stats[0]["psize"]  # and the two meta pages
 
 
 def _cull(txn: lmdb.Transaction, handle: _Environment, now: float, most: int) -> int:

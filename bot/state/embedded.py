@@ -6,8 +6,8 @@ Two kinds of state, kept at two prices. What a message leaves (the signed URL's 
 retry claim and stored reply, the rate count, the conversation) lives minutes, and WeChat
 stops retrying within about 15 s: it may be lost when the machine crashes, so the
 environment is written without a sync (``sync=False, metasync=False``), and a message's
-begin and finish are one LMDB write transaction each, a few microseconds where SQLite's
-commit cost tens (BENCHMARKS.md, issue 13's sixth round). What must not be lost (the keys set
+begin and finish are one LMDB write transaction each, whose commits take a third of the
+profile's share SQLite's took (BENCHMARKS.md, issue 13's sixth round). What must not be lost (the keys set
 without expiry: the secret users are hashed with, the admin cookie's key, the knowledge
 stamp; and what KEPT_THROUGH_UPGRADES names, a logout's revoked session) is written to
 SQLite first, with a sync at each commit, and then to LMDB, so that a begin reads the stamp
@@ -17,9 +17,9 @@ again with an expiry, or deleting it, takes it out of SQLite too.
 Without a sync, a machine crash can leave the environment damaged, and LMDB may crash the
 process that reads a damaged page. So the environment records the boot it was made in (a
 file beside LMDB's, read before the data is mapped); a process that finds another boot's
-environment, or one it cannot read, or a data file shorter than its last page, sets it
-aside (``state.lmdb.aside-<time>``, one warning) and makes a new one, copying SQLite's
-rows into it. The rows of an earlier release's ``state.sqlite3``, which kept every row there,
+environment, or one it cannot read, or a data file cut short (_truncated), sets it aside
+(``state.lmdb.aside-<time>-<pid>``, one warning) and makes a new one, copying SQLite's rows
+into it. The rows of an earlier release's ``state.sqlite3``, which kept every row there,
 are copied the same way when the environment is first made.
 
 Writers of every worker queue on a lock file (``state.lock``) before LMDB's own writer lock:

@@ -39,3 +39,13 @@ def when_ready(server: object) -> None:
 
     gc.collect()
     gc.freeze()
+
+
+def pre_fork(server: object, worker: object) -> None:
+    """In the master, before each worker forks: close the LMDB environment the preloaded app
+    opened (the secrets were read at start). An environment must not cross a fork: a child
+    using its parent's would break the locks LMDB keeps for both, and each worker opens its
+    own when it first needs it (bot/state/embedded.py)."""
+    from bot.state.embedded import close_before_fork
+
+    close_before_fork()

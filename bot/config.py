@@ -44,6 +44,7 @@ class Config:
     max_document_mb: float = 32  # a larger document refuses the reload at once
     reload_wait: float = 10  # seconds a reload request waits for its build (then: building)
     shared_build_mb: float = 128  # with Redis: a larger packed build is not shared
+    state_map_mb: float = 1024  # the most the machine's per-message state (LMDB) can hold
     # plain | compatible | safe, as the public account's console calls them; "" = compatible
     # when WECHAT_AES_KEY is set, else plain
     encrypt_mode: str = ""
@@ -59,6 +60,10 @@ class Config:
     @property
     def shared_build_bytes(self) -> int:
         return int(self.shared_build_mb * 1024 * 1024)
+
+    @property
+    def state_map_bytes(self) -> int:
+        return int(self.state_map_mb * 1024 * 1024)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -84,6 +89,7 @@ class Config:
             max_document_mb=_number(env, "BOT_MAX_DOCUMENT_MB", 32),
             reload_wait=_number(env, "BOT_RELOAD_WAIT", 10),
             shared_build_mb=_number(env, "BOT_SHARED_BUILD_MB", 128),
+            state_map_mb=_number(env, "BOT_STATE_MAP_MB", 1024),
             encrypt_mode=env.get("WECHAT_ENCRYPT_MODE", "").strip().lower(),
         )
 

@@ -1,9 +1,11 @@
 """A message's shared state costs one round trip to read (and claim) and one to write, on
 every store: the issue's budget, counted on the real backends while the real app answers.
 
-Embedded: the SQLite transactions on the state database, from its own statement trace (an
-explicit BEGIN … COMMIT is one, any statement outside one is one more). Redis: every command
-or pipeline redis-py sends, on any connection of this process, to a real redis-server.
+Embedded: the LMDB write transactions the store begins on its environment (checked against
+LMDB's own count of commits), and any SQLite transaction on the state database, from its own
+statement trace (an explicit BEGIN … COMMIT is one, any statement outside one is one more:
+a message makes none, its state is all in LMDB). Redis: every command or pipeline redis-py
+sends, on any connection of this process, to a real redis-server.
 """
 
 from __future__ import annotations
@@ -40,6 +42,21 @@ class Transactions:
             self.count += 1
 
 
+class WriteTransactions:
+    """An LMDB environment whose write transactions are counted; the rest goes through."""
+
+    def __init__(self, env: Any) -> None:
+        self.env = env
+        self.count = 0
+
+    def begin(self, *args: Any, write: bool = False, **kwargs: Any) -> Any:
+        self.count += write
+        return self.env.begin(*args, write=write, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.env, name)
+
+
 @pytest.fixture(params=["embedded", "redis"])
 def counted(request, tmp_path, monkeypatch) -> Iterator[tuple[WeChat, Callable[[], int]]]:
     """The app on one store, and what its shared state has cost so far."""
@@ -50,7 +67,18 @@ def counted(request, tmp_path, monkeypatch) -> Iterator[tuple[WeChat, Callable[[
         transactions = Transactions()
         db, _ = store._open()
         db.set_trace_callback(transactions)
-        yield WeChat(app), lambda: transactions.count
+        with store._writing() as (_, handle):
+            real = handle.env
+        writes = handle.env = WriteTransactions(real)
+        committed = real.info()["last_txnid"]
+
+        def cost() -> int:
+            # LMDB counts a commit that wrote something: never more than were begun
+            assert real.info()["last_txnid"] - committed <= writes.count
+            return writes.count + transactions.count
+
+        yield WeChat(app), cost
+        handle.env = real
         db.set_trace_callback(None)
     else:
         server = request.getfixturevalue("redis_server")

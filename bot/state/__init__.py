@@ -3,6 +3,13 @@
 One interface, several backends, as WeRoBot's session storages: the embedded store serves
 every gunicorn worker on one machine; Redis serves several machines, with the embedded store
 as the fallback while Redis is out of reach.
+
+The embedded store keeps what a message leaves (retry claims, stored replies, rate counts,
+conversations, signed URLs' records: minutes of life) in LMDB without a sync, so that a
+begin and a finish are one cheap write transaction each: by decision, that state may be
+lost in a machine crash. The keys that must outlive one (set without expiry: the user hash
+key, the admin cookie key, the knowledge stamp; and the revoked sessions) are written to
+SQLite first, synced, and copied into every LMDB environment made (bot.state.embedded).
 """
 
 from pathlib import Path
@@ -10,6 +17,7 @@ from pathlib import Path
 from bot.state.base import StateStore, StoreBroken, StoreUnavailable
 from bot.state.builds import SharedBuilds
 from bot.state.counters import machine_counters
+from bot.state.embedded import MAP_SIZE as EMBEDDED_MAP_SIZE
 from bot.state.embedded import EmbeddedStore
 from bot.state.memory import MemoryStore
 from bot.state.ratelimit import RateLimiter, open_rate_limiter
@@ -34,12 +42,15 @@ __all__ = [
 ]
 
 
-def open_store(data_dir: str | Path, redis_url: str = "") -> StateStore:
+def open_store(
+    data_dir: str | Path, redis_url: str = "", map_size: int = EMBEDDED_MAP_SIZE
+) -> StateStore:
     """The store the configuration asks for: Redis (falling back to the embedded store while
-    it is unreachable) when a URL is set, else embedded."""
+    it is unreachable) when a URL is set, else embedded (``map_size``: the most its
+    per-message state can hold, BOT_STATE_MAP_MB)."""
     if redis_url:
-        return ResilientStore(RedisStore(redis_url), EmbeddedStore(data_dir))
-    return EmbeddedStore(data_dir)
+        return ResilientStore(RedisStore(redis_url), EmbeddedStore(data_dir, map_size))
+    return EmbeddedStore(data_dir, map_size)
 
 
 def open_shared_builds(redis_url: str, max_bytes: int) -> SharedBuilds | None:

@@ -1,34 +1,75 @@
-"""An on-disk store shared by every process on one machine: one SQLite table in BOT_DATA_DIR.
+"""An on-disk store shared by every process on one machine, in BOT_DATA_DIR: the state of each
+message in an LMDB environment (``state.lmdb/``), the keys that must outlive a machine crash
+in one SQLite table (``state.sqlite3``) as well.
 
-A message's shared state (bot.state.base.Turn) is one write transaction to begin and one to
-finish, so all of it lives in one database: the signed URL's record, which must be seen
-whoever the message claims to come from, sits with the user's claim, counter and
-conversation. Writers of every worker queue on a lock file before they open a transaction:
-the kernel wakes the next one as the lock is released, where SQLite's own busy handler
-would sleep a millisecond or more on every collision, and with two workers writing twice a
-message collisions are common. Reads take no lock (WAL: they see the last commit).
+Two kinds of state, kept at two prices. What a message leaves (the signed URL's record, the
+retry claim and stored reply, the rate count, the conversation) lives minutes, and WeChat
+stops retrying within about 15 s: it may be lost when the machine crashes, so the
+environment is written without a sync (``sync=False, metasync=False``), and a message's
+begin and finish are one LMDB write transaction each, whose commits take a third of the
+profile's share SQLite's took (BENCHMARKS.md, issue 13's sixth round). What must not be lost (the keys set
+without expiry: the secret users are hashed with, the admin cookie's key, the knowledge
+stamp; and what KEPT_THROUGH_UPGRADES names, a logout's revoked session) is written to
+SQLite first, with a sync at each commit, and then to LMDB, so that a begin reads the stamp
+in its one transaction. A row that also lives in SQLite carries a mark in LMDB: writing it
+again with an expiry, or deleting it, takes it out of SQLite too.
+
+Without a sync, a machine crash can leave the environment damaged, and LMDB may crash the
+process that reads a damaged page. So the environment records the boot it was made in (a
+file beside LMDB's, read before the data is mapped); a process that finds another boot's
+environment, or one it cannot read, or a data file cut short (_truncated), sets it aside
+(``state.lmdb.aside-<time>-<pid>``, one warning) and makes a new one, copying SQLite's rows
+into it. The rows of an earlier release's ``state.sqlite3``, which kept every row there,
+are copied the same way when the environment is first made.
+
+Writers of every worker queue on a lock file (``state.lock``) before LMDB's own writer lock:
+a process stopped while it writes holds both, and a writer waits for the file's lock at most
+LOCK_WAIT before it gives up (StoreUnavailable), where LMDB's would wait for ever. A process
+killed in a transaction leaves nothing of it behind (the lock file's lock goes with the
+process, and LMDB's writer lock is a robust mutex).
+
+An LMDB environment is one per process and must not cross a fork (py-lmdb refuses a second
+one on the same files, and a child using its parent's would break the locks of both):
+gunicorn's master closes it before it forks (gunicorn.conf.py's ``pre_fork``), and a process
+that finds its parent's closes it before it opens its own.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+import shutil
 import sqlite3
+import struct
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import lmdb
 
 from bot.state.base import KEEP, Begun, StoreBroken, StoreUnavailable, Turn, Window
 from bot.state.turns import Row, counted, keys_of, plan
 
+log = logging.getLogger(__name__)
+
 FILE = "state.sqlite3"
+ENVIRONMENT = "state.lmdb"
+BOOT_FILE = "boot-id"  # in the environment's folder: the boot it was made in
+# where the kernel says which boot this is; BOT_BOOT_ID_FILE stands in for it (tests
+# "reboot" a machine by changing the file it names)
+BOOT_ID = "/proc/sys/kernel/random/boot_id"
+MAP_SIZE = 1024 * 1024 * 1024  # bytes LMDB may map: the most the per-message state can hold
+ASIDE_KEPT = 3  # environments set aside that are kept for a look, the newest
 # a write that says the file takes writes: at start, and for /healthz
 _PROBE = "INSERT OR REPLACE INTO state VALUES ('probe', 'null', 0)"
-# expiring keys an upgrade still copies: what would otherwise come undone (a logout)
+# expiring keys that are kept as the keys without expiry are: what would otherwise come undone
+# after a crash or an upgrade (a logout)
 KEPT_THROUGH_UPGRADES = ("admin:revoked:",)
 WAIT = 5.0  # seconds SQLite itself waits on a lock (only a process outside the lock file)
 # seconds a write waits for the machine's lock (a stopped or stuck process may hold it):
@@ -38,11 +79,12 @@ LOCK_WAIT = 2.0
 # back off to a pause that costs nothing while a stopped process holds it
 FIRST_PAUSE, LAST_PAUSE = 0.00002, 0.002
 CULL = 8  # expired rows deleted by each finished message: more than a message makes
-# A rowid table, not WITHOUT ROWID: the replies and conversations kept are rows of 0.5-7.5 KB,
-# which a WITHOUT ROWID table keeps in its key's B-tree, a few to a page (SQLite advises it only
-# for rows under a twentieth of a page); in a rowid table the key's index holds only the keys.
-# Measured on the state alone: under half the pages on disk, a sixth fewer written to the WAL
-# a message, and about a quarter less CPU a message (BENCHMARKS.md, issue 13's fifth round).
+# /healthz says the store is full when the map has less room than this: a few messages'
+ROOM = 1024 * 1024
+# A rowid table, not WITHOUT ROWID: the rows kept are secrets, stamps and revoked sessions
+# now, but an earlier release's file holds replies and conversations of 0.5-7.5 KB, which a
+# WITHOUT ROWID table keeps in its key's B-tree, a few to a page (BENCHMARKS.md, issue 13's
+# fifth round).
 TABLE = (
     "CREATE TABLE IF NOT EXISTS {name} (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL)"
 )
@@ -60,6 +102,11 @@ ALTER TABLE state_rows RENAME TO state;
 COMMIT;
 """
 LIVE = "(expires IS NULL OR expires > ?)"
+
+# An LMDB row: when it expires (0: never), whether SQLite holds it too, then its JSON.
+HEAD = struct.Struct(">d?")
+WHEN = struct.Struct(">Q")  # the expiry table's key: microseconds, big-endian, then the key
+KEPT, SHORT = True, False
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps with options makes one a call
@@ -89,17 +136,72 @@ def _lock_within(lock_file: int, seconds: float) -> None:
             pause = min(pause * 2, LAST_PAUSE)
 
 
+def boot_id() -> str:
+    """Which boot of the machine this is: an environment made in another one may have been
+    cut short by a crash. Without the kernel's id (not Linux), the boot's time to the
+    minute stands in, which at worst sets an intact environment aside."""
+    try:
+        return Path(os.environ.get("BOT_BOOT_ID_FILE") or BOOT_ID).read_text().strip()
+    except OSError:
+        return f"booted-at:{round((time.time() - time.monotonic()) / 60)}"
+
+
+@dataclass(eq=False)
+class _Environment:
+    """This process's handle on one environment, shared by every store of the process on
+    the same folder (LMDB allows one per process)."""
+
+    env: lmdb.Environment
+    rows: Any  # key -> HEAD + JSON
+    expiry: Any  # WHEN + key -> b"": the rows by expiry, for the cull
+    meta: Any  # the probe
+    pid: int = field(default_factory=os.getpid)
+    users: set[int] = field(default_factory=set)
+
+    def close(self) -> None:
+        if self.pid == os.getpid():
+            self.env.close()
+
+
+_OPEN: dict[Path, _Environment] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def close_before_fork() -> None:
+    """Close every environment this process has open: gunicorn's master calls it before it
+    forks a worker, which then opens its own (the stores open theirs again when next used)."""
+    with _OPEN_LOCK:
+        for path, handle in list(_OPEN.items()):
+            if handle.pid == os.getpid():
+                handle.close()
+            del _OPEN[path]
+
+
+def _forget_parents() -> None:
+    """In a forked child: close what the parent had open before anything of this process is
+    opened (py-lmdb refuses a second handle on the same files, and closing the parent's
+    after this process took LMDB's file locks would drop them)."""
+    for path, handle in list(_OPEN.items()):
+        if handle.pid != os.getpid():
+            with suppress(lmdb.Error):
+                handle.env.close()
+            del _OPEN[path]
+
+
 class EmbeddedStore:
     backend = "embedded"
 
-    def __init__(self, data_dir: str | Path) -> None:
+    def __init__(self, data_dir: str | Path, map_size: int = MAP_SIZE) -> None:
         self.directory = Path(data_dir)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / FILE
+        self.environment = self.directory / ENVIRONMENT
+        self.map_size = map_size
         self._lock = threading.Lock()
         self._pid = -1
         self._db: sqlite3.Connection | None = None
         self._lock_file = -1
+        self._env: _Environment | None = None
         try:
             with self._lock:
                 db, lock_file = self._open()
@@ -113,111 +215,212 @@ class EmbeddedStore:
                             if db.in_transaction:  # the file stays as it was
                                 db.execute("ROLLBACK")
                             raise
+                    with _sqlite_transaction(db):
+                        _migrate_from_diskcache(db, self.directory / "state")
+                        db.execute(_PROBE)
                 finally:
                     fcntl.flock(lock_file, fcntl.LOCK_UN)
-            with self._writing() as db:
-                _migrate_from_diskcache(db, self.directory / "state")
-                db.execute(_PROBE)
         except (sqlite3.Error, OSError, StoreUnavailable) as exc:
             # a damaged, read-only or locked file, or a full disk: said at start, in one line
             raise StoreBroken(f"the state file {self.path} cannot be used: {exc}") from None
+        try:
+            with self._writing():  # the environment made, checked, and SQLite's rows in it
+                pass
+        except (lmdb.Error, OSError, StoreUnavailable) as exc:
+            raise StoreBroken(
+                f"the state folder {self.environment} cannot be used: {exc}"
+            ) from None
 
     def _open(self) -> tuple[sqlite3.Connection, int]:
-        """This process's connection. gunicorn forks workers from a master that opened the
-        store: a connection (and a lock file's open description, which flock shares) must
-        not cross a fork, so a new process opens its own and leaves the inherited ones."""
+        """This process's SQLite connection and lock file. gunicorn forks workers from a
+        master that opened the store: a connection (and a lock file's open description, which
+        flock shares) must not cross a fork, so a new process opens its own and leaves the
+        inherited ones."""
         if self._pid != os.getpid() or self._db is None:
             db = sqlite3.connect(
                 self.path, timeout=WAIT, isolation_level=None, check_same_thread=False
             )
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")  # the state lives minutes; no fsync a commit
+            # written only for the keys that must outlive a crash, a few times a day: each
+            # commit synced
+            db.execute("PRAGMA synchronous=FULL")
             lock = os.open(self.directory / "state.lock", os.O_RDWR | os.O_CREAT, 0o600)
             self._db, self._lock_file = db, lock
+            self._env = None
             self._pid = os.getpid()
         return self._db, self._lock_file
 
+    def _environment(self) -> _Environment:
+        """This process's environment, opened (and checked, or made) on first use; the
+        caller holds the machine's lock."""
+        handle = self._env
+        if (
+            handle is not None
+            and handle.pid == os.getpid()
+            and _OPEN.get(self.environment) is handle
+        ):
+            return handle
+        db, _ = self._open()
+        with _OPEN_LOCK:
+            _forget_parents()
+            handle = _OPEN.get(self.environment)
+            if handle is None:
+                handle = _open_environment(self.environment, self.map_size, db)
+                _OPEN[self.environment] = handle
+            handle.users.add(id(self))
+        self._env = handle
+        return handle
+
     @contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
+    def _writing(self) -> Iterator[tuple[lmdb.Transaction, _Environment]]:
         if not self._lock.acquire(timeout=LOCK_WAIT):
             raise StoreUnavailable("the state store is busy in this process")
         try:
-            db, lock_file = self._open()
+            _, lock_file = self._open()
             _lock_within(lock_file, LOCK_WAIT)
             try:
-                db.execute("BEGIN IMMEDIATE")
+                handle = self._environment()
+                txn = handle.env.begin(write=True)
                 try:
-                    yield db
+                    yield txn, handle
                 except BaseException:
-                    db.execute("ROLLBACK")
+                    txn.abort()
                     raise
-                db.execute("COMMIT")
+                txn.commit()
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
         finally:
             self._lock.release()
 
-    @staticmethod
-    def _rows(db: sqlite3.Connection, keys: list[str], now: float) -> dict[str, Row]:
-        marks = ",".join("?" * len(keys))
-        found = db.execute(
-            f"SELECT key, value, expires FROM state WHERE key IN ({marks}) AND {LIVE}",
-            (*keys, now),
-        )
-        return {key: (json.loads(value), expires) for key, value, expires in found}
+    @contextmanager
+    def _reading(self) -> Iterator[tuple[lmdb.Transaction, _Environment]]:
+        with self._lock:
+            handle = self._env
+            if (
+                handle is None
+                or handle.pid != os.getpid()
+                or _OPEN.get(self.environment) is not handle
+            ):
+                _, lock_file = self._open()
+                _lock_within(lock_file, LOCK_WAIT)
+                try:
+                    handle = self._environment()
+                finally:
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
+            with handle.env.begin() as txn:
+                yield txn, handle
 
-    @staticmethod
-    def _write(db: sqlite3.Connection, rows: dict[str, Row]) -> None:
-        db.executemany(
-            "INSERT OR REPLACE INTO state VALUES (?, ?, ?)",
-            [(key, _dump(value), expires) for key, (value, expires) in rows.items()],
-        )
+    @contextmanager
+    def _durable(self) -> Iterator[sqlite3.Connection]:
+        """A transaction on SQLite, inside an LMDB write transaction: committed first, so
+        that LMDB never holds a kept key SQLite lacks (a process killed between the two
+        commits leaves the row in SQLite only, which the next process to open the
+        environment copies in)."""
+        db, _ = self._open()
+        with _sqlite_transaction(db):
+            yield db
+            # a few of SQLite's expired rows (revoked sessions) go with each write
+            db.execute(
+                "DELETE FROM state WHERE key IN (SELECT key FROM state WHERE expires IS NOT"
+                " NULL AND expires <= ? AND key != 'probe' LIMIT ?)",
+                (time.time(), CULL),
+            )
+
+    def _forget_kept(self, keys: list[str]) -> None:
+        """The rows of ``keys`` taken out of SQLite: written again with an expiry, or gone."""
+        with self._durable() as db:
+            db.executemany("DELETE FROM state WHERE key = ?", [(key,) for key in keys])
 
     def check(self) -> str | None:
         """Why this machine's state cannot be written now (a read-only or damaged file, a full
-        disk, a lock held too long), or None: /healthz says it, as every message would."""
+        disk or map, a lock held too long), or None: /healthz says it, as every message
+        would."""
         try:
-            with self._writing() as db:
-                db.execute(_PROBE)
-        except (sqlite3.Error, OSError, StoreUnavailable) as exc:
+            with self._writing() as (txn, handle):
+                txn.put(b"probe", b"", db=handle.meta)
+                full = _room(txn, handle, self.map_size) < ROOM
+                db, _ = self._open()
+                with _sqlite_transaction(db):
+                    db.execute(_PROBE)
+        except (sqlite3.Error, OSError, StoreUnavailable, lmdb.Error) as exc:
             return str(exc)
+        if full:
+            return f"the state store is full: {self.environment} holds BOT_STATE_MAP_MB"
         return None
 
     def get(self, key: str) -> Any | None:
-        with self._lock:
-            db, _ = self._open()
-            row = db.execute(
-                f"SELECT value FROM state WHERE key = ? AND {LIVE}", (key, time.time())
-            ).fetchone()
-        return None if row is None else json.loads(row[0])
+        with self._reading() as (txn, handle):
+            raw = txn.get(key.encode(), db=handle.rows)
+            if raw is None:
+                return None
+            expires, _ = HEAD.unpack_from(raw)
+            if expires and expires <= time.time():
+                return None
+            return json.loads(bytes(raw[HEAD.size :]))
 
     def set(self, key: str, value: Any, ttl: float | None = None) -> None:
-        with self._writing() as db:
+        with self._writing() as (txn, handle):
             if ttl is not None and ttl <= 0:  # already expired
-                db.execute("DELETE FROM state WHERE key = ?", (key,))
-            else:
-                self._write(db, {key: (value, None if ttl is None else time.time() + ttl)})
+                self._delete(txn, handle, key)
+                return
+            text = _dump(value)
+            expires = None if ttl is None else time.time() + ttl
+            kept = ttl is None or key.startswith(KEPT_THROUGH_UPGRADES)
+            if kept:
+                with self._durable() as db:
+                    db.execute(
+                        "INSERT OR REPLACE INTO state VALUES (?, ?, ?)", (key, text, expires)
+                    )
+            if _put(txn, handle, key, text, expires, kept):
+                self._forget_kept([key])
 
     def add(self, key: str, value: Any, ttl: float | None = None) -> bool:
         now = time.time()
-        with self._writing() as db:
-            if self._rows(db, [key], now):
+        with self._writing() as (txn, handle):
+            if _live(txn, handle, key, now) is not None:
                 return False
             if ttl is not None and ttl <= 0:  # would expire at once: only say it was free
                 return True
-            self._write(db, {key: (value, None if ttl is None else now + ttl)})
+            text = _dump(value)
+            expires = None if ttl is None else now + ttl
+            kept = ttl is None or key.startswith(KEPT_THROUGH_UPGRADES)
+            if kept:
+                with self._durable() as db:
+                    row = db.execute(
+                        f"SELECT value, expires FROM state WHERE key = ? AND {LIVE}", (key, now)
+                    ).fetchone()
+                    if row is not None:  # in SQLite only: a writer died between the commits
+                        _put(txn, handle, key, row[0], row[1], KEPT)
+                        return False
+                    db.execute("INSERT INTO state VALUES (?, ?, ?)", (key, text, expires))
+            if _put(txn, handle, key, text, expires, kept):
+                self._forget_kept([key])
             return True
 
+    def _delete(self, txn: lmdb.Transaction, handle: _Environment, key: str) -> None:
+        raw = txn.get(key.encode(), db=handle.rows)
+        if raw is None:
+            return
+        expires, kept = HEAD.unpack_from(raw)
+        if kept:
+            self._forget_kept([key])
+        if expires:
+            txn.delete(WHEN.pack(int(expires * 1e6)) + key.encode(), db=handle.expiry)
+        txn.delete(key.encode(), db=handle.rows)
+
     def delete(self, key: str) -> None:
-        with self._writing() as db:
-            db.execute("DELETE FROM state WHERE key = ?", (key,))
+        with self._writing() as (txn, handle):
+            self._delete(txn, handle, key)
 
     def count(self, key: str, window: Window) -> int:
         now = time.time()
-        with self._writing() as db:
-            row = counted(self._rows(db, [key], now).get(key), window, now)
-            self._write(db, {key: row})
-        return int(row[0])
+        with self._writing() as (txn, handle):
+            found = _live(txn, handle, key, now)
+            old = None if found is None else (json.loads(found[0]), found[1])
+            value, expires = counted(old, window, now)
+            if _put(txn, handle, key, _dump(value), expires, SHORT):
+                self._forget_kept([key])
+        return int(value)
 
     def begin(self, turn: Turn, pending: Any) -> Begun:
         # JSON is read and written outside the machine's lock: inside, plan() passes the
@@ -225,25 +428,28 @@ class EmbeddedStore:
         # and only reads the signed URL's digest and the counter
         claim = _dump(pending)
         keys = keys_of(turn)
-        marks = ",".join("?" * len(keys))
         small = {turn.signed[0] if turn.signed else None, turn.rate[0] if turn.rate else None}
         now = time.time()
-        with self._writing() as db:
+        unkept: list[str] = []
+        with self._writing() as (txn, handle):
             rows: dict[str, Row] = {}
-            for key, value, expires in db.execute(
-                f"SELECT key, value, expires FROM state WHERE key IN ({marks}) AND {LIVE}",
-                (*keys, now),
-            ):
-                rows[key] = (json.loads(value) if key in small else value, expires)
+            get, table = txn.get, handle.rows
+            for key in keys:
+                raw = get(key.encode(), db=table)
+                if raw is None:
+                    continue
+                expires = HEAD.unpack_from(raw)[0] or None
+                if expires is not None and expires <= now:
+                    continue
+                text = bytes(raw[HEAD.size :]).decode()
+                rows[key] = (json.loads(text) if key in small else text, expires)
             begun, writes = plan(turn, claim, rows, now)
-            if writes:
-                db.executemany(
-                    "INSERT OR REPLACE INTO state VALUES (?, ?, ?)",
-                    [
-                        (key, value if key == turn.claim else _dump(value), expires)
-                        for key, (value, expires) in writes.items()
-                    ],
-                )
+            for key, (value, expires) in writes.items():
+                text = value if key == turn.claim else _dump(value)
+                if _put(txn, handle, key, text, expires, SHORT):
+                    unkept.append(key)
+            if unkept:  # rows an earlier release kept in SQLite, written again
+                self._forget_kept(unkept)
         # not dataclasses.replace, which checks every field again: this runs for every message
         return Begun(
             begun.state,
@@ -260,24 +466,261 @@ class EmbeddedStore:
         rows = [(turn.claim, _dump(reply), now + reply_ttl)]
         if context is not KEEP and context is not None:
             rows.append((turn.context, _dump(context), now + context_ttl))
-        with self._writing() as db:
-            db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?)", rows)
+        unkept: list[str] = []
+        with self._writing() as (txn, handle):
+            for key, text, expires in rows:
+                if _put(txn, handle, key, text, expires, SHORT):
+                    unkept.append(key)
             if context is None:
-                db.execute("DELETE FROM state WHERE key = ?", (turn.context,))
-            # every message leaves rows that expire: a few are swept with each, so the table
-            # keeps the size of what is live without a sweeper of its own
-            db.execute(
-                "DELETE FROM state WHERE key IN "
-                "(SELECT key FROM state WHERE expires IS NOT NULL AND expires <= ? LIMIT ?)",
-                (now, CULL),
-            )
+                self._delete(txn, handle, turn.context)
+            # every message leaves rows that expire: a few are swept with each, so the
+            # environment keeps the size of what is live without a sweeper of its own
+            _cull(txn, handle, now, CULL)
+            if unkept:
+                self._forget_kept(unkept)
 
     def close(self) -> None:
         with self._lock:
-            if self._db is not None and self._pid == os.getpid():
-                self._db.close()
-                os.close(self._lock_file)
+            if self._pid == os.getpid():
+                with _OPEN_LOCK:
+                    handle = _OPEN.get(self.environment)
+                    if handle is not None and handle.pid == os.getpid():
+                        handle.users.discard(id(self))
+                        if not handle.users:
+                            handle.close()
+                            del _OPEN[self.environment]
+                if self._db is not None:
+                    self._db.close()
+                    os.close(self._lock_file)
             self._db = None
+            self._env = None
+
+
+# -- LMDB rows ---------------------------------------------------------------------------
+
+
+def _live(
+    txn: lmdb.Transaction, handle: _Environment, key: str, now: float
+) -> tuple[str, float | None] | None:
+    raw = txn.get(key.encode(), db=handle.rows)
+    if raw is None:
+        return None
+    expires = HEAD.unpack_from(raw)[0] or None
+    if expires is not None and expires <= now:
+        return None
+    return bytes(raw[HEAD.size :]).decode(), expires
+
+
+def _put(
+    txn: lmdb.Transaction,
+    handle: _Environment,
+    key: str,
+    text: str,
+    expires: float | None,
+    kept: bool,
+) -> bool:
+    """Write one row and its place in the expiry table; whether the row it replaced was kept
+    in SQLite too (the caller then takes it out there)."""
+    name = key.encode()
+    old = txn.get(name, db=handle.rows)
+    was_kept = False
+    if old is not None:
+        old_expires, was_kept = HEAD.unpack_from(old)
+        if old_expires:
+            txn.delete(WHEN.pack(int(old_expires * 1e6)) + name, db=handle.expiry)
+    txn.put(name, HEAD.pack(expires or 0.0, kept) + text.encode(), db=handle.rows)
+    if expires:
+        txn.put(WHEN.pack(int(expires * 1e6)) + name, b"", db=handle.expiry)
+    return was_kept and not kept
+
+
+def _room(txn: lmdb.Transaction, handle: _Environment, map_size: int) -> int:
+    """About how many bytes the map has left: its size less the pages the tables hold (free
+    pages are taken again). Counted, not tried: a value written and deleted in one
+    transaction would leave pages LMDB counts and never writes (_truncated)."""
+    stats = [handle.env.stat()] + [txn.stat(db) for db in (handle.rows, handle.expiry, handle.meta)]
+    pages = sum(s["branch_pages"] + s["leaf_pages"] + s["overflow_pages"] for s in stats)
+    return map_size - (pages + 2) * stats[0]["psize"]  # and the two meta pages
+
+
+def _cull(txn: lmdb.Transaction, handle: _Environment, now: float, most: int) -> int:
+    """Delete up to ``most`` expired rows, the oldest first; how many went."""
+    cursor = txn.cursor(db=handle.expiry)
+    limit = int(now * 1e6)
+    gone = 0
+    if not cursor.first():
+        return 0
+    while gone < most:
+        at = cursor.key()  # empty once the cursor ran off the end
+        if len(at) <= WHEN.size or (when := WHEN.unpack_from(at)[0]) > limit:
+            break
+        name = at[WHEN.size :]
+        raw = txn.get(name, db=handle.rows)
+        if raw is not None and int(HEAD.unpack_from(raw)[0] * 1e6) == when:
+            txn.delete(name, db=handle.rows)
+        cursor.delete()  # and on to the next entry
+        gone += 1
+    return gone
+
+
+# -- the environment: opened, checked, set aside, made -----------------------------------
+
+
+def _open_environment(path: Path, map_size: int, db: sqlite3.Connection) -> _Environment:
+    """The environment at ``path`` if it is this boot's and readable, else a new one there
+    with SQLite's live rows in it. The caller holds the machine's lock, so that one process
+    only sets an environment aside and makes the next."""
+    why = _unusable(path)
+    if why is None:
+        try:
+            handle = _lmdb(path, map_size)
+        except lmdb.Error as exc:
+            why = f"it cannot be read ({exc})"
+        else:
+            why = _truncated(path, handle)
+            if why is None:
+                handle.env.reader_check()  # reader slots of processes killed while reading
+                _copy_kept(handle, db)  # a kept row a killed writer left in SQLite only
+                return handle
+            handle.env.close()
+    if path.exists():
+        aside = _set_aside(path)
+        log.warning(
+            "the per-message state was set aside: %s; a new one is made (the secrets and"
+            " revoked sessions are kept)",
+            why,
+            extra={"fields": {"folder": str(path), "set_aside_as": str(aside)}},
+        )
+    _make(path, map_size, db)
+    return _lmdb(path, map_size)
+
+
+def _unusable(path: Path) -> str | None:
+    if not path.exists():
+        return "there is none"
+    try:
+        made = (path / BOOT_FILE).read_text().strip()
+    except OSError:
+        return "it was never finished"
+    if made != boot_id():
+        return "it was made before the machine last started, and a crash may have cut it short"
+    return None
+
+
+def _truncated(path: Path, handle: _Environment) -> str | None:
+    """Whether the data file was cut short. A page past its end would crash the process
+    that reads it (SIGBUS, which no exception catches), but a file shorter than LMDB's last
+    page is not always damaged: a page taken and freed in one transaction is counted and
+    never written. So a short file is first made as long as LMDB counts, with zeros, where
+    the tree can only point if it was cut; then every row is read, which fails on a zero
+    page (LMDB checks each page's kind) or a zero value (not JSON). A file of full length,
+    the common case, is not read."""
+    pages = handle.env.info()["last_pgno"] + 1
+    data = path / "data.mdb"
+    size = data.stat().st_size
+    if size >= pages * handle.env.stat()["psize"]:
+        return None
+    os.truncate(data, pages * handle.env.stat()["psize"])  # the caller holds the lock
+    try:
+        _read_every_row(handle)
+    except (lmdb.Error, ValueError, struct.error) as exc:
+        return f"its data file was cut short ({size} bytes for {pages} pages: {exc})"
+    return None
+
+
+def _read_every_row(handle: _Environment) -> None:
+    with handle.env.begin() as txn:
+        for _, raw in txn.cursor(db=handle.rows):
+            HEAD.unpack_from(raw)
+            json.loads(bytes(raw[HEAD.size :]))
+        for at, _ in txn.cursor(db=handle.expiry):
+            if len(at) <= WHEN.size:
+                raise ValueError(f"an expiry entry without a key: {bytes(at)!r}")
+        for _ in txn.cursor(db=handle.meta):
+            pass
+
+
+def _lmdb(path: Path, map_size: int) -> _Environment:
+    env = lmdb.open(
+        str(path),
+        map_size=map_size,
+        subdir=True,
+        sync=False,  # the per-message state may be lost in a machine crash (the docstring)
+        metasync=False,
+        writemap=False,  # a full disk is then a write error, not a SIGBUS
+        readahead=False,
+        max_dbs=3,
+        max_readers=1024,  # one slot a reading thread, while it reads
+    )
+    try:
+        return _Environment(env, env.open_db(b"rows"), env.open_db(b"expiry"), env.open_db(b"meta"))
+    except BaseException:
+        env.close()
+        raise
+
+
+def _make(path: Path, map_size: int, db: sqlite3.Connection) -> None:
+    """A new environment with SQLite's live rows in it, made beside ``path`` and renamed into
+    place once it is whole, so that a process killed meanwhile leaves nothing half made."""
+    for stale in path.parent.glob(f"{path.name}.new-*"):  # left by a process killed making one
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = path.with_name(f"{path.name}.new-{os.getpid()}")
+    handle = _lmdb(staging, map_size)
+    try:
+        _copy_kept(handle, db)
+        handle.env.sync(True)
+    finally:
+        handle.env.close()
+    boot = staging / BOOT_FILE
+    with boot.open("w") as file:
+        file.write(boot_id())
+        file.flush()
+        os.fsync(file.fileno())
+    os.rename(staging, path)
+    _sync_folder(path.parent)
+
+
+def _copy_kept(handle: _Environment, db: sqlite3.Connection) -> None:
+    """SQLite's live rows into the environment, marked as kept there too."""
+    now = time.time()
+    found = db.execute(
+        f"SELECT key, value, expires FROM state WHERE {LIVE} AND key != 'probe'", (now,)
+    ).fetchall()
+    with handle.env.begin(write=True) as txn:
+        for key, text, expires in found:
+            _put(txn, handle, key, text, expires, KEPT)
+
+
+def _set_aside(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    aside = path.with_name(f"{path.name}.aside-{stamp}-{os.getpid()}")
+    os.rename(path, aside)
+    earlier = sorted(path.parent.glob(f"{path.name}.aside-*"), key=lambda p: p.stat().st_mtime)
+    for old in earlier[:-ASIDE_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
+    return aside
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- SQLite ------------------------------------------------------------------------------
+
+
+@contextmanager
+def _sqlite_transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _without_rowid(db: sqlite3.Connection) -> bool:

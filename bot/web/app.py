@@ -41,7 +41,7 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
         n = config.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     try:
-        store = store or open_store(config.data_dir, config.redis_url)
+        store = store or open_store(config.data_dir, config.redis_url, config.state_map_bytes)
     except StoreBroken as exc:
         raise ConfigError(
             f"{exc}: BOT_DATA_DIR must hold a state file this user can write"

@@ -1337,3 +1337,17 @@ def test_kinds_the_second_read_found(kb, question, fact):
 def test_what_someone_was_at_the_event_is_every_part_of_theirs(kb, question):
     person = question[:3]
     assert body(compose_answer(kb, question).text).startswith(f"{person}参加了")
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("论坛是在6月举行的吗", "是的。"),  # a month only: the part claimed
+        ("论坛是在2017年举行的吗", "是的。"),
+        ("论坛是2016年办的吗", "不是。"),  # a year in another sentence is not the forum's
+        ("论坛是在7月举办的吗", "不是。"),
+        ("分委会是2017年成立的吗", "是的。"),  # founded at the forum: on its day
+    ],
+)
+def test_a_date_claimed_in_part_is_held_against_the_date_given(kb, question, lead):
+    assert compose_answer(kb, question).text.startswith(lead)

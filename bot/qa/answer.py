@@ -344,6 +344,8 @@ _CLAIMED_COUNT = re.compile(
     rf"({_any('at_least_after', 'at_most_after', 'about_after')})?"
 )
 _CLAIMED_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
+# a date claimed in part or whole (2017年, 6月, 2017年6月, 6月11日): each part it gives
+_CLAIMED_WHEN = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月)?(?:(\d{1,2})[日号])?")
 _LEAD_CHARS = 12  # a count said before an answer's quotes (共 4 个, 近200名嘉宾) is no longer
 
 
@@ -2927,15 +2929,22 @@ class Composer:
         claim gives no number, or the report none to set against it."""
         squashed = _squash(claim)
         lead = ""  # the count the answer to the claim asked as a question says first
-        if date := _CLAIMED_DATE.search(squashed):
+        if date := next(
+            (m for m in _CLAIMED_WHEN.finditer(squashed) if m.group(1) or m.group(2)), None
+        ):
             chosen = self._quotes_for(squashed[: date.start()] + "哪天" + squashed[date.end() :])
             dates = [d for c in chosen[:1] for d in _CLAIMED_DATE.finditer(_squash(c.sentence))]
+            if not dates and chosen and intent_bonus(Intent.WHEN, chosen[0].sentence, frozenset()):
+                # 在论坛正式成立: done at the event, so on the event's day
+                held = self._quotes_for(f"{self.kb.persona.subject}是哪天举行的")
+                dates = [d for c in held[:1] for d in _CLAIMED_DATE.finditer(_squash(c.sentence))]
             if not dates:
                 return None
-            years = [(date.group(1), d.group(1)) for d in dates]  # a year unsaid is any year
+            # each part claimed (是2017年办的吗: the year only) as the quote's; a part either
+            # leaves unsaid (a year) is any
             yes = any(
-                d.group(2, 3) == date.group(2, 3) and (None in y or y[0] == y[1])
-                for d, y in zip(dates, years, strict=True)
+                all(a is None or b is None or a == b for a, b in zip(date.groups(), d.groups()))
+                for d in dates
             )
         elif count := next(
             (  # 是一位教授吗: 一位 counts nothing, unless compared (不到一个月)

@@ -98,7 +98,7 @@ BLIND_FLOORS = {
     "eighth-tune-questions.jsonl": (101, 0, 0),
     "eighth-tune-ood.jsonl": (0, 32, 0),
     "eighth-tune-conversations.jsonl": (46, 1, 51),
-    "eighth-held-questions.jsonl": (102, 0, 0),
+    "eighth-held-questions.jsonl": (103, 0, 0),
     "eighth-held-ood.jsonl": (0, 33, 0),
     "eighth-held-conversations.jsonl": (42, 6, 48),
     "ninth-tune-questions.jsonl": (88, 0, 0),

@@ -346,6 +346,13 @@ _CLAIMED_COUNT = re.compile(
 _CLAIMED_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
 # a date claimed in part or whole (2017年, 6月, 2017年6月, 6月11日): each part it gives
 _CLAIMED_WHEN = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月)?(?:(\d{1,2})[日号])?")
+
+
+def _dates_in(sentence: str) -> list[re.Match[str]]:
+    """The dates a sentence gives, whole or in part (2016 年, 6 月 11 日)."""
+    return [m for m in _CLAIMED_WHEN.finditer(_squash(sentence)) if m.group(1) or m.group(2)]
+
+
 _LEAD_CHARS = 12  # a count said before an answer's quotes (共 4 个, 近200名嘉宾) is no longer
 
 
@@ -2933,17 +2940,20 @@ class Composer:
             (m for m in _CLAIMED_WHEN.finditer(squashed) if m.group(1) or m.group(2)), None
         ):
             chosen = self._quotes_for(squashed[: date.start()] + "哪天" + squashed[date.end() :])
-            dates = [d for c in chosen[:1] for d in _CLAIMED_DATE.finditer(_squash(c.sentence))]
+            dates = [d for c in chosen[:1] for d in _dates_in(c.sentence)]
             if not dates and chosen and intent_bonus(Intent.WHEN, chosen[0].sentence, frozenset()):
                 # 在论坛正式成立: done at the event, so on the event's day
                 held = self._quotes_for(f"{self.kb.persona.subject}是哪天举行的")
-                dates = [d for c in held[:1] for d in _CLAIMED_DATE.finditer(_squash(c.sentence))]
+                dates = [d for c in held[:1] for d in _dates_in(c.sentence)]
             if not dates:
                 return None
             # each part claimed (是2017年办的吗: the year only) as the quote's; a part either
             # leaves unsaid (a year) is any
             yes = any(
-                all(a is None or b is None or a == b for a, b in zip(date.groups(), d.groups()))
+                all(
+                    a is None or b is None or a == b
+                    for a, b in zip(date.groups(), d.groups(), strict=True)
+                )
                 for d in dates
             )
         elif count := next(

@@ -72,15 +72,19 @@ def test_a_damaged_state_file_stops_the_start_in_one_line(tmp_path):
         create_app(config)
 
 
-def test_a_state_lock_held_elsewhere_makes_healthz_say_so_without_hanging(tmp_path):
+@pytest.mark.parametrize("forked", [False, True])
+def test_a_state_lock_held_elsewhere_makes_healthz_say_so_without_hanging(tmp_path, forked):
     import fcntl
     import os
     import time
 
+    from bot.state.embedded import close_before_fork
     from tests.wechat_support import webhook_config
 
     app = create_app(webhook_config(tmp_path / "data"))
     assert app.test_client().get("/healthz").status_code == 200
+    if forked:  # a worker just forked opens its state only now, under the lock held
+        close_before_fork()
     held = os.open(tmp_path / "data" / "state.lock", os.O_RDWR)
     fcntl.flock(held, fcntl.LOCK_EX)  # another process stopped while writing
     try:

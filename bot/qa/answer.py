@@ -344,7 +344,7 @@ _CLAIMED_COUNT = re.compile(
     rf"({_any('at_least_after', 'at_most_after', 'about_after')})?"
 )
 _CLAIMED_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
-# a date claimed in part or whole (2017年, 6月, 2017年6月, 6月11日): each part it gives
+# a date claimed in part or whole (2020年, 6月, 2020年6月, 6月11日): each part it gives
 _CLAIMED_WHEN = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月)?(?:(\d{1,2})[日号])?")
 
 
@@ -2947,7 +2947,7 @@ class Composer:
                 dates = [d for c in held[:1] for d in _dates_in(c.sentence)]
             if not dates:
                 return None
-            # each part claimed (是2017年办的吗: the year only) as the quote's; a part either
+            # each part claimed (是2020年办的吗: the year only) as the quote's; a part either
             # leaves unsaid (a year) is any
             yes = any(
                 all(

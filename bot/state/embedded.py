@@ -17,9 +17,11 @@ again with an expiry, or deleting it, takes it out of SQLite too.
 Without a sync, a machine crash can leave the environment damaged, and LMDB may crash the
 process that reads a damaged page. So the environment records the boot it was made in (a
 file beside LMDB's, read before the data is mapped); a process that finds another boot's
-environment, or one it cannot read, or a data file cut short (_truncated), sets it aside
-(``state.lmdb.aside-<time>-<pid>``, one warning) and makes a new one, copying SQLite's rows
-into it. The rows of an earlier release's ``state.sqlite3``, which kept every row there,
+environment, or one it cannot read, or a data file cut short (_truncated, read through in a
+child process), sets it aside (``state.lmdb.aside-<time>-<pid>``, one warning) and makes a
+new one, copying SQLite's rows into it; but not while another process has it open (USERS),
+which would leave that one writing into the folder set aside. The map keeps a reserve
+(ROOM) that only deletes may use, so a full store comes back as its rows expire. The rows of an earlier release's ``state.sqlite3``, which kept every row there,
 are copied the same way when the environment is first made.
 
 Writers of every worker queue on a lock file (``state.lock``) before LMDB's own writer lock:
@@ -43,6 +45,8 @@ import os
 import shutil
 import sqlite3
 import struct
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -65,7 +69,12 @@ BOOT_FILE = "boot-id"  # in the environment's folder: the boot it was made in
 # "reboot" a machine by changing the file it names)
 BOOT_ID = "/proc/sys/kernel/random/boot_id"
 MAP_SIZE = 1024 * 1024 * 1024  # bytes LMDB may map: the most the per-message state can hold
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # where a child process imports this from
+CHILD_READ_WAIT = 60.0  # seconds a child may take to read an environment through
 ASIDE_KEPT = 3  # environments set aside that are kept for a look, the newest
+# beside the environment: every process with it open holds a shared lock on this file, and it
+# is set aside only under an exclusive one (no process still writing into the old folder)
+USERS = "state.lmdb.users"
 # a write that says the file takes writes: at start, and for /healthz
 _PROBE = "INSERT OR REPLACE INTO state VALUES ('probe', 'null', 0)"
 # expiring keys that are kept as the keys without expiry are: what would otherwise come undone
@@ -79,8 +88,12 @@ LOCK_WAIT = 2.0
 # back off to a pause that costs nothing while a stopped process holds it
 FIRST_PAUSE, LAST_PAUSE = 0.00002, 0.002
 CULL = 8  # expired rows deleted by each finished message: more than a message makes
-# /healthz says the store is full when the map has less room than this: a few messages'
+# The room kept free in the map, at most this much and at most a quarter of it: a write that
+# would leave less is refused (the message gets the apology) after the expired rows are
+# culled, so that deletes, which need free pages too, can always run and the store comes
+# back as rows expire; /healthz says the store is full then.
 ROOM = 1024 * 1024
+ROOM_CULL = 10_000  # expired rows a write that finds the room short deletes first
 # A rowid table, not WITHOUT ROWID: the rows kept are secrets, stamps and revoked sessions
 # now, but an earlier release's file holds replies and conversations of 0.5-7.5 KB, which a
 # WITHOUT ROWID table keeps in its key's B-tree, a few to a page (BENCHMARKS.md, issue 13's
@@ -157,10 +170,13 @@ class _Environment:
     meta: Any  # the probe
     pid: int = field(default_factory=os.getpid)
     users: set[int] = field(default_factory=set)
+    in_use: int = -1  # a shared lock on the folder's USERS file while this handle is open
 
     def close(self) -> None:
         if self.pid == os.getpid():
             self.env.close()
+            if self.in_use >= 0:
+                os.close(self.in_use)
 
 
 _OPEN: dict[Path, _Environment] = {}
@@ -185,6 +201,9 @@ def _forget_parents() -> None:
         if handle.pid != os.getpid():
             with suppress(lmdb.Error):
                 handle.env.close()
+            if handle.in_use >= 0:  # the parent's lock stays with the parent's descriptor
+                with suppress(OSError):
+                    os.close(handle.in_use)
             del _OPEN[path]
 
 
@@ -194,9 +213,11 @@ class EmbeddedStore:
     def __init__(self, data_dir: str | Path, map_size: int = MAP_SIZE) -> None:
         self.directory = Path(data_dir)
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory = self.directory.resolve()  # a symlink to it opens the same environment
         self.path = self.directory / FILE
         self.environment = self.directory / ENVIRONMENT
         self.map_size = map_size
+        self._reserve = min(ROOM, map_size // 4)
         self._lock = threading.Lock()
         self._pid = -1
         self._db: sqlite3.Connection | None = None
@@ -224,7 +245,7 @@ class EmbeddedStore:
             # a damaged, read-only or locked file, or a full disk: said at start, in one line
             raise StoreBroken(f"the state file {self.path} cannot be used: {exc}") from None
         try:
-            with self._writing():  # the environment made, checked, and SQLite's rows in it
+            with self._writing(adds=False):  # the environment made, checked, SQLite's rows in it
                 pass
         except (lmdb.Error, OSError, StoreUnavailable) as exc:
             raise StoreBroken(
@@ -272,7 +293,9 @@ class EmbeddedStore:
         return handle
 
     @contextmanager
-    def _writing(self) -> Iterator[tuple[lmdb.Transaction, _Environment]]:
+    def _writing(self, adds: bool = True) -> Iterator[tuple[lmdb.Transaction, _Environment]]:
+        """A write transaction under both locks; one that ``adds`` rows is refused while the
+        map has less than its reserve left, once the expired rows are culled (ROOM)."""
         if not self._lock.acquire(timeout=LOCK_WAIT):
             raise StoreUnavailable("the state store is busy in this process")
         try:
@@ -280,17 +303,37 @@ class EmbeddedStore:
             _lock_within(lock_file, LOCK_WAIT)
             try:
                 handle = self._environment()
-                txn = handle.env.begin(write=True)
+                txn: lmdb.Transaction = handle.env.begin(write=True)
                 try:
+                    if adds and _room(txn, handle, self.map_size) < self._reserve:
+                        txn = self._make_room(txn, handle)
                     yield txn, handle
                 except BaseException:
                     txn.abort()
                     raise
                 txn.commit()
+            except lmdb.MapFullError:
+                raise StoreUnavailable(self._full) from None
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
         finally:
             self._lock.release()
+
+    @property
+    def _full(self) -> str:
+        return f"the state store is full: {self.environment} holds BOT_STATE_MAP_MB"
+
+    def _make_room(self, txn: lmdb.Transaction, handle: _Environment) -> lmdb.Transaction:
+        """The expired rows culled in a transaction of their own, committed whatever the
+        write that follows does; that write's transaction, or StoreUnavailable when the
+        map is still short of its reserve."""
+        _cull(txn, handle, time.time(), ROOM_CULL)
+        txn.commit()
+        txn = handle.env.begin(write=True)
+        if _room(txn, handle, self.map_size) < self._reserve:
+            txn.abort()
+            raise StoreUnavailable(self._full)
+        return txn
 
     @contextmanager
     def _reading(self) -> Iterator[tuple[lmdb.Transaction, _Environment]]:
@@ -307,8 +350,11 @@ class EmbeddedStore:
                     handle = self._environment()
                 finally:
                     fcntl.flock(lock_file, fcntl.LOCK_UN)
-            with handle.env.begin() as txn:
-                yield txn, handle
+            try:
+                with handle.env.begin() as txn:
+                    yield txn, handle
+            except lmdb.Error as exc:  # a damaged page: said as any store that cannot answer
+                raise StoreUnavailable(f"the state store cannot be read: {exc}") from None
 
     @contextmanager
     def _durable(self) -> Iterator[sqlite3.Connection]:
@@ -338,14 +384,14 @@ class EmbeddedStore:
         try:
             with self._writing() as (txn, handle):
                 txn.put(b"probe", b"", db=handle.meta)
-                full = _room(txn, handle, self.map_size) < ROOM
+                full = _room(txn, handle, self.map_size) < self._reserve
                 db, _ = self._open()
                 with _sqlite_transaction(db):
                     db.execute(_PROBE)
         except (sqlite3.Error, OSError, StoreUnavailable, lmdb.Error) as exc:
             return str(exc)
         if full:
-            return f"the state store is full: {self.environment} holds BOT_STATE_MAP_MB"
+            return self._full
         return None
 
     def get(self, key: str) -> Any | None:
@@ -409,7 +455,7 @@ class EmbeddedStore:
         txn.delete(key.encode(), db=handle.rows)
 
     def delete(self, key: str) -> None:
-        with self._writing() as (txn, handle):
+        with self._writing(adds=False) as (txn, handle):
             self._delete(txn, handle, key)
 
     def count(self, key: str, window: Window) -> int:
@@ -569,16 +615,48 @@ def _cull(txn: lmdb.Transaction, handle: _Environment, now: float, most: int) ->
 def _open_environment(path: Path, map_size: int, db: sqlite3.Connection) -> _Environment:
     """The environment at ``path`` if it is this boot's and readable, else a new one there
     with SQLite's live rows in it. The caller holds the machine's lock, so that one process
-    only sets an environment aside and makes the next."""
+    only sets an environment aside and makes the next; and it does so only when no other
+    process has it open (USERS): one that does is writing into it, and a process that then
+    made a new one would split the state in two (a retry answered twice, a rate counted
+    apart). Another process's is this boot's, whatever the boot file says, and is what it
+    checked when it opened it."""
+    users = os.open(path.parent / USERS, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        handle = _checked(path, map_size, db, _alone(users))
+        fcntl.flock(users, fcntl.LOCK_SH)  # for as long as this process has it open
+    except BaseException:
+        os.close(users)
+        raise
+    handle.in_use = users
+    return handle
+
+
+def _alone(users: int) -> bool:
+    """Whether no other process has the environment open (this one's lock is then the
+    exclusive one, until it takes the shared one it keeps)."""
+    try:
+        fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _checked(path: Path, map_size: int, db: sqlite3.Connection, alone: bool) -> _Environment:
     why = _unusable(path)
-    if why is None:
+    if path.exists() and (why is None or not alone):
         try:
             handle = _lmdb(path, map_size)
         except lmdb.Error as exc:
+            if not alone:
+                raise StoreUnavailable(
+                    f"the state folder {path}, which other processes have open, cannot be"
+                    f" opened: {exc}"
+                ) from None
             why = f"it cannot be read ({exc})"
         else:
-            why = _truncated(path, handle)
-            if why is None:
+            if alone:
+                why = _truncated(path, handle)
+            if why is None or not alone:
                 handle.env.reader_check()  # reader slots of processes killed while reading
                 _copy_kept(handle, db)  # a kept row a killed writer left in SQLite only
                 return handle
@@ -621,11 +699,34 @@ def _truncated(path: Path, handle: _Environment) -> str | None:
     if size >= pages * handle.env.stat()["psize"]:
         return None
     os.truncate(data, pages * handle.env.stat()["psize"])  # the caller holds the lock
-    try:
-        _read_every_row(handle)
-    except (lmdb.Error, ValueError, struct.error) as exc:
-        return f"its data file was cut short ({size} bytes for {pages} pages: {exc})"
+    # read in a child process: a damaged page can also fail one of LMDB's assertions, which
+    # aborts the process that reads it
+    child = subprocess.run(
+        [sys.executable, "-c", _READ_IN_A_CHILD, str(path), str(handle.env.info()["map_size"])],
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=CHILD_READ_WAIT,
+        check=False,
+    )
+    if child.returncode != 0:
+        said = (child.stderr.strip().splitlines() or [f"exit status {child.returncode}"])[-1]
+        return f"its data file was cut short ({size} bytes for {pages} pages: {said})"
     return None
+
+
+_READ_IN_A_CHILD = (
+    "import sys; from bot.state.embedded import _read_every_row, _lmdb_at;"
+    " _read_every_row(_lmdb_at(sys.argv[1], int(sys.argv[2])))"
+)
+
+
+def _lmdb_at(path: str, map_size: int) -> _Environment:
+    """The environment opened to be read only, and without its lock file, by a child
+    process that reads it through for its parent, which holds the machine's lock."""
+    env = lmdb.open(path, map_size=map_size, readonly=True, lock=False, max_dbs=3)
+    rows, expiry, meta = (env.open_db(name, create=False) for name in (b"rows", b"expiry", b"meta"))
+    return _Environment(env, rows, expiry, meta)
 
 
 def _read_every_row(handle: _Environment) -> None:

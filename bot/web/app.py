@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -17,13 +19,15 @@ from bot.state import (
     open_store,
 )
 from bot.state.attempts import open_attempts
-from bot.state.base import keep_secret
+from bot.state.base import StoreUnavailable, keep_secret
 from bot.state.privacy import USER_KEY, user_hash_key
 from bot.state.querylog import QueryLog
 from bot.web import admin, admin_page, health, throttle, webhook
 from bot.web.services import KEY, Services
 from bot.wechat.protocol import Protocol
 from handlers.menu import check_menu, load_menu
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config: Config | None = None, store: StateStore | None = None) -> Flask:
@@ -73,7 +77,10 @@ def create_app(config: Config | None = None, store: StateStore | None = None) ->
     # message does it after its begin, which reads the stamp in the same round trip.
     def sync() -> None:
         if request.endpoint != "wechat.receive":
-            engine.sync()
+            try:
+                engine.sync()
+            except StoreUnavailable as exc:  # /healthz says it (503): the page still answers
+                log.warning("cannot read the knowledge stamp: %s", exc)
 
     app.before_request(sync)
 

@@ -70,7 +70,7 @@ BOOT_FILE = "boot-id"  # in the environment's folder: the boot it was made in
 BOOT_ID = "/proc/sys/kernel/random/boot_id"
 MAP_SIZE = 1024 * 1024 * 1024  # bytes LMDB may map: the most the per-message state can hold
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # where a child process imports this from
-CHILD_READ_WAIT = 60.0  # seconds a child may take to read an environment through
+CHILD_READ_WAIT = 20.0  # seconds a child may take to read an environment through
 ASIDE_KEPT = 3  # environments set aside that are kept for a look, the newest
 # beside the environment: every process with it open holds a shared lock on this file, and it
 # is set aside only under an exclusive one (no process still writing into the old folder)
@@ -93,7 +93,7 @@ CULL = 8  # expired rows deleted by each finished message: more than a message m
 # culled, so that deletes, which need free pages too, can always run and the store comes
 # back as rows expire; /healthz says the store is full then.
 ROOM = 1024 * 1024
-ROOM_CULL = 10_000  # expired rows a write that finds the room short deletes first
+CULL_BATCH = 500  # expired rows a write that finds the room short deletes a transaction
 # A rowid table, not WITHOUT ROWID: the rows kept are secrets, stamps and revoked sessions
 # now, but an earlier release's file holds replies and conversations of 0.5-7.5 KB, which a
 # WITHOUT ROWID table keeps in its key's B-tree, a few to a page (BENCHMARKS.md, issue 13's
@@ -324,11 +324,25 @@ class EmbeddedStore:
         return f"the state store is full: {self.environment} holds BOT_STATE_MAP_MB"
 
     def _make_room(self, txn: lmdb.Transaction, handle: _Environment) -> lmdb.Transaction:
-        """The expired rows culled in a transaction of their own, committed whatever the
+        """The expired rows culled in transactions of their own, committed whatever the
         write that follows does; that write's transaction, or StoreUnavailable when the
-        map is still short of its reserve."""
-        _cull(txn, handle, time.time(), ROOM_CULL)
-        txn.commit()
+        map is still short of its reserve. A delete copies the pages it touches, so a full
+        map of small rows may have room for a few at a time only: the batches halve until
+        one commits. A reader killed while reading pins the pages it saw: cleared first."""
+        txn.abort()
+        handle.env.reader_check()
+        batch, now = CULL_BATCH, time.time()
+        while batch:  # every expired row, not just enough: the next write would be short again
+            txn = handle.env.begin(write=True)
+            try:
+                culled = _cull(txn, handle, now, batch)
+                txn.commit()
+            except lmdb.MapFullError:
+                txn.abort()
+                batch //= 2
+                continue
+            if not culled:
+                break
         txn = handle.env.begin(write=True)
         if _room(txn, handle, self.map_size) < self._reserve:
             txn.abort()
@@ -701,24 +715,50 @@ def _truncated(path: Path, handle: _Environment) -> str | None:
     os.truncate(data, pages * handle.env.stat()["psize"])  # the caller holds the lock
     # read in a child process: a damaged page can also fail one of LMDB's assertions, which
     # aborts the process that reads it
-    child = subprocess.run(
-        [sys.executable, "-c", _READ_IN_A_CHILD, str(path), str(handle.env.info()["map_size"])],
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=CHILD_READ_WAIT,
-        check=False,
-    )
+    try:
+        child = subprocess.run(  # -P, and from the project: not a bot/ of the caller's folder
+            [
+                sys.executable,
+                "-P",
+                "-c",
+                _READ_IN_A_CHILD,
+                str(path),
+                str(handle.env.info()["map_size"]),
+            ],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=CHILD_READ_WAIT,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        child = None
+        said = str(exc)
+    if child is None or child.returncode == CANNOT_READ:
+        # no evidence of damage: the file, now of full length, is used as it is
+        log.warning(
+            "the per-message state could not be read through to check it: %s",
+            said if child is None else child.stderr.strip(),
+            extra={"fields": {"folder": str(path)}},
+        )
+        return None
     if child.returncode != 0:
         said = (child.stderr.strip().splitlines() or [f"exit status {child.returncode}"])[-1]
         return f"its data file was cut short ({size} bytes for {pages} pages: {said})"
     return None
 
 
-_READ_IN_A_CHILD = (
-    "import sys; from bot.state.embedded import _read_every_row, _lmdb_at;"
-    " _read_every_row(_lmdb_at(sys.argv[1], int(sys.argv[2])))"
-)
+_READ_IN_A_CHILD = """
+import sys
+try:
+    from bot.state.embedded import _lmdb_at, _read_every_row
+except Exception as exc:
+    print(exc, file=sys.stderr)
+    sys.exit(CANNOT)
+_read_every_row(_lmdb_at(sys.argv[1], int(sys.argv[2])))
+""".replace("CANNOT", "3")
+CANNOT_READ = 3  # the child's exit status when it could not start reading: no evidence
 
 
 def _lmdb_at(path: str, map_size: int) -> _Environment:

@@ -1351,3 +1351,9 @@ def test_what_someone_was_at_the_event_is_every_part_of_theirs(kb, question):
 )
 def test_a_date_claimed_in_part_is_held_against_the_date_given(kb, question, lead):
     assert compose_answer(kb, question).text.startswith(lead)
+
+
+def test_a_filler_does_not_cut_a_word_and_its_verb(kb):
+    # 演讲|讲了: not the filler 讲讲, which left 主题演了什么
+    said = body(compose_answer(kb, "第二场主题演讲讲了什么").text)
+    assert "孟庆国" in said and "杨学山" not in said

@@ -145,8 +145,14 @@ def _joined_separable(text: str, kb: KnowledgeBase) -> str:
 
 @lru_cache(maxsize=1)
 def _filler_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    # a filler followed by 了 or 过 is the end of a word and a verb (演讲|讲了: not 讲讲)
     return tuple(
-        (phrase, re.compile(re.escape(phrase) + (_CLAUSE_END.pattern if len(phrase) == 1 else "")))
+        (
+            phrase,
+            re.compile(
+                re.escape(phrase) + (_CLAUSE_END.pattern if len(phrase) == 1 else "(?![了过])")
+            ),
+        )
         for phrase in lexicon.filler()
     )
 

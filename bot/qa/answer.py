@@ -343,7 +343,6 @@ _CLAIMED_COUNT = re.compile(
     rf"({_any('more_between')})?(位|名|个|家|种|类|项|场|届|人)"
     rf"({_any('at_least_after', 'at_most_after', 'about_after')})?"
 )
-_CLAIMED_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
 # a date claimed in part or whole (2020年, 6月, 2020年6月, 6月11日): each part it gives
 _CLAIMED_WHEN = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月)?(?:(\d{1,2})[日号])?")
 
@@ -1484,8 +1483,8 @@ class Composer:
         # …是张明…, or 大会论坛张明主持的 (a verb of theirs after the name, 是 left out)
         if at < 0 or len(before) < 3 or not (before.endswith("是") or _DONE_BY.match(after)):
             return None
-        theirs = {section for section, _, _ in self._sections_naming(person)}
-        if theirs & set(self._parts_called(claim)) or any(
+        # only the parts the claim names are read for them, not every part of the documents
+        if next(self._sections_naming(person, self._parts_called(claim)), None) or any(
             post in role
             for post in (m.group() for m in TITLE_RE.finditer(before))
             for role in self.kb.roles.get(person, ())
@@ -1531,10 +1530,9 @@ class Composer:
         if not held:
             return None
         bare = place.removesuffix("市").removesuffix("省")  # 江城市: 江城大学… is in 江城
-        forms = {
-            _squash(p)
-            for p in (place, bare, *(w for _, ws in self._synonyms_of(place) for w in ws))
-        }
+        # and what the synonym tables say it stands for (云大: 云山大学)
+        said_as = (*self.kb.synonyms.means(place), *lexicon.synonyms().means(place))
+        forms = {_squash(p) for p in (place, bare, *said_as)}
         if any(form in held for form in forms):
             verdict = "是的。"
         elif self.kb.knows(place) or place in self.kb.names:
@@ -1543,18 +1541,12 @@ class Composer:
             verdict = self.replies.not_said_where.format(place=place)
         return self._claim_judged(raw_question, verdict, chosen, "the place the report gives")
 
-    def _synonyms_of(self, word: str) -> list[tuple[str, frozenset[str]]]:
-        """What the synonym tables say ``word`` stands for (云大: 云山大学)."""
-        return [
-            (word, table.means(word))
-            for table in (self.kb.synonyms, lexicon.synonyms())
-            if word in table.words()
-        ]
-
-    def _sections_naming(self, person: str) -> Iterator[tuple[str, Passage, str]]:
-        """Each part of the documents whose running text names ``person``, in reading order,
-        with the first of its passages and sentences that does."""
-        for section in self._units():
+    def _sections_naming(
+        self, person: str, among: Iterable[str] | None = None
+    ) -> Iterator[tuple[str, Passage, str]]:
+        """Each part of the documents (or of ``among``) whose running text names ``person``,
+        in reading order, with the first of its passages and sentences that does."""
+        for section in self._units() if among is None else among:
             found = next(
                 (
                     (passage, sentence)
@@ -1571,11 +1563,13 @@ class Composer:
     def _asked_instead(self, question: str, intent: Intent) -> tuple[list[_Candidate], str] | None:
         """The quotes and lead of ``question``, a claim asked as the question it answers, when
         it is answered as a question of that kind."""
-        one = Composer(self.kb, self.resources)
-        answer = one._answer(question)
-        if not answer.answered or not one._chosen or one.reading.get("kind") != intent.value:
+        with self._aside():
+            self._chosen = []
+            answered = self._answer(question).answered
+            kind, chosen, lead = self.reading.get("kind"), self._chosen, self._lead_said
+        if not answered or not chosen or kind != intent.value:
             return None
-        return one._chosen, one._lead_said
+        return chosen, lead
 
     def _claim_judged(
         self, raw_question: str, verdict: str, chosen: list[_Candidate], against: str

@@ -617,35 +617,31 @@ def _resolve_parts(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, s
 # 张明所在的单位在论坛里是什么角色: the body someone is of, by their roles, as the subject
 # of something else (张明的单位是哪个, 是干什么的, 是云山数据吗 ask of the body itself, which
 # their role answers)
-_BODY_OF = (
-    r"(?:所在的?|的|供职的|工作的|任职的)(?:单位|公司|机构|企业|部门)"
-    r"(?![是叫干做]|[?？]|$)"
+_BODY_WORD = re.compile(r"单位|公司|机构|企业|部门")
+_BODY_OF = re.compile(
+    rf"(?:所在的?|的|供职的|工作的|任职的)(?:{_BODY_WORD.pattern})(?![是叫干做]|[?？]|$)"
 )
-
-
 # 张明的单位是云山数据(吗): the claim that they are of that body (张明是云山数据的)
 _BODY_CLAIMED = re.compile(
-    r"(?:所在的?|的)(?:单位|公司|机构|企业|部门)是(?P<body>[^，,。？?的]{2,20})(?=[?？。]*$)"
+    rf"(?:所在的?|的)(?:{_BODY_WORD.pattern})是(?P<body>[^，,。？?的]{{2,20}})(?=[?？。]*$)"
 )
 
 
 def _resolve_bodies(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
-    found = []
-    for name in (n for n in kb.names if n in text):
-        claimed = _BODY_CLAIMED.search(text, text.find(name) + len(name))
-        if claimed and claimed.start() == text.find(name) + len(name):
-            phrase = text[text.find(name) : claimed.end()]
-            found.append((phrase, f"{name}是{claimed.group('body')}的"))
-            text = text.replace(phrase, found[-1][1])
-    if not re.search(_BODY_OF, text):
+    found: list[tuple[str, str]] = []
+    if not _BODY_WORD.search(text):  # most questions: the names are not looked through
         return text, found
-    for name in (n for n in kb.names if n in text):  # 那张明所在的: jieba may cut 那张
-        bodies = kb.bodies_of(name)
-        match = re.search(rf"{re.escape(name)}{_BODY_OF}", text)
-        if match and bodies:
-            found.append((match.group(), bodies[0]))
-    for phrase, body in found:  # set apart: 那云山数据 might be cut 那云|山数据
-        text = text.replace(phrase, f" {body} ")
+    for name in [n for n in kb.names if n in text]:  # not people_in: jieba may cut 那张|明
+        at = text.find(name)
+        end = at + len(name)
+        if claimed := _BODY_CLAIMED.match(text, end):
+            said = f"{name}是{claimed.group('body')}的"
+            found.append((text[at : claimed.end()], said))
+            text = text[:at] + said + text[claimed.end() :]
+        elif (of := _BODY_OF.match(text, end)) and (bodies := kb.bodies_of(name)):
+            found.append((text[at : of.end()], bodies[0]))
+            # set apart: 那云山数据 might be cut 那云|山数据
+            text = f"{text[:at]} {bodies[0]} {text[of.end() :]}"
     return text, found
 
 

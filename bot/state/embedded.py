@@ -306,7 +306,8 @@ class EmbeddedStore:
                 txn: lmdb.Transaction = handle.env.begin(write=True)
                 try:
                     if adds and _room(txn, handle, self.map_size) < self._reserve:
-                        txn = self._make_room(txn, handle)
+                        txn.abort()
+                        txn = self._make_room(handle)
                     yield txn, handle
                 except BaseException:
                     txn.abort()
@@ -323,13 +324,12 @@ class EmbeddedStore:
     def _full(self) -> str:
         return f"the state store is full: {self.environment} holds BOT_STATE_MAP_MB"
 
-    def _make_room(self, txn: lmdb.Transaction, handle: _Environment) -> lmdb.Transaction:
+    def _make_room(self, handle: _Environment) -> lmdb.Transaction:
         """The expired rows culled in transactions of their own, committed whatever the
         write that follows does; that write's transaction, or StoreUnavailable when the
         map is still short of its reserve. A delete copies the pages it touches, so a full
         map of small rows may have room for a few at a time only: the batches halve until
         one commits. A reader killed while reading pins the pages it saw: cleared first."""
-        txn.abort()
         handle.env.reader_check()
         batch, now = CULL_BATCH, time.time()
         while batch:  # every expired row, not just enough: the next write would be short again

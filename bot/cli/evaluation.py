@@ -63,7 +63,10 @@ DEFAULT_SET = DEV_SET
 # - "thirteenth", written by a thirteenth helper after that (13 styles), split in halves:
 #   tuned on "thirteenth tune", "thirteenth held" run once at the end, then tuned on too;
 # - "fourteenth", written by a fourteenth helper after that (12 styles, order questions
-#   too), split in halves: tuned on "fourteenth tune", "fourteenth held" run once at the end.
+#   too), split in halves: tuned on "fourteenth tune", "fourteenth held" run once at the end,
+#   then tuned on too;
+# - "fifteenth", written by a fifteenth helper after that (12 styles), split in halves:
+#   tuned on "fifteenth tune", "fifteenth held" run once at the end.
 # The figures of each first run are in BENCHMARKS.md.
 SETS: tuple[tuple[str, str], ...] = (
     ("dev", "dev.jsonl"),
@@ -96,6 +99,7 @@ SETS: tuple[tuple[str, str], ...] = (
             "thirteenth held",
             "fourteenth tune",
             "fourteenth held",
+            "fifteenth tune",
         )
         for kind, file in (
             ("questions", "questions"),

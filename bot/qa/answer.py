@@ -79,6 +79,9 @@ ACTING_BONUS = 0.3
 MIN_COVERAGE = 0.5
 # a retelling in the user's own verb: the rest must be covered all the more
 PARAPHRASE_COVERAGE = 0.65
+# The shortest tail of the documents' subject that names it (电子政务高峰论坛), not a word
+# of its own (论坛, 高峰论坛)
+SUBJECT_RUN = 6
 LISTED_AT_LEAST = 3  # items a sentence names of a kind, to list its particular ones
 # A word the report never uses weighs this much of the heaviest weight, unless it names a
 # thing (a noun, a foreign word): "举办" may be worded "举行" in the report, "餐厅" can't.
@@ -681,6 +684,16 @@ _PART_HEADS = frozenset(lexicon.cues("part_heads"))
 _SAME_PART = frozenset(lexicon.cues("same_part"))
 
 
+def _subject_named(text: str, subject: str) -> str:
+    """The longest run of ``subject`` (what the documents are about) that ``text`` spells out
+    and that ends as it does (中国电子政务高峰论坛, not 电子政务 alone), or ""."""
+    text = _squash(text)
+    for start in range(len(subject) - SUBJECT_RUN + 1):
+        if subject[start:] in text:
+            return subject[start:]
+    return ""
+
+
 def _retold_at(words: list[str]) -> int | None:
     """Where a question's verb of retelling stands (说, 认为, 按…的说法), among its words."""
     cues = lexicon.cues("retold")
@@ -887,6 +900,12 @@ class Composer:
                 phrases[term] = (*phrases.get(term, ()), *(_squash(w) for w in words))
         subject = self.kb.terms_in(self.kb.persona.subject)
         light = self._max_weight * LIGHT_WEIGHT
+        named = self.kb.terms_in(_subject_named(question.text, self.kb.persona.subject))
+        if any(w > light for t, w in weights.items() if t not in named):
+            # 第十一届某某论坛的主题: the forum named in full is what every passage is about,
+            # as 这次论坛 is; its rare words would pick the one sentence that spells the
+            # name out over the one that says the theme
+            weights = {t: w for t, w in weights.items() if t not in named}
         # 有几类奖: a count of a thing named in one character (light) is asked of that thing
         counted_lone = question.intent is Intent.COUNT and any(
             len(w) == 1 and w in weights for w in counted_words(tagged)

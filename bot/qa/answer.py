@@ -1159,6 +1159,27 @@ class Composer:
             run = ""
         return runs + ([run] if len(run) > 1 else [])
 
+    def _listed_instead(self, claim: str, unheard: list[str]) -> list[_Candidate]:
+        """A claim of one of a kind of thing the report lists in full (设了创新领袖奖吗, where it
+        gives 创新服务奖、创新设计奖…): the list, asked for as 设了哪些奖, when the thing
+        claimed ends in the word its items end in and is none of them. A thing of no listed
+        kind (有奖金吗) stays unknown, and refused."""
+        for word in unheard:
+            end = re.match(rf"{re.escape(word)}([^\W吗呢吧了的]{{0,3}})", claim[claim.find(word) :])
+            if end is None:
+                continue
+            named = end.group()
+            head = named[-1]
+            quotes = self._quotes_for(claim.replace(named, f"哪些{head}", 1))
+            items = rf"(?:^|[、，,和及与：])[^、，,和及与：。]{{2,8}}{re.escape(head)}(?=[、，,和及与。；]|$)"
+            if (
+                quotes
+                and named not in quotes[0].sentence
+                and len(re.findall(items, quotes[0].sentence)) >= LISTED_AT_LEAST
+            ):
+                return quotes[:1]
+        return []
+
     def _retold(self, tagged: list[tuple[str, str]], people: tuple[str, ...]) -> dict[str, str]:
         """The verbs the knowledge never uses in a retelling of what someone said, each with
         the thing it asks for, which the answer must say (张明说政府得拿出什么态度: 拿出, 态度):
@@ -1852,6 +1873,11 @@ class Composer:
         if understood.yes_no:
             unheard += self._unheard_runs(question.text)
         if understood.yes_no and unheard and self.resources.evidence:
+            if listed := self._listed_instead(understood.text, unheard):
+                return self._decided(
+                    self._reply(raw_question, "不是。", listed, 0.0, 1.0),
+                    f"answered no: {'、'.join(unheard)} is not among the ones the report lists",
+                )
             # 获奖单位有奖金吗: a claim of a thing the knowledge never names can be neither
             # borne out nor denied by it
             return self._decided(

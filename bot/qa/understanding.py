@@ -43,6 +43,8 @@ from knowledge.text import ORDINAL, chinese_numeral, longest_first, numeral_valu
 _YES_NO_END = re.compile(
     r"(?:(?:吗|嘛|不|没|(?<![什怎这那多要])么|是吧|对吧|对不对|是不是)[\s?？!！。.]*)+$"
 )
+_GUESS_END = re.compile(r"吧[\s?？!！。.]*$")
+_CLAIMED = re.compile(r"是|有|会|在|过|了")
 # 你知道论坛在哪里举行吗: a question inside a yes/no frame asks its own question
 _ASKS_WHAT = re.compile(r"哪|什么|谁|几|多少|怎么|为什么|为何|何时|何地|啥")
 _A_NOT_A = (("是不是", "是"), ("是否", "是"), ("有没有", "有"), ("有无", "有"), ("会不会", "会"))
@@ -189,6 +191,12 @@ def _yes_no(text: str) -> tuple[str, bool]:
         if pair in text:
             text, asked = text.replace(pair, plain, 1), True
     stripped = _YES_NO_END.sub("", text)
+    if (
+        stripped == text
+        and (tag := _GUESS_END.search(text))
+        and _CLAIMED.search(text[: tag.start()])
+    ):
+        stripped = text[: tag.start()]  # 他们是同学吧: a guess to confirm (说说吧 asks nothing)
     if stripped != text and _HAN.search(stripped):
         text, asked = stripped, asked or not _ASKS_WHAT.search(stripped)
     return text, asked

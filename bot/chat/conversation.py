@@ -180,6 +180,7 @@ _NEXT_ONE = lexicon.cue_pattern("next_one")
 _AFTER = lexicon.cue_pattern("after")
 _DIALOGUE = "对话"
 _OTHER_PART = lexicon.cue_pattern("other_part")
+_PART_ROLE = lexicon.cue_pattern("part_roles")
 _LIST_ORDINAL = re.compile(
     rf"{ORDINAL}(?:{lexicon.cue_pattern('list_ordinal_measures').pattern})(?![奖届])"
 )
@@ -198,6 +199,21 @@ def point_to_part(question: str, section: str | None, parts: dict[str, list[str]
     if pointer is None or (_DIALOGUE in pointer.group() and _DIALOGUE not in section):
         return question
     return question.replace(pointer.group(), section, 1)
+
+
+def ask_of_part(
+    question: str, section: str | None, parts: dict[str, list[str]], names: Iterable[str]
+) -> str:
+    """主持人是谁 after an answer from one of two dialogues: that dialogue's host, not the
+    whole event's. Only a question that begins with what a part has, naming nobody."""
+    if (
+        not section
+        or not any(section in sections for sections in parts.values())
+        or not _PART_ROLE.match(question.strip())
+        or names_in(question, frozenset(names))
+    ):
+        return question
+    return f"{section}的{question.strip()}"
 
 
 def point_to_item(question: str, listed: list[str]) -> str:
@@ -391,6 +407,11 @@ def instead(
     new_ordinal, old_ordinal = _ORDINAL_WORD.search(what), _ORDINAL_WORD.search(previous)
     if new_ordinal and old_ordinal:
         return previous.replace(old_ordinal.group(), new_ordinal.group(), 1)
+    owner, _, asked_of = what.rpartition("的")
+    if owner and len(asked_of) > 1 and (at := previous.find(f"的{asked_of}")) > 0:
+        # 那第二场对话的主持人呢 after “某某”对话研讨的主持人是谁: its own owner for the
+        # previous one's, however long either is
+        return owner + previous[at:]
     spans = [(m.start(), m.end()) for n in theirs for m in re.finditer(re.escape(n), previous)]
     for size in range(len(what) - 1, 1, -1):
         ending = what[-size:]
@@ -533,6 +554,7 @@ class Conversation:
         for point in (to_body, to_topic) if state.get("body_last") else (to_topic, to_body):
             question = point(question)
         question = point_to_part(question, state.get("section"), kb.parts if kb else {})
+        question = ask_of_part(question, state.get("section"), kb.parts if kb else {}, names)
         if not names_in(question, names):  # 张明讲的第一点: his, not the list's
             question = point_to_item(question, state.get("listed") or [])
         turn = question  # this turn, its pointers resolved, before any frame is put round it

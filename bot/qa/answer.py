@@ -82,6 +82,7 @@ PARAPHRASE_COVERAGE = 0.65
 # The shortest tail of the documents' subject that names it (电子政务高峰论坛), not a word
 # of its own (论坛, 高峰论坛)
 SUBJECT_RUN = 6
+MIN_TITLE_CHARS = 4  # a part's title as short as 大会 is a word, not a name of it
 LISTED_AT_LEAST = 3  # items a sentence names of a kind, to list its particular ones
 # A word the report never uses weighs this much of the heaviest weight, unless it names a
 # thing (a noun, a foreign word): "举办" may be worded "举行" in the report, "餐厅" can't.
@@ -243,6 +244,7 @@ _IN_ORDER = lexicon.cue_pattern("in_order")
 _ORDER_FIRST = lexicon.cue_pattern("order_first")
 _ORDER_LAST = lexicon.cue_pattern("order_last")
 _ORDER_AFTER = lexicon.cue_pattern("after")
+_ORDER_NTH = re.compile(r"第([二三四五六七八九十]|\d+)(?:个|位|名)")
 _THEN = re.compile(rf"[，,]\s*(?:{_ORDER_AFTER.pattern})")  # …，接下来: a clause after another
 # 大会论坛张明主持的: what someone did, claimed after their name with 是 left out
 _DONE_BY = re.compile(r"[\u4e00-\u9fff]{1,4}的[?？。.!！]*$")
@@ -692,6 +694,13 @@ def _subject_named(text: str, subject: str) -> str:
         if subject[start:] in text:
             return subject[start:]
     return ""
+
+
+def _heading_title(section: str) -> str:
+    """What a heading calls its part (主题演讲《甲》: 甲; 对话研讨：乙: 乙; 大会论坛: itself)."""
+    if quoted := re.search(r"《([^》]+)》", section):
+        return quoted.group(1)
+    return section.partition("：")[2] or section
 
 
 def _retold_at(words: list[str]) -> int | None:
@@ -1314,6 +1323,8 @@ class Composer:
             and t not in self.kb.names  # a talk is asked after by its speaker's name anyway
             and all(f.startswith("n") and f != "nr" for _, f in self.kb.tokenizer.tag(t))
         }
+        for section in self._titled_part(question.text):
+            parts.setdefault(section, set())
         hosts = []
         for name, verb in itertools.product(people, lexicon.cues("host_verbs")):
             if f"{name}{verb}" not in question.text:
@@ -1338,6 +1349,25 @@ class Composer:
             section: frozenset(extra | self.kb.terms_in(section))
             for section, extra in parts.items()
         }, tuple(hosts)
+
+    def _titled_part(self, text: str) -> list[str]:
+        """The part a question names by its title, when its title alone is no unique word:
+        对话研讨：某某建设, where a talk has the title 某某建设 too, is the dialogue, told
+        from the talk by the other words of its heading (对话, 研讨) the question has."""
+        text = _squash(text)
+        titled = [
+            (section, title)
+            for section in self.kb.sections
+            if len(title := _squash(_heading_title(section))) >= MIN_TITLE_CHARS and title in text
+        ]
+        if len(titled) > 1:
+            words = self.kb.terms_in(text)
+            titled = [
+                (section, title)
+                for section, title in titled
+                if (self.kb.terms_in(section) - self.kb.terms_in(title)) & words
+            ]
+        return [titled[0][0]] if len(titled) == 1 else []
 
     def _sentence_terms(self, sentence: str, passage: Passage, implied: frozenset[str]) -> set[str]:
         """What a sentence says, read in its context."""
@@ -2732,11 +2762,15 @@ class Composer:
         talk_label = question.intent is Intent.WHO and any(  # 最后是谁做的主题演讲
             t in text for labels, _, _ in self._sets() for t in labels
         )
-        if not _ORDER_OF.search(text) and not talk_label:
+        if not _ORDER_OF.search(text) and not talk_label and not _ORDER_NTH.search(text):
             return None
         first, last = _ORDER_FIRST.search(text), _ORDER_LAST.search(text)
-        after = None if first or last else _ORDER_AFTER.search(text)
-        if not (first or last or after):
+        # 第二个被介绍的嘉宾: a place in a list of people, counted from its first
+        nth = (
+            None if first or last or question.intent is not Intent.WHO else _ORDER_NTH.search(text)
+        )
+        after = None if first or last or nth else _ORDER_AFTER.search(text)
+        if not (first or last or after or nth):
             return None
         units = self._units()
         naming = self._parts_called(text)
@@ -2755,9 +2789,9 @@ class Composer:
         ):
             return None
         if question.intent is Intent.WHO:
-            if not (first or last):
+            if not (first or last or nth):
                 return None
-            at = -1 if last else 0
+            at = -1 if last else (numeral_value(nth.group(1)) or 1) - 1 if nth else 0
             talk_parts = self.kb.derived(
                 "parts with talks",
                 lambda: {u for u in units if any(p.talk_title for p in self._in_section(u))},
@@ -2774,6 +2808,8 @@ class Composer:
                 elif not (_ORDER_LISTS.search(text) or _KIND_OF_PEOPLE.search(text)):
                     return None
             if talks and len(talks) == len(named):
+                if at >= len(talks):
+                    return None  # 第五位 of three talks: none is
                 quote = self._opening_of(talks[at])
                 return f"{quote.passage.speaker}。", quote
             return self._listed_at(asked, named, at, text)
@@ -2844,7 +2880,7 @@ class Composer:
         for passage in passages:
             for sentence in split_sentences(passage.text):
                 listed = listed_people(sentence, names)
-                if len(listed) < 3 or verb not in sentence:
+                if len(listed) < max(3, at + 1) or verb not in sentence:
                     continue
                 score = asked.coverage(
                     self.kb.terms_in(sentence) | self.kb.terms_in(passage.section)
@@ -2948,7 +2984,7 @@ class Composer:
         each = question.intent is Intent.WHAT and asks_each(question.text)
         if people or (question.intent not in (Intent.WHO, Intent.COUNT) and not each):
             return []
-        if _ORDER_FIRST.search(question.text) or _ORDER_LAST.search(question.text):
+        if any(p.search(question.text) for p in (_ORDER_FIRST, _ORDER_LAST, _ORDER_NTH)):
             return []  # 最后一个做主题演讲的是谁: one of the set, by its order
         light = self._max_weight * LIGHT_WEIGHT
         subject = self.kb.terms_in(self.kb.persona.subject)  # 论坛上: asked of the forum

@@ -797,6 +797,9 @@ class _Aside:
     # anything else set aside (除了节能，还是哪些方面的事): what the answer goes on from, best
     # said as not the only thing (不仅仅是节能，更是…)
     thing: str = ""
+    # something the person asked of did (宋乐永除了主持对话还做了什么): sentences that say
+    # they did it are not the answer
+    deed: str = ""
 
 
 class Composer:
@@ -2017,6 +2020,16 @@ class Composer:
         if aside.people:  # 除了张明: not their talk
             quotable = [(p, sc) for p, sc in quotable if p.speaker not in aside.people]
         candidates = self._candidates(question, asked, quotable, hits[0][1])
+        if aside.deed and len(people) == 1:
+            done = [t for t in self.kb.terms_in(aside.deed) if len(t) > 1 and self.kb.knows(t)]
+            candidates = [
+                c
+                for c in candidates
+                if not all(
+                    t in self.kb.terms_in(person_window(c.sentence, people[0], self.kb.names) or "")
+                    for t in done
+                )
+            ]
         if exclude:
             shown = {_squash(s) for s in exclude}
             candidates = [c for c in candidates if not any(_squash(c.sentence) in s for s in shown)]
@@ -2599,9 +2612,18 @@ class Composer:
         thing = _BESIDES_EDGE.sub("", apart).strip()
         terms = self.kb.terms_in(thing)
         talk_words = next((label for label, said, _ in self._sets() if said), frozenset())
+        rest = _BESIDES_EDGE.sub("", text[end + apart.index(thing) + len(thing) : stop.start()])
+        if thing and terms and not terms <= talk_words:
+            if (
+                self.kb.people_in(text[:start])
+                # 宋刚说…除了技术应用还是什么: a thing he said, not something he did
+                and not any(cue in text[:start] for cue in lexicon.cues("retold"))
+                and any(f.startswith("v") for _, f in self.kb.tokenizer.tag(thing))
+                and any(self.kb.knows(t) for t in terms if len(t) > 1)
+            ):
+                return _Aside(text=text[:start] + rest + text[stop.start() :], deed=thing)
         if not thing or not terms or not terms <= talk_words:
             return _Aside(text=text, thing=_squash(thing))
-        rest = _BESIDES_EDGE.sub("", text[end + apart.index(thing) + len(thing) : stop.start()])
         return _Aside(talks=True, text=text[:start] + rest.lstrip("，, ") + text[stop.start() :])
 
     def _sets(self) -> list[tuple[frozenset[str], frozenset[str], list[_Candidate]]]:

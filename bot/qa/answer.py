@@ -1188,9 +1188,15 @@ class Composer:
             if len(people) == 1 and post and TITLE_RE.fullmatch(post):
                 quotes = self._quotes_for(claim.replace(named, f"什么{post}", 1))
                 # its own word of that kind before the post (兼职 for 全职: they share 职)
-                if quotes and people[0] in quotes[0].sentence and any(
-                    m.group(1) != word and set(m.group(1)) & set(word)
-                    for m in re.finditer(rf"(\w{{{len(word)}}}){re.escape(post)}", quotes[0].sentence)
+                if (
+                    quotes
+                    and people[0] in quotes[0].sentence
+                    and any(
+                        m.group(1) != word and set(m.group(1)) & set(word)
+                        for m in re.finditer(
+                            rf"(\w{{{len(word)}}}){re.escape(post)}", quotes[0].sentence
+                        )
+                    )
                 ):
                     return quotes[:1]
                 continue
@@ -2613,15 +2619,17 @@ class Composer:
         terms = self.kb.terms_in(thing)
         talk_words = next((label for label, said, _ in self._sets() if said), frozenset())
         rest = _BESIDES_EDGE.sub("", text[end + apart.index(thing) + len(thing) : stop.start()])
-        if thing and terms and not terms <= talk_words:
-            if (
-                self.kb.people_in(text[:start])
-                # 宋刚说…除了技术应用还是什么: a thing he said, not something he did
-                and not any(cue in text[:start] for cue in lexicon.cues("retold"))
-                and any(f.startswith("v") for _, f in self.kb.tokenizer.tag(thing))
-                and any(self.kb.knows(t) for t in terms if len(t) > 1)
-            ):
-                return _Aside(text=text[:start] + rest + text[stop.start() :], deed=thing)
+        if (
+            thing
+            and terms
+            and not terms <= talk_words
+            and self.kb.people_in(text[:start])
+            # 宋刚说…除了技术应用还是什么: a thing he said, not something he did
+            and not any(cue in text[:start] for cue in lexicon.cues("retold"))
+            and any(f.startswith("v") for _, f in self.kb.tokenizer.tag(thing))
+            and any(self.kb.knows(t) for t in terms if len(t) > 1)
+        ):
+            return _Aside(text=text[:start] + rest + text[stop.start() :], deed=thing)
         if not thing or not terms or not terms <= talk_words:
             return _Aside(text=text, thing=_squash(thing))
         return _Aside(talks=True, text=text[:start] + rest.lstrip("，, ") + text[stop.start() :])

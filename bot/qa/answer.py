@@ -79,6 +79,7 @@ ACTING_BONUS = 0.3
 MIN_COVERAGE = 0.5
 # a retelling in the user's own verb: the rest must be covered all the more
 PARAPHRASE_COVERAGE = 0.65
+PARAPHRASED_WORDS = 2  # the question's own words besides the name a paraphrased passage says
 # The shortest tail of the documents' subject that names it (电子政务高峰论坛), not a word
 # of its own (论坛, 高峰论坛)
 SUBJECT_RUN = 6
@@ -1265,15 +1266,32 @@ class Composer:
         saying after their name), and a passage about them that covers the question even
         with that verb weighed in full as missing. A fact the report lacks (张明说该由谁投资)
         leaves too little of the question covered to pass."""
-        if len(people) != 1 or len(unsaid) != 1:
+        if len(people) != 1:
             return False
         words = [w for w, _ in tagged]
         at = _retold_at(words)
         if at is None or people[0] not in "".join(words[:at]):
             return False
         hits = self.kb.search_terms(list(asked.weights), SEARCH_DEPTH)
+        if len(unsaid) == 1:
+            return any(
+                self._about(p, people[0])
+                and asked.coverage(self.kb.terms_of(p)) >= PARAPHRASE_COVERAGE
+                for p, _ in hits
+            )
+        # several words of the user's own (借助…现成的平台): what the passage says of the rest
+        # must be nearly all of it, in more than one word besides the name
+        light = self._max_weight * LIGHT_WEIGHT
+        rest = replace(asked, unfindable=asked.unfindable | frozenset(unsaid))
+        content = [
+            t
+            for t, w in asked.weights.items()
+            if w > light and t not in unsaid and t not in self.kb.terms_in(people[0])
+        ]
         return any(
-            self._about(p, people[0]) and asked.coverage(self.kb.terms_of(p)) >= PARAPHRASE_COVERAGE
+            self._about(p, people[0])
+            and rest.coverage(terms := self.kb.terms_of(p)) >= PARAPHRASE_COVERAGE
+            and sum(t in terms for t in content) >= PARAPHRASED_WORDS
             for p, _ in hits
         )
 
@@ -1945,6 +1963,8 @@ class Composer:
             and t not in asked.retold
         ]
         if unsaid and not understood.yes_no and self._paraphrased(tagged, people, asked, unsaid):
+            if len(unsaid) > 1:
+                asked = replace(asked, unfindable=asked.unfindable | frozenset(unsaid))
             unsaid = []  # 张明说智慧城市让管理变得怎样: 变得 is the user's word for his
         if (
             unsaid and self.resources.evidence

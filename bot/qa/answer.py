@@ -79,6 +79,10 @@ ACTING_BONUS = 0.3
 MIN_COVERAGE = 0.5
 # a retelling in the user's own verb: the rest must be covered all the more
 PARAPHRASE_COVERAGE = 0.65
+# How near the best candidate's score one that carries the fact asked for must be: for a
+# fact of a kind (a date for when), and for one the question's cue names (比作: 相当于…)
+NEAR_BEST = 0.8
+CUED_REACH = 0.5
 PARAPHRASED_WORDS = 2  # the question's own words besides the name a paraphrased passage says
 # The shortest tail of the documents' subject that names it (电子政务高峰论坛), not a word
 # of its own (论坛, 高峰论坛)
@@ -2359,7 +2363,10 @@ class Composer:
         fits = self._evidence(question, asked)
         if fits is None:
             return candidates
-        carrying = [c for c in candidates if c.score >= 0.8 * best and fits(c.sentence)]
+        # a fact the question's own cue asks for (比作什么: 相当于…) may be said in a sentence
+        # that shares fewer of its other words (对于城市的重要性) than the best one does
+        reach = CUED_REACH if self._cued(question) else NEAR_BEST
+        carrying = [c for c in candidates if c.score >= reach * best and fits(c.sentence)]
         if not carrying:
             return None
         return carrying + [c for c in candidates if c not in carrying]
@@ -2376,8 +2383,10 @@ class Composer:
             and (fits is None or fits(sentence))
         )
 
-    def _evidence_of_kind(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
-        row = next(
+    @staticmethod
+    def _cued(question: Question) -> re.Pattern[str] | None:
+        """The pattern of the first evidence row whose cue the question has, if any."""
+        return next(
             (
                 pattern
                 for cues, pattern in lexicon.evidence()
@@ -2385,6 +2394,9 @@ class Composer:
             ),
             None,
         )
+
+    def _evidence_of_kind(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
+        row = self._cued(question)
         kind = _ONE_OF_A_KIND.search(question.text) if row is None else None
         if kind and self._names_someone(question):
             # 江城市拿的是哪个奖: a name of one (创新服务奖), not any word with 奖 (获奖感言),

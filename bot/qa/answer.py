@@ -249,6 +249,7 @@ _IN_ORDER = lexicon.cue_pattern("in_order")
 _ORDER_FIRST = lexicon.cue_pattern("order_first")
 _ORDER_LAST = lexicon.cue_pattern("order_last")
 _ORDER_AFTER = lexicon.cue_pattern("after")
+_NUMERALS = frozenset("零〇一二两三四五六七八九十百千0123456789")
 _ORDER_NTH = re.compile(r"第([二三四五六七八九十]|\d+)(?:个|位|名)")
 _THEN = re.compile(rf"[，,]\s*(?:{_ORDER_AFTER.pattern})")  # …，接下来: a clause after another
 # 大会论坛张明主持的: what someone did, claimed after their name with 是 left out
@@ -1058,6 +1059,18 @@ class Composer:
         subject = self.kb.persona.subject
         for_it = {p for p, words in question.synonyms if any(w in subject for w in words)}
         return "" if counted in subject or counted in for_it else counted
+
+    def _numeral_off(self, term: str, chosen: list[_Candidate]) -> bool:
+        """Whether a quote says a word that is ``term`` but for one numeral (十三五 for 十二五,
+        三届 for 四届): the claim names another of its kind."""
+        for candidate in chosen:
+            for said in self.kb.terms_in(candidate.sentence):
+                if len(said) != len(term) or said == term:
+                    continue
+                off = [(a, b) for a, b in zip(said, term, strict=True) if a != b]
+                if len(off) == 1 and all(ch in _NUMERALS for ch in off[0]):
+                    return True
+        return False
 
     def _unborne(self, asked: _Asked) -> list[str]:
         """The verbs and adjectives of a claim the knowledge never uses (更谨慎, 收紧)."""
@@ -3574,6 +3587,8 @@ class Composer:
         ]
         if elsewhere:
             return False
+        if any(self._numeral_off(t, chosen) for t in asked.weights if not self.kb.knows(t)):
+            return False  # 十二五 claimed, where the quotes say 十三五
         # 是说要以更谨慎的态度推进吗: a word of the claim the knowledge never uses, where the
         # quotes say the rest (更加开放、包容的态度), says what they do not
         if self._unborne(asked):

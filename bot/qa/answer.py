@@ -80,7 +80,8 @@ MIN_COVERAGE = 0.5
 # a retelling in the user's own verb: the rest must be covered all the more
 PARAPHRASE_COVERAGE = 0.65
 # How near the best candidate's score one that carries the fact asked for must be: for a
-# fact of a kind (a date for when), and for one the question's cue names (比作: 相当于…)
+# fact of a kind (a date for when), and for one the question's cue names (比作: 相当于…) or
+# two things it pairs (甲和乙的关系: both)
 NEAR_BEST = 0.8
 CUED_REACH = 0.5
 PARAPHRASED_WORDS = 2  # the question's own words besides the name a paraphrased passage says
@@ -249,6 +250,19 @@ _IN_ORDER = lexicon.cue_pattern("in_order")
 _ORDER_FIRST = lexicon.cue_pattern("order_first")
 _ORDER_LAST = lexicon.cue_pattern("order_last")
 _ORDER_AFTER = lexicon.cue_pattern("after")
+
+
+def _longest(words: Iterable[str]) -> frozenset[str]:
+    """The longest of ``words`` (城市信息化's 信息化, not 城市): what names the thing."""
+    words = list(words)
+    most = max(map(len, words), default=0)
+    return frozenset(w for w in words if len(w) == most)
+
+
+_PAIR = re.compile(
+    rf"([^\W跟和与同]{{2,12}}?)(?:跟|和|与|同)([^\W跟和与同]{{2,12}}?)(?:之间)?(?:的|有|是)?"
+    rf"(?:什么|啥|哪些)?({lexicon.cue_pattern('paired').pattern})"
+)
 _NUMERALS = frozenset("零〇一二两三四五六七八九十百千0123456789")
 _ORDER_NTH = re.compile(r"第([二三四五六七八九十]|\d+)(?:个|位|名)")
 _THEN = re.compile(rf"[，,]\s*(?:{_ORDER_AFTER.pattern})")  # …，接下来: a clause after another
@@ -758,6 +772,9 @@ class _Asked:
     measure: str = ""  # the measure word it counts by (几家: 家)
     retold: frozenset[str] = frozenset()  # the user's verbs in a retelling of what was said
     retold_needs: frozenset[str] = frozenset()  # what they ask for: an answer must say it
+    # two things asked how they differ or relate (智慧城市和信息化是什么关系): a sentence
+    # that answers names both, each by one of its words
+    paired: tuple[frozenset[str], ...] = ()
     counts_each: bool = False  # 城市有几个，企业有几个: a count of each, not one of them all
     # light words the knowledge never uses (参会, 群体): no passage can have them, and they
     # ask nothing an answer must say, so they count neither for nor against one
@@ -985,6 +1002,24 @@ class Composer:
             ):
                 weights[term] = min(weights[term], light)
                 alternatives.pop(term, None)
+        paired: tuple[frozenset[str], ...] = ()
+        if (
+            not people
+            and (pair := _PAIR.search(question.text))
+            # two bodies (甲中心跟乙联盟什么关系) are related in the sentences naming them
+            and not any(names_a_body(_squash(thing)) for thing in pair.group(1, 2))
+        ):
+            paired = tuple(
+                _longest(t for t in self.kb.terms_in(thing) if len(t) > 1 and self.kb.knows(t))
+                for thing in pair.group(1, 2)
+            )
+            if all(paired):
+                # the frame word (区别, 关系) is what the sentence says of the two, not a word of it
+                frame = set(self.kb.terms_in(pair.group(3)))
+                weights = {t: min(w, light) if t in frame else w for t, w in weights.items()}
+                weak_synonyms = tuple((w, m) for w, m in weak_synonyms if w not in frame)
+            else:
+                paired = ()
         weak: dict[str, frozenset[str]] = {}
         for word, mates in weak_synonyms:
             for term in self.kb.terms_in(word):
@@ -1017,6 +1052,7 @@ class Composer:
             or (counted,),
             retold=frozenset(retold),
             retold_needs=frozenset(n for n in retold.values() if n),
+            paired=paired,
             measure=m.group(1) if (m := _MEASURE.search(question.text)) else "",
             counts_each=len(_MEASURE.findall(question.text)) > 1,
             unfindable=frozenset(
@@ -2378,16 +2414,33 @@ class Composer:
             return candidates
         # a fact the question's own cue asks for (比作什么: 相当于…) may be said in a sentence
         # that shares fewer of its other words (对于城市的重要性) than the best one does
-        reach = CUED_REACH if self._cued(question) else NEAR_BEST
+        reach = CUED_REACH if self._cued(question) or asked.paired else NEAR_BEST
         carrying = [c for c in candidates if c.score >= reach * best and fits(c.sentence)]
         if not carrying:
             return None
+        if asked.paired:
+            return carrying  # what says neither of the two is no part of how they relate
         return carrying + [c for c in candidates if c not in carrying]
 
     def _evidence(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
         """What a sentence must hold to answer ``question``; None when anything may. Asked in
         the user's own verb for a talk's (拿出什么态度), the thing asked for, said."""
         fits = self._evidence_of_kind(question, asked)
+        if asked.paired:
+            of_kind = fits
+            names = longest_first(self.kb.bodies | self.kb.names)
+
+            def pairs(sentence: str) -> bool:
+                # said as words of their own: 信息化 in 工业和信息化部 is a name's
+                text = _squash(sentence)
+                for name in names:
+                    text = text.replace(_squash(name), "，")
+                said = self.kb.terms_in(text)
+                return all(not pair.isdisjoint(said) for pair in asked.paired) and (
+                    of_kind is None or of_kind(sentence)
+                )
+
+            fits = pairs
         if not asked.retold_needs:
             return fits
         needs = asked.retold_needs

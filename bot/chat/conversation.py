@@ -216,6 +216,14 @@ def ask_of_part(
     return f"{section}的{question.strip()}"
 
 
+def _talk_opened(kb: KnowledgeBase, speaker: str, cited: list[dict[str, Any]]) -> frozenset[str]:
+    """他还讲了什么 after an answer from 张明's talk: its opening sentence (张明发表了题为…的
+    主题演讲) says that he spoke, which the user knows by now; what more he said is wanted."""
+    if not any((p := kb.passage(c["id"])) is not None and p.speaker == speaker for c in cited):
+        return frozenset()
+    return frozenset(split_sentences(t.text)[0] for t in kb.talks if t.speaker == speaker)
+
+
 def point_to_item(question: str, listed: list[str]) -> str:
     """第一种是什么意思 after an answer listing three (…：由政府建平台提供的供给式、…): the
     question about that item."""
@@ -559,6 +567,8 @@ class Conversation:
             question = point_to_item(question, state.get("listed") or [])
         turn = question  # this turn, its pointers resolved, before any frame is put round it
         exclude = frozenset(state.get("shown", ())) if more else frozenset()
+        if more and kb is not None and speaker:
+            exclude |= _talk_opened(kb, speaker, state.get("citations") or [])
         answer: Answer | None
         if more and _MORE.match(text):  # 还有呢: what the last answer's sources go on to say
             cited = [c["id"] for c in state.get("citations") or []]

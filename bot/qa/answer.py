@@ -252,6 +252,22 @@ _ORDER_LAST = lexicon.cue_pattern("order_last")
 _ORDER_AFTER = lexicon.cue_pattern("after")
 
 
+def _kind_of_word(word: str, tag: Callable[[str], list[tuple[str, str]]]) -> str:
+    """What kind of thing a word names, for telling a claim denied from one not spoken of:
+    a post, a body, a place, an award or a number; "" for anything else."""
+    if TITLE_RE.fullmatch(word):
+        return "post"
+    if names_a_body(word):
+        return "body"
+    if len(word) > 2 and word.endswith("奖"):
+        return "award"
+    if _NUMBER.fullmatch(word):
+        return "number"
+    if [f for _, f in tag(word)] == ["ns"]:
+        return "place"
+    return ""
+
+
 def _longest(words: Iterable[str]) -> frozenset[str]:
     """The longest of ``words`` (城市信息化's 信息化, not 城市): what names the thing."""
     words = list(words)
@@ -2165,6 +2181,16 @@ class Composer:
                 self._not_found(raw_question, people, asked, hits[0][1], coverage),
                 "refused: a post claimed besides theirs, which no one is said to hold",
             )
+        if (
+            understood.yes_no
+            and lead.endswith("不是。")
+            and self.resources.evidence
+            and not self._said_otherwise(understood.text, people, asked, chosen)
+        ):
+            return self._decided(
+                self._not_found(raw_question, people, asked, hits[0][1], coverage),
+                "refused: the quotes say nothing of the claim's subject in its terms",
+            )
         if understood.yes_no and lead.endswith("不是。"):
             chosen = self._what_is_true(understood.text, people, chosen)
         self._chosen = chosen
@@ -3242,6 +3268,40 @@ class Composer:
                 self._acting,
                 self._joined,
             ) = kept
+
+    def _said_otherwise(
+        self, claim: str, people: tuple[str, ...], asked: _Asked, chosen: list[_Candidate]
+    ) -> bool:
+        """Whether a 不是 stands on what the quotes say of the claim's subject, a place or body
+        it opens with: one of the claim's words, or another of the same kind (a post, a body,
+        a place, an award, a number) said of it. 郑州市获奖了吗, where the report names 郑州
+        only for a guest's post, is not denied but not said. A claim of a person is denied by
+        who they are, which the quotes give in many kinds of words (their talk's topic, a
+        body named in no other way)."""
+        if people:
+            return True
+        opening = list(
+            itertools.takewhile(
+                lambda pair: pair[1] == "ns" or names_a_body(pair[0]), self.kb.tokenizer.tag(claim)
+            )
+        )
+        subject = "".join(w for w, _ in opening)  # 北京市朝阳区, whole
+        if len(subject) < 2 or not all(self.kb.knows(w) for w, _ in opening):
+            return True  # 论坛是在清华大学办的: of the event, denied by where it was
+        light = self._max_weight * LIGHT_WEIGHT
+        own = self.kb.terms_in(subject)
+        claimed = [t for t, w in asked.weights.items() if w > light and len(t) > 1 and t not in own]
+        claimed = [t for t in claimed if not any(t in other and t != other for other in claimed)]
+        kinds = {_kind_of_word(t, self.kb.tokenizer.tag) for t in claimed} - {""}
+        for candidate in chosen:
+            if subject not in candidate.sentence and candidate.passage.speaker != subject:
+                continue
+            said = self.kb.terms_in(candidate.sentence)
+            if any(t in said for t in claimed):
+                return True
+            if kinds & {_kind_of_word(t, self.kb.tokenizer.tag) for t in said}:
+                return True
+        return False
 
     def _what_is_true(
         self, claim: str, people: tuple[str, ...], chosen: list[_Candidate]

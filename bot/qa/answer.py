@@ -1981,6 +1981,11 @@ class Composer:
                 Answer(raw_question, False, self.replies.not_found),
                 "nothing to look up, or a number the knowledge never uses",
             )
+        if self.resources.entities and (unnamed := self._unknown_subject(question, tagged)):
+            return self._decided(
+                Answer(raw_question, False, self.replies.not_found),
+                f"refused: asked of {unnamed}, a place or body the knowledge never names",
+            )
         if (
             self.resources.evidence
             and understood.yes_no
@@ -3268,6 +3273,23 @@ class Composer:
                 self._acting,
                 self._joined,
             ) = kept
+
+    def _unknown_subject(self, question: Question, tagged: list[tuple[str, str]]) -> str:
+        """The place or body a question opens with (雄安新区的规划, 某某集团的总部), when no
+        word of it is the knowledge's, nor a synonym of one: a subject the report never
+        speaks of."""
+        words = list(itertools.takewhile(lambda pair: pair[1] not in ("uj", "v", "p"), tagged))
+        name = "".join(w for w, _ in words)
+        if (
+            len(name) < 3
+            or not words
+            or any(phrase in name for phrase, _ in question.synonyms)  # 工信部
+            # 国信中心 (中心), 芜湖市 (芜湖): a word of it the knowledge uses, maybe its name
+            or any(self.kb.knows(t) for t in self.kb.terms_in(name) if len(t) > 1)
+            or not (words[-1][1] in ("ns", "nt") or names_a_body(words[-1][0]))
+        ):
+            return ""
+        return name
 
     def _said_otherwise(
         self, claim: str, people: tuple[str, ...], asked: _Asked, chosen: list[_Candidate]

@@ -1685,6 +1685,48 @@ class Composer:
             return None
         return self._claim_judged(raw_question, verdict, chosen, "who the report says it was")
 
+    def _role_claimed(
+        self, raw_question: str, claim: str, people: tuple[str, ...]
+    ) -> Answer | None:
+        """代表获奖城市发言的是南通市副市长吗: a claim of who did something, by where they are
+        from (and their post), is the who-question it answers, held against the one person
+        its quotes name: 是的 when their roles name that place (and post), 不是 and who it
+        was when not. None for a claim naming a person, or of no place the knowledge has."""
+        at = claim.rfind("是")
+        if people or at < 3:
+            return None
+        before, role = claim[:at], claim[at + 1 :]
+        tagged = self.kb.tokenizer.tag(role)
+        if not tagged or tagged[0][1] != "ns":
+            return None
+        roles = [r for held in self.kb.roles.values() for r in held]
+        place = next(  # 芜湖市, though the tokenizer cuts 芜湖|市
+            (role[:n] for n in range(len(role), 1, -1) if any(role[:n] in r for r in roles)), ""
+        )
+        if not place:
+            return None
+        rest = role[len(place) :].lstrip("的")
+        post = rest if TITLE_RE.fullmatch(rest) else ""
+        if not post and rest not in lexicon.cues("someone_from"):
+            return None
+        asked = self._asked_instead(f"{before}是谁", Intent.WHO)
+        if asked is None:
+            return None
+        chosen, lead = asked
+        named = self.kb.people_in(lead).union(*(self.kb.people_in(c.sentence) for c in chosen))
+        if len(named) != 1:
+            return None
+        who = next(iter(named))
+        theirs = "、".join(  # their roles, and what the quotes say of them
+            [
+                *self.kb.roles.get(who, ()),
+                *(person_window(c.sentence, who, self.kb.names) for c in chosen),
+            ]
+        )
+        holds = place in theirs and (not post or post in theirs)
+        verdict = "是的。" if holds else f"不是，是{who}。"
+        return self._claim_judged(raw_question, verdict, chosen, "where the one who did it is from")
+
     def _where_claimed(self, raw_question: str, claim: str) -> Answer | None:
         """论坛是在江城举行的吗: the where-question it answers (论坛是在哪里举行的), answered,
         then held against the place claimed: 是的 when the place the quote gives says it, 不是
@@ -1912,6 +1954,7 @@ class Composer:
             and self.resources.evidence
             and (
                 judged := self._who_claimed(raw_question, understood.text, people)
+                or self._role_claimed(raw_question, understood.text, people)
                 or self._where_claimed(raw_question, understood.text)
             )
         ):

@@ -2024,10 +2024,10 @@ class Composer:
                 Answer(raw_question, False, self.replies.not_found),
                 "nothing to look up, or a number the knowledge never uses",
             )
-        if self.resources.entities and (unnamed := self._unknown_subject(question, tagged)):
+        if self.resources.entities and (unknown := self._unknown_subject(question, tagged)):
             return self._decided(
                 Answer(raw_question, False, self.replies.not_found),
-                f"refused: asked of {unnamed}, a place or body the knowledge never names",
+                f"refused: asked of {unknown}, a place or body the knowledge never names",
             )
         if (
             self.resources.evidence

@@ -85,7 +85,7 @@ PARAPHRASE_COVERAGE = 0.65
 NEAR_BEST = 0.8
 CUED_REACH = 0.5
 PARAPHRASED_WORDS = 2  # the question's own words besides the name a paraphrased passage says
-# The shortest tail of the documents' subject that names it (电子政务高峰论坛), not a word
+# The shortest tail of the documents' subject that names it (数字政务高峰论坛), not a word
 # of its own (论坛, 高峰论坛)
 SUBJECT_RUN = 6
 MIN_TITLE_CHARS = 4  # a part's title as short as 大会 is a word, not a name of it
@@ -724,7 +724,7 @@ _SAME_PART = frozenset(lexicon.cues("same_part"))
 
 def _subject_named(text: str, subject: str) -> str:
     """The longest run of ``subject`` (what the documents are about) that ``text`` spells out
-    and that ends as it does (中国电子政务高峰论坛, not 电子政务 alone), or ""."""
+    and that ends as it does (云山数字政务高峰论坛, not 数字政务 alone), or ""."""
     text = _squash(text)
     for start in range(len(subject) - SUBJECT_RUN + 1):
         if subject[start:] in text:
@@ -836,7 +836,7 @@ class _Aside:
     # anything else set aside (除了节能，还是哪些方面的事): what the answer goes on from, best
     # said as not the only thing (不仅仅是节能，更是…)
     thing: str = ""
-    # something the person asked of did (宋乐永除了主持对话还做了什么): sentences that say
+    # something the person asked of did (张明除了主持对话还做了什么): sentences that say
     # they did it are not the answer
     deed: str = ""
 
@@ -953,7 +953,7 @@ class Composer:
         light = self._max_weight * LIGHT_WEIGHT
         named = self.kb.terms_in(_subject_named(question.text, self.kb.persona.subject))
         if any(w > light for t, w in weights.items() if t not in named):
-            # 第十一届某某论坛的主题: the forum named in full is what every passage is about,
+            # 第三届某某论坛的主题: the forum named in full is what every passage is about,
             # as 这次论坛 is; its rare words would pick the one sentence that spells the
             # name out over the one that says the theme
             weights = {t: w for t, w in weights.items() if t not in named}
@@ -1688,7 +1688,7 @@ class Composer:
     def _role_claimed(
         self, raw_question: str, claim: str, people: tuple[str, ...]
     ) -> Answer | None:
-        """代表获奖城市发言的是南通市副市长吗: a claim of who did something, by where they are
+        """代表获奖城市发言的是江城市副市长吗: a claim of who did something, by where they are
         from (and their post), is the who-question it answers, held against the one person
         its quotes name: 是的 when their roles name that place (and post), 不是 and who it
         was when not. None for a claim naming a person, or of no place the knowledge has."""
@@ -1700,7 +1700,7 @@ class Composer:
         if not tagged or tagged[0][1] != "ns":
             return None
         roles = [r for held in self.kb.roles.values() for r in held]
-        place = next(  # 芜湖市, though the tokenizer cuts 芜湖|市
+        place = next(  # 云城市, though the tokenizer cuts 云城|市
             (role[:n] for n in range(len(role), 1, -1) if any(role[:n] in r for r in roles)), ""
         )
         if not place:
@@ -2505,7 +2505,7 @@ class Composer:
             names = longest_first(self.kb.bodies | self.kb.names)
 
             def pairs(sentence: str) -> bool:
-                # said as words of their own: 信息化 in 工业和信息化部 is a name's
+                # said as words of their own: 信息化 in 江城市信息化办公室 is a name's
                 text = _squash(sentence)
                 for name in names:
                     text = text.replace(_squash(name), "，")
@@ -2796,7 +2796,7 @@ class Composer:
             and terms
             and not terms <= talk_words
             and self.kb.people_in(text[:start])
-            # 宋刚说…除了技术应用还是什么: a thing he said, not something he did
+            # 李华说…除了技术应用还是什么: a thing he said, not something he did
             and not any(cue in text[:start] for cue in lexicon.cues("retold"))
             and any(f.startswith("v") for _, f in self.kb.tokenizer.tag(thing))
             and any(self.kb.knows(t) for t in terms if len(t) > 1)
@@ -3318,7 +3318,7 @@ class Composer:
             ) = kept
 
     def _unknown_subject(self, question: Question, tagged: list[tuple[str, str]]) -> str:
-        """The place or body a question opens with (雄安新区的规划, 某某集团的总部), when no
+        """The place or body a question opens with (云海新区的规划, 某某集团的总部), when no
         word of it is the knowledge's, nor a synonym of one: a subject the report never
         speaks of."""
         words = list(itertools.takewhile(lambda pair: pair[1] not in ("uj", "v", "p"), tagged))
@@ -3327,7 +3327,7 @@ class Composer:
             len(name) < 3
             or not words
             or any(phrase in name for phrase, _ in question.synonyms)  # 工信部
-            # 国信中心 (中心), 芜湖市 (芜湖): a word of it the knowledge uses, maybe its name
+            # 云数中心 (中心), 云城市 (云城): a word of it the knowledge uses, maybe its name
             or any(self.kb.knows(t) for t in self.kb.terms_in(name) if len(t) > 1)
             or not (words[-1][1] in ("ns", "nt") or names_a_body(words[-1][0]))
         ):
@@ -3339,7 +3339,7 @@ class Composer:
     ) -> bool:
         """Whether a 不是 stands on what the quotes say of the claim's subject, a place or body
         it opens with: one of the claim's words, or another of the same kind (a post, a body,
-        a place, an award, a number) said of it. 郑州市获奖了吗, where the report names 郑州
+        a place, an award, a number) said of it. 江城市获奖了吗, where the report names 江城
         only for a guest's post, is not denied but not said. A claim of a person is denied by
         who they are, which the quotes give in many kinds of words (their talk's topic, a
         body named in no other way)."""

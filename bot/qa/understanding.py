@@ -180,7 +180,10 @@ _OPENING_SOUND = re.compile(
 # 报告把创新比作什么: the document as a clause's subject (a talk, 他的报告, never opens one)
 _OPENING_DOCUMENT = re.compile(
     rf"(?:^|(?<=[\s,，。.?？!！]))(?:{lexicon.cue_pattern('documents').pattern})"
-    rf"(?=(?:{lexicon.cue_pattern('document_verbs').pattern}))"
+    # 报告里说, 报道认为: where in it and its saying go with it, when more follows
+    rf"(?:{lexicon.cue_pattern('document_places').pattern})?"
+    rf"(?:(?:{lexicon.cue_pattern('document_sayings').pattern})(?=\w)"
+    rf"|(?=(?:{lexicon.cue_pattern('document_verbs').pattern})))"
 )
 
 

@@ -3379,7 +3379,25 @@ class Composer:
             truth = self._quotes_for(claim.replace(people[0], "谁", 1))
             person = people[0]
             everyone = self.kb.names
-            own = [  # who they are, as the report says it
+            posts = list(TITLE_RE.finditer(claim))
+            # who they are, as the report says it: their post there, when a post was claimed
+            # (是分委会秘书长吗 → what they are on the 分委会)
+            asked_own = (
+                claim[: posts[-1].start()] + "什么职务" + claim[posts[-1].end() :]
+                if posts
+                else f"{person}是谁"
+            )
+            claimed = {
+                t
+                for t in self.kb.terms_in(claim[: posts[-1].start()] if posts else "")
+                if len(t) > 1 and self.kb.knows(t) and t not in self.kb.terms_in(person)
+            }
+            claimed = {t for t in claimed if not any(t in o and t != o for o in claimed)}
+            theirs = self.kb.terms_in("、".join(self.kb.roles.get(person, ())))
+            own = [
+                replace(c, sentence=person_window(c.sentence, person, everyone) or c.sentence)
+                for c in (self._quotes_for(asked_own) if claimed & theirs else [])
+            ] or [
                 replace(c, sentence=person_window(c.sentence, person, everyone) or c.sentence)
                 for c in self._quotes_for(f"{person}是谁")
             ]

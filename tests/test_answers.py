@@ -1357,3 +1357,59 @@ def test_a_filler_does_not_cut_a_word_and_its_verb(kb):
     # 演讲|讲了: not the filler 讲讲, which left 主题演了什么
     said = body(compose_answer(kb, "第二场主题演讲讲了什么").text)
     assert "孟庆国" in said and "杨学山" not in said
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        # the documents' subject named in full weighs as 这次论坛 does
+        ("第十一届中国电子政务高峰论坛的会议主题是什么？", "本次的会议主题为"),
+        ("论坛上发布的创新50强是哪一年的评选？", "2017"),  # a year that opens a name
+        ("请列出“新技术与创新服务”对话研讨的全部嘉宾。", "李容珍"),  # all, not one
+        ("姚乐怎么评价新一代信息技术对城市发展的作用？", "前所未有的机遇"),  # 评价: what he said
+        ("孟庆国觉得未来的社会主体会有什么变化？", "智能体"),  # 变化: a light verb
+        ("大会论坛第二个分享的是谁", "曾志峰"),  # the second of a list
+        ("第二个做主题演讲的是谁", "孟庆国"),  # the second of the talks
+        ("对话研讨：创新驱动的新型智慧城市建设里创新被比作什么？", "血液"),  # titled part
+        ("报告把创新对于城市的重要性比作了人体的什么？", "血液"),  # a cued fact, further down
+        ("国家是在哪个五年规划里明确提出建设新型智慧城市的？", "十三五"),
+        ("报告说新型智慧城市骨子里是什么？", "改革创新"),  # 骨子里 = 本质
+        ("新型智慧城市跟以前说的城市信息化到底是啥关系？", "不完全等同于城市信息化"),
+        ("孟庆国说的几种模式里，借助市场上现成大平台的那种叫什么？", "合作型"),
+        ("宋乐永除了主持对话还做了什么？", "启动"),  # what he did, besides the one named
+    ],
+)
+def test_kinds_of_the_fifteenth_read(kb, question, fact):
+    answer = compose_answer(kb, question)
+    assert answer.answered and fact in body(answer.text), answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "lead", "fact"),
+    [
+        ("创新50强设了“创新领袖奖”吗？", "不是。", "创新人物奖"),  # not one of the list
+        ("杨学山是北大的全职教授吗？", "不是。", "兼职教授"),  # his post, another word before
+        ("杨学山是北大的专职教授吗", "不是。", "兼职教授"),  # 词林's 专职 ~ 工作 is not said
+        ("建设新型智慧城市的新要求是在“十二五”规划里提出的吗？", "不是。", "十三五"),
+        ("代表获奖城市发言的是芜湖市的领导吗？", "不是，是徐绍荣。", "新余"),
+        ("孟庆国担任的是分委会秘书长吗？", "不是。", "分委会主任"),
+    ],
+)
+def test_a_claim_is_denied_with_what_the_report_says_instead(kb, question, lead, fact):
+    text = compose_answer(kb, question).text
+    assert text.startswith(lead) and fact in body(text), text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "罗庆满和盛铎是大学同学吧？",  # a guess ending in 吧 is a claim, of a thing never named
+        "新余市拿的是创新服务奖吗？",  # which award: not said, so not denied either
+        "郑州市在这次评选中获奖了吗？",  # 郑州 is named, but only for a guest's post
+        "北京市朝阳区获得创新服务奖了吗？",
+        "雄安新区的智慧城市规划是怎样的？",  # a place the report never speaks of
+    ],
+)
+def test_what_the_report_neither_says_nor_denies_is_refused(kb, question):
+    answer = compose_answer(kb, question)
+    assert not answer.answered and CITATION_MARKER not in answer.text, answer.text

@@ -474,3 +474,24 @@ def test_a_follow_up_is_asked_in_the_terms_of_the_turns_before(engine, before, t
         assert not reply.answered and "出处" not in (reply.text or "")
     else:
         assert fact in body_of(reply.text or "").replace(" ", "")
+
+
+def test_a_follow_up_naming_its_own_owner_takes_the_frame_whole(engine):
+    conversation = Conversation(MemoryStore(), "u-owner", channel="eval")
+    first = conversation.respond(engine, "“创新驱动的新型智慧城市建设”对话研讨的主持人是谁？")
+    assert "宋乐永" in (first.text or "")
+    # 第二场对话的 stands for the whole of the last question's owner, however long
+    assert "王娇" in body_of(conversation.respond(engine, "那第二场对话的主持人呢？").text or "")
+
+
+def test_a_bare_question_of_what_a_part_has_is_asked_of_the_last_answers_part(engine):
+    conversation = Conversation(MemoryStore(), "u-part", channel="eval")
+    assert "李蔚" in (conversation.respond(engine, "环保部信息中心来的嘉宾是谁？").text or "")
+    assert "王娇" in body_of(conversation.respond(engine, "主持人是谁？").text or "")
+
+
+def test_more_of_a_talk_leaves_out_its_opening(engine):
+    conversation = Conversation(MemoryStore(), "u-opening", channel="eval")
+    assert conversation.respond(engine, "孟庆国说智慧城市对社会管理有啥作用？").answered
+    more = body_of(conversation.respond(engine, "他还讲了啥？").text or "")
+    assert more and "发表了题为" not in more

@@ -66,7 +66,7 @@ DEFAULT_SET = DEV_SET
 #   too), split in halves: tuned on "fourteenth tune", "fourteenth held" run once at the end,
 #   then tuned on too;
 # - "fifteenth", written by a fifteenth helper after that (12 styles), split in halves:
-#   tuned on "fifteenth tune", "fifteenth held" run once at the end.
+#   tuned on "fifteenth tune", "fifteenth held" run once at the end, then tuned on too.
 # The figures of each first run are in BENCHMARKS.md.
 SETS: tuple[tuple[str, str], ...] = (
     ("dev", "dev.jsonl"),
@@ -100,6 +100,7 @@ SETS: tuple[tuple[str, str], ...] = (
             "fourteenth tune",
             "fourteenth held",
             "fifteenth tune",
+            "fifteenth held",
         )
         for kind, file in (
             ("questions", "questions"),

@@ -445,6 +445,8 @@ def counts_in(text: str, lists: bool = True) -> set[int]:
 
 
 _POST_AT = re.compile(r"在(?P<body>[^，,。？?在]{2,24}?)(?:里|中|内)?(?:担任|任|当|是|做|的)")
+# 在新成立的分委会里担任: the body with what it is said to be, up to the verb, when one follows
+_POST_AT_VERB = re.compile(r"在(?P<body>[^，,。？?在]{2,24}?)(?:里|中|内)?(?:担任|任|当|做)")
 _POST_KINDS = lexicon.cue_pattern("post_kinds")
 _ASKS_WHICH = re.compile(r"哪|什么|啥")
 _RELATION = lexicon.cue_pattern("relation")
@@ -2629,7 +2631,7 @@ class Composer:
     def _post_of_body(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
         """张明在某分委会担任什么职务: a post of that body said of them (their clause names
         院长 of another body, or none: the report does not say). None for other questions."""
-        match = _POST_AT.search(question.text)
+        match = _POST_AT_VERB.search(question.text) or _POST_AT.search(question.text)
         if len(asked.people) != 1 or match is None or not _POST_KINDS.search(question.text):
             return None
         person = next(iter(asked.people))

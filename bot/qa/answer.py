@@ -1926,7 +1926,7 @@ class Composer:
         answer_types = answer_type_words(tagged)
         people = self._people(question, tagged)
         self._acting = self._acts_on(tagged, people)
-        # a claim is borne out in the report's words or its own synonyms, never 词林's (宋刚
+        # a claim is borne out in the report's words or its own synonyms, never 词林's (李华
         # 结婚了吗: 结婚 ~ 结合, which some sentence says)
         weak = () if understood.yes_no else understood.weak_synonyms
         asked = self._asked(question, tagged, people, weak, answer_types)

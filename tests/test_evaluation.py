@@ -139,7 +139,7 @@ BLIND_FLOORS = {
     "fourteenth-tune-questions.jsonl": (84, 0, 0),
     "fifteenth-held-conversations.jsonl": (53, 3, 58),
     "fifteenth-held-ood.jsonl": (0, 35, 0),
-    "fifteenth-held-questions.jsonl": (89, 0, 0),
+    "fifteenth-held-questions.jsonl": (90, 0, 0),
     "fifteenth-tune-conversations.jsonl": (49, 2, 54),
     "fifteenth-tune-ood.jsonl": (0, 35, 0),
     "fifteenth-tune-questions.jsonl": (94, 0, 0),

@@ -279,6 +279,7 @@ _PAIR = re.compile(
     rf"([^\W跟和与同]{{2,12}}?)(?:跟|和|与|同)([^\W跟和与同]{{2,12}}?)(?:之间)?(?:的|有|是)?"
     rf"(?:什么|啥|哪些)?({lexicon.cue_pattern('paired').pattern})"
 )
+_PART_NAMED_NEXT = re.compile(r"的?(?:环节|那场|这场|那个环节|部分|板块)")
 _NUMERALS = frozenset("零〇一二两三四五六七八九十百千0123456789")
 _ORDER_NTH = re.compile(r"第([二三四五六七八九十]|\d+)(?:个|位|名)")
 _THEN = re.compile(rf"[，,]\s*(?:{_ORDER_AFTER.pattern})")  # …，接下来: a clause after another
@@ -1444,7 +1445,12 @@ class Composer:
             hosted = {p.section for p, _ in found if f"{name}{verb}" in _squash(p.text)}
             for section in hosted:
                 parts.setdefault(section, set()).update(self.kb.terms_in(f"{name}{verb}"))
-            if hosted and question.intent in (Intent.WHO, Intent.COUNT):
+            after = question.text[question.text.find(f"{name}{verb}") + len(name) + len(verb) :]
+            if hosted and (
+                question.intent in (Intent.WHO, Intent.COUNT)
+                # 赵敏主持的环节有哪些分享主题: the part, named by its host, is asked of
+                or (_PART_NAMED_NEXT.match(after) and _ASKS_WHICH.search(after))
+            ):
                 hosts.append(name)  # 赵敏主持的环节有几位嘉宾: the guests, not 赵敏
         for name in people:
             if not _joined_part(name).search(question.text):

@@ -1377,6 +1377,9 @@ def test_a_filler_does_not_cut_a_word_and_its_verb(kb):
         ("新型智慧城市跟以前说的城市信息化到底是啥关系？", "不完全等同于城市信息化"),
         ("孟庆国说的几种模式里，借助市场上现成大平台的那种叫什么？", "合作型"),
         ("宋乐永除了主持对话还做了什么？", "启动"),  # what he did, besides the one named
+        ("孟教授在新成立的分委会里担任什么职务？", "分委会主任"),  # the body up to the verb
+        ("“创新驱动的新型智慧城市建设”对话的嘉宾名单是？", "承孝敏"),  # 名单: every one
+        ("姚乐主持环节有哪些分享主题？", "大数据分析服务"),  # the part its host names
     ],
 )
 def test_kinds_of_the_fifteenth_read(kb, question, fact):
@@ -1408,6 +1411,8 @@ def test_a_claim_is_denied_with_what_the_report_says_instead(kb, question, lead,
         "郑州市在这次评选中获奖了吗？",  # 郑州 is named, but only for a guest's post
         "北京市朝阳区获得创新服务奖了吗？",
         "雄安新区的智慧城市规划是怎样的？",  # a place the report never speaks of
+        "我想知道宋刚结婚了没",  # 词林 files 结婚 with 结合, which a sentence says
+        "陈海富在网宿科技的年薪是多少？",  # 年薪 asks for pay, which no sentence gives
     ],
 )
 def test_what_the_report_neither_says_nor_denies_is_refused(kb, question):

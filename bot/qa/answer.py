@@ -268,6 +268,12 @@ def _kind_of_word(word: str, tag: Callable[[str], list[tuple[str, str]]]) -> str
     return ""
 
 
+def _outermost(words: Iterable[str]) -> list[str]:
+    """The words no other of them contains (创新服务奖, not 服务 and 服务奖): what is named."""
+    words = list(words)
+    return [w for w in words if not any(w in other and w != other for other in words)]
+
+
 def _longest(words: Iterable[str]) -> frozenset[str]:
     """The longest of ``words`` (城市信息化's 信息化, not 城市): what names the thing."""
     words = list(words)
@@ -3366,8 +3372,9 @@ class Composer:
             return True  # 论坛是在清华大学办的: of the event, denied by where it was
         light = self._max_weight * LIGHT_WEIGHT
         own = self.kb.terms_in(subject)
-        claimed = [t for t, w in asked.weights.items() if w > light and len(t) > 1 and t not in own]
-        claimed = [t for t in claimed if not any(t in other and t != other for other in claimed)]
+        claimed = _outermost(
+            t for t, w in asked.weights.items() if w > light and len(t) > 1 and t not in own
+        )
         kinds = {_kind_of_word(t, self.kb.tokenizer.tag) for t in claimed} - {""}
         for candidate in chosen:
             if subject not in candidate.sentence and candidate.passage.speaker != subject:
@@ -3398,12 +3405,13 @@ class Composer:
                 if posts
                 else f"{person}是谁"
             )
-            claimed = {
-                t
-                for t in self.kb.terms_in(claim[: posts[-1].start()] if posts else "")
-                if len(t) > 1 and self.kb.knows(t) and t not in self.kb.terms_in(person)
-            }
-            claimed = {t for t in claimed if not any(t in o and t != o for o in claimed)}
+            claimed = set(
+                _outermost(
+                    t
+                    for t in self.kb.terms_in(claim[: posts[-1].start()] if posts else "")
+                    if len(t) > 1 and self.kb.knows(t) and t not in self.kb.terms_in(person)
+                )
+            )
             theirs = self.kb.terms_in("、".join(self.kb.roles.get(person, ())))
             own = [
                 replace(c, sentence=person_window(c.sentence, person, everyone) or c.sentence)

@@ -1418,3 +1418,25 @@ def test_a_claim_is_denied_with_what_the_report_says_instead(kb, question, lead,
 def test_what_the_report_neither_says_nor_denies_is_refused(kb, question):
     answer = compose_answer(kb, question)
     assert not answer.answered and CITATION_MARKER not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "starts", "fact"),
+    [
+        # found by the second read of this round's rules
+        ("讲讲杨学山在论坛上的演讲吧", "", "创新驱动的新型智慧城市建设"),  # a request, no verdict
+        ("光明网是承办方吗", "不是。", "CIO 时代 APP 承办"),  # 承办方: by its known 承办
+        ("北京大学是主办方吗", "不是。", "联合主办"),
+        ("技术创新和社会管理创新有什么区别", "", "技术层面的创新"),  # worded otherwise: as before
+        ("第十一届中国电子政务高峰论坛的主题是什么", "", "本次的会议主题"),  # 论坛 stays
+        ("代表获奖城市发言的是新余市的领导吗", "是的。", "新余市"),
+        ("代表获奖城市发言的是江西的领导吗", "是的。", "江西省"),
+    ],
+)
+def test_what_the_second_read_of_the_fifteenth_round_found(kb, question, starts, fact):
+    text = compose_answer(kb, question).text
+    if starts:
+        assert text.startswith(starts), text
+    else:  # no verdict where none was asked for
+        assert not text.startswith(("是的", "不是")), text
+    assert fact in body(text), text

@@ -88,6 +88,7 @@ PARAPHRASED_WORDS = 2  # the question's own words besides the name a paraphrased
 # The shortest tail of the documents' subject that names it (数字政务高峰论坛), not a word
 # of its own (论坛, 高峰论坛)
 SUBJECT_RUN = 6
+HEAD_CHARS = 2  # the subject's head word (论坛, 峰会), what 这次… calls it
 MIN_TITLE_CHARS = 4  # a part's title as short as 大会 is a word, not a name of it
 LISTED_AT_LEAST = 3  # items a sentence names of a kind, to list its particular ones
 # A word the report never uses weighs this much of the heaviest weight, unless it names a
@@ -960,7 +961,9 @@ class Composer:
                 phrases[term] = (*phrases.get(term, ()), *(_squash(w) for w in words))
         subject = self.kb.terms_in(self.kb.persona.subject)
         light = self._max_weight * LIGHT_WEIGHT
-        named = self.kb.terms_in(_subject_named(question.text, self.kb.persona.subject))
+        spelt = _subject_named(question.text, self.kb.persona.subject)
+        # its head (论坛) stays, as in 这次论坛: without it 主题 would be any 主题演讲's
+        named = self.kb.terms_in(spelt) - self.kb.terms_in(spelt[-HEAD_CHARS:])
         if any(w > light for t, w in weights.items() if t not in named):
             # 第三届某某论坛的主题: the forum named in full is what every passage is about,
             # as 这次论坛 is; its rare words would pick the one sentence that spells the
@@ -1713,9 +1716,10 @@ class Composer:
         tagged = self.kb.tokenizer.tag(role)
         if not tagged or tagged[0][1] != "ns":
             return None
-        roles = [r for held in self.kb.roles.values() for r in held]
+        found = self.kb.search_terms(list(self.kb.terms_in(tagged[0][0])), SEARCH_DEPTH)
+        said = [_squash(p.text) for p, _ in found]
         place = next(  # 云城市, though the tokenizer cuts 云城|市
-            (role[:n] for n in range(len(role), 1, -1) if any(role[:n] in r for r in roles)), ""
+            (role[:n] for n in range(len(role), 1, -1) if any(role[:n] in t for t in said)), ""
         )
         if not place:
             return None
@@ -2206,6 +2210,10 @@ class Composer:
                     if more
                     else None
                 )
+            if carrying is None and asked.paired:
+                # 技术创新和社会管理创新: one of the two worded otherwise in the report (技术层面
+                # 的创新): read as any other question
+                carrying = self._carrying(question, replace(asked, paired=()), candidates)
             candidates = carrying or []
             if candidates and (listing := self._lists_them(raw_question)) is not None:
                 candidates = [c for c in candidates if listing(c.sentence)]
@@ -2507,10 +2515,10 @@ class Composer:
         # that shares fewer of its other words (对于城市的重要性) than the best one does
         reach = CUED_REACH if self._cued(question) or asked.paired else NEAR_BEST
         carrying = [c for c in candidates if c.score >= reach * best and fits(c.sentence)]
+        if carrying and asked.paired:
+            return carrying  # what says neither of the two is no part of how they relate
         if not carrying:
             return None
-        if asked.paired:
-            return carrying  # what says neither of the two is no part of how they relate
         return carrying + [c for c in candidates if c not in carrying]
 
     def _evidence(self, question: Question, asked: _Asked) -> Callable[[str], bool] | None:
@@ -3380,7 +3388,12 @@ class Composer:
             if subject not in candidate.sentence and candidate.passage.speaker != subject:
                 continue
             said = self.kb.terms_in(candidate.sentence)
-            if any(t in said for t in claimed):
+            if any(
+                t in said
+                # 承办方, a word the knowledge never uses, by its 承办
+                or (not self.kb.knows(t) and ((self.kb.terms_in(t) - {t}) & said) - own)
+                for t in claimed
+            ):
                 return True
             if kinds & {_kind_of_word(t, self.kb.tokenizer.tag) for t in said}:
                 return True

@@ -44,7 +44,7 @@ _YES_NO_END = re.compile(
     r"(?:(?:吗|嘛|不|没|(?<![什怎这那多要])么|是吧|对吧|对不对|是不是)[\s?？!！。.]*)+$"
 )
 _GUESS_END = re.compile(r"吧[\s?？!！。.]*$")
-_CLAIMED = re.compile(r"是|有|会|在|过|了")
+_CLAIMED = re.compile(r"是")  # 他们是同学吧; 讲讲他的演讲吧, 有七个人分享吧 claim nothing to judge
 # 你知道论坛在哪里举行吗: a question inside a yes/no frame asks its own question
 _ASKS_WHAT = re.compile(r"哪|什么|谁|几|多少|怎么|为什么|为何|何时|何地|啥")
 _A_NOT_A = (("是不是", "是"), ("是否", "是"), ("有没有", "有"), ("有无", "有"), ("会不会", "会"))

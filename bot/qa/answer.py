@@ -1481,11 +1481,15 @@ class Composer:
         对话研讨：某某建设, where a talk has the title 某某建设 too, is the dialogue, told
         from the talk by the other words of its heading (对话, 研讨) the question has."""
         text = _squash(text)
-        titled = [
-            (section, title)
-            for section in self.kb.sections
-            if len(title := _squash(_heading_title(section))) >= MIN_TITLE_CHARS and title in text
-        ]
+        titles = self.kb.derived(
+            "titles of parts",
+            lambda: [
+                (section, title)
+                for section in self.kb.sections
+                if len(title := _squash(_heading_title(section))) >= MIN_TITLE_CHARS
+            ],
+        )
+        titled = [(section, title) for section, title in titles if title in text]
         if len(titled) > 1:
             words = self.kb.terms_in(text)
             titled = [
@@ -2527,13 +2531,16 @@ class Composer:
         fits = self._evidence_of_kind(question, asked)
         if asked.paired:
             of_kind = fits
-            names = longest_first(self.kb.bodies | self.kb.names)
+            names = self.kb.derived(
+                "names squashed, longest first",
+                lambda: [_squash(n) for n in longest_first(self.kb.bodies | self.kb.names)],
+            )
 
             def pairs(sentence: str) -> bool:
                 # said as words of their own: 信息化 in 江城市信息化办公室 is a name's
                 text = _squash(sentence)
                 for name in names:
-                    text = text.replace(_squash(name), "，")
+                    text = text.replace(name, "，")
                 said = self.kb.terms_in(text)
                 return all(not pair.isdisjoint(said) for pair in asked.paired) and (
                     of_kind is None or of_kind(sentence)

@@ -59,9 +59,10 @@ class WriteTransactions:
 
 @pytest.fixture(params=["embedded", "redis"])
 def counted(request, tmp_path, monkeypatch) -> Iterator[tuple[WeChat, Callable[[], int]]]:
-    """The app on one store, and what its shared state has cost so far."""
+    """The app on one store, and what its shared state has cost so far, with the rate
+    limit on as it is in production: its count is part of the round trip."""
     if request.param == "embedded":
-        app = create_app(webhook_config(tmp_path))
+        app = create_app(webhook_config(tmp_path, rate_limit="20/minute"))
         store = app.extensions["forumbot"].store
         assert isinstance(store, EmbeddedStore)
         transactions = Transactions()
@@ -82,7 +83,7 @@ def counted(request, tmp_path, monkeypatch) -> Iterator[tuple[WeChat, Callable[[
         db.set_trace_callback(None)
     else:
         server = request.getfixturevalue("redis_server")
-        app = create_app(webhook_config(tmp_path, redis_url=server.url))
+        app = create_app(webhook_config(tmp_path, redis_url=server.url, rate_limit="20/minute"))
         assert isinstance(app.extensions["forumbot"].store, ResilientStore)
         sent = [0]
         send = redis.connection.AbstractConnection.send_packed_command

@@ -26,8 +26,12 @@ OFFICIAL_VECTOR = Path(__file__).parent / "data" / "wechat-official-vector.json"
 
 
 def webhook_config(data_dir: Path, **overrides: Any) -> Config:
+    """An app's settings for tests. The rate limit is off: a module's tests share one OpenID
+    and an app, and on a fast machine they send more than 20 messages a minute, so a test
+    would see a polite refusal it did not ask for. The rate-limit tests set their own."""
     settings: dict[str, Any] = {
         "data_dir": seeded(data_dir),
+        "rate_limit": "0",
         "wechat_token": TOKEN,
         "wechat_aes_key": AES_KEY,
         "wechat_appid": APPID,

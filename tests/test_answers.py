@@ -1440,3 +1440,18 @@ def test_what_the_second_read_of_the_fifteenth_round_found(kb, question, starts,
     else:  # no verdict where none was asked for
         assert not text.startswith(("是的", "不是")), text
     assert fact in body(text), text
+
+
+@pytest.mark.parametrize(
+    ("question", "starts", "fact"),
+    [
+        # kinds the sixteenth set's tune half showed
+        ("杨学山讲了点啥呀", "", "创新驱动"),  # 讲了点啥: what he said
+        ("论坛的协办单位都是报社吗？", "不是。", "北达软"),  # all of them: a list with others
+        ("宋刚说城域开放众创空间是哪条标语深入发展的新趋势", "", "大众创业"),  # a label
+        ("孟庆国说的由群众参与提供的是哪种管理范式", "", "社会化"),  # 群众 for 社会公众
+    ],
+)
+def test_kinds_of_the_sixteenth_read(kb, question, starts, fact):
+    text = compose_answer(kb, question).text
+    assert text.startswith(starts) and fact in body(text), text

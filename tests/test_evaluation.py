@@ -142,7 +142,13 @@ BLIND_FLOORS = {
     "fifteenth-held-questions.jsonl": (90, 0, 0),
     "fifteenth-tune-conversations.jsonl": (49, 2, 54),
     "fifteenth-tune-ood.jsonl": (0, 35, 0),
-    "fifteenth-tune-questions.jsonl": (94, 0, 0),
+    "fifteenth-tune-questions.jsonl": (95, 0, 0),
+    "sixteenth-held-conversations.jsonl": (48, 2, 53),
+    "sixteenth-held-ood.jsonl": (0, 35, 0),
+    "sixteenth-held-questions.jsonl": (106, 0, 0),
+    "sixteenth-tune-conversations.jsonl": (53, 3, 57),
+    "sixteenth-tune-ood.jsonl": (0, 35, 0),
+    "sixteenth-tune-questions.jsonl": (104, 0, 0),
 }
 
 

@@ -66,7 +66,9 @@ DEFAULT_SET = DEV_SET
 #   too), split in halves: tuned on "fourteenth tune", "fourteenth held" run once at the end,
 #   then tuned on too;
 # - "fifteenth", written by a fifteenth helper after that (12 styles), split in halves:
-#   tuned on "fifteenth tune", "fifteenth held" run once at the end, then tuned on too.
+#   tuned on "fifteenth tune", "fifteenth held" run once at the end, then tuned on too;
+# - "sixteenth", written by a sixteenth helper after that (12 styles), split in halves:
+#   tuned on "sixteenth tune", "sixteenth held" run once at the end.
 # The figures of each first run are in BENCHMARKS.md.
 SETS: tuple[tuple[str, str], ...] = (
     ("dev", "dev.jsonl"),
@@ -101,6 +103,8 @@ SETS: tuple[tuple[str, str], ...] = (
             "fourteenth held",
             "fifteenth tune",
             "fifteenth held",
+            "sixteenth tune",
+            "sixteenth held",
         )
         for kind, file in (
             ("questions", "questions"),

@@ -1341,6 +1341,7 @@ class Composer:
         people: tuple[str, ...],
         asked: _Asked,
         unsaid: list[str],
+        strict: bool = False,
     ) -> bool:
         """Whether the one verb the knowledge never uses is the user's paraphrase of what
         one person said (张明说管理要变得更高效: 变得): asked as a retelling of them (a verb of
@@ -1354,14 +1355,15 @@ class Composer:
         if at is None or people[0] not in "".join(words[:at]):
             return False
         hits = self.kb.search_terms(list(asked.weights), SEARCH_DEPTH)
-        if len(unsaid) == 1:
+        if len(unsaid) == 1 and not strict:
             return any(
                 self._about(p, people[0])
                 and asked.coverage(self.kb.terms_of(p)) >= PARAPHRASE_COVERAGE
                 for p, _ in hits
             )
-        # several words of the user's own (借助…现成的平台): what the passage says of the rest
-        # must be nearly all of it, in more than one word besides the name
+        # several words of the user's own (借助…现成的平台), or a ``strict`` label of a kind
+        # (口号): what the passage says of the rest must be nearly all of it, in more than one
+        # word besides the name
         light = self._max_weight * LIGHT_WEIGHT
         rest = replace(asked, unfindable=asked.unfindable | frozenset(unsaid))
         content = [
@@ -2127,6 +2129,14 @@ class Composer:
             and t not in lexicon.words("light_verbs")  # 围绕什么展开讨论: what was done
             and all(f.startswith("n") for _, f in self.kb.tokenizer.tag(t))
         ]
+        if (
+            unnamed
+            and not understood.yes_no
+            and self._paraphrased(tagged, people, asked, unnamed, strict=True)
+        ):
+            # 张明说这是哪个口号的新趋势: 口号 is the user's label for what his passage says
+            asked = replace(asked, unfindable=asked.unfindable | frozenset(unnamed))
+            unnamed = []
         if unnamed and self.resources.evidence:  # 某APP有哪些功能: it never names 功能
             return self._decided(
                 self._not_found(raw_question, people, asked),

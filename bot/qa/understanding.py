@@ -266,14 +266,28 @@ def _role_spans(kb: KnowledgeBase) -> set[str]:
     return spans
 
 
+def _role_words(kb: KnowledgeBase) -> set[str]:
+    """The posts and places people's roles name (副总编辑, 江城市): typed with a pinyin input
+    method (副总编缉, 姜城市) as often as names are."""
+    found: set[str] = set()
+    for roles in kb.roles.values():
+        for role in roles:
+            flat = "".join(role.split())
+            found.update(m.group() for m in TITLE_RE.finditer(flat))
+            found.update(w for w, flag in kb.tokenizer.tag(flat) if flag == "ns")
+    return found
+
+
 def _sounds(kb: KnowledgeBase) -> dict[tuple[str, ...], frozenset[str]]:
     """The knowledge's names (people, the organisations they are of, key terms, the
-    stretches of roles) by how they sound; worked out once per knowledge version (gunicorn's preload does it before the
+    stretches of roles, the posts and places in them) by how they sound; worked out once per knowledge version (gunicorn's preload does it before the
     fork)."""
     found = _SOUNDS.get(kb.version)
     if found is None:
         by_sound: dict[tuple[str, ...], set[str]] = {}
-        for word in kb.names | kb.entity_words | kb.organisations | _role_spans(kb):
+        for word in (
+            kb.names | kb.entity_words | kb.organisations | _role_spans(kb) | _role_words(kb)
+        ):
             if len(word) >= TYPO_MIN_CHARS and all(_HAN.match(ch) for ch in word):
                 for reading in readings(word):
                     by_sound.setdefault(reading, set()).add(word)
@@ -383,10 +397,11 @@ _GLUED_TAILS = frozenset(lexicon.cues("glued_tails"))
 
 def _cut_at(text: str, cuts: list[tuple[int, str, str]]) -> tuple[str, list[tuple[str, str]]]:
     """``text`` cut at each (place, word, how it is cut): a space, which jieba never joins
-    across; and each word with its cut, for the reading to show."""
+    across; and each word with its cut, for the reading to show (a cut shown as "" is one
+    more place of a word shown already)."""
     for at, _, _ in reversed(cuts):
         text = f"{text[:at]} {text[at:]}"
-    return text, [(word, cut) for _, word, cut in cuts]
+    return text, [(word, cut) for _, word, cut in cuts if cut]
 
 
 def _one_noun(word: str, kb: KnowledgeBase) -> bool:
@@ -439,6 +454,7 @@ _AUXILIARIES = frozenset(lexicon.cues("auxiliaries"))
 
 # jieba's dictionary counts of words it holds but hardly ever saw (先抓: 3; 共享: 665)
 RARE_IN_JIEBA = 10
+_PLACE_SUFFIXES = "省市区县州盟"  # what ends a place's name, and may be cut off from it
 
 
 def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
@@ -462,6 +478,12 @@ def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
             cuts.append((start + 1, word, f"{word[0]} {word[1:]}"))  # 几个|人为 is 几个人|为
             continue
         if len(word) < 2 or not all(_HAN.match(ch) for ch in word) or kb.knows(word):
+            continue
+        if len(word) > 2 and word[-1] in _PLACE_SUFFIXES and kb.knows(word[:-1]):
+            # 江城市 where the sources cut 江城|市政府: the place the knowledge names
+            # (and after it, or jieba glues 市 to the next word: 市来)
+            end = start + len(word)
+            cuts += [(end - 1, word, f"{word[:-1]} {word[-1]}"), (end, word, "")]
             continue
         after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
         if before and (before + word[0]).lower() in names:

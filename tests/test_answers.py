@@ -1457,3 +1457,15 @@ def test_what_the_second_read_of_the_fifteenth_round_found(kb, question, starts,
 def test_kinds_of_the_sixteenth_read(kb, question, starts, fact):
     text = compose_answer(kb, question).text
     assert text.startswith(starts) and fact in body(text), text
+
+
+@pytest.mark.parametrize(
+    ("question", "facts"),
+    [
+        ("论坛在哪开的，来了多少人", ("中关新园", "200")),  # the event itself is a subject
+        ("这届论坛是第几届，有几位嘉宾做了主题演讲？", ("第十一届", "孟庆国")),  # a kind counted
+    ],
+)
+def test_two_questions_whose_parts_ask_of_a_kind(kb, question, facts):
+    answer = compose_answer(kb, question)
+    assert answer.answered and all(f in body(answer.text) for f in facts), answer.text

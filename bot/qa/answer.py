@@ -524,6 +524,15 @@ _ASKS_THING = frozenset(
 TWO_PART_MIN_CHARS = 4
 
 
+_KIND_ASKED_BEFORE = re.compile(r"(?:几|多少|哪些|哪几|哪)[个位家名场种类届项]?$")
+
+
+def _kind_asked(part: str, kind: str) -> bool:
+    """几位嘉宾, 多少家企业, 哪些单位: a kind that a question word counts or picks."""
+    at = part.find(kind)
+    return at > 0 and bool(_KIND_ASKED_BEFORE.search(part[:at]))
+
+
 def two_questions(text: str) -> tuple[str, str] | None:
     """A question that is two (张明演讲的题目是啥，他在分委会担任什么; 题目是什么？提到了哪位
     科学家？): its two halves, each asking something of its own; None for one question,
@@ -1874,11 +1883,14 @@ class Composer:
 
     def _asks_something(self, part: str) -> bool:
         """Whether a part of a question names something the knowledge has (不知道什么原因
-        names nothing: it is no question of its own)."""
+        names nothing: it is no question of its own). A mere kind is something when it is
+        the documents' subject (论坛在哪开的: the event itself) or what is counted or picked
+        (来了多少嘉宾, 第几届)."""
+        subject = self.kb.terms_in(self.kb.persona.subject)
         return any(
             len(t) > 1
             and self.kb.knows(t)
-            and not self._mere_kind(t)
+            and (t in subject or not self._mere_kind(t) or _kind_asked(part, t))
             and t not in lexicon.words("function_words")
             for t in self.kb.terms_in(strip_cues(part))
         )

@@ -121,7 +121,7 @@ BLIND_FLOORS = {
     "eleventh-tune-questions.jsonl": (104, 0, 0),
     "twelfth-held-conversations.jsonl": (31, 6, 41),
     "twelfth-held-ood.jsonl": (0, 24, 0),
-    "twelfth-held-questions.jsonl": (86, 0, 0),
+    "twelfth-held-questions.jsonl": (87, 0, 0),
     "twelfth-tune-conversations.jsonl": (36, 4, 42),
     "twelfth-tune-ood.jsonl": (0, 25, 0),
     "twelfth-tune-questions.jsonl": (85, 0, 0),
@@ -148,7 +148,7 @@ BLIND_FLOORS = {
     "sixteenth-held-questions.jsonl": (106, 0, 0),
     "sixteenth-tune-conversations.jsonl": (53, 3, 57),
     "sixteenth-tune-ood.jsonl": (0, 35, 0),
-    "sixteenth-tune-questions.jsonl": (107, 0, 0),
+    "sixteenth-tune-questions.jsonl": (108, 0, 0),
 }
 
 

@@ -148,7 +148,7 @@ BLIND_FLOORS = {
     "sixteenth-held-questions.jsonl": (106, 0, 0),
     "sixteenth-tune-conversations.jsonl": (53, 3, 57),
     "sixteenth-tune-ood.jsonl": (0, 35, 0),
-    "sixteenth-tune-questions.jsonl": (108, 0, 0),
+    "sixteenth-tune-questions.jsonl": (107, 0, 0),
 }
 
 

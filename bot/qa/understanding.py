@@ -397,11 +397,10 @@ _GLUED_TAILS = frozenset(lexicon.cues("glued_tails"))
 
 def _cut_at(text: str, cuts: list[tuple[int, str, str]]) -> tuple[str, list[tuple[str, str]]]:
     """``text`` cut at each (place, word, how it is cut): a space, which jieba never joins
-    across; and each word with its cut, for the reading to show (a cut shown as "" is one
-    more place of a word shown already)."""
+    across; and each word with its cut, for the reading to show."""
     for at, _, _ in reversed(cuts):
         text = f"{text[:at]} {text[at:]}"
-    return text, [(word, cut) for _, word, cut in cuts if cut]
+    return text, [(word, cut) for _, word, cut in cuts]
 
 
 def _one_noun(word: str, kb: KnowledgeBase) -> bool:
@@ -454,7 +453,6 @@ _AUXILIARIES = frozenset(lexicon.cues("auxiliaries"))
 
 # jieba's dictionary counts of words it holds but hardly ever saw (先抓: 3; 共享: 665)
 RARE_IN_JIEBA = 10
-_PLACE_SUFFIXES = "省市区县州盟"  # what ends a place's name, and may be cut off from it
 
 
 def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
@@ -478,12 +476,6 @@ def _recut(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]]]:
             cuts.append((start + 1, word, f"{word[0]} {word[1:]}"))  # 几个|人为 is 几个人|为
             continue
         if len(word) < 2 or not all(_HAN.match(ch) for ch in word) or kb.knows(word):
-            continue
-        if len(word) > 2 and word[-1] in _PLACE_SUFFIXES and kb.knows(word[:-1]):
-            # 江城市 where the sources cut 江城|市政府: the place the knowledge names
-            # (and after it, or jieba glues 市 to the next word: 市来)
-            end = start + len(word)
-            cuts += [(end - 1, word, f"{word[:-1]} {word[-1]}"), (end, word, "")]
             continue
         after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
         if before and (before + word[0]).lower() in names:
